@@ -1,0 +1,27 @@
+// Escaping of console bytes for transcripts, timelines and terminals.
+// Console output is hostile input: whatever it holds (NUL, ESC sequences,
+// invalid UTF-8, 0xFF) comes out of escape() as printable ASCII on one line,
+// and unescape() gives back exactly the original bytes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace clusterd {
+
+/// Printable ASCII (0x20..0x7E) except backslash passes through; `\\`, `\r`,
+/// `\n`, `\t`, `\e` (ESC) and `\xHH` (every other byte) stand for the rest.
+/// The result never holds a control character, so it is safe on a terminal,
+/// in a log line or in a mail body.
+std::string escape(std::string_view bytes);
+
+/// Appends escape(bytes) to `out` (no allocation when `out` has room).
+void escape_to(std::string& out, std::string_view bytes);
+
+/// The inverse of escape(); also accepts `\0` and `\"`. Returns nullopt on a
+/// malformed sequence (a lone backslash at the end, `\x` without two hex
+/// digits, an unknown letter), and sets `*bad_at` to its offset if given.
+std::optional<std::string> unescape(std::string_view text, std::size_t* bad_at = nullptr);
+
+}  // namespace clusterd

@@ -1,0 +1,71 @@
+// Actuator: how a running chat script acts on the world. The interpreter calls
+// it; clusterd implements it over consoles, the shell and alarms; tests and
+// `chatc replay` implement it by recording. Also the fence policy the runtime
+// applies to `mark fenced … presumed` (DESIGN.md §5).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chat/clock.h"
+#include "chat/program.h"
+
+namespace clusterd::chat {
+
+/// What the interpreter knows when a script presumes a fence.
+struct FenceEvidence {
+  bool console_up = false;   // the node's console transport is connected
+  bool ping_down = false;    // the active node does not answer ping
+  Duration silent_for{};     // time since the node last sent a byte
+};
+
+/// The runtime's rule for `mark fenced CH presumed`: accept only when the
+/// console is up yet silent for `silence`, and ping is down; never when the
+/// operator chose `unconfirmed_fence = wait`.
+struct FencePolicy {
+  bool allow_presumed = true;  // unconfirmed_fence = takeover (default) | wait
+  Duration silence = std::chrono::seconds(20);
+  bool accepts(const FenceEvidence& e) const {
+    return allow_presumed && e.console_up && e.ping_down && e.silent_for >= silence;
+  }
+};
+
+/// A state change, for timelines.
+struct StateChange {
+  TimePoint at;
+  int from = -1;        // -1 at start
+  int to = 0;
+  std::string trigger;  // what fired: `ping.down`, `active "ok "`, `after 20s`
+  std::string matched;  // the console text that matched (pattern triggers)
+};
+
+class Actuator {
+ public:
+  virtual ~Actuator() = default;
+  virtual void send(Channel ch, std::string_view bytes) = 0;
+  /// Sends the secret called `name` (the runtime looks it up; it never
+  /// appears in the script, the timeline or a log).
+  virtual void send_secret(Channel ch, std::string_view name) = 0;
+  virtual void send_break(Channel ch) = 0;
+  virtual void alarm(AlarmSeverity severity, std::string_view text) = 0;
+  /// Runs argv without a shell; each element is one argument whatever it holds.
+  virtual void exec(const std::vector<std::string>& argv) = 0;
+  virtual void log(std::string_view text) = 0;
+  /// Records `ch` as fenced. Returns false to refuse (a presumed fence the
+  /// runtime's evidence does not support); the script then gets fence.refused.
+  virtual bool mark_fenced(Channel ch, bool presumed, const FenceEvidence& evidence) = 0;
+  /// The standby becomes the active: the runtime swaps the roles' bindings.
+  virtual void takeover() = 0;
+  virtual void power(Channel ch, PowerOp op) = 0;
+
+  // Observations, for timelines. Default: ignored.
+  /// The time of the step the next calls belong to.
+  virtual void at(TimePoint) {}
+  virtual void entered(const StateChange&) {}
+  /// Something the interpreter refused or stopped on (a takeover without a
+  /// fence, a transition loop). The runtime should alarm.
+  virtual void fault(std::string_view) {}
+};
+
+}  // namespace clusterd::chat

@@ -1,0 +1,150 @@
+#include "chat/checker.h"
+
+#include <deque>
+#include <map>
+
+namespace clusterd::chat {
+
+namespace {
+
+// Runs `actions` from fence status `fenced`; returns the status after them.
+// `bad` gets the first takeover reached while not fenced.
+bool run_actions(const std::vector<Action>& actions, bool fenced, const Action** bad) {
+  for (const auto& a : actions) {
+    if (a.kind == Action::Kind::MarkFenced && a.channel == Channel::Active) fenced = true;
+    if (a.kind == Action::Kind::Takeover) {
+      if (!fenced && bad && !*bad) *bad = &a;
+      fenced = false;  // the new active has not been fenced by anyone
+    }
+  }
+  return fenced;
+}
+
+// Fence status that holds for every handler of a state, given its entry status:
+// handlers that stay in the state may have run first, so their effects count.
+bool state_status(const State& s, bool entry_status) {
+  bool st = run_actions(s.entry, entry_status, nullptr);
+  bool all = st;
+  for (const auto& h : s.handlers) {
+    if (h.target < 0) all = all && run_actions(h.actions, st, nullptr);
+  }
+  return all;
+}
+
+void fencing_rule(const Program& p, Diagnostics& out) {
+  const std::size_t n = p.states.size();
+  // Must-analysis: fenced_in[s] is true when every path into s is fenced.
+  // Start optimistic and lower to a fixpoint; the initial state is entered
+  // from nowhere, unfenced.
+  std::vector<bool> fenced_in(n, true);
+  fenced_in[static_cast<std::size_t>(p.initial)] = false;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t s = 0; s < n; ++s) {
+      bool st = state_status(p.states[s], fenced_in[s]);
+      for (const auto& h : p.states[s].handlers) {
+        if (h.target < 0) continue;
+        bool edge = run_actions(h.actions, st, nullptr);
+        auto t = static_cast<std::size_t>(h.target);
+        if (!edge && fenced_in[t]) {
+          fenced_in[t] = false;
+          changed = true;
+        }
+      }
+    }
+  }
+  // Report each takeover reached unfenced, with one path that gets there.
+  std::vector<int> parent(n, -2);
+  std::deque<std::size_t> q{static_cast<std::size_t>(p.initial)};
+  parent[static_cast<std::size_t>(p.initial)] = -1;
+  while (!q.empty()) {
+    auto s = q.front();
+    q.pop_front();
+    bool st = state_status(p.states[s], fenced_in[s]);
+    for (const auto& h : p.states[s].handlers) {
+      if (h.target < 0) continue;
+      auto t = static_cast<std::size_t>(h.target);
+      if (!run_actions(h.actions, st, nullptr) && parent[t] == -2) {
+        parent[t] = static_cast<int>(s);
+        q.push_back(t);
+      }
+    }
+  }
+  for (std::size_t s = 0; s < n; ++s) {
+    const State& state = p.states[s];
+    const Action* bad = nullptr;
+    bool st = run_actions(state.entry, fenced_in[s], &bad);
+    bool hs = state_status(state, fenced_in[s]);
+    for (const auto& h : state.handlers) run_actions(h.actions, h.target < 0 ? st : hs, &bad);
+    if (!bad) continue;
+    std::string path;
+    if (parent[s] != -2) {
+      std::vector<std::string> names;
+      for (int at = static_cast<int>(s); at >= 0; at = parent[static_cast<std::size_t>(at)]) {
+        names.push_back(p.states[static_cast<std::size_t>(at)].name);
+      }
+      for (auto it = names.rbegin(); it != names.rend(); ++it) {
+        path += (path.empty() ? "" : " -> ") + *it;
+      }
+    }
+    out.push_back({bad->loc, Severity::Error,
+                   "takeover reachable without 'mark fenced active' first" +
+                       (path.empty() ? std::string() : " (path: " + path + ")"),
+                   {}});
+  }
+}
+
+}  // namespace
+
+void check(const Program& p, Diagnostics& out) {
+  const std::size_t n = p.states.size();
+  if (n == 0) return;
+  // Reachability from the initial state.
+  std::vector<bool> seen(n, false);
+  std::deque<std::size_t> q{static_cast<std::size_t>(p.initial)};
+  seen[static_cast<std::size_t>(p.initial)] = true;
+  while (!q.empty()) {
+    auto s = q.front();
+    q.pop_front();
+    for (const auto& h : p.states[s].handlers) {
+      if (h.target >= 0 && !seen[static_cast<std::size_t>(h.target)]) {
+        seen[static_cast<std::size_t>(h.target)] = true;
+        q.push_back(static_cast<std::size_t>(h.target));
+      }
+    }
+  }
+  for (std::size_t s = 0; s < n; ++s) {
+    const State& st = p.states[s];
+    if (!seen[s]) {
+      out.push_back({st.loc, Severity::Warning,
+                     "state '" + st.name + "' is unreachable from the initial state", {}});
+    }
+    bool waits = false, has_after = false, leaves = false, refusable = false, refused = false;
+    for (const auto& h : st.handlers) {
+      waits |= h.kind == Handler::Kind::Pattern;
+      has_after |= h.kind == Handler::Kind::After;
+      leaves |= h.target >= 0;
+      refused |= h.kind == Handler::Kind::Event && h.event.kind == EventKind::FenceRefused;
+      for (const auto& a : h.actions) refusable |= a.kind == Action::Kind::MarkFenced && a.presumed;
+    }
+    for (const auto& a : st.entry) refusable |= a.kind == Action::Kind::MarkFenced && a.presumed;
+    if (static_cast<int>(s) != p.initial && waits && !has_after) {
+      out.push_back({st.loc, Severity::Warning,
+                     "state '" + st.name + "' waits for console text with no 'after': it can wait forever",
+                     {}});
+    }
+    if (!leaves && static_cast<int>(s) != p.initial) {
+      out.push_back({st.loc, Severity::Warning,
+                     "state '" + st.name + "' has no way out: the script stops there", {}});
+    }
+    if (refusable && !refused) {
+      out.push_back({st.loc, Severity::Warning,
+                     "state '" + st.name + "' presumes a fence but has no 'on fence.refused': "
+                     "when the runtime refuses, it stays here",
+                     {}});
+    }
+  }
+  fencing_rule(p, out);
+}
+
+}  // namespace clusterd::chat

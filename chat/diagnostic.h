@@ -1,0 +1,45 @@
+// Diagnostics for bad chat-script text: position, severity, message, and the
+// source line for a caret. Produced by the parser and the checker; printed by
+// chatc and clusterd --check. Nothing here throws.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace clusterd::chat {
+
+/// A place in a source file; line and col count from 1 (col in bytes).
+struct Loc {
+  std::string file;
+  int line = 0;
+  int col = 0;
+};
+
+enum class Severity { Error, Warning };
+
+struct Diagnostic {
+  Loc loc;
+  Severity severity = Severity::Error;
+  std::string message;
+  std::string source_line;  // the whole line at loc, for the caret; may be empty
+};
+
+using Diagnostics = std::vector<Diagnostic>;
+
+/// ninja/PEGTL style: "file:line:col: error: message", then the source line
+/// and a caret under the column. Ends with '\n'.
+std::string format_text(const Diagnostic& d);
+
+/// gcc style, one line ("file:line:col: error: message"), for quickfix lists.
+std::string format_gcc(const Diagnostic& d);
+
+/// A JSON array of {file, line, col, severity, message} objects.
+std::string format_json(const Diagnostics& ds);
+
+/// Number of diagnostics of the given severity.
+int count(const Diagnostics& ds, Severity s);
+
+/// Escapes a string for a JSON string literal (without the quotes).
+std::string json_escape(std::string_view s);
+
+}  // namespace clusterd::chat

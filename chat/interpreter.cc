@@ -1,0 +1,344 @@
+#include "chat/interpreter.h"
+
+#include <cstdio>
+
+namespace clusterd::chat {
+
+namespace {
+
+std::string seconds_text(Duration d) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%01llds", static_cast<long long>(ms / 1000),
+                static_cast<long long>((ms % 1000) / 100));
+  return buf;
+}
+
+}  // namespace
+
+Interpreter::Interpreter(const Program& program, Actuator& actuator, InterpreterOptions options)
+    : program_(program),
+      act_(actuator),
+      opt_(std::move(options)),
+      streams_{StreamWindow(opt_.window), StreamWindow(opt_.window), StreamWindow(opt_.window)},
+      names_{opt_.active_name, opt_.standby_name},
+      values_(program.values) {}
+
+void Interpreter::start(TimePoint now) {
+  if (started_) return;
+  started_ = true;
+  started_at_ = now;
+  act_.at(now);
+  enter(program_.initial, now, "start", {});
+}
+
+std::string_view Interpreter::state_name() const {
+  if (current_ < 0) return {};
+  return program_.states[static_cast<std::size_t>(current_)].name;
+}
+
+const Value* Interpreter::value(std::string_view name) const {
+  for (std::size_t i = 0; i < program_.value_names.size(); ++i) {
+    if (program_.value_names[i] == name) return &values_[i];
+  }
+  return nullptr;
+}
+
+std::optional<TimePoint> Interpreter::next_deadline() const {
+  if (!started_ || stopped_) return std::nullopt;
+  std::optional<TimePoint> best;
+  const auto& hs = program_.states[static_cast<std::size_t>(current_)].handlers;
+  for (std::size_t i = 0; i < hs.size(); ++i) {
+    if (hs[i].kind != Handler::Kind::After || !armed_[i]) continue;
+    TimePoint t = entered_at_ + hs[i].after;
+    if (!best || t < *best) best = t;
+  }
+  return best;
+}
+
+void Interpreter::advance_to(TimePoint now) {
+  if (!started_) return;
+  while (!stopped_) {
+    const auto& hs = program_.states[static_cast<std::size_t>(current_)].handlers;
+    int pick = -1;
+    TimePoint when{};
+    for (std::size_t i = 0; i < hs.size(); ++i) {
+      if (hs[i].kind != Handler::Kind::After || !armed_[i]) continue;
+      TimePoint t = entered_at_ + hs[i].after;
+      if (t <= now && (pick < 0 || t < when)) {  // strict: ties go to the first declared
+        pick = static_cast<int>(i);
+        when = t;
+      }
+    }
+    if (pick < 0) return;
+    armed_[static_cast<std::size_t>(pick)] = false;
+    act_.at(when);
+    fire(pick, when, {});
+  }
+}
+
+void Interpreter::on_event(const Event& ev, TimePoint now) {
+  if (!started_ || stopped_) return;
+  advance_to(now);
+  if (stopped_) return;
+  act_.at(now);
+  auto set_level = [&](Level& level, Level to, EventKind kind, Channel ch) {
+    if (level == to) return;  // a repeated report changes nothing
+    level = to;
+    rearm(kind, kind, ch);
+  };
+  switch (ev.kind) {
+    case EventKind::PingDown: set_level(ping_, Level::Down, ev.kind, ev.channel); break;
+    case EventKind::PingUp: set_level(ping_, Level::Up, ev.kind, ev.channel); break;
+    case EventKind::MonitorIsolated: set_level(monitor_, Level::Down, ev.kind, ev.channel); break;
+    case EventKind::MonitorOk: set_level(monitor_, Level::Up, ev.kind, ev.channel); break;
+    case EventKind::ConsoleLost:
+    case EventKind::ConsoleUp:
+      if (ev.channel == Channel::Sh) return;
+      set_level(console_[static_cast<std::size_t>(ev.channel)],
+                ev.kind == EventKind::ConsoleUp ? Level::Up : Level::Down, ev.kind, ev.channel);
+      break;
+    default:
+      dispatch_edge(ev, now);
+      break;
+  }
+  settle(now);
+}
+
+void Interpreter::rearm(EventKind a, EventKind b, Channel ch) {
+  const auto& hs = program_.states[static_cast<std::size_t>(current_)].handlers;
+  for (std::size_t i = 0; i < hs.size(); ++i) {
+    if (hs[i].kind != Handler::Kind::Event) continue;
+    auto k = hs[i].event.kind;
+    if (k != a && k != b) continue;
+    if ((k == EventKind::ConsoleLost || k == EventKind::ConsoleUp) && hs[i].event.channel != ch) continue;
+    armed_[i] = true;
+  }
+}
+
+bool Interpreter::level_holds(const Handler& h) const {
+  switch (h.event.kind) {
+    case EventKind::PingDown: return ping_ == Level::Down;
+    case EventKind::PingUp: return ping_ == Level::Up;
+    case EventKind::MonitorIsolated: return monitor_ == Level::Down;
+    case EventKind::MonitorOk: return monitor_ == Level::Up;
+    case EventKind::ConsoleLost:
+      return console_[static_cast<std::size_t>(h.event.channel)] == Level::Down;
+    case EventKind::ConsoleUp:
+      return console_[static_cast<std::size_t>(h.event.channel)] == Level::Up;
+    default: return false;  // edges never hold
+  }
+}
+
+void Interpreter::dispatch_edge(const Event& ev, TimePoint now) {
+  const auto& hs = program_.states[static_cast<std::size_t>(current_)].handlers;
+  for (std::size_t i = 0; i < hs.size(); ++i) {
+    const Handler& h = hs[i];
+    if (h.kind != Handler::Kind::Event || h.event.kind != ev.kind) continue;
+    if (ev.kind == EventKind::ShExit && !h.any_code && h.event.code != ev.code) continue;
+    fire(static_cast<int>(i), now, {});
+    return;
+  }
+}
+
+void Interpreter::settle(TimePoint now) {
+  while (!stopped_) {
+    const int state = current_;
+    const auto& hs = program_.states[static_cast<std::size_t>(state)].handlers;
+    int pick = -1;
+    for (std::size_t i = 0; i < hs.size() && pick < 0; ++i) {
+      if (hs[i].kind == Handler::Kind::Event && armed_[i] && level_holds(hs[i])) pick = static_cast<int>(i);
+    }
+    if (pick < 0) return;
+    armed_[static_cast<std::size_t>(pick)] = false;
+    int before = steps_total_;
+    fire(pick, now, {});
+    if (steps_total_ != before) return;  // a transition happened; enter() settled the new state
+  }
+}
+
+void Interpreter::on_bytes(Channel ch, std::string_view bytes, TimePoint now) {
+  if (!started_ || stopped_ || bytes.empty()) return;
+  advance_to(now);
+  if (stopped_) return;
+  act_.at(now);
+  last_byte_[static_cast<std::size_t>(ch)] = now;
+  // Slices of at most one window keep the buffer bounded whatever a read returns.
+  const std::size_t w = streams_[0].window();
+  for (std::size_t off = 0; off < bytes.size() && !stopped_; off += w) {
+    feed(ch, bytes.substr(off, w), now);
+  }
+}
+
+void Interpreter::feed(Channel ch, std::string_view bytes, TimePoint now) {
+  const auto c = static_cast<std::size_t>(ch);
+  std::string hold;  // bytes that followed a match which changed the state
+  std::string_view input = bytes;
+  while (!stopped_ && !input.empty()) {
+    const State& st = program_.states[static_cast<std::size_t>(current_)];
+    StreamWindow& stream = streams_[c];
+    if (!st.patterns[c]) {
+      stream.discard(input);
+      return;
+    }
+    stream.append(input);
+    input = {};
+    Match m;
+    while (!stopped_ && stream.next(*st.patterns[c], m)) {
+      for (std::size_t k = 0; k < 10; ++k) captures_[k].assign(m.captures[k]);
+      const int h = pattern_handler_[c][static_cast<std::size_t>(m.index)];
+      std::string tail = stream.take_after(m.end);
+      const int before = steps_total_;
+      fire(h, now, captures_[0]);
+      if (steps_total_ != before) {
+        // The rest of the read came after the match: it belongs to the new state.
+        hold = std::move(tail);
+        input = hold;
+        break;
+      }
+      stream.append(tail);  // same state: keep searching after the match
+    }
+  }
+}
+
+void Interpreter::fire(int handler, TimePoint now, std::string_view matched) {
+  const Handler& h =
+      program_.states[static_cast<std::size_t>(current_)].handlers[static_cast<std::size_t>(handler)];
+  trigger_ = h.trigger;
+  if (!run(h.actions, now)) {
+    if (fence_refused_) {
+      fence_refused_ = false;
+      dispatch_edge(Event{EventKind::FenceRefused, Channel::Active, 0}, now);
+    }
+    return;
+  }
+  if (h.target >= 0) enter(h.target, now, h.trigger, matched);
+}
+
+void Interpreter::enter(int state, TimePoint now, const std::string& trigger, std::string_view matched) {
+  if (stopped_) return;
+  if (now != step_time_) {
+    step_time_ = now;
+    steps_ = 0;
+  }
+  if (++steps_ > opt_.max_steps_per_call) {
+    stopped_ = true;
+    act_.fault("script stopped: more than " + std::to_string(opt_.max_steps_per_call) +
+               " transitions at one instant (a loop between '" + std::string(state_name()) +
+               "' and '" + program_.states[static_cast<std::size_t>(state)].name + "')");
+    return;
+  }
+  ++steps_total_;
+  const int from = current_;
+  if (state == program_.initial) {
+    in_incident_ = false;
+  } else if (!in_incident_) {
+    in_incident_ = true;
+    incident_start_ = now;
+  }
+  current_ = state;
+  entered_at_ = now;
+  const State& st = program_.states[static_cast<std::size_t>(state)];
+  armed_.assign(st.handlers.size(), true);
+  for (auto& p : pattern_handler_) p.clear();
+  for (std::size_t i = 0; i < st.handlers.size(); ++i) {
+    const Handler& h = st.handlers[i];
+    if (h.kind != Handler::Kind::Pattern) continue;
+    auto& v = pattern_handler_[static_cast<std::size_t>(h.channel)];
+    if (v.size() <= static_cast<std::size_t>(h.pattern)) v.resize(static_cast<std::size_t>(h.pattern) + 1, -1);
+    v[static_cast<std::size_t>(h.pattern)] = static_cast<int>(i);
+  }
+  for (auto& s : streams_) s.reset();
+  act_.entered(StateChange{now, from, state, trigger, std::string(matched)});
+  const int entered_step = steps_total_;
+  if (!run(st.entry, now)) {
+    if (fence_refused_) {
+      fence_refused_ = false;
+      dispatch_edge(Event{EventKind::FenceRefused, Channel::Active, 0}, now);
+    }
+  }
+  if (steps_total_ == entered_step) settle(now);
+}
+
+bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
+  for (const Action& a : actions) {
+    if (stopped_) return false;
+    switch (a.kind) {
+      case Action::Kind::Send: act_.send(a.channel, expand(a.text, now)); break;
+      case Action::Kind::SendSecret: act_.send_secret(a.channel, expand(a.text, now)); break;
+      case Action::Kind::Break: act_.send_break(a.channel); break;
+      case Action::Kind::Alarm: act_.alarm(a.severity, expand(a.text, now)); break;
+      case Action::Kind::Log: act_.log(expand(a.text, now)); break;
+      case Action::Kind::Exec: {
+        std::vector<std::string> argv;
+        argv.reserve(a.argv.size());
+        for (const auto& t : a.argv) argv.push_back(expand(t, now));
+        act_.exec(argv);
+        break;
+      }
+      case Action::Kind::Set:
+        if (a.value_index < 0) {
+          reason_ = expand(a.set_text, now);
+        } else {
+          Value& v = values_[static_cast<std::size_t>(a.value_index)];
+          v = a.value;
+          if (v.kind == Value::Kind::String) v.string = expand(a.set_text, now);
+        }
+        break;
+      case Action::Kind::MarkFenced: {
+        auto c = static_cast<std::size_t>(a.channel);
+        FenceEvidence ev;
+        ev.console_up = console_[c] == Level::Up;
+        ev.ping_down = ping_ == Level::Down;
+        ev.silent_for = now - (last_byte_[c] ? *last_byte_[c] : started_at_);
+        if (!act_.mark_fenced(a.channel, a.presumed, ev)) {
+          fence_refused_ = true;
+          return false;
+        }
+        if (a.channel == Channel::Active) fenced_active_ = true;
+        break;
+      }
+      case Action::Kind::Takeover:
+        if (!fenced_active_) {
+          act_.fault("takeover refused: the active node '" + names_[0] +
+                     "' is not marked fenced");
+          return false;
+        }
+        act_.takeover();
+        fenced_active_ = false;
+        // Roles swap: what was said of the standby is now said of the active.
+        std::swap(names_[0], names_[1]);
+        std::swap(console_[0], console_[1]);
+        std::swap(last_byte_[0], last_byte_[1]);
+        std::swap(streams_[0], streams_[1]);
+        ping_ = Level::Unknown;  // the new active has not been pinged yet
+        break;
+      case Action::Kind::Power: act_.power(a.channel, a.power); break;
+    }
+  }
+  return true;
+}
+
+std::string Interpreter::expand(const Template& t, TimePoint now) const {
+  std::string out;
+  for (const auto& s : t.segments) {
+    switch (s.kind) {
+      case Template::Segment::Kind::Literal: out += s.literal; break;
+      case Template::Segment::Kind::Capture: out += captures_[static_cast<std::size_t>(s.index)]; break;
+      case Template::Segment::Kind::Value: out += to_string(values_[static_cast<std::size_t>(s.index)]); break;
+      case Template::Segment::Kind::Builtin:
+        switch (static_cast<Builtin>(s.index)) {
+          case Builtin::Active: out += names_[0]; break;
+          case Builtin::Standby: out += names_[1]; break;
+          case Builtin::Reason: out += reason_.empty() ? trigger_ : reason_; break;
+          case Builtin::Elapsed: out += seconds_text(in_incident_ ? now - incident_start_ : Duration{}); break;
+          case Builtin::State: out += state_name(); break;
+          case Builtin::Trigger: out += trigger_; break;
+        }
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace clusterd::chat

@@ -1,0 +1,118 @@
+// Streaming pattern matching over console bytes. Console output is hostile
+// input: matching is RE2 (linear time, no backtracking), each window is
+// bounded, and nothing is allocated per byte.
+//
+// Rules (docs/chat-language.md, "Matching"):
+//  - a match never spans a line: patterns are compiled with never_nl, so only
+//    the current partial line has to be kept between reads;
+//  - among the patterns of a set, the match that starts first wins; at the same
+//    start, the pattern listed first;
+//  - `^` and `$` match at line ends and at the ends of the bytes received so
+//    far, so a prompt matches without a trailing newline;
+//  - a match whose line (up to the match's end) matches one of the pattern's
+//    `unless` regexes is skipped.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace re2 {
+class RE2;
+class StringPiece;
+}
+
+namespace clusterd::chat {
+
+/// One pattern of a set, in RE2 syntax (literals already quoted).
+struct PatternSource {
+  std::string regex;
+  std::vector<std::string> unless;
+};
+
+/// Where a pattern matched: offsets into the text searched.
+struct Match {
+  int index = -1;              // which pattern of the set
+  std::size_t begin = 0, end = 0;
+  int groups = 0;              // capture groups of that pattern, not counting $0
+  std::string_view captures[10];  // $0..$9 (views into the searched text)
+};
+
+/// The patterns a state waits for on one channel, compiled once into one RE2
+/// alternation (one DFA pass whatever their number). Not thread-safe: it keeps
+/// scratch space for submatches.
+class PatternSet {
+ public:
+  /// Compiles the patterns; an error names the pattern RE2 refused.
+  static Result<std::unique_ptr<PatternSet>> compile(std::vector<PatternSource> patterns);
+  ~PatternSet();
+
+  std::size_t size() const { return groups_.size(); }
+
+  /// Finds the first match in text[from, text.size()) by the rules above.
+  /// `line_floor` is the first offset `unless` may look at (bytes before it
+  /// belong to an earlier state). text[from - 1], if any, is context for `^`.
+  bool find(std::string_view text, std::size_t from, std::size_t line_floor, Match& m) const;
+
+  /// RE2 options every chat pattern is compiled with (Latin-1, never_nl,
+  /// errors not logged). Exposed so the compiler checks atoms the same way.
+  /// Sets *error when RE2 refuses `regex`; otherwise *groups to its capture
+  /// groups and *matches_empty to whether it matches the empty string.
+  static void check_atom(const std::string& regex, std::string* error, bool* matches_empty,
+                         int* groups);
+
+ private:
+  PatternSet() = default;
+  std::unique_ptr<re2::RE2> all_;
+  std::vector<std::unique_ptr<re2::RE2>> unless_;  // null where a pattern has none
+  std::vector<int> first_group_;  // group number of pattern i's wrapper group
+  std::vector<int> groups_;       // pattern i's own capture groups
+  int total_groups_ = 0;
+  std::unique_ptr<re2::StringPiece[]> scratch_;  // submatches of the last find()
+};
+
+/// The bytes one channel has delivered since the current state was entered,
+/// kept only as far as a future match could still need them: the current
+/// partial line, at most `window` bytes of it.
+class StreamWindow {
+ public:
+  /// `window`: the most bytes of one line a match may see (default 4 KiB).
+  explicit StreamWindow(std::size_t window = 4096);
+
+  std::size_t window() const { return window_; }
+
+  /// Forgets the bytes received so far (a new state was entered); keeps the
+  /// last byte only as context for `^`.
+  void reset();
+
+  /// Bytes nobody waits for (no pattern on this channel): keeps only the last
+  /// byte, as context for `^`.
+  void discard(std::string_view bytes);
+
+  /// Appends at most window() bytes.
+  void append(std::string_view bytes);
+
+  /// Looks for the next match in the bytes not yet searched. On a match,
+  /// searching resumes after it; without one, the window is trimmed to the
+  /// partial line.
+  bool next(const PatternSet& set, Match& m);
+
+  /// Removes and returns the buffered bytes after offset `end` (bytes that
+  /// followed a match that changed the state: they belong to the next one).
+  std::string take_after(std::size_t end);
+
+  /// The text searched by the last next(); Match offsets point into it.
+  std::string_view text() const { return buf_; }
+
+ private:
+  void trim();
+  std::size_t window_;
+  std::string buf_;
+  std::size_t start_ = 0;  // first byte of this state's bytes (0 or 1: context)
+  std::size_t pos_ = 0;    // next search starts here
+};
+
+}  // namespace clusterd::chat

@@ -1,0 +1,616 @@
+// The chat-script grammar (PEGTL 3.2) and the walk from PEGTL's parse tree to
+// ast::Script. PEGTL types stay inside this file: a parse_error is turned into
+// a Diagnostic here and never crosses the module's API.
+#include "chat/parser.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <tao/pegtl.hpp>
+#include <tao/pegtl/contrib/analyze.hpp>
+#include <tao/pegtl/contrib/parse_tree.hpp>
+
+namespace clusterd::chat {
+
+namespace grammar {
+namespace pegtl = tao::pegtl;
+using namespace tao::pegtl;
+
+// clang-format off
+struct comment : seq<one<'#'>, until<eolf>> {};
+struct skip : star<sor<ascii::space, comment>> {};
+
+struct ident_first : ranges<'a', 'z', 'A', 'Z', '_'> {};
+struct ident_other : ranges<'a', 'z', 'A', 'Z', '0', '9', '_'> {};
+struct identifier : seq<ident_first, star<ident_other>> {};
+
+template <typename Str> struct kw : seq<Str, not_at<ident_other>> {};
+struct kw_include : kw<TAO_PEGTL_STRING("include")> {};
+struct kw_param : kw<TAO_PEGTL_STRING("param")> {};
+struct kw_var : kw<TAO_PEGTL_STRING("var")> {};
+struct kw_pattern : kw<TAO_PEGTL_STRING("pattern")> {};
+struct kw_unless : kw<TAO_PEGTL_STRING("unless")> {};
+struct kw_initial : kw<TAO_PEGTL_STRING("initial")> {};
+struct kw_state : kw<TAO_PEGTL_STRING("state")> {};
+struct kw_on : kw<TAO_PEGTL_STRING("on")> {};
+struct kw_after : kw<TAO_PEGTL_STRING("after")> {};
+struct kw_send : kw<TAO_PEGTL_STRING("send")> {};
+struct kw_secret : kw<TAO_PEGTL_STRING("secret")> {};
+struct kw_break : kw<TAO_PEGTL_STRING("break")> {};
+struct kw_alarm : kw<TAO_PEGTL_STRING("alarm")> {};
+struct kw_exec : kw<TAO_PEGTL_STRING("exec")> {};
+struct kw_log : kw<TAO_PEGTL_STRING("log")> {};
+struct kw_set : kw<TAO_PEGTL_STRING("set")> {};
+struct kw_mark : kw<TAO_PEGTL_STRING("mark")> {};
+struct kw_fenced : kw<TAO_PEGTL_STRING("fenced")> {};
+struct kw_presumed : kw<TAO_PEGTL_STRING("presumed")> {};
+struct kw_takeover : kw<TAO_PEGTL_STRING("takeover")> {};
+struct kw_power : kw<TAO_PEGTL_STRING("power")> {};
+
+// Literals. Strings and regexes end on the line they start on.
+struct str_char : sor<seq<one<'\\'>, not_one<'\n'>>, not_one<'"', '\\', '\n'>> {};
+struct str_body : until<one<'"'>, str_char> {};
+struct string_lit : seq<one<'"'>, must<str_body>> {};
+struct re_char : sor<seq<one<'\\'>, not_one<'\n'>>, not_one<'/', '\\', '\n'>> {};
+struct re_body : until<one<'/'>, re_char> {};
+struct regex_lit : seq<one<'/'>, must<re_body>> {};
+struct duration_unit : sor<string<'m', 's'>, one<'s', 'm', 'h'>> {};
+struct duration_lit : seq<plus<plus<digit>, duration_unit>, not_at<ident_other>> {};
+struct integer_lit : seq<opt<one<'-'>>, plus<digit>, not_at<ident_other>> {};
+struct value : sor<string_lit, duration_lit, integer_lit> {};
+struct param_ref : seq<one<'$'>, identifier> {};
+
+struct decl_name : identifier {};
+struct equals : one<'='> {};
+
+// Patterns: `"lit" | /re/ … unless /re/ | …`, or the name of a `pattern`.
+struct pattern_atom : sor<string_lit, regex_lit> {};
+struct more_atoms : star<skip, one<'|'>, skip, must<pattern_atom>> {};
+struct any_list : seq<pattern_atom, more_atoms> {};
+struct unless_list : seq<kw_unless, skip, must<pattern_atom>, more_atoms> {};
+struct pattern_spec : seq<any_list, opt<skip, unless_list>> {};
+struct pattern_ref : identifier {};
+struct pattern_use : sor<pattern_spec, pattern_ref> {};
+
+// Actions.
+struct channel_name : identifier {};
+struct severity : identifier {};
+struct power_op : identifier {};
+struct var_name : identifier {};
+struct secret_payload : seq<kw_secret, skip, must<string_lit>> {};
+struct send_payload : sor<secret_payload, string_lit> {};
+struct presumed : kw_presumed {};
+struct a_send : seq<kw_send, skip, must<channel_name>, skip, must<send_payload>> {};
+struct a_break : seq<kw_break, skip, must<channel_name>> {};
+struct a_alarm : seq<kw_alarm, skip, must<severity>, skip, must<string_lit>> {};
+struct a_exec : seq<kw_exec, skip, must<string_lit>, star<skip, string_lit>> {};
+struct a_log : seq<kw_log, skip, must<string_lit>> {};
+struct a_set : seq<kw_set, skip, must<var_name>, skip, must<equals>, skip, must<value>> {};
+struct a_mark : seq<kw_mark, skip, must<kw_fenced>, skip, must<channel_name>, opt<skip, presumed>> {};
+struct a_takeover : kw_takeover {};
+struct a_power : seq<kw_power, skip, must<channel_name>, skip, must<power_op>> {};
+struct action : sor<a_send, a_break, a_alarm, a_exec, a_log, a_set, a_mark, a_takeover, a_power> {};
+
+// Handlers.
+struct block_end : one<'}'> {};
+struct block : seq<one<'{'>, skip, star<action, skip>, must<block_end>> {};
+struct target : identifier {};
+struct arrow : seq<string<'-', '>'>, skip, must<target>> {};
+struct event_name : seq<identifier, plus<one<'.'>, identifier>> {};
+struct event_arg : sor<kw<TAO_PEGTL_STRING("active")>, kw<TAO_PEGTL_STRING("standby")>, integer_lit> {};
+struct event_trigger : seq<event_name, opt<skip, event_arg>> {};
+struct channel_trigger : seq<channel_name, skip, must<pattern_use>> {};
+struct on_trigger : sor<event_trigger, channel_trigger> {};
+struct after_expr : sor<duration_lit, param_ref> {};
+struct on_handler : seq<kw_on, skip, must<on_trigger>, opt<skip, block>, opt<skip, arrow>> {};
+struct after_handler : seq<kw_after, skip, must<after_expr>, opt<skip, block>, opt<skip, arrow>> {};
+
+// Declarations.
+struct state_end : one<'}'> {};
+struct state_open : one<'{'> {};
+struct state_item : sor<on_handler, after_handler, action> {};
+struct initial_mark : kw_initial {};
+struct state_decl : seq<opt<initial_mark, skip>, kw_state, skip, must<decl_name>, skip,
+                        must<state_open>, skip, star<state_item, skip>, must<state_end>> {};
+struct include_decl : seq<kw_include, skip, must<string_lit>> {};
+struct param_decl : seq<kw_param, skip, must<decl_name>, skip, must<equals>, skip, must<value>> {};
+struct var_decl : seq<kw_var, skip, must<decl_name>, skip, must<equals>, skip, must<value>> {};
+struct pattern_decl : seq<kw_pattern, skip, must<decl_name>, skip, must<equals>, skip,
+                          must<pattern_spec>> {};
+struct decl : sor<include_decl, param_decl, var_decl, pattern_decl, state_decl> {};
+struct script_end : eof {};
+struct script : seq<skip, star<decl, skip>, must<script_end>> {};
+// clang-format on
+
+template <typename> inline constexpr const char* message = nullptr;
+template <> inline constexpr auto message<str_body> = "unterminated string (a string ends on its line)";
+template <> inline constexpr auto message<re_body> = "unterminated regex (a regex ends on its line)";
+template <> inline constexpr auto message<pattern_atom> = "expected a pattern: \"literal\" or /regex/";
+template <> inline constexpr auto message<pattern_spec> = "expected a pattern: \"literal\" or /regex/";
+template <> inline constexpr auto message<pattern_use> =
+    "expected a pattern (\"literal\", /regex/ or a pattern name)";
+template <> inline constexpr auto message<channel_name> = "expected a channel (active, standby)";
+template <> inline constexpr auto message<send_payload> =
+    "expected the text to send: \"string\" or secret \"name\"";
+template <> inline constexpr auto message<severity> =
+    "expected a severity (notice, warning, critical)";
+template <> inline constexpr auto message<string_lit> = "expected a \"string\"";
+template <> inline constexpr auto message<var_name> = "expected a variable name";
+template <> inline constexpr auto message<equals> = "expected '='";
+template <> inline constexpr auto message<value> =
+    "expected a value: \"string\", integer or duration (250ms, 20s, 10m, 1h)";
+template <> inline constexpr auto message<kw_fenced> = "expected 'fenced' after 'mark'";
+template <> inline constexpr auto message<power_op> = "expected off, on or cycle";
+template <> inline constexpr auto message<block_end> =
+    "expected an action (send, break, alarm, exec, log, set, mark, takeover, power) or '}'";
+template <> inline constexpr auto message<target> = "expected a state name after '->'";
+template <> inline constexpr auto message<on_trigger> =
+    "expected an event (ping.down, …) or a channel and a pattern after 'on'";
+template <> inline constexpr auto message<after_expr> =
+    "expected a duration (250ms, 20s, 10m, 1h) or a $param after 'after'";
+template <> inline constexpr auto message<decl_name> = "expected a name";
+template <> inline constexpr auto message<state_open> = "expected '{' to open the state";
+template <> inline constexpr auto message<state_end> =
+    "expected an action, a handler ('on', 'after') or '}' to close the state";
+template <> inline constexpr auto message<script_end> =
+    "expected a declaration: state, initial state, param, var, pattern or include";
+
+struct errors {
+  template <typename Rule>
+  static constexpr auto message = grammar::message<Rule>;
+};
+template <typename Rule>
+using control = must_if<errors>::control<Rule>;
+
+template <typename Rule>
+using selector = parse_tree::selector<
+    Rule,
+    parse_tree::store_content::on<include_decl, param_decl, var_decl, pattern_decl, state_decl,
+                                  initial_mark, decl_name, string_lit, regex_lit, duration_lit,
+                                  integer_lit, param_ref, any_list, unless_list, pattern_ref,
+                                  channel_name, severity, power_op, var_name, secret_payload,
+                                  presumed, a_send, a_break, a_alarm, a_exec, a_log, a_set, a_mark,
+                                  a_takeover, a_power, target, event_name, event_arg, on_handler,
+                                  after_handler>>;
+
+}  // namespace grammar
+
+namespace {
+
+namespace pegtl = tao::pegtl;
+using Node = pegtl::parse_tree::node;
+
+// Turns PEGTL parse trees into AST declarations, one file at a time, and
+// follows includes depth-first so declarations keep source order.
+class Builder {
+ public:
+  Builder(SourceLoader* loader, ParseResult& out) : loader_(loader), out_(out) {}
+
+  void parse(const std::string& path, std::string text) {
+    if (std::find(stack_.begin(), stack_.end(), path) != stack_.end()) return;  // reported by caller
+    stack_.push_back(path);
+    seen_.insert(path);
+    out_.script.sources.emplace_back(path, std::move(text));
+    // sources may grow while we recurse: keep our own copy of the text alive.
+    const std::string src = out_.script.sources.back().second;
+    pegtl::memory_input in(src, path);
+    try {
+      auto root = pegtl::parse_tree::parse<grammar::script, grammar::selector, pegtl::nothing,
+                                           grammar::control>(in);
+      if (root) {
+        for (auto& child : root->children) decl(*child, path);
+      }
+    } catch (const pegtl::parse_error& e) {
+      const auto& pos = e.positions().front();
+      error({pos.source, static_cast<int>(pos.line), static_cast<int>(pos.column)},
+            std::string(e.message()));
+    }
+    stack_.pop_back();
+  }
+
+ private:
+  void error(Loc loc, std::string msg) {
+    out_.diagnostics.push_back({std::move(loc), Severity::Error, std::move(msg), {}});
+  }
+
+  static Loc loc_of(const Node& n) {
+    auto p = n.begin();
+    return {p.source, static_cast<int>(p.line), static_cast<int>(p.column)};
+  }
+  static ast::Name name_of(const Node& n) { return {n.string(), loc_of(n)}; }
+
+  void decl(const Node& n, const std::string& path) {
+    if (n.is_type<grammar::include_decl>()) {
+      include(n, path);
+    } else if (n.is_type<grammar::param_decl>() || n.is_type<grammar::var_decl>()) {
+      ast::ValueDecl d;
+      d.is_var = n.is_type<grammar::var_decl>();
+      d.name = name_of(*n.children.at(0));
+      d.value = value(*n.children.at(1));
+      out_.script.values.push_back(std::move(d));
+    } else if (n.is_type<grammar::pattern_decl>()) {
+      ast::PatternDecl d;
+      d.name = name_of(*n.children.at(0));
+      for (std::size_t i = 1; i < n.children.size(); ++i) add_atoms(*n.children[i], d.spec);
+      out_.script.patterns.push_back(std::move(d));
+    } else if (n.is_type<grammar::state_decl>()) {
+      state(n);
+    }
+  }
+
+  void include(const Node& n, const std::string& path) {
+    const Node& lit = *n.children.at(0);
+    ast::Text t = text(lit);
+    std::string rel;
+    for (const auto& s : t.segments) rel += s.text;
+    std::string full = rel;
+    if (!rel.empty() && rel[0] != '/') {
+      auto slash = path.rfind('/');
+      if (slash != std::string::npos) full = path.substr(0, slash + 1) + rel;
+    }
+    if (std::find(stack_.begin(), stack_.end(), full) != stack_.end()) {
+      std::string chain;
+      for (const auto& f : stack_) chain += f + " -> ";
+      error(loc_of(n), "include cycle: " + chain + full);
+      return;
+    }
+    if (seen_.count(full)) return;  // every file once
+    if (!loader_) {
+      error(loc_of(lit), "cannot include \"" + rel + "\" here");
+      return;
+    }
+    auto loaded = loader_->load(full);
+    if (!loaded) {
+      error(loc_of(lit), "cannot include \"" + rel + "\": " + loaded.error().message);
+      return;
+    }
+    parse(full, std::move(*loaded));
+  }
+
+  void state(const Node& n) {
+    ast::StateDecl s;
+    std::size_t i = 0;
+    if (n.children.at(0)->is_type<grammar::initial_mark>()) {
+      s.initial = true;
+      ++i;
+    }
+    s.name = name_of(*n.children.at(i++));
+    for (; i < n.children.size(); ++i) {
+      const Node& c = *n.children[i];
+      if (c.is_type<grammar::on_handler>() || c.is_type<grammar::after_handler>()) {
+        s.handlers.push_back(handler(c));
+      } else {
+        s.entry.push_back(action(c));
+      }
+    }
+    out_.script.states.push_back(std::move(s));
+  }
+
+  ast::Handler handler(const Node& n) {
+    ast::Handler h;
+    h.loc = loc_of(n);
+    std::size_t i = 0;
+    if (n.is_type<grammar::after_handler>()) {
+      h.kind = ast::Handler::Kind::After;
+      const Node& e = *n.children.at(i++);
+      h.after.loc = loc_of(e);
+      if (e.is_type<grammar::duration_lit>()) {
+        h.after.literal = duration(e);
+      } else {
+        h.after.param = {e.string().substr(1), loc_of(e)};
+      }
+    } else if (n.children.at(0)->is_type<grammar::event_name>()) {
+      h.kind = ast::Handler::Kind::Event;
+      h.event = name_of(*n.children.at(i++));
+      if (i < n.children.size() && n.children[i]->is_type<grammar::event_arg>()) {
+        h.event_arg = name_of(*n.children[i++]);
+      }
+    } else {
+      h.kind = ast::Handler::Kind::Pattern;
+      h.channel = name_of(*n.children.at(i++));
+      const Node& p = *n.children.at(i);
+      if (p.is_type<grammar::pattern_ref>()) {
+        h.pattern_ref = name_of(p);
+        ++i;
+      } else {
+        while (i < n.children.size() && (n.children[i]->is_type<grammar::any_list>() ||
+                                         n.children[i]->is_type<grammar::unless_list>())) {
+          add_atoms(*n.children[i++], h.pattern);
+        }
+      }
+    }
+    for (; i < n.children.size(); ++i) {
+      const Node& c = *n.children[i];
+      if (c.is_type<grammar::target>()) {
+        h.target = name_of(c);
+      } else {
+        h.actions.push_back(action(c));
+      }
+    }
+    return h;
+  }
+
+  ast::Action action(const Node& n) {
+    using K = ast::Action::Kind;
+    ast::Action a;
+    a.loc = loc_of(n);
+    const auto& ch = n.children;
+    if (n.is_type<grammar::a_send>()) {
+      a.channel = name_of(*ch.at(0));
+      const Node& payload = *ch.at(1);
+      if (payload.is_type<grammar::secret_payload>()) {
+        a.kind = K::SendSecret;
+        a.text = text(*payload.children.at(0));
+      } else {
+        a.kind = K::Send;
+        a.text = text(payload);
+      }
+    } else if (n.is_type<grammar::a_break>()) {
+      a.kind = K::Break;
+      a.channel = name_of(*ch.at(0));
+    } else if (n.is_type<grammar::a_alarm>()) {
+      a.kind = K::Alarm;
+      a.word = name_of(*ch.at(0));
+      a.text = text(*ch.at(1));
+    } else if (n.is_type<grammar::a_exec>()) {
+      a.kind = K::Exec;
+      for (const auto& c : ch) a.args.push_back(text(*c));
+    } else if (n.is_type<grammar::a_log>()) {
+      a.kind = K::Log;
+      a.text = text(*ch.at(0));
+    } else if (n.is_type<grammar::a_set>()) {
+      a.kind = K::Set;
+      a.word = name_of(*ch.at(0));
+      a.value = value(*ch.at(1));
+    } else if (n.is_type<grammar::a_mark>()) {
+      a.kind = K::MarkFenced;
+      a.channel = name_of(*ch.at(0));
+      a.presumed = ch.size() > 1;
+    } else if (n.is_type<grammar::a_takeover>()) {
+      a.kind = K::Takeover;
+    } else if (n.is_type<grammar::a_power>()) {
+      a.kind = K::Power;
+      a.channel = name_of(*ch.at(0));
+      a.word = name_of(*ch.at(1));
+    }
+    return a;
+  }
+
+  void add_atoms(const Node& list, ast::PatternSpec& spec) {
+    auto& dst = list.is_type<grammar::unless_list>() ? spec.unless : spec.any;
+    for (const auto& c : list.children) {
+      ast::PatternAtom atom;
+      atom.loc = loc_of(*c);
+      if (c->is_type<grammar::regex_lit>()) {
+        atom.regex = true;
+        std::string_view body = c->string_view();
+        body = body.substr(1, body.size() - 2);
+        // `\/` stands for a slash inside /…/; every other escape is RE2's.
+        for (std::size_t i = 0; i < body.size(); ++i) {
+          if (body[i] == '\\' && i + 1 < body.size() && body[i + 1] == '/') {
+            atom.source += '/';
+            ++i;
+          } else if (body[i] == '\\' && i + 1 < body.size()) {
+            atom.source += body[i];
+            atom.source += body[++i];
+          } else {
+            atom.source += body[i];
+          }
+        }
+      } else {
+        // A literal pattern has no variables: `$` is just a dollar sign.
+        atom.source = flatten(decode(*c, /*interpolate=*/false));
+      }
+      dst.push_back(std::move(atom));
+    }
+  }
+
+  static std::string flatten(const ast::Text& t) {
+    std::string s;
+    for (const auto& seg : t.segments) s += seg.text;
+    return s;
+  }
+
+  ast::Value value(const Node& n) {
+    ast::Value v;
+    v.loc = loc_of(n);
+    if (n.is_type<grammar::string_lit>()) {
+      v.kind = ast::Value::Kind::String;
+      v.text = text(n);
+    } else if (n.is_type<grammar::duration_lit>()) {
+      v.kind = ast::Value::Kind::Interval;
+      v.duration = duration(n);
+    } else {
+      v.kind = ast::Value::Kind::Integer;
+      try {
+        v.integer = std::stoll(n.string());
+      } catch (const std::exception&) {
+        error(v.loc, "integer out of range: " + n.string());
+      }
+    }
+    return v;
+  }
+
+  Duration duration(const Node& n) {
+    const std::string s = n.string();
+    std::int64_t total_ms = 0;
+    std::size_t i = 0;
+    while (i < s.size()) {
+      std::int64_t num = 0;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+        if (num > 1'000'000'000'000LL) {
+          error(loc_of(n), "duration out of range: " + s);
+          return Duration{};
+        }
+        num = num * 10 + (s[i++] - '0');
+      }
+      if (s.compare(i, 2, "ms") == 0) {
+        total_ms += num;
+        i += 2;
+      } else {
+        char u = s[i++];
+        total_ms += num * (u == 's' ? 1000 : u == 'm' ? 60'000 : 3'600'000);
+      }
+    }
+    return std::chrono::milliseconds(total_ms);
+  }
+
+  ast::Text text(const Node& n) { return decode(n, /*interpolate=*/true); }
+
+  // Decodes a string literal node: escapes, and (when interpolating) `$name`,
+  // `${name}` and `$0`..`$9`. Errors point at the offending character.
+  ast::Text decode(const Node& n, bool interpolate) {
+    ast::Text t;
+    t.loc = loc_of(n);
+    std::string_view body = n.string_view();
+    body = body.substr(1, body.size() - 2);
+    auto at = [&](std::size_t off) {
+      Loc l = t.loc;
+      l.col += static_cast<int>(off) + 1;
+      return l;
+    };
+    auto literal = [&](char c) {
+      if (t.segments.empty() || t.segments.back().kind != ast::Text::Segment::Kind::Literal) {
+        t.segments.push_back({ast::Text::Segment::Kind::Literal, {}, 0, t.loc});
+      }
+      t.segments.back().text += c;
+    };
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      char c = body[i];
+      if (c == '\\') {
+        char e = body[++i];  // the grammar guarantees a character follows
+        switch (e) {
+          case 'r': literal('\r'); break;
+          case 'n': literal('\n'); break;
+          case 't': literal('\t'); break;
+          case 'e': literal('\x1b'); break;
+          case '0': literal('\0'); break;
+          case '\\': literal('\\'); break;
+          case '"': literal('"'); break;
+          case '$': literal('$'); break;
+          case 'x': {
+            auto hex = [](char h) {
+              return std::isxdigit(static_cast<unsigned char>(h))
+                         ? (std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
+                                                                         : (std::tolower(h) - 'a' + 10))
+                         : -1;
+            };
+            if (i + 2 < body.size() && hex(body[i + 1]) >= 0 &&
+                hex(body[i + 2]) >= 0) {
+              literal(static_cast<char>(hex(body[i + 1]) * 16 + hex(body[i + 2])));
+              i += 2;
+            } else {
+              error(at(i - 1), "\\x needs two hex digits");
+            }
+            break;
+          }
+          default:
+            error(at(i - 1), std::string("unknown escape '\\") + e +
+                                 "' (known: \\r \\n \\t \\e \\0 \\\\ \\\" \\$ \\xHH)");
+        }
+        continue;
+      }
+      if (c == '$' && interpolate) {
+        std::size_t start = i;
+        ast::Text::Segment seg;
+        seg.loc = at(start);
+        if (i + 1 < body.size() && std::isdigit(static_cast<unsigned char>(body[i + 1]))) {
+          seg.kind = ast::Text::Segment::Kind::Capture;
+          seg.capture = body[++i] - '0';
+        } else if (i + 1 < body.size() && body[i + 1] == '{') {
+          auto close = body.find('}', i + 2);
+          if (close == std::string_view::npos) {
+            error(seg.loc, "unterminated ${…}");
+            break;
+          }
+          seg.kind = ast::Text::Segment::Kind::Variable;
+          seg.text = std::string(body.substr(i + 2, close - i - 2));
+          i = close;
+        } else {
+          std::size_t j = i + 1;
+          while (j < body.size() && (std::isalnum(static_cast<unsigned char>(body[j])) || body[j] == '_')) ++j;
+          if (j == i + 1) {
+            error(seg.loc, "'$' must be followed by a name, a digit or {…} (write \\$ for a dollar)");
+            continue;
+          }
+          seg.kind = ast::Text::Segment::Kind::Variable;
+          seg.text = std::string(body.substr(i + 1, j - i - 1));
+          i = j - 1;
+        }
+        t.segments.push_back(std::move(seg));
+        continue;
+      }
+      literal(c);
+    }
+    return t;
+  }
+
+  SourceLoader* loader_;
+  ParseResult& out_;
+  std::vector<std::string> stack_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+Result<std::string> FileLoader::load(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Error::not_found(path + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) return Error::io(path + ": read error");
+  return ss.str();
+}
+
+Result<std::string> MemoryLoader::load(const std::string& path) {
+  auto it = files.find(path);
+  if (it == files.end()) return Error::not_found(path + ": No such file or directory");
+  return it->second;
+}
+
+ParseResult parse_text(std::string_view text, const std::string& name, SourceLoader* loader) {
+  ParseResult out;
+  Builder b(loader, out);
+  b.parse(name, std::string(text));
+  return out;
+}
+
+ParseResult parse_file(const std::string& path, SourceLoader& loader) {
+  ParseResult out;
+  auto text = loader.load(path);
+  if (!text) {
+    out.diagnostics.push_back({{path, 0, 0}, Severity::Error, text.error().message, {}});
+    return out;
+  }
+  Builder b(&loader, out);
+  b.parse(path, std::move(*text));
+  return out;
+}
+
+std::size_t analyze_grammar() { return tao::pegtl::analyze<grammar::script>(); }
+
+void attach_source_lines(Diagnostics& ds, const ast::Script& script) {
+  for (auto& d : ds) {
+    if (d.loc.line <= 0 || !d.source_line.empty()) continue;
+    for (const auto& [path, text] : script.sources) {
+      if (path != d.loc.file) continue;
+      std::size_t pos = 0;
+      for (int l = 1; l < d.loc.line && pos != std::string::npos; ++l) {
+        pos = text.find('\n', pos);
+        if (pos != std::string::npos) ++pos;
+      }
+      if (pos == std::string::npos) break;
+      auto end = text.find('\n', pos);
+      d.source_line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+      if (!d.source_line.empty() && d.source_line.back() == '\r') d.source_line.pop_back();
+      break;
+    }
+  }
+}
+
+}  // namespace clusterd::chat

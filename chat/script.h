@@ -1,0 +1,34 @@
+// One call from a script file to a checked Program: parse (with includes),
+// compile, check, and attach source lines to every diagnostic. What chatc,
+// clusterd --check and the tests use.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "chat/ast.h"
+#include "chat/diagnostic.h"
+#include "chat/parser.h"
+#include "chat/program.h"
+
+namespace clusterd::chat {
+
+struct LoadedScript {
+  ast::Script script;
+  std::unique_ptr<Program> program;  // null when there are errors
+  Diagnostics diagnostics;           // sorted by file, line, column
+  bool ok() const { return program != nullptr; }
+};
+
+/// Parses, compiles and checks `path`. The program is null when any error was
+/// found (warnings alone leave it usable).
+LoadedScript load_script(const std::string& path, SourceLoader& loader,
+                         const std::map<std::string, std::string>& params = {});
+
+/// The same for text in memory named `name`.
+LoadedScript load_script_text(std::string_view text, const std::string& name = "<input>",
+                              SourceLoader* loader = nullptr,
+                              const std::map<std::string, std::string>& params = {});
+
+}  // namespace clusterd::chat

@@ -1,0 +1,8 @@
+# clusterd_warnings(target): the one warning set every target of ours uses.
+function(clusterd_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow -Wconversion
+                         -Wsign-conversion -Wnon-virtual-dtor -Wold-style-cast)
+  if(CLUSTERD_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package clusterd needs to build, test and benchmark.
+# Idempotent: when everything is already there it only runs dpkg-query (about 0.1 s).
+# Used by both README commands and by CI; add a package here when an issue needs one.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake pkg-config g++ make ninja-build
+  # libraries (DESIGN.md §1)
+  libboost-dev libserialport-dev libssh-dev tao-pegtl-dev libspdlog-dev libgtest-dev
+  libre2-dev libtelnet-dev libcurl4-openssl-dev libtomlplusplus-dev
+  # fuzzing (libFuzzer ships with clang) and `chatc dot` pictures
+  clang graphviz
+  # benchmark peers (bench/README.md): Expect, pexpect, chat(8), GNU time
+  expect ppp python3 python3-pexpect time
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=
+if [[ $(id -u) != 0 ]]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
