@@ -104,6 +104,7 @@ struct Handler {
 
 struct StateDecl {
   Name name;
+  Name parent;  // `extends PARENT`: empty when none
   bool initial = false;
   std::vector<Action> entry;
   std::vector<Handler> handlers;

@@ -120,15 +120,17 @@ void check(const Program& p, Diagnostics& out) {
                      "state '" + st.name + "' is unreachable from the initial state", {}});
     }
     bool waits = false, has_after = false, leaves = false, refusable = false, refused = false;
+    bool event_exit = false;  // an event handler that leaves: the state waits for that too
     for (const auto& h : st.handlers) {
       waits |= h.kind == Handler::Kind::Pattern;
       has_after |= h.kind == Handler::Kind::After;
       leaves |= h.target >= 0;
+      event_exit |= h.kind == Handler::Kind::Event && h.target >= 0;
       refused |= h.kind == Handler::Kind::Event && h.event.kind == EventKind::FenceRefused;
       for (const auto& a : h.actions) refusable |= a.kind == Action::Kind::MarkFenced && a.presumed;
     }
     for (const auto& a : st.entry) refusable |= a.kind == Action::Kind::MarkFenced && a.presumed;
-    if (static_cast<int>(s) != p.initial && waits && !has_after) {
+    if (static_cast<int>(s) != p.initial && waits && !has_after && !event_exit) {
       out.push_back({st.loc, Severity::Warning,
                      "state '" + st.name + "' waits for console text with no 'after': it can wait forever",
                      {}});

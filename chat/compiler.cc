@@ -1,5 +1,6 @@
 #include "chat/compiler.h"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -376,7 +377,8 @@ class Compiler {
       if (auto c = action(a, -1)) st.entry.push_back(std::move(*c));
     }
     std::array<std::vector<PatternSource>, kChannelCount> sources;
-    for (const auto& h : s.handlers) {
+    for (const ast::Handler* hp : handlers_with_inherited(s)) {
+      const ast::Handler& h = *hp;
       Handler ch;
       ch.loc = h.loc;
       int groups = -1;  // -1: not a pattern handler, any $N may refer to an earlier match
@@ -461,6 +463,34 @@ class Compiler {
       }
       st.patterns[c] = std::move(*set);
     }
+  }
+
+  // A state's own handlers, then its parent's (`extends`), and so on up.
+  std::vector<const ast::Handler*> handlers_with_inherited(const ast::StateDecl& s) {
+    std::vector<const ast::Handler*> out;
+    std::vector<const ast::StateDecl*> chain{&s};
+    const ast::StateDecl* at = &s;
+    while (!at->parent.text.empty()) {
+      const ast::StateDecl* parent = nullptr;
+      for (const auto& d : script_.states) {
+        if (d.name.text == at->parent.text) parent = &d;
+      }
+      if (!parent) {
+        error(at->parent.loc, "unknown state '" + at->parent.text + "' to extend" +
+                                  suggest(at->parent.text, state_names()));
+        break;
+      }
+      if (std::find(chain.begin(), chain.end(), parent) != chain.end()) {
+        if (at == &s || parent == &s) error(at->parent.loc, "state '" + s.name.text + "' extends itself through '" + at->parent.text + "'");
+        break;
+      }
+      chain.push_back(parent);
+      at = parent;
+    }
+    for (const auto* d : chain) {
+      for (const auto& h : d->handlers) out.push_back(&h);
+    }
+    return out;
   }
 
   bool event(const ast::Handler& h, Handler& ch) {

@@ -239,7 +239,15 @@ void Interpreter::enter(int state, TimePoint now, const std::string& trigger, st
   current_ = state;
   entered_at_ = now;
   const State& st = program_.states[static_cast<std::size_t>(state)];
+  // A level handler that stays in (or re-enters) this state waits for its level
+  // to change; one that leaves fires at once if its condition already holds.
   armed_.assign(st.handlers.size(), true);
+  for (std::size_t i = 0; i < st.handlers.size(); ++i) {
+    const Handler& h = st.handlers[i];
+    if (h.kind == Handler::Kind::Event && (h.target < 0 || h.target == state)) {
+      armed_[i] = !level_holds(h);  // edges never hold, so they stay armed
+    }
+  }
   for (auto& p : pattern_handler_) p.clear();
   for (std::size_t i = 0; i < st.handlers.size(); ++i) {
     const Handler& h = st.handlers[i];

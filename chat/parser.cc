@@ -37,6 +37,7 @@ struct kw_pattern : kw<TAO_PEGTL_STRING("pattern")> {};
 struct kw_unless : kw<TAO_PEGTL_STRING("unless")> {};
 struct kw_initial : kw<TAO_PEGTL_STRING("initial")> {};
 struct kw_state : kw<TAO_PEGTL_STRING("state")> {};
+struct kw_extends : kw<TAO_PEGTL_STRING("extends")> {};
 struct kw_on : kw<TAO_PEGTL_STRING("on")> {};
 struct kw_after : kw<TAO_PEGTL_STRING("after")> {};
 struct kw_send : kw<TAO_PEGTL_STRING("send")> {};
@@ -63,6 +64,7 @@ struct duration_unit : sor<string<'m', 's'>, one<'s', 'm', 'h'>> {};
 struct duration_lit : seq<plus<plus<digit>, duration_unit>, not_at<ident_other>> {};
 struct integer_lit : seq<opt<one<'-'>>, plus<digit>, not_at<ident_other>> {};
 struct value : sor<string_lit, duration_lit, integer_lit> {};
+struct text_arg : string_lit {};  // a string where one is required
 struct param_ref : seq<one<'$'>, identifier> {};
 
 struct decl_name : identifier {};
@@ -70,31 +72,34 @@ struct equals : one<'='> {};
 
 // Patterns: `"lit" | /re/ … unless /re/ | …`, or the name of a `pattern`.
 struct pattern_atom : sor<string_lit, regex_lit> {};
-struct more_atoms : star<skip, one<'|'>, skip, must<pattern_atom>> {};
+struct atom_arg : pattern_atom {};
+struct more_atoms : star<skip, one<'|'>, skip, must<atom_arg>> {};
 struct any_list : seq<pattern_atom, more_atoms> {};
-struct unless_list : seq<kw_unless, skip, must<pattern_atom>, more_atoms> {};
+struct unless_list : seq<kw_unless, skip, must<atom_arg>, more_atoms> {};
 struct pattern_spec : seq<any_list, opt<skip, unless_list>> {};
 struct pattern_ref : identifier {};
 struct pattern_use : sor<pattern_spec, pattern_ref> {};
+struct pattern_def : pattern_spec {};
 
 // Actions.
 struct channel_name : identifier {};
 struct severity : identifier {};
 struct power_op : identifier {};
 struct var_name : identifier {};
-struct secret_payload : seq<kw_secret, skip, must<string_lit>> {};
+struct secret_payload : seq<kw_secret, skip, must<text_arg>> {};
 struct send_payload : sor<secret_payload, string_lit> {};
 struct presumed : kw_presumed {};
 struct a_send : seq<kw_send, skip, must<channel_name>, skip, must<send_payload>> {};
 struct a_break : seq<kw_break, skip, must<channel_name>> {};
-struct a_alarm : seq<kw_alarm, skip, must<severity>, skip, must<string_lit>> {};
-struct a_exec : seq<kw_exec, skip, must<string_lit>, star<skip, string_lit>> {};
-struct a_log : seq<kw_log, skip, must<string_lit>> {};
+struct a_alarm : seq<kw_alarm, skip, must<severity>, skip, must<text_arg>> {};
+struct a_exec : seq<kw_exec, skip, must<text_arg>, star<skip, string_lit>> {};
+struct a_log : seq<kw_log, skip, must<text_arg>> {};
 struct a_set : seq<kw_set, skip, must<var_name>, skip, must<equals>, skip, must<value>> {};
 struct a_mark : seq<kw_mark, skip, must<kw_fenced>, skip, must<channel_name>, opt<skip, presumed>> {};
 struct a_takeover : kw_takeover {};
 struct a_power : seq<kw_power, skip, must<channel_name>, skip, must<power_op>> {};
-struct action : sor<a_send, a_break, a_alarm, a_exec, a_log, a_set, a_mark, a_takeover, a_power> {};
+struct action_kind : sor<a_send, a_break, a_alarm, a_exec, a_log, a_set, a_mark, a_takeover, a_power> {};
+struct action : seq<action_kind, opt<skip, one<';'>>> {};  // `;` between actions is optional
 
 // Handlers.
 struct block_end : one<'}'> {};
@@ -104,7 +109,8 @@ struct arrow : seq<string<'-', '>'>, skip, must<target>> {};
 struct event_name : seq<identifier, plus<one<'.'>, identifier>> {};
 struct event_arg : sor<kw<TAO_PEGTL_STRING("active")>, kw<TAO_PEGTL_STRING("standby")>, integer_lit> {};
 struct event_trigger : seq<event_name, opt<skip, event_arg>> {};
-struct channel_trigger : seq<channel_name, skip, must<pattern_use>> {};
+struct trigger_channel : identifier {};
+struct channel_trigger : seq<trigger_channel, skip, must<pattern_use>> {};
 struct on_trigger : sor<event_trigger, channel_trigger> {};
 struct after_expr : sor<duration_lit, param_ref> {};
 struct on_handler : seq<kw_on, skip, must<on_trigger>, opt<skip, block>, opt<skip, arrow>> {};
@@ -115,13 +121,16 @@ struct state_end : one<'}'> {};
 struct state_open : one<'{'> {};
 struct state_item : sor<on_handler, after_handler, action> {};
 struct initial_mark : kw_initial {};
+struct parent_name : identifier {};
+struct extends_clause : seq<kw_extends, skip, must<parent_name>, skip> {};
 struct state_decl : seq<opt<initial_mark, skip>, kw_state, skip, must<decl_name>, skip,
-                        must<state_open>, skip, star<state_item, skip>, must<state_end>> {};
-struct include_decl : seq<kw_include, skip, must<string_lit>> {};
+                        opt<extends_clause>, must<state_open>, skip, star<state_item, skip>,
+                        must<state_end>> {};
+struct include_decl : seq<kw_include, skip, must<text_arg>> {};
 struct param_decl : seq<kw_param, skip, must<decl_name>, skip, must<equals>, skip, must<value>> {};
 struct var_decl : seq<kw_var, skip, must<decl_name>, skip, must<equals>, skip, must<value>> {};
 struct pattern_decl : seq<kw_pattern, skip, must<decl_name>, skip, must<equals>, skip,
-                          must<pattern_spec>> {};
+                          must<pattern_def>> {};
 struct decl : sor<include_decl, param_decl, var_decl, pattern_decl, state_decl> {};
 struct script_end : eof {};
 struct script : seq<skip, star<decl, skip>, must<script_end>> {};
@@ -130,8 +139,8 @@ struct script : seq<skip, star<decl, skip>, must<script_end>> {};
 template <typename> inline constexpr const char* message = nullptr;
 template <> inline constexpr auto message<str_body> = "unterminated string (a string ends on its line)";
 template <> inline constexpr auto message<re_body> = "unterminated regex (a regex ends on its line)";
-template <> inline constexpr auto message<pattern_atom> = "expected a pattern: \"literal\" or /regex/";
-template <> inline constexpr auto message<pattern_spec> = "expected a pattern: \"literal\" or /regex/";
+template <> inline constexpr auto message<atom_arg> = "expected a pattern: \"literal\" or /regex/";
+template <> inline constexpr auto message<pattern_def> = "expected a pattern: \"literal\" or /regex/";
 template <> inline constexpr auto message<pattern_use> =
     "expected a pattern (\"literal\", /regex/ or a pattern name)";
 template <> inline constexpr auto message<channel_name> = "expected a channel (active, standby)";
@@ -139,7 +148,7 @@ template <> inline constexpr auto message<send_payload> =
     "expected the text to send: \"string\" or secret \"name\"";
 template <> inline constexpr auto message<severity> =
     "expected a severity (notice, warning, critical)";
-template <> inline constexpr auto message<string_lit> = "expected a \"string\"";
+template <> inline constexpr auto message<text_arg> = "expected a \"string\"";
 template <> inline constexpr auto message<var_name> = "expected a variable name";
 template <> inline constexpr auto message<equals> = "expected '='";
 template <> inline constexpr auto message<value> =
@@ -155,6 +164,7 @@ template <> inline constexpr auto message<after_expr> =
     "expected a duration (250ms, 20s, 10m, 1h) or a $param after 'after'";
 template <> inline constexpr auto message<decl_name> = "expected a name";
 template <> inline constexpr auto message<state_open> = "expected '{' to open the state";
+template <> inline constexpr auto message<parent_name> = "expected the name of the state to extend";
 template <> inline constexpr auto message<state_end> =
     "expected an action, a handler ('on', 'after') or '}' to close the state";
 template <> inline constexpr auto message<script_end> =
@@ -171,7 +181,7 @@ template <typename Rule>
 using selector = parse_tree::selector<
     Rule,
     parse_tree::store_content::on<include_decl, param_decl, var_decl, pattern_decl, state_decl,
-                                  initial_mark, decl_name, string_lit, regex_lit, duration_lit,
+                                  initial_mark, decl_name, parent_name, string_lit, text_arg, trigger_channel, regex_lit, duration_lit,
                                   integer_lit, param_ref, any_list, unless_list, pattern_ref,
                                   channel_name, severity, power_op, var_name, secret_payload,
                                   presumed, a_send, a_break, a_alarm, a_exec, a_log, a_set, a_mark,
@@ -280,6 +290,9 @@ class Builder {
       ++i;
     }
     s.name = name_of(*n.children.at(i++));
+    if (i < n.children.size() && n.children[i]->is_type<grammar::parent_name>()) {
+      s.parent = name_of(*n.children[i++]);
+    }
     for (; i < n.children.size(); ++i) {
       const Node& c = *n.children[i];
       if (c.is_type<grammar::on_handler>() || c.is_type<grammar::after_handler>()) {

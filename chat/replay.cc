@@ -82,7 +82,11 @@ class TimelineActuator final : public Actuator {
                        (policy_.allow_presumed ? ")" : "; unconfirmed_fence = wait)"));
     return false;
   }
+  /// True after an odd number of takeovers: the nodes' roles are swapped.
+  bool swapped() const { return swapped_; }
+
   void takeover() override {
+    swapped_ = !swapped_;
     std::swap(names_[0], names_[1]);
     add("takeover", names_[0] + " is now active, " + names_[1] + " standby");
   }
@@ -95,6 +99,7 @@ class TimelineActuator final : public Actuator {
   TimePoint origin_;
   TimePoint now_{};
   std::array<std::string, 2> names_;
+  bool swapped_ = false;
 };
 
 struct Input {
@@ -237,7 +242,8 @@ std::vector<TimelineEntry> replay(const Program& program, const ReplayInput& inp
   for (const auto& i : inputs) {
     if (end && i.ns > *end) break;
     TimePoint t = t0 + std::chrono::nanoseconds(i.ns);
-    Channel ch = i.source == 2 ? Channel::Standby : Channel::Active;
+    // A transcript belongs to a node; the node's channel follows its role.
+    Channel ch = (i.source == 2) != act.swapped() ? Channel::Standby : Channel::Active;
     if (i.event) {
       const Event& ev = *i.event->event;
       act.at(t);

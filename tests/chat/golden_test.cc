@@ -1,1 +1,99 @@
+// Golden replays of the stock script (scripts/sparc-obp.chat): each case in
+// tests/chat/golden/ is NAME.alpha.console (the active node), NAME.beta.console
+// (the standby), optional NAME.events and NAME.params (k=v lines), and
+// NAME.expected, the exact timeline `chatc replay` prints. Run through the same
+// code as `chatc replay`. CLUSTERD_UPDATE_GOLDEN=1 rewrites the .expected
+// files (review the diff before committing it).
 #include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "chat/replay.h"
+#include "chat/script.h"
+
+namespace clusterd::chat {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string source_dir() {
+  const char* env = std::getenv("CLUSTERD_SOURCE_DIR");
+  return env ? env : CLUSTERD_SOURCE_DIR;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, ReplayMatchesExpectedTimeline) {
+  const fs::path dir = fs::path(source_dir()) / "tests/chat/golden";
+  const std::string name = GetParam();
+  std::map<std::string, std::string> params;
+  if (fs::exists(dir / (name + ".params"))) {
+    std::istringstream in(slurp(dir / (name + ".params")));
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      params[line.substr(0, line.find('='))] = line.substr(line.find('=') + 1);
+    }
+  }
+  FileLoader loader;
+  auto script = load_script(source_dir() + "/scripts/sparc-obp.chat", loader, params);
+  ASSERT_TRUE(script.ok()) << (script.diagnostics.empty() ? "" : format_text(script.diagnostics[0]));
+
+  ReplayInput input;
+  auto active = read_transcript(slurp(dir / (name + ".alpha.console")), name + ".alpha.console");
+  auto standby = read_transcript(slurp(dir / (name + ".beta.console")), name + ".beta.console");
+  ASSERT_TRUE(active.ok()) << active.error().message;
+  ASSERT_TRUE(standby.ok()) << standby.error().message;
+  input.active = *active;
+  input.standby = *standby;
+  if (fs::exists(dir / (name + ".events"))) {
+    auto events = read_events(slurp(dir / (name + ".events")), name + ".events");
+    ASSERT_TRUE(events.ok()) << events.error().message;
+    input.events = *events;
+  }
+  ReplayOptions opt;
+  opt.interpreter.active_name = "alpha";
+  opt.interpreter.standby_name = "beta";
+  std::string got = format_timeline(replay(*script.program, input, opt), false);
+
+  const fs::path expected = dir / (name + ".expected");
+  if (std::getenv("CLUSTERD_UPDATE_GOLDEN")) std::ofstream(expected, std::ios::binary) << got;
+  EXPECT_EQ(got, slurp(expected)) << "replay of " << name << " differs from " << expected;
+}
+
+INSTANTIATE_TEST_SUITE_P(StockScript, Golden,
+                         ::testing::Values("primary_panic", "ping_loss_console_alive",
+                                           "ping_loss_console_dead", "rogue_standby_boot",
+                                           "accidental_break", "fence_readback_failing"));
+
+// The six cases must cover the decisions they are named after: guard against
+// an .expected file rewritten into something that no longer shows them.
+TEST(Golden, ExpectedFilesShowTheirDecisions) {
+  const fs::path dir = fs::path(source_dir()) / "tests/chat/golden";
+  auto has = [&](const std::string& name, const std::string& what) {
+    return slurp(dir / (name + ".expected")).find(what) != std::string::npos;
+  };
+  EXPECT_TRUE(has("primary_panic", "takeover beta is now active"));
+  EXPECT_TRUE(has("ping_loss_console_alive", "fenced   active (alpha) confirmed"));
+  EXPECT_TRUE(has("ping_loss_console_dead", "presumed, accepted"));
+  EXPECT_TRUE(has("ping_loss_console_dead", "break    standby (alpha)"));
+  EXPECT_TRUE(has("rogue_standby_boot", "break    standby (beta)"));
+  EXPECT_FALSE(has("rogue_standby_boot", "takeover"));
+  EXPECT_TRUE(has("accidental_break", "send     active (alpha) \"go\\r\""));
+  EXPECT_FALSE(has("accidental_break", "break "));
+  EXPECT_FALSE(has("fence_readback_failing", "takeover"));
+  EXPECT_FALSE(has("fence_readback_failing", "boot shared"));
+  EXPECT_TRUE(has("fence_readback_failing", "NOT confirmed"));
+}
+
+}  // namespace
+}  // namespace clusterd::chat
