@@ -1,1 +1,106 @@
+// Compiler: name resolution, types, regexes, params — with the exact message
+// and position a user sees.
+#include "chat/compiler.h"
+
 #include <gtest/gtest.h>
+
+#include "tests/support/chat_support.h"
+
+namespace clusterd::chat {
+namespace {
+
+using testing::diags;
+
+struct Case {
+  const char* text;
+  const char* first;
+};
+
+TEST(Compiler, ReportsNameAndTypeErrorsExactly) {
+  const Case kCases[] = {
+      {"initial state watch { on ping.down -> fense }\nstate fence { after 1s -> watch }",
+       "<input>:1:39: error: unknown state 'fense'; did you mean 'fence'?"},
+      {"initial state a {}\nstate a {}", "<input>:2:7: error: duplicate state 'a' (first declared at <input>:1)"},
+      {"state a {}", "<input>:1:7: error: no initial state: mark the state to start in with 'initial state'"},
+      {"initial state a {}\ninitial state b {}", "<input>:2:15: error: second initial state 'b' (the first is 'a' at <input>:1)"},
+      {"initial state a { send console \"x\" }", "<input>:1:24: error: unknown channel 'console' (expected active, standby)"},
+      {"initial state a { on ping.dwn -> a }", "<input>:1:22: error: unknown event 'ping.dwn'; did you mean 'ping.down'?"},
+      {"initial state a { on console.lost -> a }", "<input>:1:22: error: 'console.lost' needs a channel: active or standby"},
+      {"initial state a { on ping.up 3 -> a }", "<input>:1:30: error: 'ping.up' takes no argument"},
+      {"initial state a { after $wait -> a }", "<input>:1:25: error: unknown param '$wait'"},
+      {"param wait = \"x\"\ninitial state a { after $wait -> a }", "<input>:2:25: error: 'after $wait' needs a duration; 'wait' is a string"},
+      {"initial state a { log \"$activ\" }", "<input>:1:24: error: unknown variable '$activ'; did you mean 'active'?"},
+      {"initial state a { on active /a(\\d)\\1/ -> a }", "<input>:1:29: error: bad regex /a(\\d)\\1/: invalid escape sequence: \\1"},
+      {"initial state a { on active /x*/ -> a }", "<input>:1:29: error: regex /x*/ matches the empty string, so it would match anything"},
+      {"initial state a { on active \"\" -> a }", "<input>:1:29: error: empty pattern: it would match anything"},
+      {"initial state a { on active /a\\nb/ -> a }", "<input>:1:29: error: a pattern cannot match a newline (\\n): matches never span lines"},
+      {"initial state a { on active \"a\\nb\" -> a }", "<input>:1:29: error: a pattern cannot contain a newline: matches never span lines"},
+      {"initial state a { on active /(x)y/ { log \"$2\" } -> a }", "<input>:1:43: error: $2 but the pattern has 1 capture group"},
+      {"initial state a { on active \"x\" { log \"$1\" } -> a }", "<input>:1:40: error: $1 but the pattern has no capture groups"},
+      {"param p = 1\ninitial state a { set p = 2 }", "<input>:2:23: error: 'p' is a param, which 'set' cannot change (declare it with 'var')"},
+      {"var v = 1\ninitial state a { set v = \"x\" }", "<input>:2:27: error: 'v' holds an integer, not a string"},
+      {"initial state a { alarm urgent \"x\" }", "<input>:1:25: error: unknown severity 'urgent' (expected notice, warning, critical)"},
+      {"initial state a { power active reboot }", "<input>:1:32: error: unknown power operation 'reboot' (expected off, on, cycle)"},
+      {"initial state a { on active nope -> a }", "<input>:1:29: error: unknown pattern 'nope'"},
+      {"param x = 1\nparam x = 2\ninitial state a {}", "<input>:2:7: error: duplicate param 'x' (first declared at <input>:1)"},
+      {"param reason = \"x\"\ninitial state a {}", "<input>:1:7: error: param 'reason' shadows the builtin $reason"},
+      {"initial state a extends b {}", "<input>:1:25: error: unknown state 'b' to extend; did you mean 'a'?"},
+      {"initial state a extends a {}", "<input>:1:25: error: state 'a' extends itself through 'a'"},
+      {"initial state a { on sh.exit active -> a }", "<input>:1:30: error: 'sh.exit' takes an exit status, not a channel"},
+  };
+  for (const auto& c : kCases) {
+    auto got = diags(c.text);
+    ASSERT_FALSE(got.empty()) << c.text;
+    EXPECT_EQ(got[0], c.first) << c.text;
+  }
+}
+
+TEST(Compiler, ParamOverridesAreTypedAndMustExist) {
+  const char* text = "param t = 20s\nparam n = 3\nparam s = \"a\"\nvar v = 1\ninitial state a { after $t -> a }";
+  EXPECT_TRUE(diags(text, nullptr, {{"t", "250ms"}, {"n", "7"}, {"s", "b"}}).empty());
+  EXPECT_EQ(diags(text, nullptr, {{"t", "soon"}}),
+            std::vector<std::string>{"<params>:0:0: error: param 't' is a duration; 'soon' is not (e.g. 250ms, 20s, 10m)"});
+  EXPECT_EQ(diags(text, nullptr, {{"n", "3x"}}),
+            std::vector<std::string>{"<params>:0:0: error: param 'n' is an integer; '3x' is not"});
+  EXPECT_EQ(diags(text, nullptr, {{"zz", "1"}}),
+            std::vector<std::string>{"<params>:0:0: error: no param 'zz' in the script (cannot set it to '1')"});
+  EXPECT_EQ(diags(text, nullptr, {{"v", "1"}}),
+            std::vector<std::string>{"<params>:0:0: error: no param 'v' in the script (cannot set it to '1')"});
+  auto s = testing::compile_ok(text, {{"t", "1m30s"}});
+  ASSERT_TRUE(s->ok());
+  EXPECT_EQ(s->program->states[0].handlers[0].after, std::chrono::seconds(90));
+  EXPECT_EQ(s->program->states[0].handlers[0].trigger, "after $t (1m30s)");
+}
+
+TEST(Compiler, ExtendsAppendsTheParentsHandlersAfterItsOwn) {
+  auto s = testing::compile_ok(
+      "initial state base { on ping.down -> b\n after 60s -> child }\n"
+      "state child extends base { after 5s -> base }\nstate b { after 1s -> base }");
+  ASSERT_TRUE(s->ok());
+  const auto& child = s->program->states[static_cast<std::size_t>(s->program->find_state("child"))];
+  ASSERT_EQ(child.handlers.size(), 3u);
+  EXPECT_EQ(child.handlers[0].trigger, "after 5s");
+  EXPECT_EQ(child.handlers[1].trigger, "ping.down");
+  EXPECT_EQ(child.handlers[2].trigger, "after 1m");
+}
+
+TEST(Duration, ParsesAndFormatsEveryUnit) {
+  EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(parse_duration("1h30m5s"), std::chrono::seconds(5405));
+  EXPECT_FALSE(parse_duration("5").has_value());
+  EXPECT_FALSE(parse_duration("5x").has_value());
+  EXPECT_FALSE(parse_duration("").has_value());
+  EXPECT_EQ(format_duration(std::chrono::seconds(5405)), "1h30m5s");
+  EXPECT_EQ(format_duration(std::chrono::milliseconds(1500)), "1500ms");
+  EXPECT_EQ(format_duration(Duration{}), "0s");
+}
+
+TEST(StockScript, ChecksCleanEvenStrict) {
+  FileLoader loader;
+  auto s = load_script(std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat", loader);
+  EXPECT_TRUE(s.ok());
+  for (const auto& d : s.diagnostics) ADD_FAILURE() << format_gcc(d);
+}
+
+}  // namespace
+}  // namespace clusterd::chat
