@@ -87,10 +87,10 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   EXPECT_TRUE(has("ping_loss_console_dead", "presumed, accepted"));
   EXPECT_TRUE(has("ping_loss_console_dead", "break    standby (alpha)"));
   EXPECT_TRUE(has("rogue_standby_boot", "break    standby (beta)"));
-  EXPECT_FALSE(has("rogue_standby_boot", "takeover"));
+  EXPECT_FALSE(has("rogue_standby_boot", "is now active"));
   EXPECT_TRUE(has("accidental_break", "send     active (alpha) \"go\\r\""));
   EXPECT_FALSE(has("accidental_break", "break "));
-  EXPECT_FALSE(has("fence_readback_failing", "takeover"));
+  EXPECT_FALSE(has("fence_readback_failing", "is now active"));
   EXPECT_FALSE(has("fence_readback_failing", "boot shared"));
   EXPECT_TRUE(has("fence_readback_failing", "NOT confirmed"));
 }
