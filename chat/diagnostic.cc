@@ -9,8 +9,11 @@ const char* severity_name(Severity s) { return s == Severity::Error ? "error" : 
 }  // namespace
 
 std::string format_gcc(const Diagnostic& d) {
-  return d.loc.file + ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.col) + ": " +
-         severity_name(d.severity) + ": " + d.message;
+  // No position (a param override, a file that cannot be read): file only.
+  std::string where = d.loc.line > 0 ? d.loc.file + ":" + std::to_string(d.loc.line) + ":" +
+                                           std::to_string(d.loc.col)
+                                     : d.loc.file;
+  return where + ": " + severity_name(d.severity) + ": " + d.message;
 }
 
 std::string format_text(const Diagnostic& d) {

@@ -598,6 +598,7 @@ ParseResult parse_file(const std::string& path, SourceLoader& loader) {
   auto text = loader.load(path);
   if (!text) {
     out.diagnostics.push_back({{path, 0, 0}, Severity::Error, text.error().message, {}});
+    out.unreadable = true;
     return out;
   }
   Builder b(&loader, out);

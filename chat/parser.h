@@ -37,6 +37,7 @@ class MemoryLoader final : public SourceLoader {
 struct ParseResult {
   ast::Script script;
   Diagnostics diagnostics;  // syntax errors and include errors; empty when clean
+  bool unreadable = false;  // the main file itself could not be read
 };
 
 /// Parses `path` and every file it includes (each file at most once; an

@@ -13,6 +13,7 @@ LoadedScript finish(ParseResult parsed, const std::map<std::string, std::string>
   LoadedScript out;
   out.script = std::move(parsed.script);
   out.diagnostics = std::move(parsed.diagnostics);
+  out.unreadable = parsed.unreadable;
   if (out.diagnostics.empty()) {
     auto compiled = compile(out.script, params);
     out.diagnostics = std::move(compiled.diagnostics);

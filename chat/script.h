@@ -18,6 +18,7 @@ struct LoadedScript {
   ast::Script script;
   std::unique_ptr<Program> program;  // null when there are errors
   Diagnostics diagnostics;           // sorted by file, line, column
+  bool unreadable = false;           // the script file itself could not be read
   bool ok() const { return program != nullptr; }
 };
 

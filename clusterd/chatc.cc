@@ -158,9 +158,14 @@ void print_diagnostics(const Diagnostics& ds, const std::string& format) {
 std::unique_ptr<LoadedScript> load(const Args& a, int& status) {
   FileLoader loader;
   auto s = std::make_unique<LoadedScript>(load_script(a.files[0], loader, a.params));
+  if (s->unreadable) {
+    std::fprintf(stderr, "chatc: %s\n", s->diagnostics[0].message.c_str());
+    status = 2;
+    return nullptr;
+  }
   print_diagnostics(s->diagnostics, "text");
   if (!s->ok()) {
-    status = s->diagnostics.size() == 1 && s->diagnostics[0].loc.line == 0 ? 2 : 1;
+    status = s->unreadable ? 2 : 1;
     return nullptr;
   }
   return s;
@@ -172,7 +177,7 @@ int cmd_check(const Args& a) {
   int status = 0;
   for (const auto& f : a.files) {
     auto s = load_script(f, loader, a.params);
-    bool missing = s.diagnostics.size() == 1 && s.diagnostics[0].loc.line == 0 && !s.ok();
+    const bool missing = s.unreadable;
     if (missing && !a.json) {
       std::fprintf(stderr, "chatc: %s\n", s.diagnostics[0].message.c_str());
       status = std::max(status, 2);

@@ -59,13 +59,13 @@ TEST(Compiler, ParamOverridesAreTypedAndMustExist) {
   const char* text = "param t = 20s\nparam n = 3\nparam s = \"a\"\nvar v = 1\ninitial state a { after $t -> a }";
   EXPECT_TRUE(diags(text, nullptr, {{"t", "250ms"}, {"n", "7"}, {"s", "b"}}).empty());
   EXPECT_EQ(diags(text, nullptr, {{"t", "soon"}}),
-            std::vector<std::string>{"<params>:0:0: error: param 't' is a duration; 'soon' is not (e.g. 250ms, 20s, 10m)"});
+            std::vector<std::string>{"<params>: error: param 't' is a duration; 'soon' is not (e.g. 250ms, 20s, 10m)"});
   EXPECT_EQ(diags(text, nullptr, {{"n", "3x"}}),
-            std::vector<std::string>{"<params>:0:0: error: param 'n' is an integer; '3x' is not"});
+            std::vector<std::string>{"<params>: error: param 'n' is an integer; '3x' is not"});
   EXPECT_EQ(diags(text, nullptr, {{"zz", "1"}}),
-            std::vector<std::string>{"<params>:0:0: error: no param 'zz' in the script (cannot set it to '1')"});
+            std::vector<std::string>{"<params>: error: no param 'zz' in the script (cannot set it to '1')"});
   EXPECT_EQ(diags(text, nullptr, {{"v", "1"}}),
-            std::vector<std::string>{"<params>:0:0: error: no param 'v' in the script (cannot set it to '1')"});
+            std::vector<std::string>{"<params>: error: no param 'v' in the script (cannot set it to '1')"});
   auto s = testing::compile_ok(text, {{"t", "1m30s"}});
   ASSERT_TRUE(s->ok());
   EXPECT_EQ(s->program->states[0].handlers[0].after, std::chrono::seconds(90));

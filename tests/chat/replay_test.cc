@@ -1,1 +1,87 @@
+// Replay: input formats, ordering, role swaps, console notes.
+#include "chat/replay.h"
+
 #include <gtest/gtest.h>
+
+#include "tests/support/chat_support.h"
+
+namespace clusterd::chat {
+namespace {
+
+std::string run(const std::string& script, const std::string& active, const std::string& standby,
+                const std::string& events, FencePolicy policy = {}) {
+  auto s = testing::compile_ok(script);
+  EXPECT_TRUE(s->ok());
+  ReplayInput in;
+  if (!active.empty()) in.active = *read_transcript(active, "a");
+  if (!standby.empty()) in.standby = *read_transcript(standby, "s");
+  in.events = *read_events(events, "e");
+  ReplayOptions o;
+  o.interpreter.active_name = "alpha";
+  o.interpreter.standby_name = "beta";
+  o.policy = policy;
+  return format_timeline(replay(*s->program, in, o), false);
+}
+
+TEST(Replay, EventsParseWithLineNumbersInErrors) {
+  auto e = read_events("# comment\n+1s ping.down\n+2s console.lost standby\n+3s sh.exit 2\n+9s end\n", "ev");
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->size(), 4u);
+  EXPECT_EQ((*e)[1].event->channel, Channel::Standby);
+  EXPECT_EQ((*e)[2].event->code, 2);
+  EXPECT_FALSE((*e)[3].event.has_value());
+  EXPECT_EQ(read_events("+1s console.up\n", "ev").error().message, "ev:1: console.up needs a channel: active or standby");
+  EXPECT_EQ(read_events("\n+1s\n", "ev").error().message, "ev:2: expected 'TIME EVENT [ARG]'");
+  EXPECT_EQ(read_transcript("+1 < ok\nbad < x\n", "t").error().message,
+            "t:2: bad time 'bad' (expected 2026-11-22T01:02:03.456Z or +SECONDS)");
+}
+
+TEST(Replay, AbsoluteStampsCountFromTheEarliest) {
+  std::string out = run("initial state a { on active \"x\" -> b }\nstate b {}",
+                        "2026-11-22T10:00:00Z < start\n2026-11-22T10:00:07.5Z < x\n", "", "");
+  EXPECT_NE(out.find("+7.500s    state    b  <- active \"x\""), std::string::npos) << out;
+}
+
+TEST(Replay, ATranscriptFollowsItsNodeAcrossATakeover) {
+  // After the takeover, beta's bytes arrive on `active` and alpha's on `standby`.
+  std::string out = run(
+      "initial state a { on ping.down { mark fenced active; takeover } -> b }\n"
+      "state b { on active \"from-beta\" -> c\n after 1h -> b }\nstate c { on standby \"from-alpha\" -> d\n after 1h -> c }\nstate d {}",
+      "+5 < from-alpha\n", "+3 < from-beta\n", "+1s ping.down\n");
+  EXPECT_NE(out.find("+3.000s    state    c"), std::string::npos) << out;
+  EXPECT_NE(out.find("+5.000s    state    d"), std::string::npos) << out;
+}
+
+TEST(Replay, ConsoleNotesBecomeConsoleEvents) {
+  std::string out = run("initial state a { on console.lost active -> b }\nstate b { on console.up active -> a }",
+                        "+1 * lost kicked by another client\n+2 * up\n", "", "");
+  EXPECT_NE(out.find("+1.000s    event    console.lost active (kicked by another client)"), std::string::npos) << out;
+  EXPECT_NE(out.find("+2.000s    state    a  <- console.up active"), std::string::npos) << out;
+}
+
+TEST(Replay, PresumedFenceFollowsThePolicy) {
+  const char* script =
+      "initial state a { on ping.down -> f }\n"
+      "state f { after 30s { mark fenced active presumed } -> ok\n on fence.refused -> no }\nstate ok {}\nstate no {}";
+  std::string taken = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n");
+  EXPECT_NE(taken.find("presumed, accepted (console up, silent 40.0s, ping down)"), std::string::npos) << taken;
+  FencePolicy wait;
+  wait.allow_presumed = false;
+  std::string refused = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n", wait);
+  EXPECT_NE(refused.find("refused  presumed fence of active (alpha) (console up, silent 40.0s, ping down; unconfirmed_fence = wait)"),
+            std::string::npos) << refused;
+  EXPECT_NE(refused.find("state    no"), std::string::npos);
+  // A console that spoke recently is not silent: no presumption.
+  std::string chatty = run(script, "+0 < hello\n+35 < still here\n", "", "+10s ping.down\n+60s end\n");
+  EXPECT_NE(chatty.find("silent 5.0s"), std::string::npos) << chatty;
+  EXPECT_NE(chatty.find("state    no"), std::string::npos);
+}
+
+TEST(Replay, EndStopsTheReplayAndFiresTimersUpToIt) {
+  std::string out = run("initial state a { after 10s -> b }\nstate b { after 10s -> a }", "", "", "+25s end\n");
+  EXPECT_NE(out.find("+20.000s   state    a"), std::string::npos) << out;
+  EXPECT_EQ(out.find("+30.000s"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace clusterd::chat

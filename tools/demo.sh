@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The README's first command: builds clusterd's chat-script tools and shows a
+# failover. Until the daemon exists, it replays a recorded incident through the
+# stock script (scripts/sparc-obp.chat) in virtual time and prints the
+# timeline, paced so it can be watched (FAST=1 prints it at once).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/install-deps.sh
+echo "== building chatc (first time: about a minute)"
+cmake -S . -B build -G Ninja >/dev/null
+cmake --build build --target chatc -j "${JOBS:-$(nproc)}" | tail -n 1
+
+case=${1:-primary_panic}
+dir=tests/chat/golden
+if [[ ! -f $dir/$case.alpha.console ]]; then
+  echo "demo: no recorded case '$case'; try one of:" >&2
+  ls "$dir" | sed -n 's/\.alpha\.console$//p' | sed 's/^/  /' >&2
+  exit 2
+fi
+
+echo
+echo "== the stock script passes the checker"
+build/bin/chatc check scripts/sparc-obp.chat
+echo
+echo "== recorded consoles of case '$case': alpha (active) and beta (standby)"
+grep -v '^#' "$dir/$case.alpha.console" | sed 's/^/  alpha /' | head -n 8
+grep -v '^#' "$dir/$case.beta.console" | sed 's/^/  beta  /' | head -n 6
+echo
+echo "== clusterd's decisions, replayed in virtual time (chatc replay)"
+args=(--console active="$dir/$case.alpha.console" --console standby="$dir/$case.beta.console")
+[[ -f $dir/$case.events ]] && args+=(--events "$dir/$case.events")
+timeline=$(build/bin/chatc replay scripts/sparc-obp.chat "${args[@]}")
+prev=0
+while IFS= read -r line; do
+  if [[ -z ${FAST:-} ]]; then
+    # Pace the output: 1 s of the incident is 50 ms here, at most 1.5 s a line.
+    t=${line%%s *}; t=${t#+}
+    awk -v a="$prev" -v b="$t" 'BEGIN { d = (b - a) / 20; if (d > 1.5) d = 1.5; if (d > 0) system("sleep " d) }'
+    prev=$t
+  fi
+  printf '%s\n' "$line"
+done <<< "$timeline"
+echo
+echo "Other cases: $(ls "$dir" | sed -n 's/\.alpha\.console$//p' | tr '\n' ' ')"
+echo "Run one with: tools/demo.sh CASE    (the timeline format: docs/formats.md)"
