@@ -33,6 +33,13 @@ const char* event_name(EventKind k) {
   return "?";
 }
 
+std::optional<EventKind> event_from_name(std::string_view name) {
+  for (int k = 0; k <= static_cast<int>(EventKind::FenceRefused); ++k) {
+    if (name == event_name(static_cast<EventKind>(k))) return static_cast<EventKind>(k);
+  }
+  return std::nullopt;
+}
+
 const char* severity_name(AlarmSeverity s) {
   switch (s) {
     case AlarmSeverity::Notice: return "notice";
@@ -494,31 +501,16 @@ class Compiler {
   }
 
   bool event(const ast::Handler& h, Handler& ch) {
-    static const std::pair<const char*, EventKind> kEvents[] = {
-        {"ping.down", EventKind::PingDown},
-        {"ping.up", EventKind::PingUp},
-        {"monitor.isolated", EventKind::MonitorIsolated},
-        {"monitor.ok", EventKind::MonitorOk},
-        {"console.lost", EventKind::ConsoleLost},
-        {"console.up", EventKind::ConsoleUp},
-        {"sh.exit", EventKind::ShExit},
-        {"control.switchover", EventKind::ControlSwitchover},
-        {"control.maintenance", EventKind::ControlMaintenance},
-        {"fence.refused", EventKind::FenceRefused},
-    };
-    bool found = false;
-    for (const auto& [name, kind] : kEvents) {
-      if (h.event.text == name) {
-        ch.event.kind = kind;
-        found = true;
-      }
-    }
-    if (!found) {
+    auto kind = event_from_name(h.event.text);
+    if (!kind) {
       std::vector<std::string> names;
-      for (const auto& e : kEvents) names.emplace_back(e.first);
+      for (int k = 0; k <= static_cast<int>(EventKind::FenceRefused); ++k) {
+        names.emplace_back(event_name(static_cast<EventKind>(k)));
+      }
       error(h.event.loc, "unknown event '" + h.event.text + "'" + suggest(h.event.text, names));
       return false;
     }
+    ch.event.kind = *kind;
     ch.trigger = h.event.text;
     const auto& arg = h.event_arg.text;
     switch (ch.event.kind) {

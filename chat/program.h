@@ -31,6 +31,8 @@ enum class EventKind : std::uint8_t {
   ShExit, ControlSwitchover, ControlMaintenance, FenceRefused,
 };
 const char* event_name(EventKind k);
+/// The event called `name` ("ping.down", …); nullopt when there is none.
+std::optional<EventKind> event_from_name(std::string_view name);
 
 struct Event {
   EventKind kind = EventKind::PingDown;

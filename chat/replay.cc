@@ -126,13 +126,6 @@ Result<std::vector<TranscriptRecord>> read_transcript(std::string_view text, con
 }
 
 Result<std::vector<TimedEvent>> read_events(std::string_view text, const std::string& name) {
-  static const std::pair<const char*, EventKind> kEvents[] = {
-      {"ping.down", EventKind::PingDown},   {"ping.up", EventKind::PingUp},
-      {"monitor.isolated", EventKind::MonitorIsolated}, {"monitor.ok", EventKind::MonitorOk},
-      {"console.lost", EventKind::ConsoleLost}, {"console.up", EventKind::ConsoleUp},
-      {"sh.exit", EventKind::ShExit},       {"control.switchover", EventKind::ControlSwitchover},
-      {"control.maintenance", EventKind::ControlMaintenance},
-  };
   std::vector<TimedEvent> out;
   int n = 0;
   for (auto line : split_lines(text)) {
@@ -163,14 +156,10 @@ Result<std::vector<TimedEvent>> read_events(std::string_view text, const std::st
       continue;
     }
     Event ev;
-    bool found = false;
-    for (const auto& [en, kind] : kEvents) {
-      if (words[1] == en) {
-        ev.kind = kind;
-        found = true;
-      }
-    }
-    if (!found) return fail("unknown event '" + words[1] + "'");
+    auto kind = event_from_name(words[1]);
+    // fence.refused comes from the runtime, never from outside.
+    if (!kind || *kind == EventKind::FenceRefused) return fail("unknown event '" + words[1] + "'");
+    ev.kind = *kind;
     if (ev.kind == EventKind::ConsoleLost || ev.kind == EventKind::ConsoleUp) {
       if (words.size() < 3 || (words[2] != "active" && words[2] != "standby")) {
         return fail(words[1] + " needs a channel: active or standby");
