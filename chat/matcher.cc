@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <re2/re2.h>
+#include <re2/set.h>
 
 namespace clusterd::chat {
 
@@ -34,74 +35,95 @@ void PatternSet::check_atom(const std::string& regex, std::string* error, bool* 
   *matches_empty = RE2::FullMatch("", re);
 }
 
+struct PatternSet::SetHolder {
+  explicit SetHolder(const RE2::Options& o) : set(o, RE2::UNANCHORED) {}
+  RE2::Set set;
+};
+
 PatternSet::~PatternSet() = default;
 
 Result<std::unique_ptr<PatternSet>> PatternSet::compile(std::vector<PatternSource> patterns) {
   std::unique_ptr<PatternSet> set(new PatternSet());
-  std::string all = "(?m)";
-  int group = 1;
-  for (std::size_t i = 0; i < patterns.size(); ++i) {
-    RE2 one("(?m)" + patterns[i].regex, pattern_options());
-    if (!one.ok()) return Error::invalid("bad pattern /" + patterns[i].regex + "/: " + one.error());
-    if (i) all += '|';
-    all += '(';
-    all += patterns[i].regex;
-    all += ')';
-    set->first_group_.push_back(group);
-    set->groups_.push_back(one.NumberOfCapturingGroups());
-    group += 1 + one.NumberOfCapturingGroups();
-    if (patterns[i].unless.empty()) {
-      set->unless_.push_back(nullptr);
-    } else {
-      std::string u = "(?m)";
-      for (std::size_t j = 0; j < patterns[i].unless.size(); ++j) {
-        if (j) u += '|';
-        u += "(?:" + patterns[i].unless[j] + ")";
-      }
-      auto re = std::make_unique<RE2>(u, pattern_options());
-      if (!re->ok()) return Error::invalid("bad unless pattern /" + u + "/: " + re->error());
-      set->unless_.push_back(std::move(re));
+  set->set_ = std::make_unique<SetHolder>(pattern_options());
+  int most_groups = 0;
+  for (const auto& p : patterns) {
+    auto one = std::make_unique<RE2>("(?m)" + p.regex, pattern_options());
+    if (!one->ok()) return Error::invalid("bad pattern /" + p.regex + "/: " + one->error());
+    std::string err;
+    if (set->set_->set.Add("(?m)" + p.regex, &err) < 0) {
+      return Error::invalid("bad pattern /" + p.regex + "/: " + err);
     }
+    set->groups_.push_back(one->NumberOfCapturingGroups());
+    most_groups = std::max(most_groups, one->NumberOfCapturingGroups());
+    set->each_.push_back(std::move(one));
+    if (p.unless.empty()) {
+      set->unless_.push_back(nullptr);
+      continue;
+    }
+    std::string u = "(?m)";
+    for (std::size_t j = 0; j < p.unless.size(); ++j) {
+      if (j) u += '|';
+      u += "(?:" + p.unless[j] + ")";
+    }
+    auto re = std::make_unique<RE2>(u, pattern_options());
+    if (!re->ok()) return Error::invalid("bad unless pattern /" + u + "/: " + re->error());
+    set->unless_.push_back(std::move(re));
   }
-  set->all_ = std::make_unique<RE2>(all, pattern_options());
-  if (!set->all_->ok()) return Error::invalid("bad pattern set: " + set->all_->error());
-  set->total_groups_ = group - 1;
-  set->scratch_.reset(new re2::StringPiece[static_cast<std::size_t>(group)]);
+  if (!set->set_->set.Compile()) return Error::invalid("pattern set too large for RE2's memory budget");
+  const auto n = static_cast<std::size_t>(std::min(most_groups, 9) + 1);
+  set->scratch_.reset(new re2::StringPiece[n]);
+  set->best_.reset(new re2::StringPiece[n]);
   return set;
 }
 
 bool PatternSet::find(std::string_view text, std::size_t from, std::size_t line_floor,
                       Match& m) const {
-  const int n = total_groups_ + 1;
-  re2::StringPiece* sub = scratch_.get();
   while (from <= text.size()) {
-    if (!all_->Match(re2::StringPiece(text.data(), text.size()), from, text.size(), RE2::UNANCHORED, sub, n)) return false;
-    // The first wrapper group that took part is the pattern that won.
-    std::size_t i = 0;
-    while (i < first_group_.size() && sub[first_group_[i]].data() == nullptr) ++i;
-    if (i == first_group_.size()) return false;  // cannot happen: one group always matches
-    auto begin = static_cast<std::size_t>(sub[0].data() - text.data());
-    auto end = begin + sub[0].size();
-    if (unless_[i]) {
+    // The set sees one byte before `from` so that `^` there is judged right;
+    // a hit that starts on that byte is weeded out by the pattern's own RE2.
+    const std::size_t ctx = from > 0 ? from - 1 : 0;
+    hits_.clear();
+    if (!set_->set.Match(re2::StringPiece(text.data() + ctx, text.size() - ctx), &hits_)) {
+      return false;
+    }
+    std::sort(hits_.begin(), hits_.end());
+    const re2::StringPiece whole(text.data(), text.size());
+    int win = -1;
+    std::size_t win_begin = 0;
+    for (int i : hits_) {
+      const auto k = static_cast<std::size_t>(i);
+      const int n = std::min(groups_[k], 9) + 1;
+      if (!each_[k]->Match(whole, from, text.size(), RE2::UNANCHORED, scratch_.get(), n)) continue;
+      auto begin = static_cast<std::size_t>(scratch_[0].data() - text.data());
+      // Leftmost start wins; at the same start the lower index (hits_ is sorted).
+      if (win < 0 || begin < win_begin) {
+        win = i;
+        win_begin = begin;
+        std::copy(scratch_.get(), scratch_.get() + n, best_.get());
+      }
+    }
+    if (win < 0) return false;
+    const auto w = static_cast<std::size_t>(win);
+    const std::size_t begin = win_begin;
+    const std::size_t end = begin + best_[0].size();
+    if (unless_[w]) {
       std::size_t line = text.rfind('\n', begin == 0 ? 0 : begin - 1);
       line = (line == std::string_view::npos || line < line_floor) ? line_floor : line + 1;
       if (line > begin) line = begin;
       std::string_view ln = text.substr(line, end - line);
-      if (RE2::PartialMatch(re2::StringPiece(ln.data(), ln.size()), *unless_[i])) {
+      if (RE2::PartialMatch(re2::StringPiece(ln.data(), ln.size()), *unless_[w])) {
         from = end > begin ? end : begin + 1;  // vetoed: look further on
         continue;
       }
     }
-    m.index = static_cast<int>(i);
+    m.index = win;
     m.begin = begin;
     m.end = end;
-    m.groups = groups_[i];
-    int g0 = first_group_[i];
-    for (int k = 0; k < 10; ++k) {
+    m.groups = groups_[w];
+    const auto last = static_cast<std::size_t>(std::min(groups_[w], 9));
+    for (std::size_t k = 0; k < 10; ++k) {
       m.captures[k] = std::string_view{};
-      if (k <= groups_[i] && sub[g0 + k].data()) {
-        m.captures[k] = std::string_view(sub[g0 + k].data(), sub[g0 + k].size());
-      }
+      if (k <= last && best_[k].data()) m.captures[k] = std::string_view(best_[k].data(), best_[k].size());
     }
     return true;
   }

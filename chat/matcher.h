@@ -41,9 +41,13 @@ struct Match {
   std::string_view captures[10];  // $0..$9 (views into the searched text)
 };
 
-/// The patterns a state waits for on one channel, compiled once into one RE2
-/// alternation (one DFA pass whatever their number). Not thread-safe: it keeps
-/// scratch space for submatches.
+/// The patterns a state waits for on one channel, compiled once: an RE2::Set
+/// finds which patterns occur in one forward DFA pass whatever their number;
+/// only those patterns' own RE2s are then run, for positions and captures.
+/// (One big alternation would do both at once, but RE2 builds DFA states
+/// lazily, and the decisive match, rare by nature, then ran cold through the
+/// whole set's reverse DFA: 0.4 ms at 50 patterns against 10 us this way.)
+/// Not thread-safe: it keeps scratch space for submatches.
 class PatternSet {
  public:
   /// Compiles the patterns; an error names the pattern RE2 refused.
@@ -66,12 +70,14 @@ class PatternSet {
 
  private:
   PatternSet() = default;
-  std::unique_ptr<re2::RE2> all_;
+  struct SetHolder;                                // wraps re2::RE2::Set (a nested class)
+  std::unique_ptr<SetHolder> set_;
+  std::vector<std::unique_ptr<re2::RE2>> each_;     // pattern i alone
   std::vector<std::unique_ptr<re2::RE2>> unless_;  // null where a pattern has none
-  std::vector<int> first_group_;  // group number of pattern i's wrapper group
-  std::vector<int> groups_;       // pattern i's own capture groups
-  int total_groups_ = 0;
-  std::unique_ptr<re2::StringPiece[]> scratch_;  // submatches of the last find()
+  std::vector<int> groups_;                        // pattern i's own capture groups
+  std::unique_ptr<re2::StringPiece[]> scratch_;    // submatches of the last find()
+  std::unique_ptr<re2::StringPiece[]> best_;       // the winner's submatches
+  mutable std::vector<int> hits_;
 };
 
 /// The bytes one channel has delivered since the current state was entered,
