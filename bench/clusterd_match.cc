@@ -36,9 +36,11 @@
 // point (no timer matters here). Reading stops at the trigger or at EOF.
 //
 // Result line (stdout), the same as the anchors':
-//   RESULT tool=clusterd transport=pty k=10 status=trigger hits=name:n,... self_cpu_s=1.23 vmhwm_kb=4567
+//   RESULT tool=clusterd transport=pty k=10 status=trigger hits=name:n,... self_cpu_s=1.23 vmhwm_kb=4567 react_us=12
 // hits: the non-trigger patterns that matched, in file order, "-" if none.
 // self_cpu_s: getrusage(RUSAGE_SELF) user+sys; vmhwm_kb: /proc/self/status VmHWM.
+// react_us (ours only, after the common fields): from the return of the read()
+// that brought the trigger to the end of the trigger's send ("-" without one).
 // Exit status: 0 on the trigger (or at EOF when K=0), 2 at EOF without it,
 // 64 on bad usage or a bad pattern file.
 #include <fcntl.h>
@@ -238,6 +240,8 @@ class CountingActuator final : public chat::Actuator {
   }
 
   bool triggered() const { return triggered_; }
+  /// When the trigger's send was done (after the FENCE write in stdin mode).
+  std::chrono::steady_clock::time_point sent_at() const { return sent_at_; }
   const std::vector<long>& hits() const { return hits_; }
   const std::vector<std::string>& faults() const { return faults_; }
 
@@ -256,6 +260,7 @@ class CountingActuator final : public chat::Actuator {
       }
     }
     triggered_ = true;
+    sent_at_ = std::chrono::steady_clock::now();
   }
   void log(std::string_view text) override {
     auto it = index_.find(std::string(text));
@@ -277,6 +282,7 @@ class CountingActuator final : public chat::Actuator {
   std::vector<std::string> faults_;
   bool fence_on_stdout_;
   bool triggered_ = false;
+  std::chrono::steady_clock::time_point sent_at_{};
 };
 
 long vmhwm_kb() {
@@ -376,9 +382,11 @@ int main(int argc, char** argv) {
   }
 
   std::vector<char> buf(64 * 1024);
+  std::chrono::steady_clock::time_point read_at{};
   const char* status = "eof";
   while (!act.triggered()) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
+    read_at = std::chrono::steady_clock::now();
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EIO) std::fprintf(stderr, "clusterd-match: read: %s\n", std::strerror(errno));
@@ -398,8 +406,15 @@ int main(int argc, char** argv) {
     hs += pats[i].name + ":" + std::to_string(act.hits()[i]);
   }
   if (hs.empty()) hs = "-";
-  std::printf("RESULT tool=clusterd transport=%s k=%zu status=%s hits=%s self_cpu_s=%.3f vmhwm_kb=%ld\n",
-              transport.c_str(), k, status, hs.c_str(), cpu, hwm);
+  // react_us (an extra field after the anchors' ones): from the return of the
+  // read() that brought the trigger to the end of its send (the FENCE write).
+  std::string react = "-";
+  if (act.triggered()) {
+    react = std::to_string(
+        std::chrono::duration_cast<std::chrono::microseconds>(act.sent_at() - read_at).count());
+  }
+  std::printf("RESULT tool=clusterd transport=%s k=%zu status=%s hits=%s self_cpu_s=%.3f vmhwm_kb=%ld react_us=%s\n",
+              transport.c_str(), k, status, hs.c_str(), cpu, hwm, react.c_str());
   std::fflush(stdout);
   for (const auto& f : act.faults()) std::fprintf(stderr, "clusterd-match: interpreter: %s\n", f.c_str());
 
