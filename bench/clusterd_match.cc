@@ -3,8 +3,8 @@
 // (expect_match.exp, pexpect_match.py), so that run_anchor.sh and
 // run_linerate.sh can measure it on the same streams in the same session.
 //
-// usage: clusterd-match [--transport pty|pipe|stdin] [--frontend ast|text] [--print-script]
-//                       PATTERNS.tsv [STREAM]
+// usage: clusterd-match [--transport pty|pipe|stdin] [--frontend ast|text] [--chunk N]
+//                       [--print-script] PATTERNS.tsv [STREAM]
 //
 //   --transport pty    (default) spawn "cat STREAM" on a pseudo-terminal (forkpty)
 //                      and read the master side, as Expect's `spawn cat` does
@@ -19,6 +19,9 @@
 //                      does after parsing). Same Program, same matcher; for a
 //                      parser that refuses the text (commit a391fbb's parser
 //                      refuses every /regex/ pattern, see bench/README.md)
+//   --chunk N          hand each read to the interpreter in pieces of N bytes
+//                      (deterministic small reads, as a slow serial line gives;
+//                      default 0: the whole read at once)
 //   --print-script     print the generated chat script on stderr
 //
 // PATTERNS.tsv: "name<TAB>ex|re<TAB>pattern" lines, '#' comments; the LAST
@@ -316,6 +319,7 @@ int main(int argc, char** argv) {
   std::string transport = "pty";
   std::string frontend = "text";
   bool print_script = false;
+  std::size_t chunk = 0;
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -327,6 +331,9 @@ int main(int argc, char** argv) {
     } else if (a == "--frontend") {
       if (i + 1 >= argc) die("--frontend needs ast or text");
       frontend = argv[++i];
+    } else if (a == "--chunk") {
+      if (i + 1 >= argc) die("--chunk needs a byte count");
+      chunk = static_cast<std::size_t>(std::strtoul(argv[++i], nullptr, 10));
     } else if (a == "--print-script") {
       print_script = true;
     } else {
@@ -338,8 +345,8 @@ int main(int argc, char** argv) {
   if (frontend != "ast" && frontend != "text") die("unknown frontend " + frontend);
   // stdin mode accepts (and ignores) a STREAM argument such as "-".
   if (args.empty() || args.size() > 2 || (!use_stdin && args.size() != 2)) {
-    die("usage: clusterd-match [--transport pty|pipe|stdin] [--frontend ast|text] [--print-script] "
-        "PATTERNS.tsv [STREAM]");
+    die("usage: clusterd-match [--transport pty|pipe|stdin] [--frontend ast|text] [--chunk N] "
+        "[--print-script] PATTERNS.tsv [STREAM]");
   }
 
   const std::vector<Pattern> pats = load_patterns(args[0]);
@@ -393,7 +400,14 @@ int main(int argc, char** argv) {
       break;  // EIO: the pty's slave side was closed (cat exited)
     }
     if (n == 0) break;
-    in.on_bytes(chat::Channel::Active, std::string_view(buf.data(), static_cast<std::size_t>(n)), now);
+    const std::string_view got(buf.data(), static_cast<std::size_t>(n));
+    if (chunk == 0) {
+      in.on_bytes(chat::Channel::Active, got, now);
+    } else {
+      for (std::size_t off = 0; off < got.size() && !act.triggered(); off += chunk) {
+        in.on_bytes(chat::Channel::Active, got.substr(off, chunk), now);
+      }
+    }
   }
   if (act.triggered()) status = "trigger";
 
