@@ -49,20 +49,18 @@ bool read_seconds(std::string_view s, std::int64_t& ns) {
 
 Result<Stamp> parse_relative(std::string_view token) {
   std::string_view body = token.substr(1);
-  std::int64_t mult = 1;
-  if (body.ends_with("ms")) {
+  const bool millis = body.ends_with("ms");
+  if (millis) {
     body.remove_suffix(2);
-    mult = 1;  // value read as seconds below, then scaled to ms
-    std::int64_t ns = 0;
-    if (!read_seconds(body, ns)) return Error::invalid("bad relative time '" + std::string(token) + "'");
-    return Stamp{ns / 1000, true};
+  } else if (body.ends_with("s")) {
+    body.remove_suffix(1);
   }
-  if (body.ends_with("s")) body.remove_suffix(1);
-  std::int64_t ns = 0;
+  std::int64_t ns = 0;  // the number read as seconds
   if (!read_seconds(body, ns)) {
-    return Error::invalid("bad relative time '" + std::string(token) + "' (expected +SECONDS, e.g. +12.5s)");
+    return Error::invalid("bad relative time '" + std::string(token) +
+                          "' (expected +SECONDS or +MILLISECONDSms, e.g. +12.5s, +250ms)");
   }
-  return Stamp{ns * mult, true};
+  return Stamp{millis ? ns / 1000 : ns, true};
 }
 
 }  // namespace

@@ -59,6 +59,9 @@ const char* power_op_name(PowerOp p) {
 }
 
 std::optional<Duration> parse_duration(std::string_view s) {
+  // Deadlines are `entered + after` in nanoseconds: keep every duration far
+  // from overflow (10000h is over a year, more than any console wait).
+  constexpr std::int64_t kMaxMs = 10'000LL * 3'600'000;
   if (s.empty()) return std::nullopt;
   std::int64_t total_ms = 0;
   std::size_t i = 0;
@@ -80,6 +83,7 @@ std::optional<Duration> parse_duration(std::string_view s) {
     } else {
       return std::nullopt;
     }
+    if (total_ms > kMaxMs) return std::nullopt;
   }
   return std::chrono::milliseconds(total_ms);
 }

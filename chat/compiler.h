@@ -25,7 +25,8 @@ struct CompileResult {
 CompileResult compile(const ast::Script& script,
                       const std::map<std::string, std::string>& overrides = {});
 
-/// Parses "250ms", "20s", "10m", "1h30m"; nullopt when it is not a duration.
+/// Parses "250ms", "20s", "10m", "1h30m"; nullopt when it is not a duration
+/// or exceeds 10000h.
 std::optional<Duration> parse_duration(std::string_view s);
 
 /// "250ms", "20s", "10m", "1h30m": the shortest exact spelling.

@@ -3,6 +3,8 @@
 // a Diagnostic here and never crosses the module's API.
 #include "chat/parser.h"
 
+#include "chat/compiler.h"  // parse_duration
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -450,27 +452,9 @@ class Builder {
   }
 
   Duration duration(const Node& n) {
-    const std::string s = n.string();
-    std::int64_t total_ms = 0;
-    std::size_t i = 0;
-    while (i < s.size()) {
-      std::int64_t num = 0;
-      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-        if (num > 1'000'000'000'000LL) {
-          error(loc_of(n), "duration out of range: " + s);
-          return Duration{};
-        }
-        num = num * 10 + (s[i++] - '0');
-      }
-      if (s.compare(i, 2, "ms") == 0) {
-        total_ms += num;
-        i += 2;
-      } else {
-        char u = s[i++];
-        total_ms += num * (u == 's' ? 1000 : u == 'm' ? 60'000 : 3'600'000);
-      }
-    }
-    return std::chrono::milliseconds(total_ms);
+    auto d = parse_duration(n.string_view());
+    if (!d) error(loc_of(n), "duration out of range (at most 10000h): " + n.string());
+    return d.value_or(Duration{});
   }
 
   ast::Text text(const Node& n) { return decode(n, /*interpolate=*/true); }

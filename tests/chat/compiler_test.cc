@@ -90,6 +90,9 @@ TEST(Duration, ParsesAndFormatsEveryUnit) {
   EXPECT_FALSE(parse_duration("5").has_value());
   EXPECT_FALSE(parse_duration("5x").has_value());
   EXPECT_FALSE(parse_duration("").has_value());
+  EXPECT_EQ(parse_duration("10000h"), std::chrono::hours(10000));
+  EXPECT_FALSE(parse_duration("10001h").has_value());
+  EXPECT_FALSE(parse_duration("999999999999h").has_value());  // would overflow as nanoseconds
   EXPECT_EQ(format_duration(std::chrono::seconds(5405)), "1h30m5s");
   EXPECT_EQ(format_duration(std::chrono::milliseconds(1500)), "1500ms");
   EXPECT_EQ(format_duration(Duration{}), "0s");

@@ -61,6 +61,7 @@ TEST(Parser, RejectsWithExactPosition) {
       {"initial state a { send active \"\\q\" }", "<input>:1:32: error: unknown escape '\\q' (known: \\r \\n \\t \\e \\0 \\\\ \\\" \\$ \\xHH)"},
       {"initial state a { send active \"\\x4\" }", "<input>:1:32: error: \\x needs two hex digits"},
       {"initial state a { log \"cost $ 5\" }", "<input>:1:29: error: '$' must be followed by a name, a digit or {…} (write \\$ for a dollar)"},
+      {"initial state a { after 1000000000h -> a }", "<input>:1:25: error: duration out of range (at most 10000h): 1000000000h"},
       {"state b extends {}", "<input>:1:17: error: expected the name of the state to extend"},
   };
   for (const auto& b : kBad) {
