@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "base/duration.h"
 #include "chat/ast.h"
 #include "chat/diagnostic.h"
 #include "chat/program.h"
@@ -25,11 +26,8 @@ struct CompileResult {
 CompileResult compile(const ast::Script& script,
                       const std::map<std::string, std::string>& overrides = {});
 
-/// Parses "250ms", "20s", "10m", "1h30m"; nullopt when it is not a duration
-/// or exceeds 10000h.
-std::optional<Duration> parse_duration(std::string_view s);
-
-/// "250ms", "20s", "10m", "1h30m": the shortest exact spelling.
-std::string format_duration(Duration d);
+// Durations are spelled the same in scripts, configs and URIs (base/duration.h).
+using clusterd::format_duration;
+using clusterd::parse_duration;
 
 }  // namespace clusterd::chat

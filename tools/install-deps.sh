@@ -14,6 +14,11 @@ PACKAGES=(
   clang graphviz
   # benchmark peers (bench/README.md): Expect, pexpect, chat(8), GNU time
   expect ppp python3 python3-pexpect time
+  # real peers for the transport and simulator tests (../shared/testbed-notes.md):
+  # pty pairs, the terminal server, sshd, telnet client, SMTP sink, namespaces and
+  # their packet filters, ping, strace as a BREAK oracle
+  socat ser2net openssh-server libtelnet-utils python3-aiosmtpd iproute2 nftables iptables
+  iputils-ping strace
 )
 
 missing=()

@@ -1,0 +1,139 @@
+// clusterctl: the operator's tool. For now `console` (check a console
+// endpoint before it goes into a config) and `ports` (list serial ports);
+// the daemon issue adds status, timeline, switchover and the rest.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "clusterd/console_check.h"
+#include "tty/ports.h"
+
+namespace {
+
+using namespace clusterd;
+
+constexpr const char* kUsage = R"(usage: clusterctl COMMAND [OPTIONS]
+
+Commands:
+  console URI          connect to one console endpoint, show its traffic live
+                       (control characters escaped), and report how BREAK is
+                       delivered on it. Exit 0: the --expect pattern arrived
+                       (or none was asked for); 1: it did not arrive in time;
+                       2: connection or authentication failed (reason shown,
+                       e.g. the offered ssh host-key fingerprint).
+      --send TEXT        send TEXT after connecting; escapes \r \n \t \xHH \\
+                         (repeatable, sent in order)
+      --expect PATTERN   wait for PATTERN (RE2, matched within one line)
+      --timeout T        how long to wait (default 10s; e.g. 500ms, 30s, 2m)
+      --break            send a BREAK right after connecting (before --send);
+                         only on a node you mean to stop: it drops a running
+                         node to its firmware prompt
+      --log FILE         write the transcript (docs/formats.md) to FILE
+      --secrets FILE     secrets file (mode 0600) for ?secret=NAME
+      -q, --quiet        print only the verdict
+  ports                list serial ports with their USB descriptions and
+                       serial numbers (to tell identical adapters apart)
+
+URIs (docs/config.md has every key and default):
+  serial:/dev/ttyS0?baud=9600&parity=none&flow=none
+  telnet://HOST:PORT[?rfc2217=1&break=iac|rfc2217]
+  ssh://USER@HOST[:PORT][/COMMAND]?identity=FILE&known_hosts=FILE
+  exec:COMMAND ARGS...?break=ESCAPE       (e.g. break=~B for ipmitool SOL)
+  pty:/path                tcp://HOST:PORT
+
+  -h, --help           this text
+)";
+
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "clusterctl: %s\n(clusterctl --help for usage)\n", msg.c_str());
+  return 64;
+}
+
+int cmd_console(const std::vector<std::string>& v) {
+  ConsoleCheckOptions o;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string& a = v[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= v.size()) return false;
+      out = v[++i];
+      return true;
+    };
+    std::string tmp;
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--send") {
+      if (!value(tmp)) return usage_error("--send needs TEXT");
+      o.send.push_back(tmp);
+    } else if (a == "--expect") {
+      if (!value(o.expect)) return usage_error("--expect needs a PATTERN");
+    } else if (a == "--timeout") {
+      if (!value(tmp)) return usage_error("--timeout needs a duration");
+      auto d = parse_duration(tmp);
+      if (!d || d->count() == 0) return usage_error("--timeout '" + tmp + "' is not a duration (e.g. 500ms, 10s, 2m)");
+      o.timeout = *d;
+    } else if (a == "--break") {
+      o.send_break = true;
+    } else if (a == "--log") {
+      if (!value(o.log)) return usage_error("--log needs a FILE");
+    } else if (a == "--secrets") {
+      if (!value(o.secrets)) return usage_error("--secrets needs a FILE");
+    } else if (a == "-q" || a == "--quiet") {
+      o.quiet = true;
+    } else if (!a.empty() && a[0] == '-') {
+      return usage_error("unknown option '" + a + "'");
+    } else if (o.uri.empty()) {
+      o.uri = a;
+    } else {
+      return usage_error("one URI only (got '" + o.uri + "' and '" + a + "')");
+    }
+  }
+  if (o.uri.empty()) return usage_error("console needs a URI");
+  return run_console_check(o, std::cout, std::cerr);
+}
+
+int cmd_ports(const std::vector<std::string>& v) {
+  for (const auto& a : v) {
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    return usage_error("ports takes no arguments");
+  }
+  auto ports = tty::list_serial_ports();
+  if (!ports.ok()) {
+    std::fprintf(stderr, "clusterctl: %s\n", ports.error().message.c_str());
+    return 2;
+  }
+  if (ports->empty()) {
+    std::puts("no serial ports found");
+    return 0;
+  }
+  for (const auto& p : *ports) {
+    std::printf("%s\t%s\t%s", p.name.c_str(), p.transport.c_str(), p.description.c_str());
+    if (!p.usb_vid_pid.empty()) std::printf("\tusb=%s", p.usb_vid_pid.c_str());
+    if (!p.manufacturer.empty()) std::printf("\tmanufacturer=%s", p.manufacturer.c_str());
+    if (!p.product.empty()) std::printf("\tproduct=%s", p.product.c_str());
+    if (!p.serial.empty()) std::printf("\tserial=%s", p.serial.c_str());
+    if (!p.by_id.empty()) std::printf("\t%s", p.by_id.c_str());
+    std::printf("\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> v(argv + 1, argv + argc);
+  if (v.empty()) return usage_error("no command");
+  std::string cmd = v.front();
+  v.erase(v.begin());
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (cmd == "console") return cmd_console(v);
+  if (cmd == "ports") return cmd_ports(v);
+  return usage_error("unknown command '" + cmd + "'");
+}
