@@ -380,6 +380,18 @@ BreakStyle effective_break(const Endpoint& e) {
   return BreakStyle::None;
 }
 
+std::string break_word(const Endpoint& e) {
+  auto ms = " " + format_duration(e.break_duration);
+  switch (effective_break(e)) {
+    case BreakStyle::Line: return "line" + ms;
+    case BreakStyle::Iac: return "iac";
+    case BreakStyle::Rfc2217: return "rfc2217" + ms;
+    case BreakStyle::SshRequest: return "ssh" + ms;
+    case BreakStyle::Escape: return "escape";
+    default: return "none";
+  }
+}
+
 std::string describe_break(const Endpoint& e) {
   auto ms = format_duration(e.break_duration);
   switch (effective_break(e)) {

@@ -100,6 +100,10 @@ BreakStyle effective_break(const Endpoint& e);
 /// "none: raw tcp cannot send BREAK (configure ?break=ESCAPE)".
 std::string describe_break(const Endpoint& e);
 
+/// The short word a transcript's `!` record carries: "iac", "rfc2217 250ms",
+/// "line 250ms", "ssh 250ms", "escape" or "none".
+std::string break_word(const Endpoint& e);
+
 /// Decodes %XX sequences; nullopt-like empty Result on a bad sequence.
 Result<std::string> percent_decode(std::string_view s);
 

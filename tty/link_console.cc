@@ -189,7 +189,7 @@ bool LinkConsole::send_break() {
     note("break not sent: " + describe_break(ep_));
     return false;
   }
-  if (ctx_.transcript) ctx_.transcript->record(Direction::Break, describe_break(ep_));
+  if (ctx_.transcript) ctx_.transcript->record(Direction::Break, break_word(ep_));
   return true;
 }
 

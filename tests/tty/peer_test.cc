@@ -1,0 +1,489 @@
+// Every transport against real peers: socat pty pairs, the real ser2net
+// terminal server, a real OpenSSH sshd, a command under a pty, and our telnet
+// recorder (which logs IAC BRK and RFC 2217 SET-CONTROL byte-exactly, since a
+// Linux pty silently drops a real BREAK). Real time, generous bounds: the
+// reconnect figures are asserted against the 1 s with slack for a
+// loaded machine, and printed.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+
+#include "base/escape.h"
+#include "base/secrets.h"
+#include "tests/support/peers.h"
+#include "tests/tty/console_harness.h"
+
+namespace clusterd::tty {
+namespace {
+
+using namespace clusterd::tty::testing;
+using namespace clusterd::testing;
+
+double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+#define ASSERT_OK(s) ASSERT_TRUE((s).ok()) << message_of(s)
+
+// --- pty --------------------------------------------------------------------
+
+TEST(PtyConsole, BytesPassBothWaysUntouched) {
+  TempDir dir;
+  SocatPair pair;
+  ASSERT_OK(pair.start(dir.path(), "n1"));
+  UniqueFd node(open_raw(pair.node_path()));
+  ConsoleHarness h;
+  h.open("pty:" + pair.console_path());
+  ASSERT_TRUE(h.wait_up());
+  std::string out("panic\x00\xff\x1b[0m\r\n", 12);
+  ASSERT_TRUE(write_all(node.get(), out));
+  ASSERT_TRUE(h.wait_bytes(out));
+  ASSERT_TRUE(h.console->write(std::string("setenv auto-boot? false\r\x00\xff", 26)));
+  h.run_for(50ms);
+  std::string got;
+  EXPECT_TRUE(read_until(node.get(), std::string("\x00\xff", 2), 2s, &got));
+  EXPECT_EQ(got, std::string("setenv auto-boot? false\r\x00\xff", 26));
+}
+
+TEST(PtyConsole, AlternateBreakReachesTheNodeByteExact) {
+  TempDir dir;
+  SocatPair pair;
+  ASSERT_OK(pair.start(dir.path(), "n1"));
+  UniqueFd node(open_raw(pair.node_path()));
+  ConsoleHarness h;
+  h.open("pty:" + pair.console_path() + "?break=\\r~\\x02");
+  ASSERT_TRUE(h.wait_up());
+  EXPECT_EQ(h.console->break_method(), "escape sequence \"\\r~\\x02\" written to the console");
+  ASSERT_TRUE(h.console->send_break());
+  h.run_for(50ms);
+  std::string got;
+  EXPECT_TRUE(read_until(node.get(), "\x02", 2s, &got));
+  EXPECT_EQ(got, "\r~\x02");
+}
+
+TEST(PtyConsole, LostWhenThePairDiesAndBackWithinASecondOfItsReturn) {
+  TempDir dir;
+  SocatPair pair;
+  ASSERT_OK(pair.start(dir.path(), "n1"));
+  ConsoleHarness h;
+  h.open("pty:" + pair.console_path());
+  ASSERT_TRUE(h.wait_up());
+  pair.stop();
+  ASSERT_TRUE(h.wait_lost()) << "no lost after socat died";
+  EXPECT_EQ(h.losts[0].reason, LostReason::Closed) << h.losts_text();
+  ASSERT_OK(pair.restart());
+  auto back = Clock::now();
+  ASSERT_TRUE(h.wait_up(2, 5s)) << h.losts_text();
+  double took = secs(h.up_at[1] - back);
+  std::printf("pty reconnect after the pair returned: %.3f s\n", took);
+  EXPECT_LT(took, 1.5);
+}
+
+// --- telnet straight to the recorder ----------------------------------------------
+
+std::vector<TelnetEvent> of_kind(const TelnetRecorder& r, const std::string& ev) {
+  std::vector<TelnetEvent> out;
+  for (auto& e : r.events()) {
+    if (e.ev == ev) out.push_back(e);
+  }
+  return out;
+}
+
+int count_breaks(const TelnetRecorder& r) {
+  int n = 0;
+  for (auto& e : r.events()) {
+    if ((e.ev == "cmd" && e.cmd == 243) || (e.ev == "sb" && e.opt == 44 && e.bytes.size() >= 2 && e.bytes[0] == 5 &&
+                                            (e.bytes[1] == 5 || e.bytes[1] == 6))) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+TEST(TelnetConsole, IacBrkIsRecordedByteExactAndNeverSentUnasked) {
+  TempDir dir;
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path()));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(rec.port()));
+  ASSERT_TRUE(h.wait_up());
+  h.run_for(200ms);
+  EXPECT_EQ(count_breaks(rec), 0) << "a BREAK went out on connect";
+  ASSERT_TRUE(h.console->send_break());
+  ASSERT_TRUE(h.run_until([&] { return !of_kind(rec, "cmd").empty(); }));
+  auto cmds = of_kind(rec, "cmd");
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].cmd, 243);
+  EXPECT_EQ(count_breaks(rec), 1);
+}
+
+TEST(TelnetConsole, Rfc2217BreakIsSetControlOnThenOffAfterTheDuration) {
+  TempDir dir;
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path()));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(rec.port()) + "?rfc2217=1&break_duration=300ms");
+  ASSERT_TRUE(h.wait_up());
+  ASSERT_TRUE(h.console->send_break());
+  auto controls = [&] {
+    std::vector<TelnetEvent> out;
+    for (auto& e : of_kind(rec, "sb")) {
+      if (e.opt == 44 && !e.bytes.empty() && e.bytes[0] == 5) out.push_back(e);
+    }
+    return out;
+  };
+  ASSERT_TRUE(h.run_until([&] { return controls().size() >= 2; }));
+  auto c = controls();
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].bytes, std::string("\x05\x05", 2));
+  EXPECT_EQ(c[1].bytes, std::string("\x05\x06", 2));
+  EXPECT_GE(c[1].t - c[0].t, 0.25);
+  bool offered = false;
+  for (auto& e : of_kind(rec, "opt")) offered |= e.verb == "WILL" && e.opt == 44;
+  EXPECT_TRUE(offered) << "no WILL COM-PORT from the client";
+}
+
+TEST(TelnetConsole, FfAndNulPassBothWaysAndAMegabyteBurstArrivesWhole) {
+  TempDir dir;
+  std::string burst(1 << 20, '\0');
+  std::mt19937 rng(7);
+  for (auto& c : burst) c = static_cast<char>(rng() & 0xff);
+  burst[0] = '\xff';
+  burst[1] = '\xff';
+  burst[2] = '\0';
+  std::string file = dir.file("burst.bin");
+  std::ofstream(file, std::ios::binary) << burst;
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path(), {.send_file = file}));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(rec.port()));
+  ASSERT_TRUE(h.wait_up());
+  ASSERT_TRUE(h.run_until([&] { return h.bytes.size() >= burst.size(); }, 10s)) << h.bytes.size();
+  EXPECT_TRUE(h.bytes == burst) << "burst differs (" << h.bytes.size() << " bytes)";
+  std::string sent("a\xff\x00" "b\xff\xff", 6);
+  ASSERT_TRUE(h.console->write(sent));
+  ASSERT_TRUE(h.run_until([&] { return rec.data().size() >= sent.size(); }));
+  EXPECT_EQ(rec.data(), sent);
+}
+
+TEST(TelnetConsole, PeerThatAcceptsThenGoesSilentIsLostAsSilent) {
+  TempDir dir;
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path(), {.silent = true}));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(rec.port()) + "?probe=300ms&probe_timeout=500ms");
+  ASSERT_TRUE(h.wait_up());
+  ASSERT_TRUE(h.wait_lost(1, 5s));
+  EXPECT_EQ(h.losts[0].reason, LostReason::Silent) << h.losts_text();
+}
+
+TEST(TelnetConsole, AnsweringPeerIsNotLostByTheProbe) {
+  TempDir dir;
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path()));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(rec.port()) + "?probe=200ms&probe_timeout=400ms");
+  ASSERT_TRUE(h.wait_up());
+  h.run_for(1500ms);
+  EXPECT_TRUE(h.losts.empty()) << h.losts_text();
+  int probes = 0;
+  for (auto& e : of_kind(rec, "opt")) probes += e.verb == "DO" && e.opt == 6;
+  EXPECT_GE(probes, 3) << "the idle probe did not run";
+}
+
+TEST(TelnetConsole, WriterThatMakesNoProgressIsLostAsWriteBlocked) {
+  TempDir dir;
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path(), {.no_read = true}));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(rec.port()) + "?write_timeout=1s&probe=0s");
+  ASSERT_TRUE(h.wait_up());
+  std::string chunk(64 * 1024, 'x');
+  int refused = 0;
+  ASSERT_TRUE(h.run_until(
+      [&] {
+        if (!h.console->write(chunk)) ++refused;
+        return !h.losts.empty();
+      },
+      20s));
+  EXPECT_EQ(h.losts[0].reason, LostReason::WriteBlocked) << h.losts_text();
+  EXPECT_GT(refused, 0) << "write() never refused with the queue at its bound";
+}
+
+TEST(TelnetConsole, RefusedUntilThePeerStartsThenUp) {
+  TempDir dir;
+  std::uint16_t port = free_tcp_port();
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(h.wait_lost());
+  EXPECT_EQ(h.losts[0].reason, LostReason::Refused) << h.losts_text();
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path(), {.port = port}));
+  auto back = Clock::now();
+  ASSERT_TRUE(h.wait_up(1, 5s)) << h.losts_text();
+  std::printf("telnet up after the peer started: %.3f s\n", secs(h.up_at[0] - back));
+  EXPECT_LT(secs(h.up_at[0] - back), 1.5);
+}
+
+TEST(TelnetConsole, RestartedPeerIsReconnectedWithoutABreak) {
+  TempDir dir;
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path()));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(rec.port()));
+  ASSERT_TRUE(h.wait_up());
+  rec.stop();
+  ASSERT_TRUE(h.wait_lost());
+  ASSERT_OK(rec.restart());
+  auto back = Clock::now();
+  ASSERT_TRUE(h.wait_up(2, 5s)) << h.losts_text();
+  std::printf("telnet reconnect after the peer returned: %.3f s\n", secs(h.up_at[1] - back));
+  EXPECT_LT(secs(h.up_at[1] - back), 1.5);
+  h.run_for(200ms);
+  EXPECT_EQ(count_breaks(rec), 0) << "a BREAK went out on reconnect";
+}
+
+// --- through the real ser2net ------------------------------------------------------
+
+TEST(Ser2netConsole, BytesBothWaysThroughTheTerminalServer) {
+  TempDir dir;
+  SocatPair pair;
+  ASSERT_OK(pair.start(dir.path(), "n1"));
+  UniqueFd node(open_raw(pair.node_path()));
+  Ser2net s2n;
+  ASSERT_OK(s2n.start(dir.path(), {.serial_device = pair.console_path()}));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(s2n.port()) + "?rfc2217=1");
+  ASSERT_TRUE(h.wait_up());
+  h.run_for(300ms);  // ser2net opens the device once the client is in
+  std::string out("\r\n{0} ok \xff\x00", 12);
+  ASSERT_TRUE(write_all(node.get(), out));
+  ASSERT_TRUE(h.wait_bytes(out)) << escape(h.bytes);
+  ASSERT_TRUE(h.console->write(std::string("boot\r\xff", 6)));
+  std::string got;
+  EXPECT_TRUE(h.run_until([&] {  // the loop must run: the write is asynchronous
+    got += read_for(node.get(), 1ms);
+    return got.size() >= 6;
+  }, 3s));
+  EXPECT_EQ(got, std::string("boot\r\xff", 6));
+}
+
+TEST(Ser2netConsole, ForwardsOurIacBrkAndRfc2217BreakToTheNode) {
+  TempDir dir;
+  TelnetRecorder node;
+  ASSERT_OK(node.start(dir.path()));
+  Ser2net s2n;
+  ASSERT_OK(s2n.start(dir.path(), {.rfc2217_node_port = node.port()}));
+  for (std::string style : {"iac", "rfc2217"}) {
+    SCOPED_TRACE(style);
+    int before = count_breaks(node);
+    ConsoleHarness h;
+    h.open("telnet://127.0.0.1:" + std::to_string(s2n.port()) + "?rfc2217=1&break=" + style);
+    ASSERT_TRUE(h.wait_up());
+    h.run_for(300ms);
+    ASSERT_TRUE(h.console->send_break());
+    int want = style == "iac" ? 1 : 2;  // BRK, or SET-CONTROL on + off
+    EXPECT_TRUE(h.run_until([&] { return count_breaks(node) >= before + want; }, 3s))
+        << "ser2net did not forward the " << style << " break";
+    h.console->close();
+    h.run_for(300ms);
+  }
+}
+
+TEST(Ser2netConsole, KilledTerminalServerIsReconnectedAfterItReturns) {
+  TempDir dir;
+  SocatPair pair;
+  ASSERT_OK(pair.start(dir.path(), "n1"));
+  Ser2net s2n;
+  ASSERT_OK(s2n.start(dir.path(), {.serial_device = pair.console_path()}));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(s2n.port()) + "?rfc2217=1");
+  ASSERT_TRUE(h.wait_up());
+  s2n.kill9();
+  ASSERT_TRUE(h.wait_lost());
+  ASSERT_OK(s2n.restart());
+  auto back = Clock::now();
+  ASSERT_TRUE(h.wait_up(2, 5s)) << h.losts_text();
+  std::printf("ser2net reconnect after it returned: %.3f s\n", secs(h.up_at[1] - back));
+  EXPECT_LT(secs(h.up_at[1] - back), 1.5);
+}
+
+TEST(Ser2netConsole, AnotherClientTakingThePortIsReportedAsKicked) {
+  TempDir dir;
+  SocatPair pair;
+  ASSERT_OK(pair.start(dir.path(), "n1"));
+  Ser2net s2n;
+  ASSERT_OK(s2n.start(dir.path(), {.serial_device = pair.console_path()}));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(s2n.port()) + "?rfc2217=1");
+  ASSERT_TRUE(h.wait_up());
+  // Given an operator's client that takes the port, is kicked back by our
+  // reconnect, and takes it again:
+  UniqueFd other = connect_tcp(s2n.port());
+  ASSERT_TRUE(h.wait_lost());
+  EXPECT_EQ(h.losts[0].reason, LostReason::Closed) << h.losts_text();
+  ASSERT_TRUE(h.wait_up(2, 5s));
+  UniqueFd again = connect_tcp(s2n.port());
+  ASSERT_TRUE(h.wait_lost(2));
+  EXPECT_EQ(h.losts[1].reason, LostReason::Kicked) << h.losts_text();
+}
+
+TEST(Ser2netConsole, MissingDeviceIsReportedNotDeliveredAsConsoleOutput) {
+  TempDir dir;
+  Ser2net s2n;
+  ASSERT_OK(s2n.start(dir.path(), {.serial_device = dir.file("no-such-pty")}));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(s2n.port()) + "?rfc2217=1");
+  ASSERT_TRUE(h.wait_lost());
+  EXPECT_EQ(h.losts[0].reason, LostReason::DeviceMissing) << h.losts_text();
+  EXPECT_EQ(h.bytes, "") << "the terminal server's notice reached the script";
+}
+
+// --- ssh ------------------------------------------------------------------------------
+
+class SshConsoleTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_OK(sshd.start(dir.path(), "correct horse")); }
+  std::string uri(const std::string& key, const std::string& known, const std::string& extra = "") {
+    return "ssh://" + sshd.user() + "@127.0.0.1:" + std::to_string(sshd.port()) + "/cat?identity=" + key +
+           "&known_hosts=" + known + extra;
+  }
+  std::string fingerprint() {
+    auto r = run_command({"ssh-keygen", "-lf", sshd.host_key() + ".pub"});
+    EXPECT_TRUE(r.ok());
+    auto& out = r->output;  // "256 SHA256:xxxx comment (ED25519)"
+    auto a = out.find("SHA256:");
+    return out.substr(a, out.find(' ', a) - a);
+  }
+  TempDir dir;
+  Sshd sshd;
+};
+
+TEST_F(SshConsoleTest, KeyAuthenticationPtyAndBytesBothWays) {
+  ConsoleHarness h;
+  h.open(uri(sshd.client_key(), sshd.known_hosts()));
+  ASSERT_TRUE(h.wait_up()) << h.losts_text();
+  ASSERT_TRUE(h.console->write("ok-from-clusterd\r"));
+  EXPECT_TRUE(h.wait_bytes("ok-from-clusterd")) << escape(h.bytes);
+}
+
+TEST_F(SshConsoleTest, BreakIsTheRfc4335RequestSshdReceives) {
+  ConsoleHarness h;
+  h.open(uri(sshd.client_key(), sshd.known_hosts()));
+  ASSERT_TRUE(h.wait_up()) << h.losts_text();
+  EXPECT_EQ(sshd.log().find("req break"), std::string::npos);
+  ASSERT_TRUE(h.console->send_break());
+  EXPECT_TRUE(h.run_until([&] { return sshd.log().find("req break") != std::string::npos; }, 3s));
+}
+
+TEST_F(SshConsoleTest, ChangedHostKeyIsRefusedWithTheOfferedFingerprint) {
+  ConsoleHarness h;
+  h.open(uri(sshd.client_key(), sshd.known_hosts_changed()));
+  ASSERT_TRUE(h.wait_lost());
+  EXPECT_EQ(h.losts[0].reason, LostReason::HostKey);
+  EXPECT_NE(h.losts[0].detail.find("CHANGED"), std::string::npos) << h.losts[0].detail;
+  EXPECT_NE(h.losts[0].detail.find(fingerprint()), std::string::npos) << h.losts[0].detail;
+  EXPECT_EQ(h.ups, 0);
+  EXPECT_EQ(sshd.log().find("Accepted publickey"), std::string::npos) << "authenticated to a wrong host key";
+}
+
+TEST_F(SshConsoleTest, UnknownHostKeyIsRefusedNeverAccepted) {
+  ConsoleHarness h;
+  h.open(uri(sshd.client_key(), sshd.known_hosts_empty()));
+  ASSERT_TRUE(h.wait_lost());
+  EXPECT_EQ(h.losts[0].reason, LostReason::HostKey);
+  EXPECT_NE(h.losts[0].detail.find("is not in"), std::string::npos) << h.losts[0].detail;
+  EXPECT_NE(h.losts[0].detail.find(fingerprint()), std::string::npos) << h.losts[0].detail;
+  EXPECT_EQ(read_file(sshd.known_hosts_empty()), "") << "the key was written to known_hosts";
+}
+
+TEST_F(SshConsoleTest, KeyPassphraseComesFromTheSecretsAndIsChecked) {
+  SecretMap right(std::map<std::string, std::string, std::less<>>{{"ssh-key", "correct horse"}});
+  ConsoleHarness h;
+  h.open(uri(sshd.client_key_with_passphrase(), sshd.known_hosts(), "&secret=ssh-key"), &right);
+  EXPECT_TRUE(h.wait_up()) << h.losts_text();
+  SecretMap wrong(std::map<std::string, std::string, std::less<>>{{"ssh-key", "battery staple"}});
+  ConsoleHarness w;
+  w.open(uri(sshd.client_key_with_passphrase(), sshd.known_hosts(), "&secret=ssh-key"), &wrong);
+  ASSERT_TRUE(w.wait_lost());
+  EXPECT_EQ(w.losts[0].reason, LostReason::AuthFailed) << w.losts_text();
+  EXPECT_EQ(w.losts[0].detail.find("battery"), std::string::npos) << "the passphrase is in a message";
+}
+
+TEST_F(SshConsoleTest, RestartedSshdIsReconnectedAfterItReturns) {
+  ConsoleHarness h;
+  h.open(uri(sshd.client_key(), sshd.known_hosts()));
+  ASSERT_TRUE(h.wait_up()) << h.losts_text();
+  sshd.stop();
+  ASSERT_TRUE(h.wait_lost());
+  ASSERT_OK(sshd.restart());
+  auto back = Clock::now();
+  ASSERT_TRUE(h.wait_up(2, 5s)) << h.losts_text();
+  std::printf("ssh reconnect after sshd returned: %.3f s\n", secs(h.up_at[1] - back));
+  EXPECT_LT(secs(h.up_at[1] - back), 1.5);
+}
+
+// --- exec -----------------------------------------------------------------------------
+
+TEST(ExecConsole, CommandUnderAPtyTakesBytesAndTheEscapeBreak) {
+  ConsoleHarness h;
+  h.open("exec:cat?break=~B");
+  ASSERT_TRUE(h.wait_up());
+  ASSERT_TRUE(h.console->write(std::string("a\x00\xff" "b", 4)));
+  ASSERT_TRUE(h.console->send_break());
+  EXPECT_TRUE(h.wait_bytes(std::string("a\x00\xff" "b~B", 6))) << escape(h.bytes);
+}
+
+TEST(ExecConsole, EndedCommandIsReportedWithItsStatusAndStartedAgain) {
+  ConsoleHarness h;
+  h.open("exec:sh -c 'echo started; sleep 0.2; exit 3'?retry=100ms");
+  ASSERT_TRUE(h.wait_up());
+  ASSERT_TRUE(h.wait_lost(1, 5s));
+  EXPECT_EQ(h.losts[0].reason, LostReason::ChildExited);
+  EXPECT_EQ(h.losts[0].detail, "sh: exit status 3");
+  ASSERT_TRUE(h.wait_up(2, 5s));
+  EXPECT_TRUE(h.run_until([&] { return h.bytes.find("started") != h.bytes.rfind("started"); }));
+}
+
+TEST(ExecConsole, MissingProgramSaysSoOnTheConsoleAndExits127) {
+  ConsoleHarness h;
+  h.open("exec:/nonexistent/ipmitool sol activate");
+  ASSERT_TRUE(h.wait_lost(1, 5s));
+  EXPECT_EQ(h.losts[0].detail, "/nonexistent/ipmitool: exit status 127");
+  EXPECT_NE(h.bytes.find("cannot run the console command: No such file or directory"), std::string::npos)
+      << escape(h.bytes);
+}
+
+// --- the transcript, written by the console -------------------------------------------
+
+TEST(ConsoleTranscript, RecordsUpInOutBreakAndClose) {
+  TempDir dir;
+  SocatPair pair;
+  ASSERT_OK(pair.start(dir.path(), "n1"));
+  UniqueFd node(open_raw(pair.node_path()));
+  auto w = TranscriptWriter::open({.path = dir.file("alpha.console")});
+  ASSERT_TRUE(w.ok());
+  {
+    ConsoleHarness h;
+    h.open("pty:" + pair.console_path() + "?break=\\r~\\x02", nullptr, w->get());
+    ASSERT_TRUE(h.wait_up());
+    ASSERT_TRUE(write_all(node.get(), "{0} ok "));
+    ASSERT_TRUE(h.wait_bytes("ok "));
+    h.console->write("boot\r");
+    h.console->send_break();
+    h.run_for(50ms);
+  }
+  std::string t = read_file(dir.file("alpha.console"));
+  std::vector<std::string> want = {" * up\n", " < {0} ok \n", " > boot\\r\n",
+                                   " ! escape\n",
+                                   " * closed\n"};
+  std::size_t at = 0;
+  for (const auto& w1 : want) {
+    auto p = t.find(w1, at);
+    EXPECT_NE(p, std::string::npos) << "missing or out of order: " << w1 << "in\n" << t;
+    if (p != std::string::npos) at = p;
+  }
+}
+
+}  // namespace
+}  // namespace clusterd::tty
