@@ -1,5 +1,6 @@
 #include "tty/link_console.h"
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 
@@ -229,22 +230,35 @@ void LinkConsole::on_probe_timer() {
 
 void LinkConsole::attach_wire(std::unique_ptr<Wire> wire) {
   wire_ = std::move(wire);
-  if (in_buf_.empty()) in_buf_.resize(64 * 1024);
   start_read();
   start_write();
 }
 
 void LinkConsole::start_read() {
-  wire_->async_read_some(asio::buffer(in_buf_), [this, ok = guard()](const boost::system::error_code& ec,
-                                                                      std::size_t n) {
+  wire_->async_wait_readable([this, ok = guard()](const boost::system::error_code& ec) {
     if (!ok() || ec == asio::error::operation_aborted) return;
     if (ec) {
       on_wire_error(ec);
       return;
     }
-    note_activity();
-    on_wire_bytes(std::string_view(in_buf_.data(), n));
-    if (ok() && wire_) start_read();
+    // One buffer for every console on this thread: a console that waits
+    // holds none. Drain a little, then wait again, so that one console in a
+    // 1 MB burst cannot starve the others on the loop.
+    static thread_local std::array<char, 64 * 1024> buf;
+    for (int i = 0; i < 16; ++i) {
+      boost::system::error_code rec;
+      std::size_t n = wire_->read_some(asio::buffer(buf), rec);
+      if (rec == asio::error::would_block || rec == asio::error::try_again) break;
+      if (rec) {
+        on_wire_error(rec);
+        return;
+      }
+      note_activity();
+      on_wire_bytes(std::string_view(buf.data(), n));
+      if (!ok() || !wire_) return;
+      if (n < buf.size()) break;
+    }
+    start_read();
   });
 }
 
@@ -274,6 +288,16 @@ void LinkConsole::start_write() {
     writing_ = false;
     write_timer_.cancel();
     if (ec) {
+      // The peer may have said its last words (ser2net's "Device open
+      // failure") before closing: read them before reporting the loss.
+      static thread_local std::array<char, 4096> last;
+      for (int i = 0; i < 16 && wire_; ++i) {
+        boost::system::error_code rec;
+        std::size_t got = wire_->read_some(asio::buffer(last), rec);
+        if (rec || got == 0) break;
+        on_wire_bytes(std::string_view(last.data(), got));
+        if (!ok()) return;
+      }
       on_wire_error(ec);
       return;
     }

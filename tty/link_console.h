@@ -35,13 +35,20 @@
 
 namespace clusterd::tty {
 
-/// A byte stream an Asio-style transport reads and writes (a TCP socket or a
-/// file descriptor: pty, serial port, exec master). One per connection.
+/// A byte stream a transport reads and writes (a TCP socket, a file
+/// descriptor — pty, serial port, exec master — or an ssh channel). One per
+/// connection. Reading is readiness-based: an idle console holds no read
+/// buffer, only a wait; the bytes go through one buffer shared by every
+/// console on the thread (100 idle consoles must cost next to nothing).
 class Wire {
  public:
+  using WaitHandler = std::function<void(const boost::system::error_code&)>;
   using Handler = std::function<void(const boost::system::error_code&, std::size_t)>;
   virtual ~Wire() = default;
-  virtual void async_read_some(boost::asio::mutable_buffer buf, Handler h) = 0;
+  /// Calls `h` once there may be something to read (or an error).
+  virtual void async_wait_readable(WaitHandler h) = 0;
+  /// Reads what is there now, never blocking; `would_block` when nothing is.
+  virtual std::size_t read_some(boost::asio::mutable_buffer buf, boost::system::error_code& ec) = 0;
   virtual void async_write_some(boost::asio::const_buffer buf, Handler h) = 0;
   /// Closes the stream; pending operations complete with operation_aborted.
   virtual void close() = 0;
@@ -124,7 +131,6 @@ class LinkConsole : public Console {
   bool probing_ = false;
 
   std::unique_ptr<Wire> wire_;
-  std::string in_buf_;
   std::string pending_;   // queued, not yet handed to the wire
   std::string inflight_;  // handed to async_write_some
   bool writing_ = false;

@@ -35,27 +35,34 @@ class SshWire : public Wire {
   SshWire(asio::io_context& io, ssh_session s, ssh_channel ch, std::function<void()> activity)
       : sock_(io, ::dup(ssh_get_fd(s))), retry_(io), session_(s), channel_(ch), activity_(std::move(activity)) {}
 
-  void async_read_some(asio::mutable_buffer buf, Handler h) override {
-    int n = ssh_channel_read_nonblocking(channel_, buf.data(), static_cast<std::uint32_t>(buf.size()), 0);
-    if (n > 0) {
-      asio::post(sock_.get_executor(), [h = std::move(h), n] { h({}, static_cast<std::size_t>(n)); });
-      return;
-    }
-    if (n == SSH_ERROR || (n == 0 && ssh_channel_is_eof(channel_)) || !ssh_channel_is_open(channel_)) {
-      boost::system::error_code ec = n == SSH_ERROR ? boost::system::error_code(asio::error::connection_reset)
-                                                    : boost::system::error_code(asio::error::eof);
-      asio::post(sock_.get_executor(), [h = std::move(h), ec] { h(ec, 0); });
+  void async_wait_readable(WaitHandler h) override {
+    // libssh may already hold channel data it read with an earlier packet.
+    int avail = ssh_channel_poll(channel_, 0);
+    if (avail != 0 || ssh_channel_is_eof(channel_) || !ssh_channel_is_open(channel_)) {
+      asio::post(sock_.get_executor(), [h = std::move(h)] { h({}); });
       return;
     }
     sock_.async_wait(asio::posix::stream_descriptor::wait_read,
-                     [this, buf, h = std::move(h)](const boost::system::error_code& ec) mutable {
-                       if (ec) {
-                         h(ec, 0);
-                         return;
-                       }
-                       activity_();  // any packet counts as an answer to a keepalive
-                       async_read_some(buf, std::move(h));
+                     [this, h = std::move(h)](const boost::system::error_code& ec) {
+                       if (!ec) activity_();  // any packet counts as an answer to a keepalive
+                       h(ec);
                      });
+  }
+
+  std::size_t read_some(asio::mutable_buffer buf, boost::system::error_code& ec) override {
+    int n = ssh_channel_read_nonblocking(channel_, buf.data(), static_cast<std::uint32_t>(buf.size()), 0);
+    if (n > 0) {
+      ec = {};
+      return static_cast<std::size_t>(n);
+    }
+    if (n == SSH_ERROR) {
+      ec = asio::error::connection_reset;
+    } else if (ssh_channel_is_eof(channel_) || !ssh_channel_is_open(channel_)) {
+      ec = asio::error::eof;
+    } else {
+      ec = asio::error::would_block;
+    }
+    return 0;
   }
 
   void async_write_some(asio::const_buffer buf, Handler h) override {

@@ -161,7 +161,7 @@ class TelnetConsole : public TcpConsole {
   }
 
   void on_wire_error(const boost::system::error_code& ec) override {
-    if (ec == asio::error::eof || ec == asio::error::connection_reset) {
+    if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
       if (tail_.find(kKicked) != std::string::npos) {
         failed(LostReason::Kicked, "another client took the terminal-server port");
         return;

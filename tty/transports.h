@@ -15,9 +15,13 @@ namespace clusterd::tty {
 template <typename Stream>
 class StreamWire : public Wire {
  public:
-  explicit StreamWire(Stream s) : s_(std::move(s)) {}
-  void async_read_some(boost::asio::mutable_buffer buf, Handler h) override {
-    s_.async_read_some(buf, std::move(h));
+  explicit StreamWire(Stream s) : s_(std::move(s)) {
+    boost::system::error_code ignored;
+    s_.non_blocking(true, ignored);
+  }
+  void async_wait_readable(WaitHandler h) override { s_.async_wait(Stream::wait_read, std::move(h)); }
+  std::size_t read_some(boost::asio::mutable_buffer buf, boost::system::error_code& ec) override {
+    return s_.read_some(buf, ec);
   }
   void async_write_some(boost::asio::const_buffer buf, Handler h) override {
     s_.async_write_some(buf, std::move(h));
