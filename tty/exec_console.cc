@@ -27,6 +27,20 @@ std::string describe_status(int status) {
   return "ended";
 }
 
+std::vector<std::string> child_environment() {
+  static const char* const kKeep[] = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ"};
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string_view kv(*e);
+    auto name = kv.substr(0, kv.find('='));
+    bool keep = name.starts_with("LC_");
+    for (const char* k : kKeep) keep = keep || name == k;
+    if (keep) env.emplace_back(kv);
+  }
+  env.emplace_back("TERM=vt100");
+  return env;
+}
+
 class ExecConsole : public LinkConsole {
  public:
   using LinkConsole::LinkConsole;
@@ -45,6 +59,13 @@ class ExecConsole : public LinkConsole {
     std::vector<char*> argv;
     for (auto& a : ep_.argv) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    // The command gets a clean environment: only what locates programs and
+    // sets the locale, never whatever clusterd itself was started with (a
+    // secret in the environment would be readable in /proc/PID/environ).
+    std::vector<std::string> env_store = child_environment();
+    std::vector<char*> envp;
+    for (auto& e : env_store) envp.push_back(e.data());
+    envp.push_back(nullptr);
 
     int master = -1;
     pid_t pid = ::forkpty(&master, nullptr, &t, &ws);
@@ -56,7 +77,7 @@ class ExecConsole : public LinkConsole {
       // Child: only async-signal-safe calls from here to exec.
       ::signal(SIGPIPE, SIG_DFL);
       ::close_range(3, ~0U, 0);
-      ::execvp(argv[0], argv.data());
+      ::execvpe(argv[0], argv.data(), envp.data());
       const char* msg = "clusterd exec: cannot run the console command: ";
       ::write(1, msg, std::strlen(msg));
       const char* why = std::strerror(errno);

@@ -445,6 +445,17 @@ TEST(ExecConsole, EndedCommandIsReportedWithItsStatusAndStartedAgain) {
   EXPECT_TRUE(h.run_until([&] { return h.bytes.find("started") != h.bytes.rfind("started"); }));
 }
 
+TEST(ExecConsole, CommandGetsACleanEnvironmentWithoutClusterdsVariables) {
+  ::setenv("CLUSTERD_TEST_SECRET", "hunter2", 1);
+  ConsoleHarness h;
+  h.open("exec:env");
+  ASSERT_TRUE(h.wait_lost(1, 5s));
+  ::unsetenv("CLUSTERD_TEST_SECRET");
+  EXPECT_EQ(h.bytes.find("hunter2"), std::string::npos) << escape(h.bytes);
+  EXPECT_NE(h.bytes.find("PATH="), std::string::npos) << escape(h.bytes);
+  EXPECT_NE(h.bytes.find("TERM=vt100"), std::string::npos) << escape(h.bytes);
+}
+
 TEST(ExecConsole, MissingProgramSaysSoOnTheConsoleAndExits127) {
   ConsoleHarness h;
   h.open("exec:/nonexistent/ipmitool sol activate");
