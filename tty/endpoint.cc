@@ -19,7 +19,7 @@ std::vector<std::string_view> scheme_keys(Scheme s) {
     case Scheme::Serial:
     case Scheme::Pty: return {"baud", "data", "parity", "stop", "flow"};
     case Scheme::Telnet: return {"rfc2217", "secret"};
-    case Scheme::Ssh: return {"identity", "known_hosts", "secret", "keepalive"};
+    case Scheme::Ssh: return {"identity", "known_hosts", "secret"};
     case Scheme::Exec:
     case Scheme::Tcp: return {};
   }
@@ -252,7 +252,6 @@ class Parser {
     if (key == "probe") return duration(key, value, e_.probe, true);
     if (key == "probe_timeout") return duration(key, value, e_.probe_timeout, false);
     if (key == "write_timeout") return duration(key, value, e_.write_timeout, false);
-    if (key == "keepalive") return duration(key, value, e_.keepalive, true);
     if (key == "baud") {
       if (!parse_uint<unsigned>(value, 50, 4'000'000, e_.serial.baud)) return fail("baud '" + value + "' is not a rate");
       return true;

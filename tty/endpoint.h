@@ -63,7 +63,6 @@ struct Endpoint {
   std::string command;      ///< remote command; empty: a login shell
   std::string identity;     ///< private key file; empty: ~/.ssh/id_ed25519, then id_rsa
   std::string known_hosts;  ///< pinned host keys; empty: ~/.ssh/known_hosts
-  Duration keepalive = std::chrono::seconds(15);
 
   // exec
   std::vector<std::string> argv;

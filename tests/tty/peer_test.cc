@@ -376,6 +376,16 @@ TEST_F(SshConsoleTest, BreakIsTheRfc4335RequestSshdReceives) {
   EXPECT_TRUE(h.run_until([&] { return sshd.log().find("req break") != std::string::npos; }, 3s));
 }
 
+TEST_F(SshConsoleTest, KeepaliveProbeIsAnsweredAndTheLinkStays) {
+  ConsoleHarness h;
+  h.open(uri(sshd.client_key(), sshd.known_hosts(), "&probe=200ms&probe_timeout=500ms"));
+  ASSERT_TRUE(h.wait_up()) << h.losts_text();
+  h.run_for(2s);
+  EXPECT_TRUE(h.losts.empty()) << h.losts_text();
+  EXPECT_TRUE(h.console->write("still-here\r"));
+  EXPECT_TRUE(h.wait_bytes("still-here"));
+}
+
 TEST_F(SshConsoleTest, ChangedHostKeyIsRefusedWithTheOfferedFingerprint) {
   ConsoleHarness h;
   h.open(uri(sshd.client_key(), sshd.known_hosts_changed()));
