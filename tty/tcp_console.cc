@@ -272,7 +272,7 @@ class TelnetConsole : public TcpConsole {
       return;
     }
     if (login_ == Login::WantUser && (ends_with_prompt("login") || ends_with_prompt("username"))) {
-      write(ep_.user + "\r");
+      write(ep_.user + "\r\n");  // NVT end of line: the server's own login reader, not the node
       login_ = Login::WantPassword;
       login_tail_.clear();
     } else if (login_ == Login::WantPassword && ends_with_prompt("password")) {
@@ -287,7 +287,7 @@ class TelnetConsole : public TcpConsole {
         failed(LostReason::AuthFailed, pw.error().message);
         return;
       }
-      write_secret(*pw + "\r", ep_.secret);
+      write_secret(*pw + "\r\n", ep_.secret);
     }
   }
 

@@ -243,6 +243,34 @@ TEST(TelnetConsole, RestartedPeerIsReconnectedWithoutABreak) {
   EXPECT_EQ(count_breaks(rec), 0) << "a BREAK went out on reconnect";
 }
 
+// Given a terminal server that asks for a login (a shell behind socat stands in
+// for one), the user and the password from the secrets go out, and the
+// transcript never holds the password.
+TEST(TelnetConsole, LogsIntoTheTerminalServerWithTheSecretNotInTheTranscript) {
+  TempDir dir;
+  std::uint16_t port = free_tcp_port();
+  std::ofstream(dir.file("login.sh"))
+      << "printf 'Username: '; read u; printf 'Password: '; read p; echo; echo \"got $u/$p\"; sleep 5\n";
+  auto server = Process::spawn({"socat", "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr",
+                                "EXEC:sh " + dir.file("login.sh")},
+                               dir.file("socat.log"));
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  ASSERT_TRUE(wait_for_listen(port, 5s));
+  SecretMap secrets(std::map<std::string, std::string, std::less<>>{{"nts1", "hunter2"}});
+  auto w = TranscriptWriter::open({.path = dir.file("t.console")});
+  ASSERT_TRUE(w.ok());
+  ConsoleHarness h;
+  h.open("telnet://admin@127.0.0.1:" + std::to_string(port) + "?secret=nts1", &secrets, w->get());
+  ASSERT_TRUE(h.wait_up());
+  ASSERT_TRUE(h.wait_bytes("hunter2", 5s)) << escape(h.bytes);  // the shell echoes what it read
+  EXPECT_NE(h.bytes.find("admin"), std::string::npos);
+  h.console->close();
+  std::string t = read_file(dir.file("t.console"));
+  EXPECT_NE(t.find("* sent secret nts1"), std::string::npos) << t;
+  EXPECT_NE(t.find("> admin\\r"), std::string::npos) << t;
+  EXPECT_EQ(t.find("> hunter2"), std::string::npos) << t;
+}
+
 // --- through the real ser2net ------------------------------------------------------
 
 TEST(Ser2netConsole, BytesBothWaysThroughTheTerminalServer) {
@@ -431,6 +459,22 @@ TEST_F(SshConsoleTest, RestartedSshdIsReconnectedAfterItReturns) {
   ASSERT_TRUE(h.wait_up(2, 5s)) << h.losts_text();
   std::printf("ssh reconnect after sshd returned: %.3f s\n", secs(h.up_at[1] - back));
   EXPECT_LT(secs(h.up_at[1] - back), 1.5);
+}
+
+// --- serial ---------------------------------------------------------------------------
+
+// libserialport 0.1.1 refuses pseudo-terminals, so this machine can only show
+// the refusal path: a clear reason, and a retry later (docs/config.md).
+TEST(SerialConsole, PortLibserialportCannotOpenIsReportedWithItsReason) {
+  TempDir dir;
+  SocatPair pair;
+  ASSERT_OK(pair.start(dir.path(), "n1"));
+  ConsoleHarness h;
+  h.open("serial:" + pair.console_path() + "?baud=9600");
+  ASSERT_TRUE(h.wait_lost());
+  EXPECT_EQ(h.losts[0].reason, LostReason::DeviceMissing) << h.losts_text();
+  EXPECT_NE(h.losts[0].detail.find(pair.console_path()), std::string::npos) << h.losts_text();
+  EXPECT_EQ(h.console->break_method(), "line break of 250ms (libserialport sp_start_break/sp_end_break)");
 }
 
 // --- exec -----------------------------------------------------------------------------
