@@ -3,24 +3,7 @@
 # usage: chatc_cli_test.sh PATH/TO/chatc   (run from the source tree's top)
 set -u
 chatc=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-expect_status() {  # NAME WANT CMD...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [[ $got -ne $want ]]; then
-    echo "FAIL $name: exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" "$tmp/out"; fails=$((fails + 1))
-  else
-    passes=$((passes + 1))
-  fi
-}
-expect_text() {  # NAME FILE TEXT
-  if grep -qF -- "$3" "$tmp/$2"; then passes=$((passes + 1)); else
-    echo "FAIL $1: '$3' not in $2:"; sed 's/^/  | /' "$tmp/$2"; fails=$((fails + 1)); fi
-}
-
+source "$(dirname "$0")/../support/cli_test_lib.sh"
 expect_status help 0 "$chatc" --help
 expect_text help out "usage: chatc COMMAND"
 expect_status stock-clean 0 "$chatc" check --strict scripts/sparc-obp.chat
@@ -77,5 +60,4 @@ expect_text replay-bad-events err "bad.events:1: unknown event 'ping.dwn'"
 expect_status replay-no-input 2 "$chatc" replay scripts/sparc-obp.chat
 expect_status replay-missing-log 2 "$chatc" replay scripts/sparc-obp.chat --console active="$tmp/none.console"
 
-echo "chatc cli: $passes passed, $fails failed"
-[[ $fails -eq 0 ]]
+finish "chatc cli"

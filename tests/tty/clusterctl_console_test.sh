@@ -5,23 +5,7 @@
 # usage: clusterctl_console_test.sh PATH/TO/clusterctl
 set -u
 cc=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-expect_status() {  # NAME WANT CMD...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [[ $got -ne $want ]]; then
-    echo "FAIL $name: exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" "$tmp/out"; fails=$((fails + 1))
-  else
-    passes=$((passes + 1))
-  fi
-}
-expect_text() {  # NAME FILE TEXT
-  if grep -qF -- "$3" "$tmp/$2"; then passes=$((passes + 1)); else
-    echo "FAIL $1: '$3' not in $2:"; sed 's/^/  | /' "$tmp/$2"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/../support/cli_test_lib.sh"
 expect_no_byte() {  # NAME FILE OCTAL
   if LC_ALL=C grep -q "$(printf "\\$3")" "$tmp/$2"; then
     echo "FAIL $1: byte \\$3 reached $2"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
@@ -70,5 +54,4 @@ if grep -qE '^[0-9T:.-]+Z < panic\[cpu0\]\\r\\n$' "$tmp/t.console"; then passes=
 
 expect_status ports 0 "$cc" ports
 
-echo "clusterctl console: $passes passed, $fails failed"
-[[ $fails -eq 0 ]]
+finish "clusterctl console"
