@@ -1,0 +1,50 @@
+// The knobs of one simulated node: its names, its timings and its fault
+// switches, with the defaults the CI harness uses (crash-test-plan §4.8).
+// Plain data: parsing flags and config files is in config_parse.h, and
+// nothing here reads a clock or a file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace clusterd::sim {
+
+using Duration = std::chrono::nanoseconds;
+using TimePoint = std::chrono::steady_clock::time_point;
+using namespace std::chrono_literals;
+
+/// How long each phase takes. Seconds in CI, minutes for a realistic demo.
+struct Timings {
+  Duration post = 1s;   ///< power-on / reset-all: junk, then banner, then `ok` or auto-boot
+  Duration boot = 5s;   ///< T_boot: `boot` typed -> login prompt
+  Duration mount = 3s;  ///< T_mount: `boot` typed -> shared disk taken (<= boot)
+  Duration panic_to_reboot = 2s;    ///< panic line -> dump done -> reset (or `ok`)
+  Duration reply = 0s;              ///< OBP command typed -> its answer and the next prompt
+  Duration write_interval = 200ms;  ///< shared-disk record period while RUNNING
+  Duration chatter_interval = 0s;   ///< one syslog-like line per interval while RUNNING; 0 = off
+};
+
+/// Fault switches that the control socket can flip at run time.
+struct Knobs {
+  bool break_works_when_hung = true;  ///< HUNG + BREAK -> `ok` (true) or nothing (false)
+  bool break_disabled = false;        ///< RUNNING ignores BREAK (`kbd -a disable`)
+  bool battery_dead = false;          ///< NVRAM back to defaults at every power-on
+  bool alt_break = true;              ///< `\r~^B` in-band acts as BREAK (Solaris alternate break)
+  std::uint32_t flood_bps = 0;        ///< extra console output in bytes/s while RUNNING; 0 = off
+};
+
+/// Identity and start-up of one node.
+struct NodeConfig {
+  std::string name = "alpha";  ///< node name in the ledger and the login prompt
+  std::string model_line = "Sun Fire V240, No Keyboard";  ///< first banner line
+  std::string host_id = "8329a1f0";
+  std::string ether = "0:3:ba:29:a1:f0";
+  bool start_powered = true;       ///< power on at start (else OFF until `power-on`)
+  std::uint32_t line_bps = 11520;  ///< console line speed in bytes/s (115200 baud); caps flood
+  std::uint64_t seed = 1;          ///< garbage bytes are pseudo-random from this seed
+  Timings t;
+  Knobs knobs;
+};
+
+}  // namespace clusterd::sim

@@ -1,0 +1,172 @@
+// NodeModel: one simulated SPARC node (OpenBoot + Solaris console) as a pure
+// state machine. It never reads a socket, a file or a clock: the caller feeds
+// console bytes, BREAKs, control commands and `now`, and asks when to wake it
+// next (next_deadline). Effects go out through NodeEffects: console output,
+// ledger lines, the wanted state of the node's network interface, NVRAM to
+// save. The shared disk is a borrowed SharedDisk (MemoryDisk in tests).
+//
+//          power-on / reset-all                 auto-boot? true
+//   OFF ----------------------> POST ----------------------------+
+//    ^  (junk bytes, NULs)       | auto-boot? false / BREAK        |
+//    |                           v                                  v
+//    | power-off (any state)    OK <---- boot fails ---------- BOOTING --T_mount: lease
+//    |                         ^ |  ^                            |  ^
+//    |        BREAK ("Type 'go'| |  | BREAK (lease released)     |  | `go` resumes
+//    |        to resume")      | |  +----------------------------+  |  (lease re-taken)
+//    |                         | | boot [dev]            T_boot |  |
+//    |                         | +------------------------------+  |
+//    |                         |                                 v  |
+//    |                         +------- BREAK ---------------- RUNNING (login prompt,
+//    |                                  (ignored if             |   ^   writes, chatter)
+//    |                                   BREAK_DISABLED)  hang  |   | unhang
+//    |                                                          v   |
+//    |   PANIC: panic text, dump, reset -> POST             HUNG (silent; BREAK per knob)
+//    +-- every state
+//
+// The ledger is ground truth: every state change, lease acquire/release,
+// BREAK (and how it came), typed command, shared-disk write; `split_brain` at
+// an acquire while another node holds the disk, `overlap` (ms) at the release
+// that ends it, `write_after_fence` for a write after this node's BREAK halt.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sim/node_config.h"
+#include "sim/shared_disk.h"
+
+namespace clusterd::sim {
+
+enum class State { Off, Post, Ok, Booting, Running, Panic, Hung };
+
+/// How a BREAK reached the node.
+enum class BreakVia { TelnetBrk, Rfc2217, AltBreak, Control };
+std::string_view to_string(BreakVia via);
+
+/// NVRAM variables the simulator knows. Defaults are what a dead battery
+/// brings back.
+struct Nvram {
+  bool auto_boot = true;
+  std::string boot_device = "disk";
+  bool operator==(const Nvram&) const = default;
+};
+
+/// Where the model's effects go. The runner writes them to sockets and
+/// files; tests record them.
+class NodeEffects {
+ public:
+  virtual ~NodeEffects() = default;
+  virtual void console(std::string_view bytes) = 0;    ///< to every console client
+  virtual void ledger(const std::string& line) = 0;    ///< one JSON line, no newline
+  virtual void network(bool up) = 0;                   ///< OS interface wanted up/down
+  virtual void nvram_changed(const Nvram& nvram) = 0;  ///< persist it
+};
+
+class NodeModel {
+ public:
+  /// `effects` and `disk` must outlive the model. `nvram` is the content of
+  /// the NVRAM file at start (defaults if there was none).
+  NodeModel(NodeConfig config, Nvram nvram, NodeEffects& effects, SharedDisk& disk);
+
+  /// Powers on (config.start_powered) or stays OFF.
+  void start(TimePoint now);
+  /// Bytes typed at the console (telnet data, pty input, `ctl type`).
+  void on_input(std::string_view bytes, TimePoint now);
+  void on_break(BreakVia via, TimePoint now);
+  /// One control command line ("panic", "type boot\r", …). Returns one reply
+  /// line: "ok …" or "error: …". Network commands are the runner's and get
+  /// "error: unknown command".
+  std::string control(std::string_view line, TimePoint now);
+  /// Runs every step, write and output due by `now`.
+  void advance_to(TimePoint now);
+  /// When advance_to() next has work; nullopt: nothing scheduled.
+  std::optional<TimePoint> next_deadline() const;
+
+  State state() const { return state_; }
+  /// "OFF", "POST", "OK", "BOOTING", "RUNNING", "BREAK_DISABLED", "PANIC", "HUNG".
+  std::string_view state_name() const;
+  const Nvram& nvram() const { return nvram_; }
+  const NodeConfig& config() const { return cfg_; }
+  Knobs& knobs() { return cfg_.knobs; }
+  bool holds_lease() const { return lease_since_.has_value(); }
+  bool fenced() const { return fenced_at_.has_value(); }
+  std::uint64_t writes() const { return write_seq_; }
+  /// "state=RUNNING auto-boot?=true boot-device=disk lease=held …" (one line).
+  std::string status() const;
+
+ private:
+  enum class Action { None, PostDone, Mount, BootDone, BootFailed, PanicDone };
+  struct Step {
+    TimePoint at;
+    std::string text;
+    Action action = Action::None;
+  };
+  /// What `go` resumes after a BREAK halted the OS.
+  struct Suspended {
+    State state;
+    std::deque<Step> steps;
+    TimePoint at;
+    bool had_lease;
+  };
+
+  // node_model.cc: states, timers, lease, BREAK, power.
+  void set_state(State to, std::string_view why, TimePoint now);
+  void emit(std::string_view bytes);
+  void emit_later(TimePoint at, std::string bytes);
+  void log(const std::string& line);
+  void schedule(TimePoint at, std::string text, Action action = Action::None);
+  void run_step(const Step& step, TimePoint now);
+  void power_on(TimePoint now, std::string_view why);
+  void power_off(TimePoint now, std::string_view why);
+  void enter_post(TimePoint now, bool after_panic, std::string_view why);
+  void enter_boot(std::string_view device, TimePoint now, bool rebooting, std::string_view why);
+  void enter_panic(TimePoint now, std::string_view why);
+  void halt_to_ok(TimePoint now, BreakVia via);
+  void resume(TimePoint now);
+  void acquire_lease(TimePoint now, std::string_view why);
+  void release_lease(TimePoint now, std::string_view why);
+  void write_record(TimePoint now);
+  void running_output(TimePoint now);
+  void garbage(std::size_t n);
+  std::uint64_t next_random();
+  void save_nvram(std::string_view var, std::string_view via, TimePoint now);
+
+  // obp_shell.cc: line editing, OBP words, the login prompt.
+  void feed_byte(char c, TimePoint now);
+  void on_line(const std::string& line, TimePoint now);
+  void obp_command(const std::string& line, TimePoint now);
+  void login_line(const std::string& line, TimePoint now);
+  std::string prompt() const { return "{0} ok "; }
+  void reply(std::string text, TimePoint now);  // text + prompt, after t.reply
+
+  NodeConfig cfg_;
+  Nvram nvram_;
+  NodeEffects& fx_;
+  SharedDisk& disk_;
+
+  State state_ = State::Off;
+  std::deque<Step> steps_;  // scripted output and actions of this phase
+  std::deque<std::pair<TimePoint, std::string>> later_;  // delayed replies
+  std::optional<Suspended> suspended_;
+  std::optional<Suspended> hung_;            // what `unhang` restores
+  std::optional<std::int64_t> lease_since_;  // ns
+  std::optional<std::int64_t> fenced_at_;    // ns of the BREAK that halted the OS
+  std::uint64_t write_seq_ = 0;
+  std::optional<TimePoint> next_write_, next_chatter_, next_flood_;
+  std::uint64_t chatter_seq_ = 0;
+  std::uint64_t rng_;
+  bool disk_error_shown_ = false;
+  bool post_reboot_ = false;  // this POST follows a panic: "Rebooting with command: boot"
+
+  // Console line state.
+  std::string line_;
+  bool last_cr_ = false;
+  int alt_ = 0;  // progress through "\r~^B"
+  bool want_password_ = false;
+  std::string_view input_via_ = "console";
+};
+
+}  // namespace clusterd::sim

@@ -1,0 +1,314 @@
+#include "sim/run_options.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace clusterd::sim {
+namespace {
+
+struct Flag {
+  const char* name;
+  const char* arg;  // nullptr: boolean, value optional
+  const char* help;
+  std::function<std::optional<std::string>(RunOptions&, const std::string&)> set;
+};
+
+std::optional<std::string> set_bool(bool& b, const std::string& v) {
+  if (v == "true" || v == "on" || v == "yes" || v == "1")
+    b = true;
+  else if (v == "false" || v == "off" || v == "no" || v == "0")
+    b = false;
+  else
+    return "expected true or false, got '" + v + "'";
+  return std::nullopt;
+}
+
+std::optional<std::string> set_dur(Duration& d, const std::string& v) {
+  auto r = parse_duration(v);
+  if (!r) return r.error().message;
+  d = *r;
+  return std::nullopt;
+}
+
+template <typename T>
+std::optional<std::string> set_num(T& n, const std::string& v, long long lo, long long hi) {
+  try {
+    std::size_t used = 0;
+    long long x = std::stoll(v, &used);
+    if (used != v.size() || x < lo || x > hi) throw 1;
+    n = static_cast<T>(x);
+  } catch (...) {
+    return "expected a number in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got '" +
+           v + "'";
+  }
+  return std::nullopt;
+}
+
+const std::vector<Flag>& flags() {
+  using O = RunOptions;
+  using R = std::optional<std::string>;
+  static const std::vector<Flag> f = {
+      {"name", "NAME", "node name: ledger, login prompt, default file names [alpha]",
+       [](O& o, const std::string& v) -> R {
+         o.node.name = v;
+         return std::nullopt;
+       }},
+      {"telnet", "[HOST:]PORT", "serve the console as a telnet port (0 = any free port) [off]",
+       [](O& o, const std::string& v) -> R {
+         auto c = v.rfind(':');
+         if (c != std::string::npos) o.telnet_host = v.substr(0, c);
+         return set_num(o.telnet_port, c == std::string::npos ? v : v.substr(c + 1), 0, 65535);
+       }},
+      {"pty", "LINK", "serve the console on a pty; LINK becomes a symlink to its /dev/pts/N [off]",
+       [](O& o, const std::string& v) -> R {
+         o.pty_link = v;
+         return std::nullopt;
+       }},
+      {"ctl", "PATH", "control socket [$NODESIM_DIR/NAME.ctl]",
+       [](O& o, const std::string& v) -> R {
+         o.ctl_path = v;
+         return std::nullopt;
+       }},
+      {"disk", "PATH", "shared disk image, created if missing [$NODESIM_DIR/shared.img]",
+       [](O& o, const std::string& v) -> R {
+         o.disk_path = v;
+         return std::nullopt;
+       }},
+      {"nvram", "PATH", "NVRAM file [$NODESIM_DIR/NAME.nvram]",
+       [](O& o, const std::string& v) -> R {
+         o.nvram_path = v;
+         return std::nullopt;
+       }},
+      {"ledger", "PATH",
+       "ground-truth ledger, JSON lines, appended; - = stdout [$NODESIM_DIR/NAME.ledger]",
+       [](O& o, const std::string& v) -> R {
+         o.ledger_path = v;
+         return std::nullopt;
+       }},
+      {"ready-file", "PATH", "written once all ports listen: telnet=PORT pty=PATH ctl=PATH [off]",
+       [](O& o, const std::string& v) -> R {
+         o.ready_file = v;
+         return std::nullopt;
+       }},
+      {"auto-boot", "BOOL", "auto-boot? for a new NVRAM file [false]",
+       [](O& o, const std::string& v) -> R { return set_bool(o.auto_boot, v); }},
+      {"powered", "BOOL", "power on at start [true]",
+       [](O& o, const std::string& v) -> R { return set_bool(o.node.start_powered, v); }},
+      {"t-post", "DUR", "power-on/reset to banner end [1s]",
+       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.post, v); }},
+      {"t-boot", "DUR", "T_boot: boot to login prompt [5s]",
+       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.boot, v); }},
+      {"t-mount", "DUR", "T_mount: boot to shared-disk lease, capped at T_boot [3s]",
+       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.mount, v); }},
+      {"t-panic", "DUR", "panic line to reset [2s]",
+       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.panic_to_reboot, v); }},
+      {"t-reply", "DUR", "OBP command to its answer and prompt [0s]",
+       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.reply, v); }},
+      {"write-interval", "DUR", "shared-disk record period while RUNNING; 0 = no writes [200ms]",
+       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.write_interval, v); }},
+      {"chatter", "DUR", "one syslog line per DUR while RUNNING; 0 = off [0]",
+       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.chatter_interval, v); }},
+      {"flood", "BPS", "load output in bytes/s while RUNNING; 0 = off [0]",
+       [](O& o, const std::string& v) -> R {
+         return set_num(o.node.knobs.flood_bps, v, 0, 100000000);
+       }},
+      {"line-bps", "BPS", "console line speed in bytes/s, caps --flood [11520]",
+       [](O& o, const std::string& v) -> R { return set_num(o.node.line_bps, v, 1, 100000000); }},
+      {"battery-dead", nullptr, "NVRAM back to defaults at every power-on [false]",
+       [](O& o, const std::string& v) -> R { return set_bool(o.node.knobs.battery_dead, v); }},
+      {"break-disabled", nullptr, "RUNNING ignores BREAK (kbd -a disable) [false]",
+       [](O& o, const std::string& v) -> R { return set_bool(o.node.knobs.break_disabled, v); }},
+      {"hang-break", "BOOL", "BREAK works on a HUNG node [true]",
+       [](O& o, const std::string& v) -> R {
+         return set_bool(o.node.knobs.break_works_when_hung, v);
+       }},
+      {"alt-break", "BOOL", "\\r~^B in-band acts as BREAK [true]",
+       [](O& o, const std::string& v) -> R { return set_bool(o.node.knobs.alt_break, v); }},
+      {"model", "TEXT", "first banner line [Sun Fire V240, No Keyboard]",
+       [](O& o, const std::string& v) -> R {
+         o.node.model_line = v;
+         return std::nullopt;
+       }},
+      {"seed", "N", "seed of the garbage bytes [1]",
+       [](O& o, const std::string& v) -> R { return set_num(o.node.seed, v, 0, 1LL << 62); }},
+      {"netns", "NS", "the node's network namespace (tools/testnet.sh makes it) [none]",
+       [](O& o, const std::string& v) -> R {
+         o.net.netns = v;
+         return std::nullopt;
+       }},
+      {"netif", "IF", "the node's interface inside --netns [none]",
+       [](O& o, const std::string& v) -> R {
+         o.net.netif = v;
+         return std::nullopt;
+       }},
+      {"service-port", "PORT", "TCP port that answers while RUNNING [off]",
+       [](O& o, const std::string& v) -> R { return set_num(o.net.service_port, v, 1, 65535); }},
+      {"service-addr", "ADDR", "bind address of the service port without --netns [127.0.0.1]",
+       [](O& o, const std::string& v) -> R {
+         o.net.service_addr = v;
+         return std::nullopt;
+       }},
+      {"verbose", nullptr, "log every control command and client to stderr [false]",
+       [](O& o, const std::string& v) -> R { return set_bool(o.verbose, v); }},
+  };
+  return f;
+}
+
+const Flag* find_flag(const std::string& name) {
+  for (const auto& f : flags())
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+std::optional<std::string> read_config(RunOptions& o, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return path + ": cannot open";
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    auto eq = line.find('=');
+    std::string key = trim(line.substr(0, eq));
+    std::string value = eq == std::string::npos ? "true" : trim(line.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    const Flag* f = find_flag(key);
+    if (!f) return path + ":" + std::to_string(n) + ": unknown key '" + key + "'";
+    if (auto e = f->set(o, value)) return path + ":" + std::to_string(n) + ": " + key + ": " + *e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string nodesim_dir() {
+  const char* d = std::getenv("NODESIM_DIR");
+  return d && *d ? d : "/tmp/nodesim";
+}
+
+Result<Duration> parse_duration(const std::string& text) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {
+    return Error::invalid("expected a duration like 250ms, 5s or 2m, got '" + text + "'");
+  }
+  std::string unit = text.substr(used);
+  double scale = 0;
+  if (unit.empty() || unit == "s")
+    scale = 1e9;
+  else if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "us")
+    scale = 1e3;
+  else if (unit == "m" || unit == "min")
+    scale = 60e9;
+  else if (unit == "h")
+    scale = 3600e9;
+  if (scale == 0 || v < 0 || v > 1e6)
+    return Error::invalid("expected a duration like 250ms, 5s or 2m, got '" + text + "'");
+  return Duration(static_cast<std::int64_t>(v * scale));
+}
+
+Result<RunOptions> parse_run_options(const std::vector<std::string>& args) {
+  RunOptions o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i] == "-v" ? std::string("--verbose") : args[i];
+    if (a.rfind("--", 0) != 0) return Error::invalid("unexpected argument '" + a + "'");
+    std::string name = a.substr(2), value;
+    auto eq = name.find('=');
+    bool has_value = eq != std::string::npos;
+    if (has_value) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (name == "config") {
+      if (!has_value) {
+        if (i + 1 >= args.size()) return Error::invalid("--config needs a FILE");
+        value = args[++i];
+      }
+      if (auto e = read_config(o, value)) return Error::invalid(*e);
+      continue;
+    }
+    const Flag* f = find_flag(name);
+    if (!f) return Error::invalid("unknown option --" + name + " (see nodesim run --help)");
+    if (!has_value) {
+      if (f->arg == nullptr && (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)) {
+        value = "true";
+      } else {
+        if (i + 1 >= args.size()) return Error::invalid("--" + name + " needs " + f->arg);
+        value = args[++i];
+      }
+    }
+    if (auto e = f->set(o, value)) return Error::invalid("--" + name + ": " + *e);
+  }
+  std::string dir = nodesim_dir();
+  if (o.ctl_path.empty()) o.ctl_path = dir + "/" + o.node.name + ".ctl";
+  if (o.disk_path.empty()) o.disk_path = dir + "/shared.img";
+  if (o.nvram_path.empty()) o.nvram_path = dir + "/" + o.node.name + ".nvram";
+  if (o.ledger_path.empty()) o.ledger_path = dir + "/" + o.node.name + ".ledger";
+  if (o.node.t.mount > o.node.t.boot) o.node.t.mount = o.node.t.boot;
+  return o;
+}
+
+std::string run_options_help() {
+  std::string s;
+  for (const auto& f : flags()) {
+    std::string head = std::string("  --") + f.name + (f.arg ? std::string(" ") + f.arg : "");
+    if (head.size() < 28)
+      head.resize(28, ' ');
+    else
+      head += "\n" + std::string(28, ' ');
+    s += head + f.help + "\n";
+  }
+  s += "  --config FILE               read \"key = value\" lines (keys as above, no --)\n";
+  return s;
+}
+
+Result<Nvram> load_nvram(const std::string& path, bool auto_boot_if_missing) {
+  Nvram nv;
+  std::ifstream in(path);
+  if (!in) {
+    nv.auto_boot = auto_boot_if_missing;
+    return nv;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+    if (k == "auto-boot?") {
+      if (v != "true" && v != "false")
+        return Error::invalid(path + ": auto-boot? must be true or false");
+      nv.auto_boot = v == "true";
+    } else if (k == "boot-device") {
+      nv.boot_device = v;
+    }
+  }
+  return nv;
+}
+
+Result<Done> save_nvram_file(const std::string& path, const Nvram& nv) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "auto-boot?=" << (nv.auto_boot ? "true" : "false") << "\n"
+        << "boot-device=" << nv.boot_device << "\n";
+    if (!out) return Error::io("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Error::io("cannot rename " + tmp);
+  return Done{};
+}
+
+}  // namespace clusterd::sim

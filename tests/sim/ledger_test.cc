@@ -1,0 +1,96 @@
+// The ledger line format: what LedgerRecord writes, what the parser reads
+// back, and what every line a node writes contains.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "sim_fixture.h"
+
+namespace clusterd::sim::testing {
+namespace {
+
+using namespace std::literals;
+
+TEST(LedgerRecord, WritesOneFlatJsonObjectWithTimeNodeAndEventFirst) {
+  TimePoint t = TimePoint{} + 1234567890ns;
+  std::string l = LedgerRecord(t, "alpha", "state")
+                      .add("from", "OK")
+                      .add("n", std::int64_t{-3})
+                      .add("b", true)
+                      .add("ms", 2.5)
+                      .line();
+  EXPECT_EQ(
+      l,
+      R"({"t_ns":1234567890,"node":"alpha","ev":"state","from":"OK","n":-3,"b":true,"ms":2.500})");
+}
+
+TEST(LedgerRecord, EscapesQuotesAndControlBytesSoALineStaysOneLine) {
+  std::string l = LedgerRecord(TimePoint{}, "a", "command").add("line", "x\"\\\r\n\x1b\xff").line();
+  EXPECT_EQ(l, R"({"t_ns":0,"node":"a","ev":"command","line":"x\"\\\u000d\u000a\u001b\u00ff"})");
+  auto r = parse_ledger_line(l);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->get("line"), "x\"\\\r\n\x1b\xff");
+}
+
+TEST(LedgerParser, ReadsBackEveryField) {
+  auto r = parse_ledger_line(R"({"t_ns":42,"node":"beta","ev":"write","seq":7})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->t_ns, 42);
+  EXPECT_EQ(r->node, "beta");
+  EXPECT_EQ(r->ev, "write");
+  EXPECT_EQ(r->get("seq"), "7");
+}
+
+TEST(LedgerParser, RejectsBrokenLinesWithAnOffset) {
+  EXPECT_EQ(parse_ledger_line("not json").error().message, "expected '{' at offset 0");
+  EXPECT_EQ(parse_ledger_line(R"({"node":"a"})").error().message, "record without t_ns or ev");
+  EXPECT_FALSE(parse_ledger_line(R"({"t_ns":1,"ev":"x")").ok());
+  CheckReport rep = check_ledger({"{", R"({"t_ns":1,"node":"a","ev":"x"})"});
+  ASSERT_EQ(rep.errors.size(), 1u);
+  EXPECT_EQ(rep.errors[0], "line 1: expected a quoted key at offset 1");
+}
+
+class LedgerFormatTest : public SimTest {};
+
+TEST_F(LedgerFormatTest, EveryLineParsesInTimeOrderAndStateChangesChain) {
+  // A whole life: POST, boot, BREAK, go, panic, reboot, power-off.
+  auto n = make("alpha", true);
+  run_for(6s, {n.get()});
+  n->m->on_break(BreakVia::Rfc2217, now);
+  n->m->on_input("go\r", now);
+  n->m->control("panic", now);
+  run_for(9s, {n.get()});
+  n->m->control("power-off", now);
+
+  std::int64_t last = 0;
+  std::string state = "OFF";
+  std::set<std::string> seen;
+  for (const auto& l : n->fx.lines) {
+    auto r = parse_ledger_line(l);
+    ASSERT_TRUE(r.ok()) << l;
+    EXPECT_EQ(r->node, "alpha");
+    EXPECT_GE(r->t_ns, last);
+    last = r->t_ns;
+    seen.insert(r->ev);
+    if (r->ev == "state") {
+      EXPECT_EQ(r->get("from"), state) << l;
+      state = r->get("to");
+      EXPECT_FALSE(r->get("why").empty());
+    }
+  }
+  EXPECT_EQ(state, "OFF");
+  for (const char* ev : {"start", "state", "lease_acquire", "lease_release", "break", "command",
+                         "write", "control"}) {
+    EXPECT_TRUE(seen.count(ev)) << ev;
+  }
+  auto acq = n->fx.events("lease_acquire");
+  auto rel = n->fx.events("lease_release");
+  EXPECT_EQ(acq.size(), 3u);  // mount, resume after go, mount after the panic reboot
+  EXPECT_EQ(rel.size(), 3u);  // break, panic, power-off
+  EXPECT_EQ(rel[0].get("why"), "break");
+  EXPECT_EQ(rel[1].get("why"), "panic");
+  EXPECT_EQ(rel[2].get("why"), "power-off");
+}
+
+}  // namespace
+}  // namespace clusterd::sim::testing

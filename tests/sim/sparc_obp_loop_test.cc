@@ -1,0 +1,201 @@
+// The stock script drives the simulator: scripts/sparc-obp.chat in the real
+// chat Interpreter, two NodeModels as its consoles, all in virtual time. It
+// checks that what nodesim prints is what scripts/lib/patterns.chat expects
+// (prompt, "Type 'go'", auto-boot? read-back, banner, panic, login), and that
+// the whole failover leaves a clean ledger: no overlap, no write after fence.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <variant>
+
+#include "chat/actuator.h"
+#include "chat/interpreter.h"
+#include "chat/parser.h"
+#include "chat/script.h"
+#include "sim_fixture.h"
+
+namespace clusterd::sim::testing {
+namespace {
+
+using namespace std::literals;
+using chat::Channel;
+
+class ScriptLoopTest : public SimTest, public chat::Actuator {
+ protected:
+  void SetUp() override {
+    chat::FileLoader files;
+    script_ =
+        chat::load_script(std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat", files);
+    ASSERT_TRUE(script_.ok()) << "scripts/sparc-obp.chat does not compile";
+    alpha_ = make("alpha", true);
+    beta_ = make("beta", false);
+    run_nodes(6s);
+    ASSERT_EQ(alpha_->m->state(), State::Running);
+    ASSERT_EQ(beta_->m->state(), State::Ok);
+    alpha_->fx.take();
+    beta_->fx.take();
+    chat::InterpreterOptions opt;
+    opt.active_name = "alpha";
+    opt.standby_name = "beta";
+    in_ = std::make_unique<chat::Interpreter>(*script_.program, *this, opt);
+    in_->start(now);
+  }
+
+  Node& node(Channel ch) { return *((ch == Channel::Active) == !swapped_ ? alpha_ : beta_); }
+  Channel role(const Node& n) const {
+    return (&n == alpha_.get()) == !swapped_ ? Channel::Active : Channel::Standby;
+  }
+  void run_nodes(Duration d) { run_for(d, {alpha_.get(), beta_.get()}); }
+
+  // Moves bytes and commands both ways until nothing is left to move.
+  void settle() {
+    for (int guard = 0; guard < 1000; ++guard) {
+      bool moved = false;
+      if (pending_ping_up_) {
+        pending_ping_up_ = false;
+        in_->on_event(chat::Event{chat::EventKind::PingUp}, now);
+        moved = true;
+      }
+      for (Node* n : {alpha_.get(), beta_.get()}) {
+        std::string out = n->fx.take();
+        if (!out.empty()) {
+          in_->on_bytes(role(*n), out, now);
+          moved = true;
+        }
+      }
+      while (!to_nodes_.empty()) {
+        auto [ch, what] = to_nodes_.front();
+        to_nodes_.pop_front();
+        if (what.empty())
+          node(ch).m->on_break(BreakVia::TelnetBrk, now);
+        else
+          node(ch).m->on_input(what, now);
+        moved = true;
+      }
+      if (!moved) return;
+    }
+    FAIL() << "script and nodes keep talking";
+  }
+
+  // Virtual time: every node and script deadline in order until `d` passes.
+  void run(Duration d) {
+    TimePoint end = now + d;
+    settle();
+    for (;;) {
+      std::optional<TimePoint> next = in_->next_deadline();
+      for (Node* n : {alpha_.get(), beta_.get()}) {
+        auto nd = n->m->next_deadline();
+        if (nd && (!next || *nd < *next)) next = nd;
+      }
+      if (!next || *next > end) break;
+      now = std::max(now, *next);
+      alpha_->m->advance_to(now);
+      beta_->m->advance_to(now);
+      in_->advance_to(now);
+      settle();
+    }
+    now = end;
+    in_->advance_to(now);
+    settle();
+  }
+
+  std::vector<std::string> merged() const {
+    std::vector<std::string> all = alpha_->fx.lines;
+    all.insert(all.end(), beta_->fx.lines.begin(), beta_->fx.lines.end());
+    return all;
+  }
+  bool was_in(const std::string& s) const {
+    return std::find(states_.begin(), states_.end(), s) != states_.end();
+  }
+
+  // chat::Actuator: what the script does goes to the nodes (after the
+  // current call: the interpreter must not be re-entered).
+  void send(Channel ch, std::string_view b) override { to_nodes_.emplace_back(ch, std::string(b)); }
+  void send_secret(Channel, std::string_view) override {}
+  void send_break(Channel ch) override {
+    breaks_.push_back(now);
+    to_nodes_.emplace_back(ch, std::string());
+  }
+  void alarm(chat::AlarmSeverity, std::string_view t) override { alarms_.emplace_back(t); }
+  void exec(const std::vector<std::string>&) override {}
+  void log(std::string_view) override {}
+  bool mark_fenced(Channel, bool presumed, const chat::FenceEvidence&) override {
+    fenced_presumed_ = presumed;
+    return true;
+  }
+  void takeover() override {
+    swapped_ = !swapped_;
+    takeover_at_ = now;
+    // The runtime pings the new active, which answers.
+    pending_ping_up_ = true;
+  }
+  void power(Channel, chat::PowerOp) override {}
+  void entered(const chat::StateChange& c) override {
+    states_.push_back(script_.program->states[static_cast<std::size_t>(c.to)].name);
+  }
+
+  chat::LoadedScript script_;
+  std::unique_ptr<Node> alpha_, beta_;
+  std::unique_ptr<chat::Interpreter> in_;
+  std::deque<std::pair<Channel, std::string>> to_nodes_;  // empty string = BREAK
+  std::vector<std::string> states_, alarms_;
+  std::vector<TimePoint> breaks_;
+  std::optional<TimePoint> takeover_at_;
+  bool swapped_ = false;
+  bool fenced_presumed_ = false;
+  bool pending_ping_up_ = false;
+};
+
+TEST_F(ScriptLoopTest, PingLossWithLiveConsoleFencesAlphaAndBootsBetaWithZeroOverlap) {
+  in_->on_event(chat::Event{chat::EventKind::PingDown}, now);
+  run(10s);
+  for (const char* s : {"confirm", "fence", "lock_active", "readback_active", "boot_standby"})
+    EXPECT_TRUE(was_in(s)) << s << " never entered; states: " << ::testing::PrintToString(states_);
+  ASSERT_TRUE(takeover_at_.has_value());
+  EXPECT_FALSE(fenced_presumed_) << "the fence must be confirmed by the read-back";
+  EXPECT_EQ(alpha_->m->state(), State::Ok);
+  EXPECT_FALSE(alpha_->m->nvram().auto_boot);
+  EXPECT_EQ(beta_->m->state(), State::Running);
+  CheckReport rep = check_ledger(merged());
+  EXPECT_TRUE(rep.clean()) << rep.summary();
+  EXPECT_EQ(in_->state_name(), "watch");
+}
+
+TEST_F(ScriptLoopTest, PanicOnTheActiveIsCaughtBeforeItsRebootAndBetaTakesOver) {
+  alpha_->m->control("panic", now);
+  run(10s);
+  EXPECT_TRUE(was_in("fence"));
+  ASSERT_TRUE(takeover_at_.has_value());
+  EXPECT_EQ(alpha_->m->state(), State::Ok) << "stopped during the dump, never rebooted";
+  EXPECT_EQ(alpha_->fx.events("lease_acquire").size(), 1u) << "only its first mount";
+  EXPECT_TRUE(check_ledger(merged()).clean());
+}
+
+TEST_F(ScriptLoopTest, StandbyBootedByHandIsHeldAtOkBeforeTMount) {
+  beta_->m->on_input("boot\r", now);
+  TimePoint typed = now;
+  run(10s);
+  EXPECT_TRUE(was_in("stop_standby"));
+  EXPECT_TRUE(was_in("readback_standby"));
+  ASSERT_FALSE(breaks_.empty());
+  EXPECT_LT(breaks_.front() - typed, 3s) << "T_halt_rogue must be under T_mount";
+  EXPECT_EQ(beta_->m->state(), State::Ok);
+  EXPECT_TRUE(beta_->fx.events("lease_acquire").empty());
+  EXPECT_FALSE(beta_->m->nvram().auto_boot);
+  EXPECT_EQ(alpha_->m->state(), State::Running) << "the active is left alone";
+  EXPECT_TRUE(check_ledger(merged()).clean());
+}
+
+TEST_F(ScriptLoopTest, StandbyPoweredOnWithDeadBatteryIsStoppedAtItsBanner) {
+  // S1b: beta comes back with NVRAM reset (auto-boot? true).
+  beta_->m->control("battery-dead", now);
+  beta_->m->control("power-cycle", now);
+  run(10s);
+  EXPECT_TRUE(was_in("stop_standby"));
+  EXPECT_EQ(beta_->m->state(), State::Ok);
+  EXPECT_TRUE(beta_->fx.events("lease_acquire").empty());
+  EXPECT_TRUE(check_ledger(merged()).clean());
+}
+
+}  // namespace
+}  // namespace clusterd::sim::testing

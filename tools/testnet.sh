@@ -1,0 +1,199 @@
+#!/bin/bash
+# tools/testnet.sh — the test network for a simulated cluster (docs/nodesim.md).
+#
+#   testnet.sh up ID NODE...           make namespaces cdt-ID-mon and cdt-ID-NODE, one veth each
+#   testnet.sh down ID                 kill what runs inside them, delete links and namespaces
+#   testnet.sh exec ID CMD...          run CMD inside the monitor namespace
+#   testnet.sh run ID NODE... -- CMD...  up, CMD in the monitor namespace, down on exit/failure/kill
+#   testnet.sh env ID                  print the CDT_* variables (addresses, names) for sourcing
+#   testnet.sh gc                      down every cdt-* network whose owner process is gone
+#   testnet.sh check                   can this machine make namespaces? (exit 0 yes, 3 no)
+#
+# ID: 1-8 letters/digits (veth names must fit in 15 bytes). Node i (1-based)
+# is 198.18.i.2/30 inside cdt-ID-NODE on veth cdtIDn<i>; the monitor side is
+# 198.18.i.1/30 on cdtIDm<i> inside cdt-ID-mon. Both ends of every veth are in
+# namespaces made here, and the monitor namespace has no route out, so no
+# test packet can reach the machine's real interface; an `unreachable
+# 198.18.0.0/15` route in the root namespace guards against mistakes there.
+# clusterd, nodesim, ser2net, sshd and the SMTP sink run in the monitor
+# namespace (its loopback is theirs alone).
+#
+# Without permission for `ip netns add`, `run --fallback` runs CMD directly with
+# CDT_NETNS=0: nodes are then reached by TCP connect on 127.0.0.1 (nodesim
+# --service-port) and there is no ICMP fault injection. CDT_NO_NETNS=1 forces
+# this path (for its test).
+set -u
+
+STATE=/run/cdt-testnet
+die() { echo "testnet.sh: $*" >&2; exit 2; }
+valid_id() { [[ "$1" =~ ^[a-z0-9]{1,8}$ ]] || die "ID must be 1-8 lowercase letters/digits, got '$1'"; }
+
+check() {
+  local probe="cdt-probe-$$"
+  if [ -n "${CDT_NO_NETNS:-}" ]; then   # tests of the fallback path
+    echo "testnet.sh: 'ip netns add' is refused here (CDT_NO_NETNS is set); use 'run --fallback' (loopback, TCP-connect probe only)" >&2
+    return 3
+  fi
+  if ! ip netns add "$probe" 2>/tmp/cdt-probe-$$.err; then
+    echo "testnet.sh: 'ip netns add' is refused here ($(cat /tmp/cdt-probe-$$.err)); use 'run --fallback' (loopback, TCP-connect probe only)" >&2
+    rm -f /tmp/cdt-probe-$$.err
+    return 3
+  fi
+  ip netns del "$probe"
+  rm -f /tmp/cdt-probe-$$.err
+  return 0
+}
+
+guard_route() {
+  # Installed once and left while any cdt network exists (see down).
+  ip route show type unreachable 198.18.0.0/15 | grep -q . ||
+    ip route add unreachable 198.18.0.0/15 metric 4000
+}
+
+up() {
+  local id=$1; shift
+  valid_id "$id"
+  [ $# -ge 1 ] || die "up needs at least one NODE"
+  [ $# -le 200 ] || die "at most 200 nodes"
+  local mon="cdt-$id-mon"
+  ip netns list | grep -q "^$mon\b" && die "network $id exists (testnet.sh down $id)"
+  mkdir -p "$STATE"
+  echo "${CDT_OWNER:-$PPID}" > "$STATE/$id.owner"
+  : > "$STATE/$id.nodes"
+  guard_route || return 1
+  ip netns add "$mon" || return 1
+  ip -n "$mon" link set lo up
+  local i=0 node
+  for node in "$@"; do
+    i=$((i + 1))
+    [[ "$node" =~ ^[a-z0-9]{1,12}$ ]] || { echo "bad node name '$node'" >&2; return 1; }
+    local ns="cdt-$id-$node" m="cdt${id}m$i" n="cdt${id}n$i"
+    ip netns add "$ns" || return 1
+    ip -n "$ns" link set lo up
+    # Both ends are born inside their namespaces: never in the root one.
+    ip link add "$m" netns "$mon" type veth peer name "$n" netns "$ns" || return 1
+    ip -n "$mon" addr add "198.18.$i.1/30" dev "$m"
+    ip -n "$mon" link set "$m" up
+    ip -n "$ns" addr add "198.18.$i.2/30" dev "$n"
+    ip -n "$ns" link set "$n" up
+    ip netns exec "$ns" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+    echo "$node $i $ns $n 198.18.$i.2 $m 198.18.$i.1" >> "$STATE/$id.nodes"
+  done
+  # Inside the monitor namespace, anything not on a node's /30 fails at once.
+  ip -n "$mon" route add unreachable 198.18.0.0/15 metric 4000
+  ip netns exec "$mon" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+}
+
+down() {
+  local id=$1
+  valid_id "$id"
+  local ns
+  for ns in $(ip netns list | awk '{print $1}' | grep "^cdt-$id-"); do
+    # Processes left inside (a background ser2net, a stuck ping) go first.
+    local pids
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    [ -n "$pids" ] && kill -TERM $pids 2>/dev/null
+  done
+  sleep 0.1
+  for ns in $(ip netns list | awk '{print $1}' | grep "^cdt-$id-"); do
+    local pids
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+  done
+  # `ip netns del` is asynchronous: delete the veths first so that a new
+  # network with the same ID never meets a leftover link.
+  if ip netns list | grep -q "^cdt-$id-mon\b"; then
+    local l
+    for l in $(ip -n "cdt-$id-mon" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^cdt${id}m"); do
+      ip -n "cdt-$id-mon" link del "$l" 2>/dev/null
+    done
+  fi
+  for ns in $(ip netns list | awk '{print $1}' | grep "^cdt-$id-"); do
+    ip netns del "$ns"
+  done
+  rm -f "$STATE/$id.owner" "$STATE/$id.nodes"
+  # The root guard goes with the last cdt network.
+  if ! ip netns list | grep -q '^cdt-' && ! ls "$STATE"/*.owner >/dev/null 2>&1; then
+    ip route del unreachable 198.18.0.0/15 metric 4000 2>/dev/null
+  fi
+  return 0
+}
+
+print_env() {
+  local id=$1
+  [ -f "$STATE/$id.nodes" ] || die "no network $id"
+  echo "CDT_NETNS=1"
+  echo "CDT_MON_NS=cdt-$id-mon"
+  local node i ns nif naddr mif maddr up
+  while read -r node i ns nif naddr mif maddr; do
+    up=$(echo "$node" | tr a-z A-Z)
+    echo "CDT_${up}_NS=$ns"
+    echo "CDT_${up}_IF=$nif"
+    echo "CDT_${up}_ADDR=$naddr"
+    echo "CDT_${up}_MON_IF=$mif"
+  done < "$STATE/$id.nodes"
+}
+
+gc() {
+  local f id owner
+  for f in "$STATE"/*.owner; do
+    [ -e "$f" ] || continue
+    id=$(basename "$f" .owner)
+    owner=$(cat "$f")
+    kill -0 "$owner" 2>/dev/null || { echo "testnet.sh: removing network $id (owner $owner is gone)"; down "$id"; }
+  done
+}
+
+run() {
+  local id=$1; shift
+  valid_id "$id"
+  local fallback=0 nodes=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+    if [ "$1" = "--fallback" ]; then fallback=1; else nodes+=("$1"); fi
+    shift
+  done
+  [ "${1:-}" = "--" ] || die "run ID NODE... -- CMD..."
+  shift
+  [ $# -ge 1 ] || die "run needs a CMD after --"
+  if ! check 2>/tmp/cdt-check-$$.err; then
+    if [ $fallback = 1 ]; then
+      echo "testnet.sh: no namespaces here; running on loopback (CDT_NETNS=0)" >&2
+      rm -f /tmp/cdt-check-$$.err
+      CDT_NETNS=0 "$@"
+      return $?
+    fi
+    cat /tmp/cdt-check-$$.err >&2
+    rm -f /tmp/cdt-check-$$.err
+    return 3
+  fi
+  rm -f /tmp/cdt-check-$$.err
+  # Cleanup on every way out: normal exit, failure, Ctrl-C, kill (TERM/HUP).
+  RUN_ID=$id
+  trap 'down "$RUN_ID"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
+  CDT_OWNER=$$ up "$id" "${nodes[@]}" || { echo "testnet.sh: up failed" >&2; return 1; }
+  local envs
+  envs=$(print_env "$id" | tr '\n' ' ')
+  # Not exec: the trap must outlive CMD. CMD runs in the background so that
+  # a TERM to this script is handled at once, not after CMD ends.
+  env $envs ip netns exec "cdt-$id-mon" "$@" &
+  local child=$!
+  wait $child
+  return $?
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  up) [ $# -ge 2 ] || die "up ID NODE..."; up "$@" || { down "$1"; exit 1; } ;;
+  down) [ $# -eq 1 ] || die "down ID"; down "$1" ;;
+  exec) [ $# -ge 2 ] || die "exec ID CMD..."; id=$1; shift; ip netns exec "cdt-$id-mon" "$@" ;;
+  env) [ $# -eq 1 ] || die "env ID"; print_env "$1" ;;
+  run) [ $# -ge 1 ] || die "run ID NODE... -- CMD..."; run "$@"; exit $? ;;
+  gc) gc ;;
+  check) check; exit $? ;;
+  -h|--help|help|"") awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; [ -n "$cmd" ] ;;
+  *) die "unknown command '$cmd' (testnet.sh --help)" ;;
+esac
