@@ -1,0 +1,210 @@
+// AlarmService with fake channels: raise() never waits for a channel, a
+// refusal is reported through the other channels, the spool carries pending
+// notifications across a restart, and test_alarm() answers per channel.
+// Real threads, no network; bounds are generous.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "alarm/service.h"
+#include "tests/support/peers.h"
+
+namespace clusterd::alarm {
+namespace {
+
+using namespace std::chrono_literals;
+using clusterd::testing::TempDir;
+using clusterd::testing::wait_until;
+
+/// Records every notification; answers with `outcome`, after `delay`.
+class FakeChannel : public Channel {
+ public:
+  FakeChannel(std::string name, Outcome outcome, Duration delay = {})
+      : outcome_(outcome), name_(std::move(name)), delay_(delay) {}
+  const std::string& name() const override { return name_; }
+  Delivery send(const Notification& n) override {
+    std::this_thread::sleep_for(delay_);
+    std::lock_guard lk(mu_);
+    seen_.push_back(n);
+    return {outcome_.load(), outcome_ == Outcome::Accepted ? "ok" : "550 refused"};
+  }
+  std::vector<Notification> seen() const {
+    std::lock_guard lk(mu_);
+    return seen_;
+  }
+  std::atomic<Outcome> outcome_;
+
+ private:
+  std::string name_;
+  Duration delay_;
+  mutable std::mutex mu_;
+  std::vector<Notification> seen_;
+};
+
+AlarmConfig config() {
+  AlarmConfig c;
+  c.cluster = "c1";
+  c.retry_first = 50ms;
+  c.retry_cap = 200ms;
+  return c;
+}
+
+Alarm fencing() { return {.cluster = "c1", .node = "alpha", .severity = Severity::Critical, .text = "fencing alpha"}; }
+
+struct Fakes {
+  FakeChannel* email;
+  FakeChannel* pager;
+  std::vector<std::unique_ptr<Channel>> list;
+};
+Fakes fakes(Outcome email, Outcome pager, Duration email_delay = {}) {
+  Fakes f;
+  auto e = std::make_unique<FakeChannel>("email", email, email_delay);
+  auto p = std::make_unique<FakeChannel>("webhook-1", pager);
+  f.email = e.get();
+  f.pager = p.get();
+  f.list.push_back(std::move(e));
+  f.list.push_back(std::move(p));
+  return f;
+}
+
+TEST(AlarmService, RaiseReturnsWhileTheMailServerHangs) {
+  TempDir dir;
+  Fakes f = fakes(Outcome::Accepted, Outcome::Accepted, 3s);  // email takes 3 s
+  AlarmService svc(config(), std::move(f.list), {}, Spool::open(dir.path()).value(), {}, {});
+  svc.start();
+  auto t = std::chrono::steady_clock::now();
+  svc.raise(fencing(), t);
+  EXPECT_LT(std::chrono::steady_clock::now() - t, 500ms) << "raise() waited for a channel";
+  // The pager is not held up behind the slow mail server either.
+  EXPECT_TRUE(wait_until([&] { return f.pager->seen().size() == 1; }, 1s));
+  EXPECT_TRUE(f.email->seen().empty());
+  svc.stop();  // waits for the email attempt in progress
+}
+
+TEST(AlarmService, PermanentRefusalIsReportedThroughTheOtherChannels) {
+  Fakes f = fakes(Outcome::Permanent, Outcome::Accepted);
+  AlarmService svc(config(), std::move(f.list), {}, std::nullopt, {}, {});
+  svc.start();
+  std::string id = svc.raise(fencing(), {});
+  ASSERT_TRUE(svc.deliverer().wait_idle(5s));
+  auto pages = f.pager->seen();
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[1].kind, NoticeKind::DeliveryFailed);
+  EXPECT_EQ(pages[1].alarm.id, id);
+  EXPECT_NE(pages[1].note.find("email refused raised notification"), std::string::npos) << pages[1].note;
+  EXPECT_EQ(f.email->seen().size(), 1u) << "the refusal report does not go back to email";
+  auto listing = svc.list();
+  ASSERT_EQ(listing.size(), 1u);
+  EXPECT_EQ(listing[0].delivery, "failed: email: 550 refused");
+}
+
+TEST(AlarmService, TemporaryFailureIsRetriedUntilAccepted) {
+  Fakes f = fakes(Outcome::Temporary, Outcome::Accepted);
+  std::mutex mu;
+  std::vector<DeliveryEvent> events;
+  ServiceOptions o;
+  o.on_event = [&](const DeliveryEvent& e) { std::lock_guard lk(mu); events.push_back(e); };
+  AlarmService svc(config(), std::move(f.list), {}, std::nullopt, o, {});
+  svc.start();
+  svc.raise(fencing(), {});
+  ASSERT_TRUE(wait_until([&] { return f.email->seen().size() >= 3; }, 5s));
+  f.email->outcome_ = Outcome::Accepted;
+  ASSERT_TRUE(svc.deliverer().wait_idle(5s));
+  std::lock_guard lk(mu);
+  ASSERT_GE(events.size(), 4u);
+  EXPECT_EQ(events.back().outcome, Outcome::Accepted);
+  EXPECT_TRUE(events.back().final);
+  EXPECT_EQ(svc.list()[0].delivery, "delivered");
+}
+
+TEST(AlarmService, PendingNotificationsSurviveARestartWithTheirMessageId) {
+  TempDir dir;
+  std::string message_id;
+  {
+    Fakes f = fakes(Outcome::Temporary, Outcome::Accepted);
+    AlarmService svc(config(), std::move(f.list), {}, Spool::open(dir.path()).value(), {}, {});
+    svc.start();
+    svc.raise(fencing(), {});
+    ASSERT_TRUE(wait_until([&] { return !f.email->seen().empty() && !f.pager->seen().empty(); }, 2s));
+    message_id = f.email->seen()[0].message_id;
+    svc.stop();
+  }
+  auto left = Spool::open(dir.path())->load().envelopes;
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].channels[1].status, ChannelStatus::Accepted);  // webhook-1 done, email pending
+  Fakes f = fakes(Outcome::Accepted, Outcome::Accepted);
+  AlarmService svc(config(), std::move(f.list), {}, Spool::open(dir.path()).value(), {}, {});
+  EXPECT_TRUE(svc.start().empty());
+  ASSERT_TRUE(svc.deliverer().wait_idle(5s));
+  auto mails = f.email->seen();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].message_id, message_id);
+  EXPECT_TRUE(f.pager->seen().empty()) << "the pager had accepted it before the restart";
+  EXPECT_TRUE(Spool::open(dir.path())->load().envelopes.empty());
+}
+
+TEST(AlarmService, TickSendsEscalationAndHeartbeat) {
+  AlarmConfig c = config();
+  c.escalate_to = {"boss@example.com"};
+  c.escalate_after = 15min;
+  c.heartbeat_interval = 5min;
+  Fakes f = fakes(Outcome::Accepted, Outcome::Accepted);
+  std::vector<std::unique_ptr<Channel>> hb;
+  auto beat = std::make_unique<FakeChannel>("heartbeat-url", Outcome::Accepted);
+  FakeChannel* beat_ptr = beat.get();
+  hb.push_back(std::move(beat));
+  const TimePoint t0{std::chrono::hours(1)};
+  AlarmService svc(c, std::move(f.list), std::move(hb), std::nullopt, {}, t0);
+  svc.start();
+  svc.tick(t0);
+  svc.raise(fencing(), t0);
+  EXPECT_EQ(svc.next_deadline(), t0 + 5min);
+  svc.tick(t0 + 15min);
+  ASSERT_TRUE(svc.deliverer().wait_idle(5s));
+  auto mails = f.email->seen();
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(mails[1].kind, NoticeKind::Escalation);
+  auto beats = beat_ptr->seen();
+  ASSERT_EQ(beats.size(), 2u);
+  EXPECT_EQ(beats[0].kind, NoticeKind::Heartbeat);
+  EXPECT_EQ(beats[0].alarm.cluster, "c1");
+}
+
+TEST(AlarmService, TestAlarmAnswersForEveryChannel) {
+  Fakes f = fakes(Outcome::Accepted, Outcome::Permanent);
+  AlarmService svc(config(), std::move(f.list), {}, std::nullopt, {}, {});
+  auto results = svc.test_alarm();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].channel, "email");
+  EXPECT_EQ(results[0].delivery.outcome, Outcome::Accepted);
+  EXPECT_EQ(results[1].channel, "webhook-1");
+  EXPECT_EQ(results[1].delivery.outcome, Outcome::Permanent);
+  EXPECT_EQ(f.email->seen()[0].kind, NoticeKind::Test);
+}
+
+TEST(AlarmConfigTest, PageTargetsAreWebhooksOrCommands) {
+  auto w = parse_page_target("https://hooks.example/alert");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->url, "https://hooks.example/alert");
+  auto c = parse_page_target("exec:/usr/local/bin/page-oncall  --team ops");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->argv, (std::vector<std::string>{"/usr/local/bin/page-oncall", "--team", "ops"}));
+  EXPECT_FALSE(parse_page_target("exec:").ok());
+  EXPECT_EQ(parse_page_target("mailto:x@y").error().message,
+            "page target 'mailto:x@y' is neither http(s)://URL nor exec:COMMAND");
+}
+
+TEST(AlarmConfigTest, MissingSmtpSecretIsAnError) {
+  AlarmConfig c = config();
+  c.email = {"oncall@example.com"};
+  c.smtp_user = "clusterd";
+  c.smtp_secret = "smtp-password";
+  auto r = AlarmService::create(c, SecretMap{}, {}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("smtp-password"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace clusterd::alarm
