@@ -1,0 +1,84 @@
+// The journal: what a failover has done so far, fsync'd before the next step
+// (DESIGN.md §4). A clusterd restarted in the middle of a failover replays it,
+// knows which node is active, which one it confirmed fenced, and whether it
+// already sent the boot: it never sends a second boot to a node it booted.
+//
+// File format (state/NAME.journal), one record a line, appended only:
+//   record := STAMP " " kind { " " key "=" value }      (values escaped, no blanks)
+//   kind   := roles | fence-confirmed | boot-sent | takeover | note
+// A last line without its "\n" is a record torn by a crash: ignored on replay.
+// This module does no logging and reads no clock: time comes with each record.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace clusterd {
+
+enum class JournalKind { Roles, FenceConfirmed, BootSent, Takeover, Note };
+
+/// "roles", "fence-confirmed", ...
+const char* journal_kind_name(JournalKind k);
+
+struct JournalRecord {
+  std::int64_t time_ns = 0;  ///< UTC ns since the epoch
+  JournalKind kind = JournalKind::Note;
+  std::map<std::string, std::string> fields;  ///< e.g. node=alpha, how=auto-boot-false
+};
+
+/// What the records say now. Built by replaying them in order.
+struct JournalState {
+  std::string active, standby;       ///< current roles (empty: never recorded)
+  std::set<std::string> fenced;      ///< confirmed fenced since the last takeover
+  std::string boot_sent_to;          ///< boot sent since the last takeover; empty: none
+  std::int64_t boot_sent_ns = 0;
+  int takeovers = 0;
+  std::int64_t last_takeover_ns = 0;
+
+  /// True between a boot sent to the standby and the takeover that ends it:
+  /// a restarted clusterd must wait for that boot, not send another.
+  bool boot_in_flight() const { return !boot_sent_to.empty(); }
+};
+
+/// Applies one record to a state (the replay step).
+void apply(JournalState& s, const JournalRecord& r);
+
+/// One line, without "\n". Values are escaped so a record is always one line.
+std::string format_journal_record(const JournalRecord& r);
+
+/// Parses one line; the error names what is wrong.
+Result<JournalRecord> parse_journal_line(std::string_view line);
+
+/// An open journal file. Each append is one write(2) + fdatasync(2) before
+/// it returns, so a record that append() reported written survives a crash.
+class Journal {
+ public:
+  struct Loaded;
+  /// Opens (creating with mode 0640) and replays `path`. Lines that do not
+  /// parse are skipped and reported in `warnings` with their line numbers.
+  static Result<std::unique_ptr<Journal>> open(const std::string& path, std::vector<std::string>* warnings);
+  ~Journal();
+
+  /// Writes, syncs, then applies `r`. On failure nothing is applied and the
+  /// caller must not take the step the record stands for.
+  Result<bool> append(const JournalRecord& r);
+
+  const JournalState& state() const { return state_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  Journal(std::string path, int fd, JournalState state);
+  std::string path_;
+  int fd_;
+  JournalState state_;
+};
+
+}  // namespace clusterd
