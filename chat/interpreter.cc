@@ -32,6 +32,22 @@ void Interpreter::start(TimePoint now) {
   enter(program_.initial, now, "start", {});
 }
 
+bool Interpreter::resume(std::string_view state, bool active_fenced, TimePoint now) {
+  if (started_) return false;
+  for (std::size_t i = 0; i < program_.states.size(); ++i) {
+    if (program_.states[i].name != state) continue;
+    started_ = true;
+    started_at_ = now;
+    fenced_active_ = active_fenced;
+    act_.at(now);
+    skip_entry_ = true;
+    enter(static_cast<int>(i), now, "resume", {});
+    skip_entry_ = false;
+    return true;
+  }
+  return false;
+}
+
 std::string_view Interpreter::state_name() const {
   if (current_ < 0) return {};
   return program_.states[static_cast<std::size_t>(current_)].name;
@@ -259,7 +275,7 @@ void Interpreter::enter(int state, TimePoint now, const std::string& trigger, st
   for (auto& s : streams_) s.reset();
   act_.entered(StateChange{now, from, state, trigger, std::string(matched)});
   const int entered_step = steps_total_;
-  if (!run(st.entry, now)) {
+  if (!skip_entry_ && !run(st.entry, now)) {
     if (fence_refused_) {
       fence_refused_ = false;
       dispatch_edge(Event{EventKind::FenceRefused, Channel::Active, 0}, now);

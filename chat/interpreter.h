@@ -39,6 +39,11 @@ class Interpreter {
 
   /// Enters the initial state at `now`.
   void start(TimePoint now);
+  /// Instead of start(): resumes a failover that a previous process began, as
+  /// its journal recorded it. Enters `state` at `now` WITHOUT running the
+  /// state's entry actions (they were done: the boot was sent), with the active
+  /// already marked fenced when `active_fenced`. False if there is no such state.
+  bool resume(std::string_view state, bool active_fenced, TimePoint now);
   /// Bytes from a channel, in arrival order; any length.
   void on_bytes(Channel ch, std::string_view bytes, TimePoint now);
   void on_event(const Event& ev, TimePoint now);
@@ -88,6 +93,7 @@ class Interpreter {
   std::string reason_, trigger_;
   std::array<std::string, 10> captures_;
   bool fenced_active_ = false;
+  bool skip_entry_ = false;  // resume(): enter without the entry actions
   bool fence_refused_ = false;
   bool stopped_ = false;
   int steps_ = 0;             // transitions at step_time_

@@ -55,6 +55,30 @@ TEST(Interpreter, EntryActionsRunInOrder) {
                                                    "exec [/bin/echo] [two words] [a]", "log done"}));
 }
 
+// Given a clusterd restarted after its journal said `boot-sent` in state
+// boot: resuming there must not send the boot again, and the takeover the
+// login leads to must be allowed (the active was fenced before the crash).
+TEST(Interpreter, ResumeSkipsEntryActionsAndKeepsTheFence) {
+  Script r("initial state watch { on ping.down { mark fenced active } -> boot }\n"
+           "state boot { send standby \"boot\\r\"\n on standby \"login: \" { takeover } -> watch }");
+  ASSERT_TRUE(r.in->resume("boot", true, t0));
+  EXPECT_EQ(r.in->state_name(), "boot");
+  EXPECT_TRUE(r.act.calls.empty()) << r.act.calls[0];
+  r.in->on_bytes(Channel::Standby, "beta console login: ", t0 + 1s);
+  EXPECT_EQ(r.act.calls, (std::vector<std::string>{"takeover"}));
+  EXPECT_TRUE(r.act.faults.empty());
+  EXPECT_FALSE(Interpreter(*r.script->program, r.act).resume("nosuch", true, t0));
+}
+
+TEST(Interpreter, ResumeWithoutTheFenceStillRefusesTakeover) {
+  Script r("initial state watch { on ping.down { mark fenced active } -> boot }\n"
+           "state boot { on standby \"login: \" { takeover } -> watch }");
+  ASSERT_TRUE(r.in->resume("boot", false, t0));
+  r.in->on_bytes(Channel::Standby, "login: ", t0 + 1s);
+  EXPECT_TRUE(r.act.calls.empty());
+  ASSERT_EQ(r.act.faults.size(), 1u);
+}
+
 TEST(Interpreter, TiesGoToTheFirstDeclaredHandler) {
   Script r("initial state a { after 5s -> b\n after 5s -> c }\nstate b {}\nstate c {}");
   r.in->start(t0);
