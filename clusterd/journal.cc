@@ -61,6 +61,7 @@ void apply(JournalState& s, const JournalRecord& r) {
     case JournalKind::BootSent:
       s.boot_sent_to = field(r, "node");
       s.boot_sent_ns = r.time_ns;
+      s.boot_state = field(r, "state");
       break;
     case JournalKind::Takeover:
       // The booted standby is now active; the fenced old active is the standby.
@@ -69,6 +70,7 @@ void apply(JournalState& s, const JournalRecord& r) {
       s.fenced.clear();
       s.boot_sent_to.clear();
       s.boot_sent_ns = 0;
+      s.boot_state.clear();
       ++s.takeovers;
       s.last_takeover_ns = r.time_ns;
       break;

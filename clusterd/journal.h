@@ -40,6 +40,7 @@ struct JournalState {
   std::set<std::string> fenced;      ///< confirmed fenced since the last takeover
   std::string boot_sent_to;          ///< boot sent since the last takeover; empty: none
   std::int64_t boot_sent_ns = 0;
+  std::string boot_state;            ///< the script state that sent it (resumed after a restart)
   int takeovers = 0;
   std::int64_t last_takeover_ns = 0;
 

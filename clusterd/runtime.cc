@@ -1,0 +1,234 @@
+#include "clusterd/runtime.h"
+
+#include <chrono>
+
+#include "base/escape.h"
+
+namespace clusterd {
+
+using chat::Channel;
+
+namespace {
+std::array<std::string, 2> initial_roles(const Journal& j, const std::array<NodeSetup, 2>& nodes) {
+  const auto& s = j.state();
+  if (!s.active.empty() && !s.standby.empty()) return {s.active, s.standby};
+  return {nodes[0].name, nodes[1].name};
+}
+}  // namespace
+
+chat::InterpreterOptions ClusterRuntime::named(chat::InterpreterOptions o, const std::array<std::string, 2>& roles) {
+  o.active_name = roles[0];
+  o.standby_name = roles[1];
+  return o;
+}
+
+ClusterRuntime::ClusterRuntime(const chat::Program& program, Journal& journal, std::array<NodeSetup, 2> nodes,
+                               AlarmSink& alarms, CommandRunner& commands, const SecretSource* secrets,
+                               RuntimeOptions options, Timeline timeline)
+    : journal_(journal),
+      nodes_(std::move(nodes)),
+      roles_(initial_roles(journal, nodes_)),
+      alarms_(alarms),
+      commands_(commands),
+      secrets_(secrets),
+      options_(std::move(options)),
+      timeline_(std::move(timeline)),
+      interp_(program, *this, named(options_.interpreter, roles_)) {
+  if (!options_.wall_ns) {
+    options_.wall_ns = [] {
+      return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+    };
+  }
+}
+
+void ClusterRuntime::start(chat::TimePoint now) {
+  now_ = now;
+  const auto& s = journal_.state();
+  if (s.active.empty()) journal(JournalKind::Roles, {{"active", roles_[0]}, {"standby", roles_[1]}});
+  say("roles: " + roles_[0] + " active, " + roles_[1] + " standby");
+  if (s.boot_in_flight() && !s.boot_state.empty()) {
+    // A previous clusterd sent the boot and died before the takeover: wait
+    // for that boot where it was sent, never send another.
+    bool fenced = s.fenced.count(roles_[0]) > 0;
+    say("resuming the failover: the boot was already sent to " + s.boot_sent_to + " in state " + s.boot_state +
+        "; waiting for it, not sending it again");
+    if (interp_.resume(s.boot_state, fenced, now)) return;
+    alarms_.raise(chat::AlarmSeverity::Critical,
+                  "journal says a boot was sent to " + s.boot_sent_to + " in state '" + s.boot_state +
+                      "', which the script no longer has: check the cluster by hand",
+                  "");
+  }
+  interp_.start(now);
+}
+
+const NodeSetup* ClusterRuntime::node(std::string_view name) const {
+  for (const auto& n : nodes_) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+const NodeSetup* ClusterRuntime::node_of(Channel ch) const {
+  if (ch == Channel::Sh) return nullptr;
+  return node(roles_[ch == Channel::Active ? 0 : 1]);
+}
+
+int ClusterRuntime::channel_of(std::string_view name) const {
+  if (name == roles_[0]) return 0;
+  if (name == roles_[1]) return 1;
+  return -1;
+}
+
+bool ClusterRuntime::journal(JournalKind kind, std::map<std::string, std::string> fields) {
+  auto r = journal_.append({options_.wall_ns(), kind, std::move(fields)});
+  if (r.ok()) return true;
+  say("JOURNAL WRITE FAILED: " + r.error().message);
+  alarms_.raise(chat::AlarmSeverity::Critical, "journal write failed (" + r.error().message + "): failover step not taken",
+                std::string(interp_.state_name()));
+  return false;
+}
+
+// --- inputs ------------------------------------------------------------------
+
+void ClusterRuntime::on_console_bytes(std::string_view name, std::string_view bytes, chat::TimePoint now) {
+  int c = channel_of(name);
+  if (c < 0) return;
+  interp_.on_bytes(c == 0 ? Channel::Active : Channel::Standby, bytes, now);
+}
+
+void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
+  int c = channel_of(name);
+  if (c < 0) return;
+  now_ = now;
+  say("console " + std::string(name) + " up");
+  interp_.on_event({chat::EventKind::ConsoleUp, c == 0 ? Channel::Active : Channel::Standby, 0}, now);
+}
+
+void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why, chat::TimePoint now) {
+  int c = channel_of(name);
+  if (c < 0) return;
+  now_ = now;
+  say("console " + std::string(name) + " lost: " + std::string(why));
+  interp_.on_event({chat::EventKind::ConsoleLost, c == 0 ? Channel::Active : Channel::Standby, 0}, now);
+}
+
+void ClusterRuntime::on_ping(bool up, chat::TimePoint now) {
+  now_ = now;
+  say(std::string("ping ") + roles_[0] + (up ? " up" : " down"));
+  interp_.on_event({up ? chat::EventKind::PingUp : chat::EventKind::PingDown, Channel::Active, 0}, now);
+}
+
+void ClusterRuntime::on_isolation(bool isolated, chat::TimePoint now) {
+  now_ = now;
+  say(isolated ? "monitor isolated: reference address unreachable" : "monitor network ok");
+  interp_.on_event({isolated ? chat::EventKind::MonitorIsolated : chat::EventKind::MonitorOk, Channel::Active, 0},
+                   now);
+}
+
+// --- the actuator ----------------------------------------------------------------
+
+void ClusterRuntime::send(Channel ch, std::string_view bytes) {
+  const NodeSetup* n = node_of(ch);
+  if (!n || !n->console) {
+    say("send to " + std::string(chat::channel_name(ch)) + " ignored: no console (" + escape(bytes) + ")");
+    return;
+  }
+  const auto& s = journal_.state();
+  // The first thing sent to the standby once the active is fenced is its
+  // boot: on disk before it is on the wire.
+  if (ch == Channel::Standby && s.fenced.count(roles_[0]) && !s.boot_in_flight()) {
+    if (!journal(JournalKind::BootSent, {{"node", n->name}, {"state", std::string(interp_.state_name())}})) return;
+  }
+  bool ok = n->console->write(bytes);
+  say("send " + n->name + " \"" + escape(bytes) + "\"" + (ok ? "" : " NOT SENT: console down"));
+}
+
+void ClusterRuntime::send_secret(Channel ch, std::string_view name) {
+  const NodeSetup* n = node_of(ch);
+  if (!n || !n->console) return;
+  if (!secrets_) {
+    say("secret " + std::string(name) + " not sent: no secrets file");
+    return;
+  }
+  auto value = secrets_->secret(name);
+  if (!value.ok()) {
+    say("secret not sent: " + value.error().message);
+    return;
+  }
+  bool ok = n->console->write_secret(*value, name);
+  say("send " + n->name + " <secret " + std::string(name) + ">" + (ok ? "" : " NOT SENT: console down"));
+}
+
+void ClusterRuntime::send_break(Channel ch) {
+  const NodeSetup* n = node_of(ch);
+  if (!n || !n->console) return;
+  bool ok = n->console->send_break();
+  say("BREAK " + n->name + " (" + n->console->break_method() + ")" + (ok ? "" : " NOT SENT"));
+}
+
+void ClusterRuntime::alarm(chat::AlarmSeverity severity, std::string_view text) {
+  say(std::string("alarm ") + chat::severity_name(severity) + " \"" + std::string(text) + "\"");
+  alarms_.raise(severity, std::string(text), std::string(interp_.state_name()));
+}
+
+void ClusterRuntime::exec(const std::vector<std::string>& argv) {
+  std::string shown;
+  for (const auto& a : argv) shown += (shown.empty() ? "[" : " [") + escape(a) + "]";
+  say("exec " + shown);
+  commands_.run(argv);
+}
+
+void ClusterRuntime::log(std::string_view text) { say("log " + std::string(text)); }
+
+bool ClusterRuntime::mark_fenced(Channel ch, bool presumed, const chat::FenceEvidence& e) {
+  const NodeSetup* n = node_of(ch);
+  if (!n) return false;
+  if (presumed && !options_.fence.accepts(e)) {
+    say("presumed fence of " + n->name + " refused: console " + (e.console_up ? "up" : "down") + ", ping " +
+        (e.ping_down ? "down" : "up") + ", silent " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(e.silent_for).count()) + "s" +
+        (options_.fence.allow_presumed ? "" : ", unconfirmed_fence = wait"));
+    return false;
+  }
+  if (!journal(JournalKind::FenceConfirmed, {{"node", n->name}, {"how", presumed ? "presumed" : "confirmed"}})) {
+    return false;
+  }
+  say("fenced " + n->name + (presumed ? " (presumed: console silent, ping down)" : " (confirmed)"));
+  return true;
+}
+
+void ClusterRuntime::takeover() {
+  // The interpreter only calls this with the active fenced. The roles swap
+  // even if the journal write fails: the node did boot; the alarm says so.
+  journal(JournalKind::Takeover, {{"active", roles_[1]}, {"standby", roles_[0]}});
+  std::swap(roles_[0], roles_[1]);
+  say("takeover: " + roles_[0] + " is active, " + roles_[1] + " standby");
+}
+
+void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
+  const NodeSetup* n = node_of(ch);
+  if (!n) return;
+  const auto& argv = op == chat::PowerOp::On ? n->power_on : n->power_off;
+  if (argv.empty()) {
+    say(std::string("power ") + chat::power_op_name(op) + " " + n->name + ": no power method configured");
+    return;
+  }
+  say(std::string("power ") + chat::power_op_name(op) + " " + n->name);
+  commands_.run(argv);
+}
+
+void ClusterRuntime::entered(const chat::StateChange& c) {
+  std::string text = "state " + std::string(interp_.state_name());
+  if (!c.trigger.empty()) text += " <- " + c.trigger;
+  if (!c.matched.empty()) text += " matched \"" + escape(c.matched) + "\"";
+  timeline_(c.at, text);
+}
+
+void ClusterRuntime::fault(std::string_view what) {
+  say("FAULT " + std::string(what));
+  alarms_.raise(chat::AlarmSeverity::Critical, "script fault: " + std::string(what), std::string(interp_.state_name()));
+}
+
+}  // namespace clusterd

@@ -1,0 +1,177 @@
+// ClusterRuntime with the stock script, FakeConsoles and virtual time: the
+// failover reaches the journal in the right order, a restart mid-failover
+// never sends a second boot, and a restart while healthy sends nothing.
+#include "clusterd/runtime.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/escape.h"
+#include "chat/parser.h"
+#include "chat/script.h"
+#include "tests/support/fake_console.h"
+
+namespace clusterd {
+namespace {
+
+using namespace std::chrono_literals;
+using chat::TimePoint;
+using testing::FakeConsole;
+
+const TimePoint t0{};
+
+struct RecordingAlarms : AlarmSink {
+  std::vector<std::string> raised;
+  void raise(chat::AlarmSeverity s, const std::string& text, const std::string&) override {
+    raised.push_back(std::string(chat::severity_name(s)) + " " + text);
+  }
+};
+struct RecordingCommands : CommandRunner {
+  std::vector<std::vector<std::string>> runs;
+  void run(const std::vector<std::string>& argv) override { runs.push_back(argv); }
+};
+
+// One cluster: the stock script, alpha active on a FakeConsole, beta standby.
+struct Cluster {
+  explicit Cluster(const std::string& journal_path) {
+    chat::FileLoader loader;
+    script = chat::load_script(std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat", loader);
+    EXPECT_TRUE(script.ok());
+    auto j = Journal::open(journal_path, nullptr);
+    EXPECT_TRUE(j.ok());
+    journal = std::move(j.value());
+    runtime = std::make_unique<ClusterRuntime>(
+        *script.program, *journal,
+        std::array<NodeSetup, 2>{NodeSetup{"alpha", &alpha, {}, {}}, NodeSetup{"beta", &beta, {}, {}}}, alarms,
+        commands, nullptr, RuntimeOptions{},
+        [this](TimePoint at, std::string_view text) {
+          timeline.push_back(std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(at - t0).count()) +
+                             "ms " + std::string(text));
+        });
+    alpha.bring_up();
+    beta.bring_up();
+  }
+  void feed(FakeConsole& c, std::string_view name, std::string_view bytes, TimePoint at) {
+    c.feed(bytes);
+    runtime->on_console_bytes(name, bytes, at);
+  }
+  std::string timeline_text() const {
+    std::string s;
+    for (const auto& l : timeline) s += l + "\n";
+    return s;
+  }
+
+  chat::LoadedScript script;
+  std::unique_ptr<Journal> journal;
+  FakeConsole alpha{tty::parse_endpoint("telnet://nts1:7001").value(), {}};
+  FakeConsole beta{tty::parse_endpoint("telnet://nts1:7002").value(), {}};
+  RecordingAlarms alarms;
+  RecordingCommands commands;
+  std::vector<std::string> timeline;
+  std::unique_ptr<ClusterRuntime> runtime;
+};
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/clusterd-runtime-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+std::vector<std::string> journal_kinds(const std::string& path) {
+  std::vector<std::string> kinds;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto r = parse_journal_line(line);
+    if (r.ok()) kinds.push_back(journal_kind_name(r->kind) + (r->fields.count("node") ? " " + r->fields.at("node") : ""));
+  }
+  return kinds;
+}
+
+// The panic conversation of tests/chat/golden/primary_panic, up to the boot.
+void panic_until_boot(Cluster& c) {
+  c.runtime->start(t0);
+  c.feed(c.alpha, "alpha", "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31 rp=2a100546f80 addr=0\r\n", t0 + 12s);
+  c.feed(c.alpha, "alpha", "\r\nType 'go' to resume\r\n{0} ok ", t0 + 13s);
+  c.feed(c.alpha, "alpha", "setenv auto-boot? false\r\n{0} ok ", t0 + 13200ms);
+  c.feed(c.alpha, "alpha", "printenv auto-boot?\r\nauto-boot? =          false\r\n{0} ok ", t0 + 13400ms);
+}
+
+TEST(ClusterRuntime, PanicFencesJournalsThenBootsThenTakesOver) {
+  TempDir d;
+  std::string jp = d.path + "/prod.journal";
+  Cluster c(jp);
+  panic_until_boot(c);
+  EXPECT_EQ(c.alpha.breaks, 1) << c.timeline_text();
+  EXPECT_NE(c.alpha.written.find("setenv auto-boot? false\r"), std::string::npos);
+  EXPECT_EQ(c.beta.written, "boot shared\r") << c.timeline_text();
+  EXPECT_EQ(c.runtime->state(), "boot_standby");
+  // The fence and the boot are on disk, in that order, before the takeover.
+  EXPECT_EQ(journal_kinds(jp), (std::vector<std::string>{"roles", "fence-confirmed alpha", "boot-sent beta"}));
+  c.feed(c.beta, "beta", "\r\nbeta console login: ", t0 + 58s);
+  EXPECT_EQ(c.runtime->active(), "beta");
+  EXPECT_EQ(c.runtime->standby(), "alpha");
+  EXPECT_EQ(journal_kinds(jp).back(), "takeover");
+  EXPECT_EQ(c.alarms.raised.size(), 2u) << c.timeline_text();
+}
+
+TEST(ClusterRuntime, RestartAfterBootSentWaitsForThatBootAndNeverSendsAnother) {
+  TempDir d;
+  std::string jp = d.path + "/prod.journal";
+  {
+    Cluster c(jp);
+    panic_until_boot(c);
+    ASSERT_EQ(c.beta.written, "boot shared\r");
+  }  // clusterd killed here: boot sent, no takeover yet
+  Cluster c(jp);
+  c.runtime->start(t0 + 20s);
+  EXPECT_EQ(c.runtime->state(), "boot_standby") << c.timeline_text();
+  EXPECT_EQ(c.beta.written, "") << "a second boot went to the standby";
+  EXPECT_EQ(c.alpha.breaks + c.beta.breaks, 0) << "BREAK on restart";
+  // The boot the dead process sent shows its text: not a rogue boot to stop.
+  c.feed(c.beta, "beta", "boot shared\r\nBoot device: /pci@1f,0/scsi@8/disk@1,0  File and args:\r\n", t0 + 21s);
+  c.feed(c.beta, "beta", "SunOS Release 5.10 Version Generic_147147-26 64-bit\r\n", t0 + 22s);
+  EXPECT_EQ(c.beta.breaks, 0) << c.timeline_text();
+  c.feed(c.beta, "beta", "\r\nbeta console login: ", t0 + 60s);
+  EXPECT_EQ(c.runtime->active(), "beta") << c.timeline_text();
+  EXPECT_EQ(c.beta.written, "");
+}
+
+TEST(ClusterRuntime, RestartWhileHealthySendsNothingAndKeepsTheRoles) {
+  TempDir d;
+  std::string jp = d.path + "/prod.journal";
+  {
+    Journal::open(jp, nullptr).value()->append({1, JournalKind::Roles, {{"active", "beta"}, {"standby", "alpha"}}});
+  }
+  Cluster c(jp);
+  c.runtime->start(t0);
+  c.runtime->on_console_up("alpha", t0 + 1s);
+  c.runtime->on_console_up("beta", t0 + 1s);
+  c.runtime->on_ping(true, t0 + 2s);
+  c.runtime->advance_to(t0 + 30s);
+  EXPECT_EQ(c.runtime->active(), "beta");
+  EXPECT_EQ(c.alpha.breaks + c.beta.breaks, 0);
+  // Nothing that changes a node's state: at most a CR to ask a prompt.
+  for (const auto* w : {&c.alpha.written, &c.beta.written}) {
+    EXPECT_EQ(w->find("boot"), std::string::npos) << escape(*w);
+    EXPECT_EQ(w->find("setenv"), std::string::npos) << escape(*w);
+  }
+}
+
+TEST(ClusterRuntime, PresumedFenceNeedsThePolicysEvidence) {
+  TempDir d;
+  Cluster c(d.path + "/prod.journal");
+  chat::FenceEvidence weak{true, false, 30s};  // ping still up
+  EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, true, weak));
+  chat::FenceEvidence strong{true, true, 30s};
+  EXPECT_TRUE(c.runtime->mark_fenced(chat::Channel::Active, true, strong));
+  EXPECT_EQ(c.journal->state().fenced.count("alpha"), 1u);
+}
+
+}  // namespace
+}  // namespace clusterd
