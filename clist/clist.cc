@@ -1,0 +1,145 @@
+#include "clist/clist.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <system_error>
+
+namespace clusterd::clist {
+
+namespace fs = std::filesystem;
+
+const CListEntry* CList::find(std::string_view name) const {
+  for (const CListEntry& e : clusters) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+bool is_valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(name.front())) return false;
+  for (char c : name) {
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+namespace {
+
+// The words of one line up to a comment. A '#' starts a comment only at the
+// start of a word, so a config path may still contain one ("a#b.toml").
+std::vector<std::string_view> words(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i >= line.size() || line[i] == '#') break;
+    std::size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
+    out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+std::string resolve(std::string_view path, const std::string& home) {
+  fs::path p(path);
+  if (p.is_absolute()) return p.lexically_normal().string();
+  return (fs::path(home) / p).lexically_normal().string();
+}
+
+// Two names for one file (a symlink, "a/../x.toml") must still count as the
+// same config: two daemons fencing the same pair of nodes is the worst case.
+std::string identity(const std::string& resolved) {
+  std::error_code ec;
+  fs::path c = fs::weakly_canonical(resolved, ec);
+  return ec ? resolved : c.string();
+}
+
+}  // namespace
+
+CListResult parse_clist(std::string_view text, const std::string& file, const std::string& home) {
+  CListResult r;
+  r.clist.path = file;
+  std::map<std::string, int, std::less<>> names;     // name -> line
+  std::map<std::string, std::pair<std::string, int>> configs;  // identity -> first name, line
+  int lineno = 0;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    auto fail = [&](std::string message) {
+      r.diagnostics.push_back({{file, lineno, 0}, std::move(message), std::string(line)});
+    };
+    auto w = words(line);
+    if (w.empty()) continue;
+    std::string name(w[0]);
+    if (!is_valid_name(name)) {
+      fail("cluster name '" + name + "' is not valid: " + std::string(kNameRule));
+      continue;
+    }
+    if (w.size() == 1) {
+      fail("cluster '" + name + "' has no CONFIG-PATH (one cluster a line: NAME CONFIG-PATH)");
+      continue;
+    }
+    if (w.size() > 2) {
+      fail("cluster '" + name + "': unexpected '" + std::string(w[2]) +
+           "' after CONFIG-PATH (one cluster a line: NAME CONFIG-PATH; a path has no blanks)");
+      continue;
+    }
+    if (auto it = names.find(name); it != names.end()) {
+      fail("cluster '" + name + "' is already listed at line " + std::to_string(it->second));
+      continue;
+    }
+    names.emplace(name, lineno);
+    CListEntry e{name, std::string(w[1]), resolve(w[1], home), lineno};
+    std::error_code ec;
+    auto st = fs::status(e.config_path, ec);
+    if (!fs::exists(st)) {
+      fail("cluster '" + name + "': config " + e.config + " does not exist (looked for " +
+           e.config_path + ")");
+      continue;
+    }
+    if (!fs::is_regular_file(st)) {
+      fail("cluster '" + name + "': config " + e.config + " is not a regular file (" +
+           e.config_path + ")");
+      continue;
+    }
+    auto [it, fresh] = configs.try_emplace(identity(e.config_path), name, lineno);
+    if (!fresh) {
+      fail("cluster '" + name + "': config " + e.config + " is already used by cluster '" +
+           it->second.first + "' (line " + std::to_string(it->second.second) +
+           "); each cluster needs its own file");
+      continue;
+    }
+    r.clist.clusters.push_back(std::move(e));
+  }
+  return r;
+}
+
+CListResult read_clist(const std::string& home) {
+  std::string path = (fs::path(home) / "CList").string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    CListResult r;
+    r.clist.path = path;
+    std::error_code ec;
+    r.diagnostics.push_back({{path, 0, 0},
+                             fs::exists(path, ec) ? "cannot read the cluster list"
+                                                  : "no cluster list (one cluster a line: NAME CONFIG-PATH)",
+                             ""});
+    return r;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return parse_clist(buf.str(), path, home);
+}
+
+}  // namespace clusterd::clist
