@@ -2,11 +2,13 @@
 // endpoint before it goes into a config) and `ports` (list serial ports);
 // the daemon issue adds status, timeline, switchover and the rest.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "clusterd/console_check.h"
+#include "clusterd/control.h"
 #include "tty/ports.h"
 
 namespace {
@@ -34,6 +36,13 @@ Commands:
       -q, --quiet        print only the verdict
   ports                list serial ports with their USB descriptions and
                        serial numbers (to tell identical adapters apart)
+  status NAME [--json] the running cluster: state, roles, consoles, ping, failovers
+  timeline NAME [N]    the last N (200) timeline lines: transitions, actions, alarms
+  switchover NAME      ask the script for a planned switchover
+  maintenance NAME     tell the script an operator is working on the cluster
+  alarms NAME          alarms with their delivery state
+  ack NAME ID          acknowledge an alarm (stops its escalation)
+      --home DIR         $CLUSTER_HOME (default: $CLUSTER_HOME, else /var/lib/clusterd)
 
 URIs (docs/config.md has every key and default):
   serial:/dev/ttyS0?baud=9600&parity=none&flow=none
@@ -93,6 +102,40 @@ int cmd_console(const std::vector<std::string>& v) {
   return run_console_check(o, std::cout, std::cerr);
 }
 
+// Sends one request to NAME's daemon over run/NAME.sock and prints the reply.
+int cmd_daemon(const std::string& cmd, std::vector<std::string> v) {
+  std::string home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
+  std::vector<std::string> rest;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == "-h" || v[i] == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (v[i] == "--home" && i + 1 < v.size()) {
+      home = v[++i];
+    } else {
+      rest.push_back(v[i]);
+    }
+  }
+  if (rest.empty()) return usage_error(cmd + " needs a cluster NAME");
+  std::string request = cmd;
+  for (std::size_t i = 1; i < rest.size(); ++i) request += " " + rest[i];
+  auto reply = control_request(home + "/run/" + rest[0] + ".sock", request);
+  if (!reply.ok()) {
+    std::fprintf(stderr, "clusterctl: %s: %s\n", rest[0].c_str(), reply.error().message.c_str());
+    return 2;
+  }
+  const std::string& r = *reply;
+  auto nl = r.find('\n');
+  std::string head = r.substr(0, nl);
+  if (head != "ok") {
+    std::fprintf(stderr, "clusterctl: %s: %s\n", rest[0].c_str(), head.c_str());
+    return 1;
+  }
+  std::fputs(nl == std::string::npos ? "" : r.c_str() + nl + 1, stdout);
+  return 0;
+}
+
 int cmd_ports(const std::vector<std::string>& v) {
   for (const auto& a : v) {
     if (a == "-h" || a == "--help") {
@@ -135,5 +178,8 @@ int main(int argc, char** argv) {
   }
   if (cmd == "console") return cmd_console(v);
   if (cmd == "ports") return cmd_ports(v);
+  for (const char* c : {"status", "timeline", "switchover", "maintenance", "alarms", "ack"}) {
+    if (cmd == c) return cmd_daemon(cmd, v);
+  }
   return usage_error("unknown command '" + cmd + "'");
 }

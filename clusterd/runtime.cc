@@ -127,6 +127,12 @@ void ClusterRuntime::on_isolation(bool isolated, chat::TimePoint now) {
                    now);
 }
 
+void ClusterRuntime::on_control(chat::EventKind kind, chat::TimePoint now) {
+  now_ = now;
+  say(std::string("operator: ") + chat::event_name(kind));
+  interp_.on_event({kind, Channel::Active, 0}, now);
+}
+
 // --- the actuator ----------------------------------------------------------------
 
 void ClusterRuntime::send(Channel ch, std::string_view bytes) {

@@ -81,6 +81,9 @@ class ClusterRuntime : public chat::Actuator {
   void on_ping(bool up, chat::TimePoint now);
   /// The reference address: true = the monitor itself is cut off.
   void on_isolation(bool isolated, chat::TimePoint now);
+  /// An operator's request (`clusterctl switchover | maintenance`):
+  /// ControlSwitchover or ControlMaintenance.
+  void on_control(chat::EventKind kind, chat::TimePoint now);
   void advance_to(chat::TimePoint now) { interp_.advance_to(now); }
   std::optional<chat::TimePoint> next_deadline() const { return interp_.next_deadline(); }
 

@@ -1,0 +1,124 @@
+// clusterd: one process per cluster (DESIGN.md §4). Reads $CLUSTER_HOME/CList
+// and the cluster's config, checks the chat script, then holds both consoles,
+// the probes, the journal and the control socket until SIGTERM.
+//   clusterd --cluster NAME [--home DIR] [--foreground] [--check]
+// Exit: 0 stopped cleanly / --check passed; 1 bad config or script (file:line:col
+// messages); 2 start-up failure (a file, a socket, a capability); 64 usage.
+#include <utility>  // before Asio: Boost 1.74 + GCC 12 + C++20
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "chat/checker.h"
+#include "chat/diagnostic.h"
+#include "chat/parser.h"
+#include "chat/script.h"
+#include "clist/clist.h"
+#include "clist/cluster_config.h"
+#include "clusterd/daemon.h"
+
+namespace {
+
+using namespace clusterd;
+
+constexpr const char* kUsage = R"(usage: clusterd --cluster NAME [--home DIR] [--foreground] [--check]
+
+  --cluster NAME   the cluster, as named in $CLUSTER_HOME/CList
+  --home DIR       $CLUSTER_HOME (default: $CLUSTER_HOME, else /var/lib/clusterd)
+  --foreground     stay in the foreground, log the timeline to stderr too
+  --check          validate CList, the cluster config, the secrets file and the
+                   chat script (the checker must pass), print file:line:col
+                   for every problem, and exit: 0 good, 1 not
+  -h, --help       this text
+
+Files: DESIGN.md §2 and docs/config.md. The daemon never sends BREAK on start,
+reconnect or stop; only a fence step of the script does.
+)";
+
+#ifndef CLUSTERD_STOCK_SCRIPTS
+#define CLUSTERD_STOCK_SCRIPTS ""
+#endif
+
+int usage_error(const std::string& m) {
+  std::fprintf(stderr, "clusterd: %s\n(clusterd --help for usage)\n", m.c_str());
+  return 64;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string name, home;
+  bool check = false, foreground = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--cluster" && i + 1 < argc) {
+      name = argv[++i];
+    } else if (a == "--home" && i + 1 < argc) {
+      home = argv[++i];
+    } else if (a == "--check") {
+      check = true;
+    } else if (a == "--foreground") {
+      foreground = true;
+    } else {
+      return usage_error("unknown argument '" + a + "'");
+    }
+  }
+  if (name.empty()) return usage_error("--cluster NAME is required");
+  if (home.empty()) home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
+
+  auto list = clist::read_clist(home);
+  if (!list.ok()) {
+    std::cerr << clist::format_text(list.diagnostics);
+    return 1;
+  }
+  const auto* entry = list.clist.find(name);
+  if (!entry) {
+    std::fprintf(stderr, "clusterd: %s/CList: no cluster named '%s'\n", home.c_str(), name.c_str());
+    return 1;
+  }
+  auto cfg = clist::load_cluster_config(entry->config_path, {.home = home, .stock_scripts = CLUSTERD_STOCK_SCRIPTS, .name = name});
+  if (!cfg.ok()) {
+    std::cerr << clist::format_text(cfg.diagnostics);
+    return 1;
+  }
+  chat::FileLoader loader;
+  auto script = chat::load_script(cfg.config->script, loader, cfg.config->params);
+  bool errors = false;
+  for (const auto& d : script.diagnostics) {
+    std::cerr << chat::format_text(d);
+    errors |= d.severity == chat::Severity::Error;
+  }
+  if (!script.ok() || errors) return 1;
+  if (check) {
+    std::printf("clusterd: %s: config %s and script %s are good\n", name.c_str(), entry->config_path.c_str(),
+                cfg.config->script.c_str());
+    return 0;
+  }
+  (void)foreground;  // the daemon always runs in the foreground; init.d/systemd background it
+
+  boost::asio::io_context io;
+  auto daemon = Daemon::create(io, *cfg.config, script, {home});
+  if (!daemon.ok()) {
+    std::fprintf(stderr, "clusterd: %s: %s\n", name.c_str(), daemon.error().message.c_str());
+    return 2;
+  }
+  boost::asio::signal_set stop(io, SIGTERM, SIGINT);
+  stop.async_wait([&](const boost::system::error_code&, int) {
+    (*daemon)->stop();
+    io.stop();
+  });
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);  // reload is not implemented yet: ignore rather than die
+  (*daemon)->start();
+  io.run();
+  return 0;
+}

@@ -1,0 +1,434 @@
+#include "clusterd/daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "alarm/service.h"
+#include "base/escape.h"
+#include "base/timestamp.h"
+#include "clusterd/control.h"
+#include "clusterd/journal.h"
+#include "clusterd/runtime.h"
+#include "probe/detector.h"
+#include "probe/icmp_prober.h"
+#include "probe/tcp_prober.h"
+#include "tty/console.h"
+#include "tty/transcript_writer.h"
+
+extern char** environ;
+
+namespace clusterd {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::int64_t wall_ns() {
+  return static_cast<std::int64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+Result<bool> make_dir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return true;
+  return Error::io(path + ": " + std::strerror(errno));
+}
+
+alarm::Severity to_alarm(chat::AlarmSeverity s) {
+  switch (s) {
+    case chat::AlarmSeverity::Notice: return alarm::Severity::Notice;
+    case chat::AlarmSeverity::Warning: return alarm::Severity::Warning;
+    case chat::AlarmSeverity::Critical: return alarm::Severity::Critical;
+  }
+  return alarm::Severity::Critical;
+}
+
+// Runs commands without a shell; the exit is logged when SIGCHLD says so.
+class SpawnRunner : public CommandRunner {
+ public:
+  explicit SpawnRunner(std::function<void(const std::string&)> say) : say_(std::move(say)) {}
+  void run(const std::vector<std::string>& argv) override {
+    if (argv.empty()) return;
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    pid_t pid = 0;
+    int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+      say_("exec " + argv[0] + " failed: " + std::strerror(rc));
+      return;
+    }
+    running_[pid] = argv[0];
+  }
+  void reap() {
+    for (;;) {
+      int status = 0;
+      pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) return;
+      auto it = running_.find(pid);
+      if (it == running_.end()) continue;  // a console's child: its console reaps it
+      say_(it->second + (WIFEXITED(status) ? " exited " + std::to_string(WEXITSTATUS(status))
+                                           : " killed by signal " + std::to_string(WTERMSIG(status))));
+      running_.erase(it);
+    }
+  }
+
+ private:
+  std::function<void(const std::string&)> say_;
+  std::map<pid_t, std::string> running_;
+};
+
+}  // namespace
+
+struct Daemon::Impl : AlarmSink {
+  Impl(asio::io_context& i, const clist::ClusterConfig& c, const chat::LoadedScript& s, DaemonPaths p)
+      : io(i), cfg(c), script(s), paths(std::move(p)), timer(i), children(i, SIGCHLD),
+        runner([this](const std::string& t) { say(t); }) {}
+
+  // --- AlarmSink ---
+  void raise(chat::AlarmSeverity severity, const std::string& text, const std::string& state) override {
+    last_alarm = std::string(chat::severity_name(severity)) + ": " + text;
+    if (!alarms) return;
+    alarm::Alarm a;
+    a.cluster = cfg.name;
+    a.node = runtime ? runtime->active() : "";
+    a.severity = to_alarm(severity);
+    a.text = text;
+    a.time_ns = wall_ns();
+    a.state = state;
+    a.timeline = timeline_text(20);
+    alarms->raise(std::move(a), Clock::now());
+    rearm();
+  }
+
+  void say(const std::string& text) { timeline_add(Clock::now(), text); }
+
+  void timeline_add(chat::TimePoint, std::string_view text) {
+    std::string line = format_utc(wall_ns()) + " " + std::string(text);
+    if (log) {
+      log << line << "\n";
+      log.flush();
+    }
+    lines.push_back(std::move(line));
+    if (lines.size() > 5000) lines.pop_front();
+  }
+
+  std::string timeline_text(std::size_t last) const {
+    std::string out;
+    std::size_t from = lines.size() > last ? lines.size() - last : 0;
+    for (std::size_t i = from; i < lines.size(); ++i) out += lines[i] + "\n";
+    return out;
+  }
+
+  // One timer for the runtime and the alarm service: the earliest deadline.
+  void rearm() {
+    std::optional<chat::TimePoint> next = runtime ? runtime->next_deadline() : std::nullopt;
+    if (alarms) {
+      auto a = alarms->next_deadline();
+      if (a && (!next || *a < *next)) next = a;
+    }
+    if (!next) return;
+    if (armed && *armed == *next) return;
+    armed = next;
+    timer.expires_at(*next);
+    timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      armed.reset();
+      auto now = Clock::now();
+      if (runtime) runtime->advance_to(now);
+      if (alarms) alarms->tick(now);
+      after_input();
+    });
+  }
+
+  // After every input: follow a takeover with the probes, re-arm the timer.
+  void after_input() {
+    if (runtime && detector && runtime->active() != probed) {
+      probed = runtime->active();
+      detector->retarget(addresses_of(probed));
+      say("ping now probes " + probed);
+    }
+    rearm();
+  }
+
+  std::vector<asio::ip::address> addresses_of(const std::string& node) const {
+    std::vector<asio::ip::address> out;
+    for (const auto& n : cfg.nodes) {
+      if (n.name != node) continue;
+      for (const auto& a : n.addresses) {
+        boost::system::error_code ec;
+        auto addr = asio::ip::make_address(a, ec);
+        if (!ec) out.push_back(addr);
+      }
+    }
+    return out;
+  }
+
+  void on_child_signal() {
+    children.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      runner.reap();
+      on_child_signal();
+    });
+  }
+
+  std::string control(const std::string& request) {
+    std::istringstream in(request);
+    std::string cmd, arg;
+    in >> cmd >> arg;
+    auto now = Clock::now();
+    if (cmd == "status") return "ok\n" + status_text(arg == "--json");
+    if (cmd == "timeline") return "ok\n" + timeline_text(arg.empty() ? 200 : std::stoul(arg));
+    if (cmd == "switchover") {
+      runtime->on_control(chat::EventKind::ControlSwitchover, now);
+      after_input();
+      return "ok\nswitchover requested\n";
+    }
+    if (cmd == "maintenance") {
+      runtime->on_control(chat::EventKind::ControlMaintenance, now);
+      after_input();
+      return "ok\nmaintenance requested\n";
+    }
+    if (cmd == "alarms") {
+      std::string out = "ok\n";
+      for (const auto& l : alarms->list()) {
+        out += l.status.alarm.id + "\t" + std::string(alarm::severity_name(l.status.alarm.severity)) + "\t" + l.delivery + "\t" +
+               escape(l.status.alarm.text) + "\n";
+      }
+      return out;
+    }
+    if (cmd == "ack") return alarms->ack(arg, now) ? "ok\nacknowledged " + arg + "\n" : "error: no alarm " + arg + "\n";
+    return "error: unknown request '" + escape(cmd) + "' (status, timeline, switchover, maintenance, alarms, ack)\n";
+  }
+
+  std::string status_text(bool json) const {
+    auto console_state = [&](const std::string& node) {
+      for (std::size_t i = 0; i < 2; ++i) {
+        if (cfg.nodes[i].name == node && consoles[i]) return consoles[i]->is_up() ? "up" : "down";
+      }
+      return "?";
+    };
+    std::string rtt = "-";
+    if (detector && detector->last_rtt()) rtt = probe::format_rtt(*detector->last_rtt());
+    std::string ping = detector ? probe::reach_name(detector->node_level()) : "-";
+    const auto& js = journal->state();
+    if (json) {
+      return "{\"cluster\":\"" + escape(cfg.name) + "\",\"state\":\"" + std::string(runtime->state()) +
+             "\",\"active\":\"" + runtime->active() + "\",\"standby\":\"" + runtime->standby() +
+             "\",\"console_active\":\"" + console_state(runtime->active()) + "\",\"console_standby\":\"" +
+             console_state(runtime->standby()) + "\",\"ping\":\"" + ping + "\",\"rtt\":\"" + rtt +
+             "\",\"isolated\":" + (detector && detector->isolated() ? "true" : "false") +
+             ",\"failovers\":" + std::to_string(js.takeovers) + ",\"last_alarm\":\"" + escape(last_alarm) + "\"}\n";
+    }
+    std::ostringstream o;
+    o << "cluster    " << cfg.name << "\n"
+      << "state      " << runtime->state() << "\n"
+      << "active     " << runtime->active() << "  (console " << console_state(runtime->active()) << ", ping " << ping
+      << ", rtt " << rtt << ")\n"
+      << "standby    " << runtime->standby() << "  (console " << console_state(runtime->standby()) << ")\n"
+      << "monitor    " << (detector && detector->isolated() ? "ISOLATED" : "ok") << "\n"
+      << "failovers  " << js.takeovers << "\n"
+      << "last alarm " << (last_alarm.empty() ? "-" : escape(last_alarm)) << "\n";
+    return o.str();
+  }
+
+  asio::io_context& io;
+  const clist::ClusterConfig& cfg;
+  const chat::LoadedScript& script;
+  DaemonPaths paths;
+  asio::steady_timer timer;
+  std::optional<chat::TimePoint> armed;
+  asio::signal_set children;
+  SpawnRunner runner;
+  std::ofstream log;
+  std::deque<std::string> lines;
+  std::string last_alarm, probed;
+  SecretMap no_secrets;
+  std::unique_ptr<Journal> journal;
+  std::unique_ptr<alarm::AlarmService> alarms;
+  std::array<std::unique_ptr<tty::TranscriptWriter>, 2> transcripts;
+  std::array<std::unique_ptr<tty::Console>, 2> consoles;
+  std::unique_ptr<probe::PingDetector> detector;
+  std::unique_ptr<ClusterRuntime> runtime;
+  std::unique_ptr<ControlServer> control_server;
+  std::string pid_path;
+};
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Daemon::~Daemon() { stop(); }
+
+Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist::ClusterConfig& cfg,
+                                               const chat::LoadedScript& script, DaemonPaths paths) {
+  auto impl = std::make_unique<Impl>(io, cfg, script, paths);
+  Impl& d = *impl;
+  for (const auto& dir : {paths.log_dir(), paths.run_dir(), paths.state_dir(), paths.spool_dir()}) {
+    if (auto r = make_dir(dir, 0750); !r.ok()) return r.error();
+  }
+  std::string log_path = paths.log_dir() + "/" + cfg.name + ".log";
+  d.log.open(log_path, std::ios::app);
+  if (!d.log) return Error::io(log_path + ": cannot open for writing");
+
+  std::vector<std::string> warnings;
+  auto j = Journal::open(paths.state_dir() + "/" + cfg.name + ".journal", &warnings);
+  if (!j.ok()) return j.error();
+  d.journal = std::move(j.value());
+  for (const auto& w : warnings) d.say("journal: " + w);
+
+  const SecretSource& secrets = cfg.secrets ? static_cast<const SecretSource&>(*cfg.secrets) : d.no_secrets;
+  alarm::ServiceOptions aopt;
+  aopt.spool_dir = paths.spool_dir() + "/" + cfg.name;
+  aopt.on_event = [](const alarm::DeliveryEvent&) {};
+  auto svc = alarm::AlarmService::create(cfg.alarms, secrets, aopt, Clock::now());
+  if (!svc.ok()) return Error::invalid("alarms: " + svc.error().message);
+  d.alarms = std::move(svc.value());
+
+  // Consoles, in config order; handlers reach the runtime by node name.
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& node = cfg.nodes[i];
+    auto w = tty::TranscriptWriter::open({.path = paths.log_dir() + "/" + cfg.name + "." + node.name + ".console",
+                                          .header = "# clusterd transcript v1 cluster=" + cfg.name +
+                                                    " node=" + node.name});
+    if (!w.ok()) return w.error();
+    d.transcripts[i] = std::move(w.value());
+    std::string name = node.name;
+    tty::ConsoleHandlers h;
+    h.on_bytes = [&d, name](std::string_view b) {
+      if (!d.runtime) return;
+      d.runtime->on_console_bytes(name, b, Clock::now());
+      d.after_input();
+    };
+    h.on_up = [&d, name] {
+      if (!d.runtime) return;
+      d.runtime->on_console_up(name, Clock::now());
+      d.after_input();
+    };
+    h.on_lost = [&d, name](tty::LostReason r, const std::string& detail, Duration retry) {
+      if (!d.runtime) return;
+      d.runtime->on_console_lost(name, std::string(tty::lost_reason_name(r)) + ": " + detail + " (retry in " +
+                                           format_duration(retry) + ")",
+                                 Clock::now());
+      d.after_input();
+    };
+    d.consoles[i] = tty::make_console(node.console, std::move(h),
+                                      {.io = &io, .transcript = d.transcripts[i].get(), .secrets = &secrets});
+  }
+
+  // Probes: ICMP (needs CAP_NET_RAW or ping_group_range) or TCP connect.
+  std::unique_ptr<probe::Prober> node_prober, ref_prober;
+  if (cfg.ping.method == clist::PingMethod::Tcp) {
+    node_prober = std::make_unique<probe::TcpConnectProber>(io, cfg.ping.tcp_port);
+  } else {
+    auto p = probe::IcmpProber::open(io);
+    if (!p.ok()) return p.error();
+    node_prober = std::move(p.value());
+  }
+  probe::DetectorConfig dc;
+  dc.node = {cfg.ping.interval, cfg.ping.misses, cfg.ping.timeout};
+  if (!cfg.ping.reference.empty()) {
+    auto p = probe::IcmpProber::open(io);
+    if (!p.ok()) return Error::invalid("[ping] reference: " + p.error().message);
+    ref_prober = std::move(p.value());
+    dc.reference = dc.node;
+  }
+  d.detector = std::make_unique<probe::PingDetector>(
+      io, std::move(node_prober), std::move(ref_prober), dc, [&d](probe::ProbeEvent e, const std::string& detail) {
+        if (!d.runtime) return;
+        auto now = Clock::now();
+        d.say(std::string(probe::probe_event_name(e)) + " " + detail);
+        switch (e) {
+          case probe::ProbeEvent::PingDown: d.runtime->on_ping(false, now); break;
+          case probe::ProbeEvent::PingUp: d.runtime->on_ping(true, now); break;
+          case probe::ProbeEvent::MonitorIsolated: d.runtime->on_isolation(true, now); break;
+          case probe::ProbeEvent::MonitorOk: d.runtime->on_isolation(false, now); break;
+        }
+        d.after_input();
+      });
+
+  RuntimeOptions ro;
+  ro.fence.allow_presumed = cfg.policy.unconfirmed_fence == clist::UnconfirmedFence::Takeover;
+  ro.fence.silence = cfg.timeouts.confirm_window;
+  std::array<NodeSetup, 2> nodes;
+  // The runtime takes the initial active first; the journal may say otherwise.
+  const auto& act = cfg.active();
+  const auto& stb = cfg.standby();
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& n = i == 0 ? act : stb;
+    std::size_t ci = cfg.nodes[0].name == n.name ? 0 : 1;
+    nodes[i] = NodeSetup{n.name, d.consoles[ci].get(), n.power_off, n.power_on};
+  }
+  d.runtime = std::make_unique<ClusterRuntime>(*script.program, *d.journal, nodes, d, d.runner, &secrets, ro,
+                                               [&d](chat::TimePoint at, std::string_view text) {
+                                                 d.timeline_add(at, text);
+                                               });
+
+  auto ctl = ControlServer::start(io, paths.run_dir() + "/" + cfg.name + ".sock",
+                                  [&d](const std::string& req) { return d.control(req); });
+  if (!ctl.ok()) return ctl.error();
+  d.control_server = std::move(ctl.value());
+
+  d.pid_path = paths.run_dir() + "/" + cfg.name + ".pid";
+  std::ofstream(d.pid_path) << ::getpid() << "\n";
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+void Daemon::start() {
+  Impl& d = *impl_;
+  auto now = Clock::now();
+  d.say("clusterd " + d.cfg.name + " starting: script " + d.cfg.script);
+  for (std::size_t i = 0; i < 2; ++i) {
+    d.say("console " + d.cfg.nodes[i].name + ": " + d.cfg.nodes[i].console_uri + "; BREAK: " +
+          d.consoles[i]->break_method());
+  }
+  d.say("ping: " + d.detector->node_prober().describe());
+  d.on_child_signal();
+  d.alarms->start();
+  d.runtime->start(now);
+  d.probed = d.runtime->active();
+  d.detector->start(d.addresses_of(d.probed),
+                    d.cfg.ping.reference.empty()
+                        ? std::vector<asio::ip::address>{}
+                        : std::vector<asio::ip::address>{asio::ip::make_address(d.cfg.ping.reference)});
+  for (auto& c : d.consoles) c->open();
+  d.after_input();
+}
+
+void Daemon::stop() {
+  if (!impl_) return;
+  Impl& d = *impl_;
+  d.say("clusterd " + d.cfg.name + " stopping (nothing is sent to the nodes)");
+  d.timer.cancel();
+  boost::system::error_code ignored;
+  d.children.cancel(ignored);
+  if (d.detector) d.detector->stop();
+  for (auto& c : d.consoles) {
+    if (c) c->close();
+  }
+  if (d.alarms) d.alarms->stop();
+  d.control_server.reset();
+  if (!d.pid_path.empty()) ::unlink(d.pid_path.c_str());
+  d.runtime.reset();
+  impl_.reset();
+}
+
+std::string Daemon::status(bool json) const { return impl_->status_text(json); }
+std::string Daemon::timeline(std::size_t last) const { return impl_->timeline_text(last); }
+
+}  // namespace clusterd

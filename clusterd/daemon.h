@@ -1,0 +1,62 @@
+// Daemon: one cluster's process wired together on one io_context — the two
+// consoles (tty), the ping detector (probe), the ClusterRuntime (chat script
+// + journal + safety rules), the alarm service, transcripts, the activity log,
+// the control socket and the one steady_timer re-armed to the next deadline.
+// The main (clusterd_main.cc) parses arguments, loads the config and the
+// script, and runs this until SIGTERM.
+//
+//   console alpha ─┐                 ┌─> console alpha/beta (send, BREAK)
+//   console beta  ─┼─> ClusterRuntime┼─> AlarmService (spool, channels)
+//   PingDetector  ─┤   (Interpreter) ├─> Journal (fsync)
+//   timer         ─┘                 └─> timeline: Logs/NAME.log + memory
+//   control socket <─ clusterctl status | timeline | switchover | maintenance
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 + GCC 12 + C++20
+
+#include <boost/asio/io_context.hpp>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "chat/script.h"
+#include "clist/cluster_config.h"
+
+namespace clusterd {
+
+/// Where a cluster's files live (DESIGN.md §2).
+struct DaemonPaths {
+  std::string home;  ///< $CLUSTER_HOME
+  std::string log_dir() const { return home + "/Logs"; }
+  std::string run_dir() const { return home + "/run"; }
+  std::string state_dir() const { return home + "/state"; }
+  std::string spool_dir() const { return home + "/spool"; }
+};
+
+class Daemon {
+ public:
+  /// Opens every file and socket, creates the consoles and probes (not yet
+  /// started). Errors are one line for the operator. `config` and `script`
+  /// are kept by reference and must outlive the daemon.
+  static Result<std::unique_ptr<Daemon>> create(boost::asio::io_context& io, const clist::ClusterConfig& config,
+                                                const chat::LoadedScript& script, DaemonPaths paths);
+  ~Daemon();
+
+  /// Starts consoles, probes and the script (or resumes a journaled failover).
+  void start();
+  /// Stops everything without sending anything to a node (no BREAK, ever).
+  void stop();
+
+  /// `clusterctl status` text (or JSON) and the recent timeline.
+  std::string status(bool json) const;
+  std::string timeline(std::size_t last) const;
+
+  struct Impl;
+
+ private:
+  explicit Daemon(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clusterd
