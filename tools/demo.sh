@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# The README's first command: builds clusterd's chat-script tools and shows a
-# failover. Until the daemon exists, it replays a recorded incident through the
-# stock script (scripts/sparc-obp.chat) in virtual time and prints the
-# timeline, paced so it can be watched (FAST=1 prints it at once).
+# The README's first command: builds clusterd and shows a live failover.
+#   tools/demo.sh              two nodesims (beta behind the real ser2net) in a
+#                              private test network, clusterd with the stock
+#                              script, a panic injected on the active node; ends
+#                              when the standby has taken over (about 15 s)
+#   tools/demo.sh replay [CASE]  a recorded incident through the stock script in
+#                              virtual time (chatc replay; FAST=1: no pacing)
+# Needs root for the network namespaces (as the tests do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/install-deps.sh
+if [[ ${1:-} != replay ]]; then
+  echo "== building clusterd, clusterctl and nodesim (first time: a few minutes)"
+  cmake -S . -B build -G Ninja >/dev/null
+  cmake --build build --target clusterd clusterctl nodesim chatc -j "${JOBS:-$(nproc)}" | tail -n 1
+  echo
+  echo "== a simulated two-node cluster under clusterd; then alpha panics"
+  DEMO=1 exec tests/clusterd/failover_test.sh build/bin .
+fi
+shift
 echo "== building chatc (first time: about a minute)"
 cmake -S . -B build -G Ninja >/dev/null
 cmake --build build --target chatc -j "${JOBS:-$(nproc)}" | tail -n 1
@@ -43,4 +56,4 @@ while IFS= read -r line; do
 done <<< "$timeline"
 echo
 echo "Other cases: $(ls "$dir" | sed -n 's/\.alpha\.console$//p' | tr '\n' ' ')"
-echo "Run one with: tools/demo.sh CASE    (the timeline format: docs/formats.md)"
+echo "Run one with: tools/demo.sh replay CASE    (the timeline format: docs/formats.md)"
