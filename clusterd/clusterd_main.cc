@@ -15,6 +15,8 @@
 #include <iostream>
 #include <string>
 
+#include "alarm/service.h"
+#include "base/secrets.h"
 #include "chat/checker.h"
 #include "chat/diagnostic.h"
 #include "chat/parser.h"
@@ -27,7 +29,7 @@ namespace {
 
 using namespace clusterd;
 
-constexpr const char* kUsage = R"(usage: clusterd --cluster NAME [--home DIR] [--foreground] [--check]
+constexpr const char* kUsage = R"(usage: clusterd --cluster NAME [--home DIR] [--foreground] [--check | --test-alarm]
 
   --cluster NAME   the cluster, as named in $CLUSTER_HOME/CList
   --home DIR       $CLUSTER_HOME (default: $CLUSTER_HOME, else /var/lib/clusterd)
@@ -35,6 +37,9 @@ constexpr const char* kUsage = R"(usage: clusterd --cluster NAME [--home DIR] [-
   --check          validate CList, the cluster config, the secrets file and the
                    chat script (the checker must pass), print file:line:col
                    for every problem, and exit: 0 good, 1 not
+  --test-alarm     send a test alarm through every configured channel (email,
+                   pages, heartbeat) and report each result: exit 0 when all
+                   accepted, 1 otherwise
   -h, --help       this text
 
 Files: DESIGN.md §2 and docs/config.md. The daemon never sends BREAK on start,
@@ -54,7 +59,7 @@ int usage_error(const std::string& m) {
 
 int main(int argc, char** argv) {
   std::string name, home;
-  bool check = false, foreground = false;
+  bool check = false, foreground = false, test_alarm = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-h" || a == "--help") {
@@ -66,6 +71,8 @@ int main(int argc, char** argv) {
       home = argv[++i];
     } else if (a == "--check") {
       check = true;
+    } else if (a == "--test-alarm") {
+      test_alarm = true;
     } else if (a == "--foreground") {
       foreground = true;
     } else {
@@ -89,6 +96,27 @@ int main(int argc, char** argv) {
   if (!cfg.ok()) {
     std::cerr << clist::format_text(cfg.diagnostics);
     return 1;
+  }
+  if (test_alarm) {
+    SecretMap none;
+    const SecretSource& secrets = cfg.config->secrets ? static_cast<const SecretSource&>(*cfg.config->secrets) : none;
+    auto svc = alarm::AlarmService::create(cfg.config->alarms, secrets, {}, std::chrono::steady_clock::now());
+    if (!svc.ok()) {
+      std::fprintf(stderr, "clusterd: %s: alarms: %s\n", name.c_str(), svc.error().message.c_str());
+      return 1;
+    }
+    auto results = (*svc)->test_alarm();
+    if (results.empty()) {
+      std::printf("clusterd: %s: no alarm channel is configured ([alarms] email, page, heartbeat_*)\n", name.c_str());
+      return 1;
+    }
+    bool all = true;
+    for (const auto& r : results) {
+      std::printf("%-24s %-10s %s\n", r.channel.c_str(), std::string(alarm::outcome_name(r.delivery.outcome)).c_str(),
+                  r.delivery.detail.c_str());
+      all &= r.delivery.outcome == alarm::Outcome::Accepted;
+    }
+    return all ? 0 : 1;
   }
   chat::FileLoader loader;
   auto script = chat::load_script(cfg.config->script, loader, cfg.config->params);

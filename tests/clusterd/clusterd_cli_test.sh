@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# clusterd and clusterctl as an operator meets them without a running
+# cluster: --help, usage errors, --check on good and broken configs (the
+# exact file:line:col message), --test-alarm through a real SMTP sink.
+# usage: clusterd_cli_test.sh BIN_DIR SOURCE_DIR
+set -u
+bin=$1 src=$2
+source "$src/tests/support/cli_test_lib.sh"
+home=$tmp/home
+mkdir -p "$home/clusters" "$home/scripts/lib"
+cp "$src"/scripts/*.chat "$home/scripts/"; cp "$src"/scripts/lib/*.chat "$home/scripts/lib/"
+
+expect_status help 0 "$bin/clusterd" --help
+expect_text help out "--cluster NAME"
+expect_status no-cluster 64 "$bin/clusterd" --home "$home"
+expect_status no-clist 1 "$bin/clusterd" --cluster prod --home "$home"
+expect_text no-clist err "CList"
+
+cat > "$home/CList" <<'CL'
+# name  config
+prod    clusters/prod.toml
+bad     clusters/bad.toml
+CL
+port=$(( (RANDOM % 20000) + 30000 ))
+cat > "$home/clusters/prod.toml" <<TOML
+script = "sparc-obp.chat"
+[nodes.alpha]
+console = "telnet://127.0.0.1:7001"
+address = "192.0.2.10"
+[nodes.beta]
+console = "telnet://127.0.0.1:7002"
+address = "192.0.2.11"
+[alarms]
+email = ["oncall@test.invalid"]
+smtp = "smtp://127.0.0.1:$port"
+from = "clusterd@test.invalid"
+timeout = "3s"
+TOML
+cat > "$home/clusters/bad.toml" <<'TOML'
+script = "sparc-obp.chat"
+[nodes.alpha]
+console = "telnet://nts1:70x1"
+address = "192.0.2.10"
+[nodes.beta]
+console = "telnet://127.0.0.1:7002"
+address = "192.0.2.11"
+TOML
+
+expect_status check-good 0 "$bin/clusterd" --cluster prod --home "$home" --check
+expect_text check-good out "are good"
+expect_status check-bad 1 "$bin/clusterd" --cluster bad --home "$home" --check
+expect_text check-bad err "bad.toml:3:11: nodes.alpha.console: telnet://nts1:70x1: port '70x1' is not a number 1-65535"
+expect_status unknown-cluster 1 "$bin/clusterd" --cluster nosuch --home "$home" --check
+expect_text unknown-cluster err "no cluster named 'nosuch'"
+
+# The test alarm: refused while the mail server is down, delivered when it is up.
+expect_status test-alarm-down 1 "$bin/clusterd" --cluster prod --home "$home" --test-alarm
+mkdir -p "$tmp/maildir"
+/usr/bin/python3 "$src/tests/alarm/smtp_sink.py" --port "$port" --maildir "$tmp/maildir" >"$tmp/sink.log" 2>&1 &
+sink=$!
+for _ in $(seq 50); do ss -ltn | grep -q ":$port " && break; sleep 0.1; done
+expect_status test-alarm 0 "$bin/clusterd" --cluster prod --home "$home" --test-alarm
+expect_text test-alarm out "accepted"
+kill "$sink"; wait "$sink" 2>/dev/null
+if grep -rqs "prod" "$tmp/maildir"/new/; then passes=$((passes + 1)); else
+  echo "FAIL test-alarm: no mail in the sink's maildir"; ls -R "$tmp/maildir"; fails=$((fails + 1)); fi
+
+# clusterctl against a cluster whose daemon is not running: one clear line.
+expect_status status-dead 2 "$bin/clusterctl" status prod --home "$home"
+expect_text status-dead err "clusterd is not running"
+
+finish "clusterd cli"
