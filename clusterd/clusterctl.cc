@@ -42,6 +42,9 @@ Commands:
   maintenance NAME     tell the script an operator is working on the cluster
   alarms NAME          alarms with their delivery state
   ack NAME ID          acknowledge an alarm (stops its escalation)
+  reload NAME          check the cluster's config and script again and, when
+                       they are good and no failover is under way, restart the
+                       daemon with them (a bad one is refused, the old kept)
       --home DIR         $CLUSTER_HOME (default: $CLUSTER_HOME, else /var/lib/clusterd)
 
 URIs (docs/config.md has every key and default):
@@ -178,7 +181,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "console") return cmd_console(v);
   if (cmd == "ports") return cmd_ports(v);
-  for (const char* c : {"status", "timeline", "switchover", "maintenance", "alarms", "ack"}) {
+  for (const char* c : {"status", "timeline", "switchover", "maintenance", "alarms", "ack", "reload"}) {
     if (cmd == c) return cmd_daemon(cmd, v);
   }
   return usage_error("unknown command '" + cmd + "'");

@@ -10,9 +10,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <functional>
+#include <sstream>
 #include <string>
 
 #include "alarm/service.h"
@@ -50,6 +53,44 @@ reconnect or stop; only a fence step of the script does.
 #define CLUSTERD_STOCK_SCRIPTS ""
 #endif
 
+struct Loaded {
+  clist::CListEntry entry;
+  clist::ConfigResult cfg;
+  chat::LoadedScript script;
+};
+
+// CList, the cluster's config, its secrets and the chat script, with every
+// problem printed to `err` (file:line:col). 0: good; 1: not.
+int load(const std::string& name, const std::string& home, std::ostream& err, Loaded& out) {
+  auto list = clist::read_clist(home);
+  if (!list.ok()) {
+    err << clist::format_text(list.diagnostics);
+    return 1;
+  }
+  const auto* entry = list.clist.find(name);
+  if (!entry) {
+    err << "clusterd: " << home << "/CList: no cluster named '" << name << "'\n";
+    return 1;
+  }
+  out.cfg = clist::load_cluster_config(entry->config_path, {.home = home, .stock_scripts = CLUSTERD_STOCK_SCRIPTS, .name = name});
+  auto& cfg = out.cfg;
+  if (!cfg.ok()) {
+    err << clist::format_text(cfg.diagnostics);
+    return 1;
+  }
+  chat::FileLoader loader;
+  out.script = chat::load_script(cfg.config->script, loader, cfg.config->params);
+  auto& script = out.script;
+  bool errors = false;
+  for (const auto& d : script.diagnostics) {
+    err << chat::format_text(d);
+    errors |= d.severity == chat::Severity::Error;
+  }
+  if (!script.ok() || errors) return 1;
+  out.entry = *entry;
+  return 0;
+}
+
 int usage_error(const std::string& m) {
   std::fprintf(stderr, "clusterd: %s\n(clusterd --help for usage)\n", m.c_str());
   return 64;
@@ -82,21 +123,11 @@ int main(int argc, char** argv) {
   if (name.empty()) return usage_error("--cluster NAME is required");
   if (home.empty()) home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
 
-  auto list = clist::read_clist(home);
-  if (!list.ok()) {
-    std::cerr << clist::format_text(list.diagnostics);
-    return 1;
-  }
-  const auto* entry = list.clist.find(name);
-  if (!entry) {
-    std::fprintf(stderr, "clusterd: %s/CList: no cluster named '%s'\n", home.c_str(), name.c_str());
-    return 1;
-  }
-  auto cfg = clist::load_cluster_config(entry->config_path, {.home = home, .stock_scripts = CLUSTERD_STOCK_SCRIPTS, .name = name});
-  if (!cfg.ok()) {
-    std::cerr << clist::format_text(cfg.diagnostics);
-    return 1;
-  }
+  Loaded loaded;
+  if (int rc = load(name, home, std::cerr, loaded); rc != 0) return rc;
+  auto& cfg = loaded.cfg;
+  auto& script = loaded.script;
+  const auto* entry = &loaded.entry;
   if (test_alarm) {
     SecretMap none;
     const SecretSource& secrets = cfg.config->secrets ? static_cast<const SecretSource&>(*cfg.config->secrets) : none;
@@ -118,14 +149,6 @@ int main(int argc, char** argv) {
     }
     return all ? 0 : 1;
   }
-  chat::FileLoader loader;
-  auto script = chat::load_script(cfg.config->script, loader, cfg.config->params);
-  bool errors = false;
-  for (const auto& d : script.diagnostics) {
-    std::cerr << chat::format_text(d);
-    errors |= d.severity == chat::Severity::Error;
-  }
-  if (!script.ok() || errors) return 1;
   if (check) {
     std::printf("clusterd: %s: config %s and script %s are good\n", name.c_str(), entry->config_path.c_str(),
                 cfg.config->script.c_str());
@@ -145,7 +168,48 @@ int main(int argc, char** argv) {
     io.stop();
   });
   ::signal(SIGPIPE, SIG_IGN);
-  ::signal(SIGHUP, SIG_IGN);  // reload is not implemented yet: ignore rather than die
+  // Reload: check the new config and script first; a bad one is refused and
+  // the running one kept. A good one takes effect by re-executing clusterd
+  // while the cluster is idle: the journal keeps the roles, and a restart
+  // while healthy sends nothing to the nodes. During a failover it waits.
+  boost::asio::steady_timer restart_timer(io);
+  auto reload = [&]() -> std::string {
+    std::ostringstream problems;
+    Loaded next;
+    if (load(name, home, problems, next) != 0) {
+      std::string why = problems.str();
+      (*daemon)->note("reload refused, the running config and script are kept:\n" + why);
+      return "error: reload refused: " + why.substr(0, why.find('\n'));
+    }
+    if (!(*daemon)->idle()) {
+      (*daemon)->note("reload postponed: a failover is under way");
+      return "error: a failover is under way; reload when it is over";
+    }
+    (*daemon)->note("reload: config and script are good; restarting clusterd with them");
+    // Let the reply reach clusterctl first, then stop and exec with no
+    // descriptor of this process left open (Asio's are not close-on-exec).
+    restart_timer.expires_after(std::chrono::milliseconds(300));
+    restart_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      (*daemon)->stop();
+      daemon->reset();
+      ::close_range(3, ~0U, 0);
+      ::execv("/proc/self/exe", argv);
+      std::perror("clusterd: reload: exec");
+      std::exit(2);
+    });
+    return "ok reloading";
+  };
+  (*daemon)->set_reload(reload);
+  boost::asio::signal_set hup(io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reload();
+      wait_hup();
+    });
+  };
+  wait_hup();
   (*daemon)->start();
   io.run();
   return 0;

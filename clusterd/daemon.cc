@@ -214,8 +214,14 @@ struct Daemon::Impl : AlarmSink {
       }
       return out;
     }
+    if (cmd == "reload") {
+      if (!reload) return "error: reload is not available\n";
+      std::string r = reload();
+      return r.rfind("ok", 0) == 0 ? "ok\n" + r.substr(r.find(' ') == std::string::npos ? r.size() : r.find(' ') + 1) + "\n"
+                                   : r + "\n";
+    }
     if (cmd == "ack") return alarms->ack(arg, now) ? "ok\nacknowledged " + arg + "\n" : "error: no alarm " + arg + "\n";
-    return "error: unknown request '" + escape(cmd) + "' (status, timeline, switchover, maintenance, alarms, ack)\n";
+    return "error: unknown request '" + escape(cmd) + "' (status, timeline, switchover, maintenance, alarms, ack, reload)\n";
   }
 
   std::string status_text(bool json) const {
@@ -269,6 +275,7 @@ struct Daemon::Impl : AlarmSink {
   std::unique_ptr<ClusterRuntime> runtime;
   std::unique_ptr<ControlServer> control_server;
   std::string pid_path;
+  std::function<std::string()> reload;
 };
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -429,6 +436,13 @@ void Daemon::stop() {
 }
 
 std::string Daemon::status(bool json) const { return impl_->status_text(json); }
+void Daemon::note(const std::string& text) { impl_->say(text); }
+void Daemon::set_reload(std::function<std::string()> reload) { impl_->reload = std::move(reload); }
+bool Daemon::idle() const {
+  const Impl& d = *impl_;
+  const auto& js = d.journal->state();
+  return d.runtime && !d.runtime->fencing() && !js.boot_in_flight() && js.fenced.empty();
+}
 std::string Daemon::timeline(std::size_t last) const { return impl_->timeline_text(last); }
 
 }  // namespace clusterd

@@ -16,6 +16,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,15 @@ class Daemon {
   /// `clusterctl status` text (or JSON) and the recent timeline.
   std::string status(bool json) const;
   std::string timeline(std::size_t last) const;
+
+  /// A line in the timeline and the activity log.
+  void note(const std::string& text);
+  /// True when the script rests in its initial state and no failover step is
+  /// journaled as under way: the moment a reload may restart the process.
+  bool idle() const;
+  /// Called for `clusterctl reload` (and by the main for SIGHUP); returns the
+  /// reply line ("ok ..." or "error: ...").
+  void set_reload(std::function<std::string()> reload);
 
   struct Impl;
 

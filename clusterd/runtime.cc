@@ -33,7 +33,8 @@ ClusterRuntime::ClusterRuntime(const chat::Program& program, Journal& journal, s
       secrets_(secrets),
       options_(std::move(options)),
       timeline_(std::move(timeline)),
-      interp_(program, *this, named(options_.interpreter, roles_)) {
+      interp_(program, *this, named(options_.interpreter, roles_)),
+      initial_(program.initial) {
   if (!options_.wall_ns) {
     options_.wall_ns = [] {
       return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -170,6 +171,7 @@ void ClusterRuntime::send_secret(Channel ch, std::string_view name) {
 void ClusterRuntime::send_break(Channel ch) {
   const NodeSetup* n = node_of(ch);
   if (!n || !n->console) return;
+  fencing_ = true;
   bool ok = n->console->send_break();
   say("BREAK " + n->name + " (" + n->console->break_method() + ")" + (ok ? "" : " NOT SENT"));
 }
@@ -226,6 +228,7 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
 }
 
 void ClusterRuntime::entered(const chat::StateChange& c) {
+  if (c.to == initial_) fencing_ = false;
   std::string text = "state " + std::string(interp_.state_name());
   if (!c.trigger.empty()) text += " <- " + c.trigger;
   if (!c.matched.empty()) text += " matched \"" + escape(c.matched) + "\"";

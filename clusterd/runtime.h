@@ -90,6 +90,9 @@ class ClusterRuntime : public chat::Actuator {
   const std::string& active() const { return roles_[0]; }
   const std::string& standby() const { return roles_[1]; }
   std::string_view state() const { return interp_.state_name(); }
+  /// True from a BREAK the script sent until it is back in its initial state:
+  /// a fence is in progress (a reload must wait).
+  bool fencing() const { return fencing_; }
 
   // --- chat::Actuator ---------------------------------------------------------
   void send(chat::Channel ch, std::string_view bytes) override;
@@ -123,6 +126,8 @@ class ClusterRuntime : public chat::Actuator {
   Timeline timeline_;
   chat::Interpreter interp_;
   chat::TimePoint now_{};
+  int initial_ = 0;
+  bool fencing_ = false;
 };
 
 }  // namespace clusterd

@@ -69,4 +69,43 @@ if grep -rqs "prod" "$tmp/maildir"/new/; then passes=$((passes + 1)); else
 expect_status status-dead 2 "$bin/clusterctl" status prod --home "$home"
 expect_text status-dead err "clusterd is not running"
 
+# A running daemon (consoles refused, ping by TCP connect on loopback only):
+# status answers; a bad reload is refused with its file:line:col and the daemon
+# keeps running; a good one restarts it; SIGTERM removes the pid file.
+c1=$(( port + 1 )) c2=$(( port + 2 ))
+cat > "$home/CList" <<'CL'
+live    clusters/live.toml
+CL
+cat > "$home/clusters/live.toml" <<TOML
+script = "sparc-obp.chat"
+[nodes.alpha]
+console = "telnet://127.0.0.1:$c1"
+address = "127.0.0.2"
+[nodes.beta]
+console = "telnet://127.0.0.1:$c2"
+address = "127.0.0.3"
+[ping]
+method = "tcp"
+tcp_port = 9
+TOML
+"$bin/clusterd" --cluster live --home "$home" >"$tmp/live.out" 2>&1 &
+daemon=$!
+for _ in $(seq 50); do [[ -S $home/run/live.sock ]] && break; sleep 0.1; done
+expect_status live-status 0 "$bin/clusterctl" status live --home "$home"
+expect_text live-status out "active     alpha"
+echo 'bogus = 1' >> "$home/clusters/live.toml"
+expect_status reload-bad 1 "$bin/clusterctl" reload live --home "$home"
+expect_text reload-bad err "live.toml:11:1: ping.bogus: unknown key"
+expect_status still-running 0 "$bin/clusterctl" status live --home "$home"
+sed -i '$d' "$home/clusters/live.toml"
+expect_status reload-good 0 "$bin/clusterctl" reload live --home "$home"
+sleep 1
+for _ in $(seq 50); do "$bin/clusterctl" status live --home "$home" >/dev/null 2>&1 && break; sleep 0.1; done
+expect_status after-reload 0 "$bin/clusterctl" status live --home "$home"
+if grep -c 'clusterd live starting' "$home/Logs/live.log" | grep -qx 2; then passes=$((passes + 1)); else
+  echo "FAIL reload: the daemon did not restart"; tail "$home/Logs/live.log"; fails=$((fails + 1)); fi
+kill "$daemon"; wait "$daemon" 2>/dev/null
+if [[ ! -e $home/run/live.pid && ! -e $home/run/live.sock ]]; then passes=$((passes + 1)); else
+  echo "FAIL stop: pid or socket file left"; fails=$((fails + 1)); fi
+
 finish "clusterd cli"
