@@ -36,7 +36,8 @@ constexpr const char* kUsage = R"(usage: clusterd --cluster NAME [--home DIR] [-
 
   --cluster NAME   the cluster, as named in $CLUSTER_HOME/CList
   --home DIR       $CLUSTER_HOME (default: $CLUSTER_HOME, else /var/lib/clusterd)
-  --foreground     stay in the foreground, log the timeline to stderr too
+  --foreground     accepted for compatibility: clusterd always stays in the
+                   foreground (init.d and systemd put it in the background)
   --check          validate CList, the cluster config, the secrets file and the
                    chat script (the checker must pass), print file:line:col
                    for every problem, and exit: 0 good, 1 not

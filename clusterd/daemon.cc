@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -276,6 +277,10 @@ struct Daemon::Impl : AlarmSink {
   std::unique_ptr<ControlServer> control_server;
   std::string pid_path;
   std::function<std::string()> reload;
+  int lock_fd = -1;
+  ~Impl() {
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
 };
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -288,6 +293,15 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
   Impl& d = *impl;
   for (const auto& dir : {paths.log_dir(), paths.run_dir(), paths.state_dir(), paths.spool_dir()}) {
     if (auto r = make_dir(dir, 0750); !r.ok()) return r.error();
+  }
+  // One process per cluster: the lock is held for the life of the process
+  // (released by the kernel when it dies), taken before the journal and the
+  // socket, so two clusterd started at once can never both fence the nodes.
+  std::string lock_path = paths.run_dir() + "/" + cfg.name + ".lock";
+  d.lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (d.lock_fd < 0) return Error::io(lock_path + ": " + std::strerror(errno));
+  if (::flock(d.lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    return Error::invalid("another clusterd already runs cluster " + cfg.name + " (" + lock_path + " is locked)");
   }
   std::string log_path = paths.log_dir() + "/" + cfg.name + ".log";
   d.log.open(log_path, std::ios::app);
@@ -392,7 +406,13 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
   d.control_server = std::move(ctl.value());
 
   d.pid_path = paths.run_dir() + "/" + cfg.name + ".pid";
-  std::ofstream(d.pid_path) << ::getpid() << "\n";
+  std::string tmp = d.pid_path + ".tmp";
+  {
+    std::ofstream pf(tmp);
+    pf << ::getpid() << "\n";
+    if (!pf.flush()) return Error::io(tmp + ": cannot write the pid file");
+  }
+  if (std::rename(tmp.c_str(), d.pid_path.c_str()) != 0) return Error::io(d.pid_path + ": " + std::strerror(errno));
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
 

@@ -93,6 +93,8 @@ daemon=$!
 for _ in $(seq 50); do [[ -S $home/run/live.sock ]] && break; sleep 0.1; done
 expect_status live-status 0 "$bin/clusterctl" status live --home "$home"
 expect_text live-status out "active     alpha"
+expect_status second-instance 2 "$bin/clusterd" --cluster live --home "$home"
+expect_text second-instance err "another clusterd already runs cluster live"
 echo 'bogus = 1' >> "$home/clusters/live.toml"
 expect_status reload-bad 1 "$bin/clusterctl" reload live --home "$home"
 expect_text reload-bad err "live.toml:11:1: ping.bogus: unknown key"
