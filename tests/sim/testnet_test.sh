@@ -42,7 +42,11 @@ if ! "$TESTNET" check; then
   exit 1
 fi
 
-snapshot() { ip netns list | grep '^cdt-' | sort; ip -br link | awk '{print $1}' | sort; ip route show table all | grep 198.18 | sort; }
+# Only what this test owns: other test networks may come and go meanwhile on a
+# shared machine; the root-namespace guard route is compared only when none do.
+snapshot() { ip netns list | grep "^cdt-${ID}" | sort; ip -br link | awk '{print $1}' | grep "cdt${ID}" | sort; }
+routes() { if ip netns list | grep -v "^cdt-${ID}" | grep -q '^cdt-'; then echo "others"; else ip route show table all | grep 198.18 | sort; fi; }
+routes_before=$(routes)
 before=$(snapshot)
 
 # --- 1. up ------------------------------------------------------------------------
@@ -118,6 +122,10 @@ ip netns list | grep -q "^cdt-${ID}f-" && fail "fallback made namespaces"
 # --- 4. nothing left -------------------------------------------------------------------------
 "$TESTNET" down "$ID"
 after=$(snapshot)
+routes_after=$(routes)
+if [ "$routes_before" != others ] && [ "$routes_after" != others ] && [ "$routes_before" != "$routes_after" ]; then
+  fail "198.18 routes changed: $(diff <(echo "$routes_before") <(echo "$routes_after"))"
+fi
 if [ "$before" = "$after" ]; then
   pass "ip netns list, ip link and 198.18 routes as before"
 else
