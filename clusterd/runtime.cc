@@ -55,7 +55,18 @@ void ClusterRuntime::start(chat::TimePoint now) {
     bool fenced = s.fenced.count(roles_[0]) > 0;
     say("resuming the failover: the boot was already sent to " + s.boot_sent_to + " in state " + s.boot_state +
         "; waiting for it, not sending it again");
-    if (interp_.resume(s.boot_state, fenced, now)) return;
+    if (interp_.resume(s.boot_state, fenced, now)) {
+      // The standby may have finished booting while no clusterd watched, its
+      // login prompt printed to nobody: ask for it again (a CR changes nothing
+      // on a node at `ok`, booting or at login) once its console is up.
+      ask_standby_ = true;
+      if (const NodeSetup* n = node(roles_[1]); n && n->console && n->console->is_up()) {
+        ask_standby_ = false;
+        n->console->write("\r");
+        say("asked " + n->name + " for its prompt (CR)");
+      }
+      return;
+    }
     alarms_.raise(chat::AlarmSeverity::Critical,
                   "journal says a boot was sent to " + s.boot_sent_to + " in state '" + s.boot_state +
                       "', which the script no longer has: check the cluster by hand",
@@ -105,6 +116,12 @@ void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
   now_ = now;
   say("console " + std::string(name) + " up");
   interp_.on_event({chat::EventKind::ConsoleUp, c == 0 ? Channel::Active : Channel::Standby, 0}, now);
+  if (c == 1 && ask_standby_) {
+    ask_standby_ = false;
+    if (const NodeSetup* n = node(name); n && n->console && n->console->write("\r")) {
+      say("asked " + n->name + " for its prompt (CR): a resumed boot may have ended while clusterd was down");
+    }
+  }
 }
 
 void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why, chat::TimePoint now) {

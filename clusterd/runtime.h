@@ -128,6 +128,7 @@ class ClusterRuntime : public chat::Actuator {
   chat::TimePoint now_{};
   int initial_ = 0;
   bool fencing_ = false;
+  bool ask_standby_ = false;  // resumed a boot: ask for the prompt once its console is up
 };
 
 }  // namespace clusterd
