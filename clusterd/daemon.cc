@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "alarm/service.h"
@@ -108,6 +109,14 @@ struct Daemon::Impl : AlarmSink {
     last_alarm = std::string(chat::severity_name(severity)) + ": " + text;
     if (!alarms) return;
     alarm::Alarm a;
+    // A warning or critical alarm is a condition of the state that raised it:
+    // raised again from that state (a standby silent every minute) it is one
+    // alarm with reminders, and it is resolved when the script is back in its
+    // initial state. Notices are one-shot events.
+    if (severity != chat::AlarmSeverity::Notice && !state.empty()) {
+      a.key = cfg.name + "/" + state;
+      open_conditions.insert(a.key);
+    }
     a.cluster = cfg.name;
     a.node = runtime ? runtime->active() : "";
     a.severity = to_alarm(severity);
@@ -159,8 +168,16 @@ struct Daemon::Impl : AlarmSink {
     });
   }
 
-  // After every input: follow a takeover with the probes, re-arm the timer.
+  // After every input: follow a takeover with the probes, resolve conditions
+  // once the script rests again, re-arm the timer.
   void after_input() {
+    if (runtime && alarms && !open_conditions.empty()) {
+      const auto& prog = *script.program;
+      if (runtime->state() == prog.states[static_cast<std::size_t>(prog.initial)].name) {
+        for (const auto& key : open_conditions) alarms->clear(key, Clock::now());
+        open_conditions.clear();
+      }
+    }
     if (runtime && detector && runtime->active() != probed) {
       probed = runtime->active();
       detector->retarget(addresses_of(probed));
@@ -267,6 +284,7 @@ struct Daemon::Impl : AlarmSink {
   std::ofstream log;
   std::deque<std::string> lines;
   std::string last_alarm, probed;
+  std::set<std::string> open_conditions;
   SecretMap no_secrets;
   std::unique_ptr<Journal> journal;
   std::unique_ptr<alarm::AlarmService> alarms;

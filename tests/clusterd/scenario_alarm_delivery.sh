@@ -2,7 +2,7 @@
 # Scenario alarm_delivery (issue 6's "done when"): a failover's critical alarm
 # reaches a real SMTP server (aiosmtpd on loopback inside the test network)
 # within 2 s of the decision, with a Subject naming cluster and severity; the
-# takeover notice follows. The decision time is the timeline's stamp of the
+# takeover notice follows, and a `resolved` notice once the script rests again. The decision time is the timeline's stamp of the
 # `alarm critical` line; the arrival time is the mail file's mtime.
 #   scenario_alarm_delivery.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
@@ -38,6 +38,8 @@ t_mail=$(stat -c %.9Y "$critical")
 delay=$(awk -v a="$t_dec" -v b="$t_mail" 'BEGIN { printf "%.3f", b - a }')
 say "critical alarm delivered ${delay}s after the decision"
 awk -v d="$delay" 'BEGIN { exit !(d >= 0 && d < 2.0) }' || fail "the critical alarm took ${delay}s (limit 2 s)"
+# The fence condition ends when the script is back in `watch`: one resolved notice.
+wait_for 10 "a resolved notice for the fence condition" sh -c "grep -qil 'resolved' '$work'/maildir/new/*"
 "$bin/clusterctl" alarms demo --home "$home" | grep -q 'delivered' || fail "clusterctl alarms does not show a delivered alarm: $("$bin/clusterctl" alarms demo --home "$home")"
 check_ledger
 pass "the failover's critical alarm reached the SMTP sink ${delay}s after the decision"
