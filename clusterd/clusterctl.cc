@@ -37,7 +37,9 @@ Commands:
   ports                list serial ports with their USB descriptions and
                        serial numbers (to tell identical adapters apart)
   status NAME [--json] the running cluster: state, roles, consoles, ping, failovers
-  timeline NAME [N]    the last N (200) timeline lines: transitions, actions, alarms
+  timeline NAME [N | --since DURATION]
+                       the last N (200) timeline lines, or those of the last
+                       DURATION (10m): transitions, actions, probes, alarms
   switchover NAME      ask the script for a planned switchover
   maintenance NAME     tell the script an operator is working on the cluster
   alarms NAME          alarms with their delivery state

@@ -12,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -213,7 +214,29 @@ struct Daemon::Impl : AlarmSink {
     in >> cmd >> arg;
     auto now = Clock::now();
     if (cmd == "status") return "ok\n" + status_text(arg == "--json");
-    if (cmd == "timeline") return "ok\n" + timeline_text(arg.empty() ? 200 : std::stoul(arg));
+    if (cmd == "timeline") {
+      if (arg == "--since") {
+        std::string when;
+        in >> when;
+        auto d = parse_duration(when);
+        if (!d) return "error: --since '" + escape(when) + "' is not a duration (e.g. 90s, 10m, 2h)\n";
+        std::int64_t cutoff = wall_ns() - d->count();
+        std::string out = "ok\n";
+        for (const auto& l : lines) {
+          auto st = parse_stamp(std::string_view(l).substr(0, l.find(' ')));
+          if (st.ok() && st->ns >= cutoff) out += l + "\n";
+        }
+        return out;
+      }
+      std::size_t n = 200;
+      if (!arg.empty()) {
+        auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
+        if (ec != std::errc() || p != arg.data() + arg.size()) {
+          return "error: timeline takes a line count or --since DURATION, not '" + escape(arg) + "'\n";
+        }
+      }
+      return "ok\n" + timeline_text(n);
+    }
     if (cmd == "switchover") {
       runtime->on_control(chat::EventKind::ControlSwitchover, now);
       after_input();
