@@ -1,5 +1,6 @@
 #include "tty/link_console.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -265,6 +266,18 @@ void LinkConsole::start_read() {
 void LinkConsole::on_wire_error(const boost::system::error_code& ec) { failed(classify(ec), ec.message()); }
 
 void LinkConsole::send_wire(std::string_view bytes) {
+  // Nothing queued: write now, in this call. What a caller hands over right
+  // after an fsync'd journal record (the standby's boot) is then on the wire
+  // microseconds later, not after the next turn of the loop, so a crash in
+  // between cannot lose bytes the journal says were sent. The rest, if the
+  // link is slow, goes the asynchronous way with its stall watchdog.
+  if (wire_ && !writing_ && inflight_.empty() && pending_.empty()) {
+    boost::system::error_code ec;
+    std::size_t n = wire_->write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+    if (!ec) bytes.remove_prefix(std::min(n, bytes.size()));
+    // An error is left to the asynchronous write, which reports it as a loss.
+  }
+  if (bytes.empty()) return;
   pending_.append(bytes);
   start_write();
 }

@@ -50,6 +50,8 @@ class Wire {
   /// Reads what is there now, never blocking; `would_block` when nothing is.
   virtual std::size_t read_some(boost::asio::mutable_buffer buf, boost::system::error_code& ec) = 0;
   virtual void async_write_some(boost::asio::const_buffer buf, Handler h) = 0;
+  /// Writes what fits now, never blocking; `would_block` when nothing does.
+  virtual std::size_t write_some(boost::asio::const_buffer buf, boost::system::error_code& ec) = 0;
   /// Closes the stream; pending operations complete with operation_aborted.
   virtual void close() = 0;
 };

@@ -86,6 +86,16 @@ class SshWire : public Wire {
     });
   }
 
+  std::size_t write_some(asio::const_buffer buf, boost::system::error_code& ec) override {
+    int n = ssh_channel_write(channel_, buf.data(), static_cast<std::uint32_t>(buf.size()));
+    if (n == SSH_ERROR) {
+      ec = asio::error::connection_reset;
+      return 0;
+    }
+    ec = n > 0 ? boost::system::error_code() : boost::system::error_code(asio::error::would_block);
+    return static_cast<std::size_t>(n > 0 ? n : 0);
+  }
+
   void close() override {
     boost::system::error_code ignored;
     retry_.cancel();

@@ -26,6 +26,9 @@ class StreamWire : public Wire {
   void async_write_some(boost::asio::const_buffer buf, Handler h) override {
     s_.async_write_some(buf, std::move(h));
   }
+  std::size_t write_some(boost::asio::const_buffer buf, boost::system::error_code& ec) override {
+    return s_.write_some(buf, ec);
+  }
   void close() override {
     boost::system::error_code ignored;
     s_.close(ignored);

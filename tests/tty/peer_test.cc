@@ -406,9 +406,9 @@ TEST_F(SshConsoleTest, BreakIsTheRfc4335RequestSshdReceives) {
 
 TEST_F(SshConsoleTest, KeepaliveProbeIsAnsweredAndTheLinkStays) {
   ConsoleHarness h;
-  h.open(uri(sshd.client_key(), sshd.known_hosts(), "&probe=200ms&probe_timeout=500ms"));
+  h.open(uri(sshd.client_key(), sshd.known_hosts(), "&probe=300ms&probe_timeout=2s"));
   ASSERT_TRUE(h.wait_up()) << h.losts_text();
-  h.run_for(2s);
+  h.run_for(3s);  // several probes, each answered well within its timeout
   EXPECT_TRUE(h.losts.empty()) << h.losts_text();
   EXPECT_TRUE(h.console->write("still-here\r"));
   EXPECT_TRUE(h.wait_bytes("still-here"));
