@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# KNOWN FAILING — not registered in ctest until fixed: when the BREAK to a
+# panicking node is lost (an in-band alternate break during the dump), the
+# presumed fence is refused and `fence_failed` never looks at the console
+# again, so the node reaching `ok` by itself after its dump is never locked and
+# the standby never booted. Proposed: `on active obp_prompt -> lock_active` in
+# `fence_failed` (passes this scenario in ~47 s).
+# Scenario cascaded_switchover: two failovers in a row, roles swap twice.
+#   1. panic on alpha -> BREAK (telnet IAC BRK) -> fence read back -> beta
+#      booted once -> beta active; alpha stays at ok, auto-boot? false: it is
+#      the new standby with nothing to do.
+#   2. panic on beta -> beta fenced through its console (behind ser2net: the
+#      alternate break) -> alpha booted once -> alpha active again.
+# Asserts: exactly one boot per failover (journal and ledgers), two takeovers,
+# failovers = 2, the last fenced node held at ok; ledger clean.
+#   scenario_cascaded_switchover.sh BIN_DIR SOURCE_DIR
+set -euo pipefail
+# shellcheck source=scenario_lib.sh
+source "$(dirname "$0")/scenario_lib.sh"
+scenario_enter "$@"
+scenario_setup
+
+say "failover 1: panic on alpha"
+t_inj=$(date +%s.%N)
+sim alpha panic >/dev/null
+wait_for 25 "takeover by beta" sh -c "'$bin/clusterctl' status demo --home '$home' | grep -q '^active *beta'"
+say "beta took over $(since "$t_inj")s after alpha's panic"
+expect_journal_count 1 'boot-sent node=beta' "failover 1: exactly one boot of beta"
+expect_node_state alpha OK "alpha (the new standby) must be at ok"
+[[ $(node_field alpha auto-boot?) == false ]] || fail "alpha's auto-boot? is not false: $(sim alpha status)"
+wait_for 10 "ping up on beta" sh -c "'$bin/clusterctl' status demo --home '$home' | grep -q '^active *beta.*ping up'"
+[[ $(status_field state) == watch ]] || fail "clusterd is not back in watch: $(ctl status demo)"
+sleep 1
+
+say "failover 2: panic on beta"
+t_inj=$(date +%s.%N)
+sim beta panic >/dev/null
+wait_for 25 "takeover by alpha (or a refused fence)" sh -c "'$bin/clusterctl' status demo --home '$home' | grep -qE '^active *alpha|^state *fence_failed'"
+if [[ $(status_field state) == fence_failed ]]; then
+  # Seen with the stock script: beta's BREAK is the in-band alternate break
+  # (its console is a pty behind ser2net), which a panicking Solaris does not
+  # hear (nodesim: alt-break only in BOOTING/RUNNING/HUNG). beta reaches ok by
+  # itself only after its dump and reset (T_panic 30s + POST), long after
+  # break_timeout; the presumed fence is refused (console not silent), and
+  # fence_failed never looks at the console again, so beta sitting at ok later
+  # is never locked and alpha never booted.
+  sleep 1
+  fail "BUG (stock script): panic on beta (alternate-break console) -> BREAK not heard during the panic dump -> presumed fence refused -> fence_failed, no takeover; beta: $(sim beta status)"
+fi
+say "alpha took over again $(since "$t_inj")s after beta's panic"
+sleep 1
+show_timeline
+
+expect_journal_count 2 'takeover' "two takeovers"
+expect_journal_count 1 'takeover active=beta' "takeover to beta"
+expect_journal_count 1 'takeover active=alpha' "takeover back to alpha"
+expect_journal_count 1 'fence-confirmed .*node=alpha' "alpha fenced once"
+expect_journal_count 1 'fence-confirmed .*node=beta' "beta fenced once"
+expect_journal_count 1 'boot-sent node=beta' "exactly one boot of beta"
+expect_journal_count 1 'boot-sent node=alpha' "exactly one boot of alpha"
+[[ $(ledger_count beta '"ev":"command","line":"boot shared"') == 1 ]] || fail "beta's ledger: not exactly one 'boot shared'"
+[[ $(ledger_count alpha '"ev":"command","line":"boot shared"') == 1 ]] || fail "alpha's ledger: not exactly one 'boot shared'"
+[[ $(status_field failovers) == 2 ]] || fail "failovers should be 2: $(ctl status demo)"
+expect_node_state alpha RUNNING
+expect_node_state beta OK "beta (fenced) must be held at ok"
+[[ $(node_field beta auto-boot?) == false ]] || fail "beta's auto-boot? is not false: $(sim beta status)"
+clusterd_alive || fail "clusterd died"
+check_ledger
+pass "panic alpha -> beta, panic beta -> alpha: roles swapped twice, one boot per failover"
