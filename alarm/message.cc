@@ -1,5 +1,7 @@
 #include "alarm/message.h"
 
+#include "base/escape.h"
+
 #include <cstdio>
 #include <ctime>
 
@@ -126,28 +128,7 @@ std::string format_email(const Notification& n, const EmailEnvelope& env) {
   return m;
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u >= 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", u);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string json_string(std::string_view s) { return "\"" + json_escape(s) + "\""; }
 
 std::string format_json(const Notification& n) {
   const Alarm& a = n.alarm;

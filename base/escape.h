@@ -24,4 +24,9 @@ void escape_to(std::string& out, std::string_view bytes);
 /// digits, an unknown letter), and sets `*bad_at` to its offset if given.
 std::optional<std::string> unescape(std::string_view text, std::size_t* bad_at = nullptr);
 
+/// The inside of a JSON string (no quotes): `"` `\\` `\n` `\r` `\t` escaped,
+/// every other control byte and every byte >= 0x7f as `\u00XX`, so any bytes
+/// (console output included) give valid, ASCII-only JSON.
+std::string json_escape(std::string_view bytes);
+
 }  // namespace clusterd

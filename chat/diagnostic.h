@@ -3,6 +3,8 @@
 // chatc and clusterd --check. Nothing here throws.
 #pragma once
 
+#include "base/escape.h"
+
 #include <string>
 #include <vector>
 
@@ -39,7 +41,7 @@ std::string format_json(const Diagnostics& ds);
 /// Number of diagnostics of the given severity.
 int count(const Diagnostics& ds, Severity s);
 
-/// Escapes a string for a JSON string literal (without the quotes).
-std::string json_escape(std::string_view s);
+// JSON string escaping is base/escape.h's (one for every module).
+using clusterd::json_escape;
 
 }  // namespace clusterd::chat

@@ -277,12 +277,12 @@ struct Daemon::Impl : AlarmSink {
     std::string ping = detector ? probe::reach_name(detector->node_level()) : "-";
     const auto& js = journal->state();
     if (json) {
-      return "{\"cluster\":\"" + escape(cfg.name) + "\",\"state\":\"" + std::string(runtime->state()) +
+      return "{\"cluster\":\"" + json_escape(cfg.name) + "\",\"state\":\"" + std::string(runtime->state()) +
              "\",\"active\":\"" + runtime->active() + "\",\"standby\":\"" + runtime->standby() +
              "\",\"console_active\":\"" + console_state(runtime->active()) + "\",\"console_standby\":\"" +
              console_state(runtime->standby()) + "\",\"ping\":\"" + ping + "\",\"rtt\":\"" + rtt +
              "\",\"isolated\":" + (detector && detector->isolated() ? "true" : "false") +
-             ",\"failovers\":" + std::to_string(js.takeovers) + ",\"last_alarm\":\"" + escape(last_alarm) + "\"}\n";
+             ",\"failovers\":" + std::to_string(js.takeovers) + ",\"last_alarm\":\"" + json_escape(last_alarm) + "\"}\n";
     }
     std::ostringstream o;
     o << "cluster    " << cfg.name << "\n"

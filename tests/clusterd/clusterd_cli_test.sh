@@ -93,6 +93,9 @@ daemon=$!
 for _ in $(seq 50); do [[ -S $home/run/live.sock ]] && break; sleep 0.1; done
 expect_status live-status 0 "$bin/clusterctl" status live --home "$home"
 expect_text live-status out "active     alpha"
+expect_status status-json 0 "$bin/clusterctl" status live --json --home "$home"
+if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["active"] == "alpha"' "$tmp/out"; then
+  passes=$((passes + 1)); else echo "FAIL status-json: not valid JSON:"; sed 's/^/  | /' "$tmp/out"; fails=$((fails + 1)); fi
 expect_status second-instance 2 "$bin/clusterd" --cluster live --home "$home"
 expect_text second-instance err "another clusterd already runs cluster live"
 expect_status timeline-since 0 "$bin/clusterctl" timeline live --since 10m --home "$home"

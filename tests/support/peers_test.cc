@@ -62,10 +62,10 @@ TEST(Process, StopEndsTheWholeGroupAndLeavesNoChild) {
 
 TEST(Process, StopFallsBackToSigkillAndWaitExitReportsCodes) {
   TempDir dir;
-  auto stubborn = Process::spawn({"sh", "-c", "trap '' TERM; sleep 30"}, dir.file("a.log"));
-  ASSERT_TRUE(stubborn.ok()) << stubborn.error().message;
+  auto deaf_child = Process::spawn({"sh", "-c", "trap '' TERM; sleep 30"}, dir.file("a.log"));
+  ASSERT_TRUE(deaf_child.ok()) << deaf_child.error().message;
   std::this_thread::sleep_for(100ms);  // let the trap be set
-  EXPECT_EQ(stubborn->stop(200ms), 128 + SIGKILL);
+  EXPECT_EQ(deaf_child->stop(200ms), 128 + SIGKILL);
 
   auto quick = Process::spawn({"sh", "-c", "echo out; echo err >&2; exit 7"}, dir.file("b.log"));
   ASSERT_TRUE(quick.ok());
