@@ -210,8 +210,9 @@ void LinkConsole::on_probe_timer() {
   if (state_ != State::Up) return;
   auto now = Clock::now();
   if (probing_) {
-    if (last_activity_ >= probe_sent_) {
+    if (last_activity_ >= probe_sent_ || heard_since(probe_sent_)) {
       probing_ = false;  // answered (anything at all counts)
+      last_activity_ = std::max(last_activity_, probe_sent_);
     } else if (now - probe_sent_ >= ep_.probe_timeout) {
       failed(LostReason::Silent, "no answer to the idle probe within " + format_duration(ep_.probe_timeout));
       return;

@@ -87,6 +87,10 @@ class LinkConsole : public Console {
   virtual bool transmit_break() = 0;
   /// Sends something the peer must answer; false: this transport has none.
   virtual bool send_probe() { return false; }
+  /// Whether the peer sent anything since `t` that the transport consumed
+  /// without passing it through the wire (libssh can read a keepalive's
+  /// answer inside send_probe); default: no such path.
+  virtual bool heard_since(std::chrono::steady_clock::time_point /*t*/) { return false; }
   /// Wire bytes arrived on a stream link; default: they are console data.
   virtual void on_wire_bytes(std::string_view raw) { deliver(raw); }
   /// The stream failed or ended; default classifies the error code.

@@ -10,6 +10,9 @@
 // clusterd never accepts a key by itself.
 #include <libssh/libssh.h>
 #include <libssh/server.h>  // ssh_send_keepalive (a client may send it too)
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -179,6 +182,21 @@ class SshConsole : public LinkConsole {
     ssh_send_keepalive(session_);
     ssh_send_keepalive(session_);
     return true;
+  }
+
+  // The answer may be read and swallowed by libssh inside send_probe (on a
+  // fast link it is back before the second call), leaving the socket quiet
+  // for our readiness wait; the kernel still knows when data last arrived.
+  bool heard_since(std::chrono::steady_clock::time_point t) override {
+    if (!session_) return false;
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    if (::getsockopt(ssh_get_fd(session_), IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return false;
+    auto since = std::chrono::steady_clock::now() - t;
+    // Milliseconds ago, counted in jiffies: allow their rounding. Nothing
+    // arrived in the idle period before the probe, so an early hit is
+    // impossible but for libssh's own traffic, itself a sign of life.
+    return std::chrono::milliseconds(info.tcpi_last_data_recv) <= since + std::chrono::milliseconds(10);
   }
 
  private:

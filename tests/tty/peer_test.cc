@@ -5,10 +5,13 @@
 // reconnect figures are asserted against the 1 s with slack for a
 // loaded machine, and printed.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "base/escape.h"
 #include "base/secrets.h"
@@ -412,6 +415,38 @@ TEST_F(SshConsoleTest, KeepaliveProbeIsAnsweredAndTheLinkStays) {
   EXPECT_TRUE(h.losts.empty()) << h.losts_text();
   EXPECT_TRUE(h.console->write("still-here\r"));
   EXPECT_TRUE(h.wait_bytes("still-here"));
+}
+
+// Signals `root` and every process below it (sshd's per-connection children).
+void signal_tree(pid_t root, int sig) {
+  std::vector<pid_t> tree{root};
+  for (std::size_t i = 0; i < tree.size(); ++i) {
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      std::ifstream stat(e.path() / "stat");
+      std::string line;
+      if (!std::getline(stat, line)) continue;
+      auto close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream rest(line.substr(close + 2));
+      char state;
+      pid_t ppid = 0;
+      rest >> state >> ppid;
+      if (ppid == tree[i]) tree.push_back(std::stoi(e.path().filename().string()));
+    }
+  }
+  for (pid_t p : tree) ::kill(p, sig);
+}
+
+TEST_F(SshConsoleTest, FrozenSshdIsLostAsSilentWhileTheKernelStillAcks) {
+  ConsoleHarness h;
+  h.open(uri(sshd.client_key(), sshd.known_hosts(), "&probe=300ms&probe_timeout=1s"));
+  ASSERT_TRUE(h.wait_up()) << h.losts_text();
+  h.run_for(500ms);
+  signal_tree(sshd.process().pid(), SIGSTOP);
+  bool lost = h.wait_lost(1, 5s);
+  signal_tree(sshd.process().pid(), SIGCONT);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(h.losts[0].reason, LostReason::Silent) << h.losts_text();
 }
 
 TEST_F(SshConsoleTest, ChangedHostKeyIsRefusedWithTheOfferedFingerprint) {
