@@ -1,6 +1,7 @@
 #include "clusterd/journal.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,6 +50,13 @@ const char* journal_kind_name(JournalKind k) {
     if (kn.kind == k) return kn.name;
   }
   return "?";
+}
+
+std::optional<JournalKind> journal_kind_from_name(std::string_view name) {
+  for (const auto& kn : kKinds) {
+    if (name == kn.name) return kn.kind;
+  }
+  return std::nullopt;
 }
 
 void apply(JournalState& s, const JournalRecord& r) {
@@ -187,6 +195,7 @@ Result<bool> Journal::append(const JournalRecord& r) {
     done += static_cast<std::size_t>(n);
   }
   if (::fdatasync(fd_) != 0) return Error::io(path_ + ": fdatasync: " + std::strerror(errno));
+  if (crash_after_ == r.kind) ::kill(::getpid(), SIGKILL);
   apply(state_, r);
   return true;
 }

@@ -27,6 +27,8 @@ enum class JournalKind { Roles, FenceConfirmed, BootSent, Takeover, Note };
 
 /// "roles", "fence-confirmed", ...
 const char* journal_kind_name(JournalKind k);
+/// The kind named `name`; nullopt for an unknown name.
+std::optional<JournalKind> journal_kind_from_name(std::string_view name);
 
 struct JournalRecord {
   std::int64_t time_ns = 0;  ///< UTC ns since the epoch
@@ -75,9 +77,15 @@ class Journal {
   const JournalState& state() const { return state_; }
   const std::string& path() const { return path_; }
 
+  /// Crash tests only: after a record of `kind` is synced, the process
+  /// kills itself with SIGKILL, so a test can stop clusterd exactly at one
+  /// failover step (clusterd reads CLUSTERD_CRASH_AFTER=KIND).
+  void crash_after(std::optional<JournalKind> kind) { crash_after_ = kind; }
+
  private:
   Journal(std::string path, int fd, JournalState state);
   std::string path_;
+  std::optional<JournalKind> crash_after_;
   int fd_;
   JournalState state_;
 };

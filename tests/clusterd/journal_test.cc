@@ -3,6 +3,7 @@
 #include "clusterd/journal.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -59,6 +60,38 @@ TEST(Journal, TakeoverSwapsRolesAndEndsTheFailover) {
   EXPECT_FALSE(s.boot_in_flight());
   EXPECT_TRUE(s.fenced.empty());
   EXPECT_EQ(s.takeovers, 1);
+}
+
+TEST(Journal, KindNamesRoundTrip) {
+  for (auto k : {JournalKind::Roles, JournalKind::FenceConfirmed, JournalKind::BootSent, JournalKind::Takeover,
+                 JournalKind::Note}) {
+    EXPECT_EQ(journal_kind_from_name(journal_kind_name(k)), k) << journal_kind_name(k);
+  }
+  EXPECT_FALSE(journal_kind_from_name("boot_sent").has_value());
+}
+
+// The crash-test hook: the record is on disk, then the process is gone.
+TEST(Journal, CrashAfterKillsTheProcessOnceTheRecordIsSynced) {
+  TempFile f;
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto j = Journal::open(f.path, nullptr);
+    if (!j.ok()) ::_exit(3);
+    (*j)->crash_after(JournalKind::BootSent);
+    (void)(*j)->append(rec(kT, JournalKind::FenceConfirmed, {{"node", "alpha"}}));
+    (void)(*j)->append(rec(kT + 1, JournalKind::BootSent, {{"node", "beta"}}));
+    (void)(*j)->append(rec(kT + 2, JournalKind::Takeover, {{"active", "beta"}, {"standby", "alpha"}}));
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "exited with " << WEXITSTATUS(status);
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  auto j = Journal::open(f.path, nullptr);
+  ASSERT_TRUE(j.ok());
+  EXPECT_TRUE((*j)->state().boot_in_flight());
+  EXPECT_EQ((*j)->state().takeovers, 0);
 }
 
 TEST(Journal, TornLastRecordIsCutNotCompleted) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scenario kill9_late_restart (crash-test-plan A3, "restart after 2x deadtime"
-# at the "boot sent" boundary): as kill9_after_boot, but clusterd stays down
+# at the "boot sent" boundary): as kill9_at_step with boot-sent, but clusterd stays down
 # until beta has finished booting (its login prompt was printed to nobody).
 # The restarted clusterd must still complete the failover (takeover recorded,
 # beta active) without a second `boot` typed on beta, and without calling a

@@ -1,8 +1,4 @@
 #!/usr/bin/env bash
-# KNOWN FAILING — not registered in ctest until fixed: after a refused presumed
-# fence, `fence_failed` goes back to `watch` on ping.up while clusterd's own
-# BREAK may still land; the node then shows "Type 'go' to resume" and the
-# script, taking it for a foreign BREAK, types `go` (writes after the fence).
 # Scenario silent_console_ping_up (DESIGN.md §5: a presumed fence needs the
 # console silent AND ping down): alpha's console goes silent while its address
 # keeps answering ping. nodesim has no such knob (`hang` also takes the
@@ -12,12 +8,13 @@
 #   1. 5 s silent with ping up: clusterd notices nothing (the stock script
 #      never probes the active's console in `watch`): no action.
 #   2. The operator asks a switchover: fence -> BREAK unanswered -> the script
-#      presumes alpha off -> the runtime refuses (ping up) -> fence_failed,
-#      critical alarm, no boot, no takeover.
-#      (fence_failed goes straight back to watch on ping.up: ping never left.)
+#      presumes alpha off -> the runtime refuses (ping up) -> fence_unconfirmed,
+#      critical alarm, no boot, no takeover while alpha stays silent.
 #   3. SIGCONT: alpha handles the BREAK queued on its console (A9) and stops at
-#      ok. That answer to clusterd's own BREAK must not be resumed with `go`
-#      as if it were a foreign BREAK; ledger clean (no write after the fence).
+#      ok. That is clusterd's own fence arriving late, not a foreign BREAK: it
+#      must not be resumed with `go` (a write after the fence) but locked
+#      (auto-boot? false, read back) and the switchover the operator asked
+#      for completed: one boot of beta, beta active; ledger clean.
 #   scenario_silent_console_ping_up.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 # shellcheck source=scenario_lib.sh
@@ -45,6 +42,7 @@ say "operator: clusterctl switchover demo (alpha still silent, ping up)"
 ctl switchover demo >/dev/null
 wait_for 20 "critical alarm for the refused fence" timeline_has 'alarm critical "fence of alpha NOT confirmed'
 sleep 2
+[[ $(status_field state) == fence_unconfirmed ]] || fail "not waiting in fence_unconfirmed: $(ctl status demo)"
 expect_timeline 'BREAK alpha' "no BREAK sent to alpha by the fence"
 expect_timeline 'presumed fence of alpha refused: console up, ping up' "the runtime did not refuse the presumed fence with ping up"
 expect_timeline 'alarm critical "fence of alpha NOT confirmed' "no critical alarm for the refused fence"
@@ -55,16 +53,20 @@ expect_node_state beta OK "beta must stay at ok"
 
 say "SIGCONT alpha: the BREAK queued on its console reaches it now"
 cont_alpha
-sleep 5
+wait_for 25 "takeover by beta after alpha's late ok" sh -c "'$bin/clusterctl' status demo --home '$home' | grep -q '^active *beta'"
+sleep 1
 show_timeline
 say "alpha after SIGCONT: $(sim alpha status)"
 [[ $(ledger_count alpha '"ev":"break","via":"telnet-brk","effect":"halted","in":"RUNNING"') == 1 ]] ||
   fail "alpha's ledger: the queued BREAK did not halt alpha"
-# The late answer to clusterd's own BREAK must not be taken for a foreign
-# BREAK and resumed with `go` (that is a write after the fence in the ledger).
-timeline_has 'state resume_active <- active obp_resume' &&
-  fail "BUG (stock script): alpha, stopped late by clusterd's OWN fence BREAK (refused fence, back in watch), was taken for a foreign BREAK and resumed with 'go'"
-[[ $(journal_count 'boot-sent|takeover') == 0 ]] || fail "a boot or takeover happened without a confirmed fence"
+timeline_has 'state resume_active' &&
+  fail "alpha, stopped late by clusterd's OWN fence BREAK, was taken for a foreign BREAK and resumed with 'go'"
+expect_timeline 'state lock_active <- active obp_prompt' "alpha at ok was not locked from fence_unconfirmed"
+expect_journal_count 1 'fence-confirmed .*node=alpha' "alpha's fence confirmed once"
+expect_journal_count 1 'boot-sent node=beta' "exactly one boot of beta"
+[[ $(ledger_count beta '"ev":"command","line":"boot shared"') == 1 ]] || fail "beta's ledger: not exactly one 'boot shared'"
+expect_node_state alpha OK "alpha (fenced late) must be held at ok"
+[[ $(node_field alpha auto-boot?) == false ]] || fail "alpha's auto-boot? is not false: $(sim alpha status)"
 clusterd_alive || fail "clusterd died"
 check_ledger
-pass "console silent, ping up -> presumed fence refused, critical alarm, no takeover while silent; the late BREAK not resumed"
+pass "console silent, ping up -> presumed fence refused, critical alarm, no takeover while silent; the late BREAK's ok locked, switchover completed"
