@@ -211,6 +211,16 @@ int main(int argc, char** argv) {
     });
   };
   wait_hup();
+  // logrotate's postrotate: reopen the activity log and the transcripts.
+  boost::asio::signal_set usr1(io, SIGUSR1);
+  std::function<void()> wait_usr1 = [&] {
+    usr1.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      (*daemon)->reopen_logs();
+      wait_usr1();
+    });
+  };
+  wait_usr1();
   (*daemon)->start();
   io.run();
   return 0;

@@ -21,6 +21,7 @@
 
 #include "alarm/service.h"
 #include "base/escape.h"
+#include "base/rotating_file.h"
 #include "base/timestamp.h"
 #include "clusterd/control.h"
 #include "clusterd/journal.h"
@@ -135,8 +136,9 @@ struct Daemon::Impl : AlarmSink {
   void timeline_add(chat::TimePoint, std::string_view text) {
     std::string line = format_utc(wall_ns()) + " " + std::string(text);
     if (log) {
-      log << line << "\n";
-      log.flush();
+      line += '\n';
+      log->write(line);
+      line.pop_back();
     }
     lines.push_back(std::move(line));
     if (lines.size() > 5000) lines.pop_front();
@@ -305,7 +307,7 @@ struct Daemon::Impl : AlarmSink {
   std::optional<chat::TimePoint> armed;
   asio::signal_set children;
   SpawnRunner runner;
-  std::ofstream log;
+  std::unique_ptr<RotatingFile> log;
   std::deque<std::string> lines;
   std::string last_alarm, probed;
   std::set<std::string> open_conditions;
@@ -346,8 +348,9 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
     return Error::invalid("another clusterd already runs cluster " + cfg.name + " (" + lock_path + " is locked)");
   }
   std::string log_path = paths.log_dir() + "/" + cfg.name + ".log";
-  d.log.open(log_path, std::ios::app);
-  if (!d.log) return Error::io(log_path + ": cannot open for writing");
+  auto lf = RotatingFile::open({.path = log_path, .max_bytes = 64ull << 20, .keep = 5});
+  if (!lf.ok()) return Error::io(lf.error().message + " (the activity log)");
+  d.log = std::move(lf.value());
 
   std::vector<std::string> warnings;
   auto j = Journal::open(paths.state_dir() + "/" + cfg.name + ".journal", &warnings);
@@ -505,6 +508,18 @@ void Daemon::stop() {
 
 std::string Daemon::status(bool json) const { return impl_->status_text(json); }
 void Daemon::note(const std::string& text) { impl_->say(text); }
+void Daemon::reopen_logs() {
+  Impl& d = *impl_;
+  std::string problems;
+  if (d.log) {
+    if (auto r = d.log->reopen(); !r.ok()) problems += " " + r.error().message;
+  }
+  for (auto& t : d.transcripts) {
+    if (!t) continue;
+    if (auto r = t->reopen(); !r.ok()) problems += " " + r.error().message;
+  }
+  d.say(problems.empty() ? "logs reopened (SIGUSR1)" : "logs reopened (SIGUSR1) with errors:" + problems);
+}
 void Daemon::set_reload(std::function<std::string()> reload) { impl_->reload = std::move(reload); }
 bool Daemon::idle() const {
   const Impl& d = *impl_;

@@ -55,6 +55,10 @@ class Daemon {
 
   /// A line in the timeline and the activity log.
   void note(const std::string& text);
+  /// Closes and opens again the activity log and the console transcripts
+  /// (SIGUSR1, after logrotate moved them): nothing is lost, the next line
+  /// goes to the new file.
+  void reopen_logs();
   /// True when the script rests in its initial state and no failover step is
   /// journaled as under way: the moment a reload may restart the process.
   bool idle() const;

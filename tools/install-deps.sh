@@ -19,6 +19,8 @@ PACKAGES=(
   # their packet filters, ping, strace as a BREAK oracle
   socat ser2net openssh-server libtelnet-utils python3-aiosmtpd iproute2 nftables iptables
   iputils-ping strace
+  # operator hooks exercised by the tests: log rotation (etc/logrotate.d)
+  logrotate
 )
 
 missing=()

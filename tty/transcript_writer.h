@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "base/rotating_file.h"
 #include "base/transcript.h"
 
 namespace clusterd::tty {
@@ -46,18 +47,17 @@ class TranscriptWriter : public TranscriptSink {
   std::uint64_t records_lost() const { return lost_total_; }
   const std::string& path() const { return options_.path; }
 
+  /// Closes and opens the path again (logrotate's reopen signal).
+  Result<bool> reopen() { return file_->reopen(); }
+
  private:
-  explicit TranscriptWriter(Options options);
-  Result<bool> reopen();
-  void rotate();
+  TranscriptWriter(Options options, std::unique_ptr<RotatingFile> file);
   void write_line(const std::string& line);
 
   Options options_;
-  int fd_ = -1;
-  std::uint64_t size_ = 0;
+  std::unique_ptr<RotatingFile> file_;
   std::uint64_t lost_pending_ = 0;
   std::uint64_t lost_total_ = 0;
-  std::string last_error_;
 };
 
 }  // namespace clusterd::tty
