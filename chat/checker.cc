@@ -103,13 +103,28 @@ void check(const Program& p, Diagnostics& out) {
   std::vector<bool> seen(n, false);
   std::deque<std::size_t> q{static_cast<std::size_t>(p.initial)};
   seen[static_cast<std::size_t>(p.initial)] = true;
+  // A `-> $param` target is the config's choice: any state that no handler
+  // names literally may be the one another config picks, so it counts as
+  // reachable once such a handler is.
+  std::vector<bool> named(n, false);
+  for (const auto& st : p.states) {
+    for (const auto& h : st.handlers) {
+      if (h.target >= 0 && h.target_param.empty()) named[static_cast<std::size_t>(h.target)] = true;
+    }
+  }
+  auto reach = [&](std::size_t t) {
+    if (seen[t]) return;
+    seen[t] = true;
+    q.push_back(t);
+  };
   while (!q.empty()) {
     auto s = q.front();
     q.pop_front();
     for (const auto& h : p.states[s].handlers) {
-      if (h.target >= 0 && !seen[static_cast<std::size_t>(h.target)]) {
-        seen[static_cast<std::size_t>(h.target)] = true;
-        q.push_back(static_cast<std::size_t>(h.target));
+      if (h.target >= 0) reach(static_cast<std::size_t>(h.target));
+      if (h.target_param.empty()) continue;
+      for (std::size_t t = 0; t < n; ++t) {
+        if (!named[t] && static_cast<int>(t) != p.initial) reach(t);
       }
     }
   }

@@ -408,11 +408,45 @@ class Compiler {
         if (auto c = action(a, groups)) ch.actions.push_back(std::move(*c));
       }
       if (h.target) {
-        ch.target = prog_->find_state(h.target->text);
-        if (ch.target < 0) {
-          error(h.target->loc, "unknown state '" + h.target->text + "'" +
-                                   suggest(h.target->text, state_names()));
-          ok = false;
+        std::string name = h.target->text;
+        if (!name.empty() && name[0] == '$') {
+          // A string param naming a state: resolved here, once, so the
+          // checker's proofs see the state the config chose.
+          std::string param = name.substr(1);
+          auto it = value_index_.find(param);
+          if (it != value_index_.end() && prog_->value_is_var[static_cast<std::size_t>(it->second)]) {
+            error(h.target->loc, "'-> $" + param + "': '" + param +
+                                     "' is a var, which changes at run time; a target takes a param");
+            ok = false;
+            name.clear();
+          } else if (it == value_index_.end()) {
+            error(h.target->loc, "unknown param '$" + param + "' (a '->' target names a state or a param)" +
+                                     suggest(param, value_keys()));
+            ok = false;
+            name.clear();
+          } else if (const Value& v = prog_->values[static_cast<std::size_t>(it->second)];
+                     v.kind != Value::Kind::String) {
+            error(h.target->loc, "'-> $" + param + "' needs a string param naming a state; '" + param + "' is " +
+                                     value_kind_name(v.kind));
+            ok = false;
+            name.clear();
+          } else {
+            name = v.string;
+            ch.target_param = param;
+            if (prog_->find_state(name) < 0) {
+              error(h.target->loc, "'-> $" + param + "': param '" + param + "' is '" + name +
+                                       "', which is not a state" + suggest(name, state_names()));
+              ok = false;
+              name.clear();
+            }
+          }
+        }
+        if (!name.empty()) {
+          ch.target = prog_->find_state(name);
+          if (ch.target < 0) {
+            error(h.target->loc, "unknown state '" + name + "'" + suggest(name, state_names()));
+            ok = false;
+          }
         }
       }
       if (ok) st.handlers.push_back(std::move(ch));

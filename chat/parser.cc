@@ -106,7 +106,7 @@ struct action : seq<action_kind, opt<skip, one<';'>>> {};  // `;` between action
 // Handlers.
 struct block_end : one<'}'> {};
 struct block : seq<one<'{'>, skip, star<action, skip>, must<block_end>> {};
-struct target : identifier {};
+struct target : sor<seq<one<'$'>, identifier>, identifier> {};  // a state, or a string param naming one
 struct arrow : seq<string<'-', '>'>, skip, must<target>> {};
 struct event_name : seq<identifier, plus<one<'.'>, identifier>> {};
 struct event_arg : sor<kw<TAO_PEGTL_STRING("active")>, kw<TAO_PEGTL_STRING("standby")>, integer_lit> {};
@@ -159,7 +159,7 @@ template <> inline constexpr auto message<kw_fenced> = "expected 'fenced' after 
 template <> inline constexpr auto message<power_op> = "expected off, on or cycle";
 template <> inline constexpr auto message<block_end> =
     "expected an action (send, break, alarm, exec, log, set, mark, takeover, power) or '}'";
-template <> inline constexpr auto message<target> = "expected a state name after '->'";
+template <> inline constexpr auto message<target> = "expected a state name (or $param) after '->'";
 template <> inline constexpr auto message<on_trigger> =
     "expected an event (ping.down, …) or a channel and a pattern after 'on'";
 template <> inline constexpr auto message<after_expr> =

@@ -95,6 +95,7 @@ struct Handler {
   Duration after{};                   // After
   std::vector<Action> actions;
   int target = -1;                    // -1: stay in the state
+  std::string target_param;           // `-> $p`: the param that named the target
   std::string trigger;                // how the timeline names it: `active "ok "`, `after 20s`
 };
 

@@ -60,6 +60,8 @@ struct Loaded {
   chat::LoadedScript script;
 };
 
+constexpr const char* kNetworkLossParam = "on_network_loss_state";
+
 // CList, the cluster's config, its secrets and the chat script, with every
 // problem printed to `err` (file:line:col). 0: good; 1: not.
 int load(const std::string& name, const std::string& home, std::ostream& err, Loaded& out) {
@@ -80,12 +82,24 @@ int load(const std::string& name, const std::string& home, std::ostream& err, Lo
     return 1;
   }
   chat::FileLoader loader;
-  out.script = chat::load_script(cfg.config->script, loader, cfg.config->params);
+  // [policy] on_network_loss reaches the script as the state its confirm
+  // step goes to (docs/config.md); an explicit [params] entry wins.
+  auto params = cfg.config->params;
+  bool policy_param = false;
+  if (cfg.config->policy.on_network_loss == clist::OnNetworkLoss::Alarm && !params.count(kNetworkLossParam)) {
+    params[kNetworkLossParam] = "network_loss_alarm";
+    policy_param = true;
+  }
+  out.script = chat::load_script(cfg.config->script, loader, params);
   auto& script = out.script;
   bool errors = false;
   for (const auto& d : script.diagnostics) {
     err << chat::format_text(d);
     errors |= d.severity == chat::Severity::Error;
+    if (policy_param && d.message.find(std::string("'") + kNetworkLossParam + "'") != std::string::npos) {
+      err << entry->config_path << ": policy.on_network_loss = \"alarm\" needs a script with param "
+          << kNetworkLossParam << " and a state network_loss_alarm (as scripts/sparc-obp.chat)\n";
+    }
   }
   if (!script.ok() || errors) return 1;
   out.entry = *entry;

@@ -71,6 +71,23 @@ TEST(Checker, WarnsAboutUnreachableWaitingAndDeadEndStates) {
                    "<input>:4:7: warning: state 'c' has no way out: the script stops there"}));
 }
 
+// `-> $p`: the proof holds for the state the config chose; a state only a
+// param can name is not called unreachable.
+TEST(Checker, AParamTargetIsProvedForTheChosenStateAndItsAlternativesAreReachable) {
+  const char* text =
+      "param on_loss = \"fence\"\n"
+      "initial state watch { on ping.down -> $on_loss }\n"
+      "state fence { after 1s { mark fenced active } -> boot }\n"
+      "state boot { after 1m { takeover } -> watch }\n"
+      "state reckless { after 1s -> boot }\n"
+      "state orphan { after 1s -> watch }";
+  // orphan is named by no handler either: a param could pick it too.
+  EXPECT_TRUE(diags(text).empty()) << diags(text)[0];
+  auto d = diags(text, nullptr, {{"on_loss", "reckless"}});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], "<input>:4:25: error: takeover reachable without 'mark fenced active' first (path: watch -> reckless -> boot)");
+}
+
 TEST(Checker, WarnsWhenAPresumedFenceHasNoRefusalHandler) {
   auto d = diags("initial state a { after 1s { mark fenced active presumed } -> a }");
   EXPECT_EQ(d, (std::vector<std::string>{

@@ -47,6 +47,11 @@ TEST(Compiler, ReportsNameAndTypeErrorsExactly) {
       {"initial state a extends b {}", "<input>:1:25: error: unknown state 'b' to extend; did you mean 'a'?"},
       {"initial state a extends a {}", "<input>:1:25: error: state 'a' extends itself through 'a'"},
       {"initial state a { on sh.exit active -> a }", "<input>:1:30: error: 'sh.exit' takes an exit status, not a channel"},
+      {"initial state a { after 1s -> $next }", "<input>:1:31: error: unknown param '$next' (a '->' target names a state or a param)"},
+      {"param n = 3\ninitial state a { after 1s -> $n }", "<input>:2:31: error: '-> $n' needs a string param naming a state; 'n' is an integer"},
+      {"param n = \"fense\"\ninitial state a { after 1s -> $n }\nstate fence {}",
+       "<input>:2:31: error: '-> $n': param 'n' is 'fense', which is not a state; did you mean 'fence'?"},
+      {"var n = \"a\"\ninitial state a { after 1s -> $n }", "<input>:2:31: error: '-> $n': 'n' is a var, which changes at run time; a target takes a param"},
   };
   for (const auto& c : kCases) {
     auto got = diags(c.text);
@@ -70,6 +75,21 @@ TEST(Compiler, ParamOverridesAreTypedAndMustExist) {
   ASSERT_TRUE(s->ok());
   EXPECT_EQ(s->program->states[0].handlers[0].after, std::chrono::seconds(90));
   EXPECT_EQ(s->program->states[0].handlers[0].trigger, "after $t (1m30s)");
+}
+
+// A policy from the cluster config picks a branch: the param names the state,
+// resolved at compile time, so the checker proves the branch the config chose.
+TEST(Compiler, ATargetParamNamesTheStateAndTheConfigCanChangeIt) {
+  const char* text = "param on_loss = \"fence\"\ninitial state watch { on ping.down -> $on_loss }\n"
+                     "state fence { after 1s -> watch }\nstate alarm_only { after 1s -> watch }";
+  auto d = testing::compile_ok(text);
+  ASSERT_TRUE(d->ok());
+  EXPECT_EQ(d->program->states[0].handlers[0].target, d->program->find_state("fence"));
+  auto o = testing::compile_ok(text, {{"on_loss", "alarm_only"}});
+  ASSERT_TRUE(o->ok());
+  EXPECT_EQ(o->program->states[0].handlers[0].target, o->program->find_state("alarm_only"));
+  EXPECT_EQ(diags(text, nullptr, {{"on_loss", "nowhere"}}),
+            std::vector<std::string>{"<input>:2:39: error: '-> $on_loss': param 'on_loss' is 'nowhere', which is not a state"});
 }
 
 TEST(Compiler, ExtendsAppendsTheParentsHandlersAfterItsOwn) {

@@ -45,7 +45,7 @@ TEST(Parser, RejectsWithExactPosition) {
       {"initial state a { send active \"x }", "<input>:1:35: error: unterminated string (a string ends on its line)"},
       {"initial state a { on active /x }", "<input>:1:33: error: unterminated regex (a regex ends on its line)"},
       {"initial state a { sned active \"x\" }", "<input>:1:19: error: expected an action, a handler ('on', 'after') or '}' to close the state"},
-      {"initial state a { on ping.down -> }", "<input>:1:35: error: expected a state name after '->'"},
+      {"initial state a { on ping.down -> }", "<input>:1:35: error: expected a state name (or $param) after '->'"},
       {"initial state a { after soon -> a }", "<input>:1:25: error: expected a duration (250ms, 20s, 10m, 1h) or a $param after 'after'"},
       {"initial state a { on -> a }", "<input>:1:22: error: expected an event (ping.down, …) or a channel and a pattern after 'on'"},
       {"initial state a { on active -> a }", "<input>:1:29: error: expected a pattern (\"literal\", /regex/ or a pattern name)"},

@@ -50,6 +50,21 @@ expect_status check-good 0 "$bin/clusterd" --cluster prod --home "$home" --check
 expect_text check-good out "are good"
 expect_status check-bad 1 "$bin/clusterd" --cluster bad --home "$home" --check
 expect_text check-bad err "bad.toml:3:11: nodes.alpha.console: telnet://nts1:70x1: port '70x1' is not a number 1-65535"
+# [policy] on_network_loss = "alarm": good with the stock script (it has the
+# param), refused with a script that cannot honour it, saying why.
+cat >> "$home/CList" <<'CL'
+lossy   clusters/lossy.toml
+lossy2  clusters/lossy2.toml
+CL
+sed -e 's/^script = .*/script = "sparc-obp.chat"/' "$home/clusters/prod.toml" > "$home/clusters/lossy.toml"
+printf '[policy]\non_network_loss = "alarm"\n' >> "$home/clusters/lossy.toml"
+mkdir -p "$home/scripts"
+printf 'initial state watch { on ping.down -> watch }\n' > "$home/scripts/plain.chat"
+sed -e 's/^script = .*/script = "plain.chat"/' "$home/clusters/lossy.toml" > "$home/clusters/lossy2.toml"
+expect_status check-network-loss-alarm 0 "$bin/clusterd" --cluster lossy --home "$home" --check
+expect_status check-network-loss-alarm-bad-script 1 "$bin/clusterd" --cluster lossy2 --home "$home" --check
+expect_text check-network-loss-alarm-bad-script err "no param 'on_network_loss_state' in the script"
+expect_text check-network-loss-alarm-bad-script err "lossy2.toml: policy.on_network_loss = \"alarm\" needs a script with param on_network_loss_state"
 expect_status unknown-cluster 1 "$bin/clusterd" --cluster nosuch --home "$home" --check
 expect_text unknown-cluster err "no cluster named 'nosuch'"
 
