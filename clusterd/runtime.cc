@@ -194,7 +194,9 @@ void ClusterRuntime::send_break(Channel ch) {
 }
 
 void ClusterRuntime::alarm(chat::AlarmSeverity severity, std::string_view text) {
-  say(std::string("alarm ") + chat::severity_name(severity) + " \"" + std::string(text) + "\"");
+  // The text may carry console bytes ($0): escaped, so the log and
+  // `clusterctl timeline` never pass a control sequence to a terminal.
+  say(std::string("alarm ") + chat::severity_name(severity) + " \"" + escape(text) + "\"");
   alarms_.raise(severity, std::string(text), std::string(interp_.state_name()));
 }
 
@@ -205,7 +207,7 @@ void ClusterRuntime::exec(const std::vector<std::string>& argv) {
   commands_.run(argv);
 }
 
-void ClusterRuntime::log(std::string_view text) { say("log " + std::string(text)); }
+void ClusterRuntime::log(std::string_view text) { say("log " + escape(text)); }
 
 bool ClusterRuntime::mark_fenced(Channel ch, bool presumed, const chat::FenceEvidence& e) {
   const NodeSetup* n = node_of(ch);

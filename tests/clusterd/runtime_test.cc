@@ -120,6 +120,21 @@ TEST(ClusterRuntime, PanicFencesJournalsThenBootsThenTakesOver) {
   EXPECT_EQ(c.alarms.raised.size(), 2u) << c.timeline_text();
 }
 
+// $0 in an alarm is console text: an ESC sequence or a CR from the node
+// never reaches the timeline (and `clusterctl timeline`'s terminal) raw.
+TEST(ClusterRuntime, ConsoleBytesInAnAlarmAreEscapedInTheTimeline) {
+  TempDir d;
+  Cluster c(d.path + "/prod.journal");
+  c.runtime->start(t0);
+  c.feed(c.alpha, "alpha", "\r\npanic[cpu0]/thread=1: \x1b]0;owned\x07 BAD TRAP\r\n", t0 + 12s);
+  std::string t = c.timeline_text();
+  EXPECT_NE(t.find("alarm critical \"fencing alpha: panic on alpha: panic[cpu0]/thread=1: \\e]0;owned\\x07 BAD TRAP"),
+            std::string::npos)
+      << t;
+  EXPECT_EQ(t.find('\x1b'), std::string::npos) << "a raw ESC in the timeline";
+  EXPECT_EQ(t.find('\x07'), std::string::npos) << "a raw BEL in the timeline";
+}
+
 TEST(ClusterRuntime, RestartAfterBootSentWaitsForThatBootAndNeverSendsAnother) {
   TempDir d;
   std::string jp = d.path + "/prod.journal";
