@@ -17,7 +17,7 @@ if [[ ${1:-} != replay ]]; then
   cmake --build build --target clusterd clusterctl nodesim chatc -j "${JOBS:-$(nproc)}" | tail -n 1
   echo
   echo "== a simulated two-node cluster under clusterd; then alpha panics"
-  DEMO=1 exec tests/clusterd/failover_test.sh build/bin .
+  DEMO=1 exec crashtest/scenarios/primary_panic.sh build/bin .
 fi
 shift
 echo "== building chatc (first time: about a minute)"

@@ -19,8 +19,11 @@ PACKAGES=(
   # their packet filters, ping, strace as a BREAK oracle
   socat ser2net openssh-server libtelnet-utils python3-aiosmtpd iproute2 nftables iptables
   iputils-ping strace
-  # operator hooks exercised by the tests: log rotation (etc/logrotate.d)
-  logrotate
+  # operator hooks exercised by the tests: log rotation (etc/logrotate.d), Vim
+  # for the chat syntax file (etc/vim), stress-ng for crashtest --load
+  logrotate vim stress-ng
+  # man pages: lint and render (tests/docs/man_lint.sh)
+  mandoc man-db groff-base
 )
 
 missing=()

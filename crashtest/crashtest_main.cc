@@ -1,0 +1,350 @@
+// crashtest: runs the crash-test scenarios (crashtest/scenarios/MANIFEST)
+// against simulated clusters and writes the evidence report. Each run is one
+// scenario script in its own process group (it builds its own test network,
+// nodes, terminal server and clusterd, and tears them down on every way out);
+// crashtest streams its progress, reads the evidence folder it left, judges
+// the zero-tolerance invariants and computes the figures.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/timestamp.h"
+#include "crashtest/evidence.h"
+#include "crashtest/manifest.h"
+#include "crashtest/report.h"
+
+namespace fs = std::filesystem;
+using namespace clusterd;
+using namespace clusterd::crashtest;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: crashtest [OPTIONS]
+Runs crash-test scenarios against a simulated two-node cluster that each
+scenario builds and tears down: two nodesim nodes in their own network
+namespaces (one console behind the real ser2net, one reached by telnet),
+clusterd with the stock script, and the faults of the pre-production test
+list. Needs root (network namespaces). Writes REPORT/report.md and
+REPORT/report.json, and the evidence of every run under REPORT/runs/.
+
+Choosing:
+  --list              print every scenario: ID, sets, what it covers; exit
+  --scenario ID       run this scenario (repeatable)
+  --smoke             the CI set (primary power-off, panic, cable pull, rogue
+                      standby boot, kill -9 mid-failover, restart while
+                      healthy, console garbage)
+  --all               every scenario
+Running:
+  --repeat N          run each chosen scenario N times (default 1)
+  --seed N            seed of the runs' randomness (default 1; run i of a
+                      scenario gets N + i - 1); printed in the report
+  --load              significant activity during every test: both consoles
+                      flooding at line speed, a CPU hog (stress-ng)
+  --timings ci|realistic   scaled timings (default ci: seconds) or the
+                      stock script's production timeouts and minute-long
+                      boots (slow)
+  --script FILE       the chat script under test instead of the stock one
+  --report DIR        where the report goes (default ./crashtest-report)
+  --keep              keep each run's work folder (printed) for inspection
+  --verbose           stream every scenario's own lines
+  -h, --help          this text
+Exit status: 0 every run passed, 1 some failed, 2 usage or setup error,
+130 interrupted (the report covers the runs that finished).
+Nightly: crashtest --all --load --repeat 10 --report /var/tmp/crashtest-$(date +%F)
+)";
+
+volatile sig_atomic_t g_interrupted = 0;
+void on_signal(int) { g_interrupted = 1; }
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string now_utc() {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return format_utc(ns).substr(0, 19) + "Z";
+}
+
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+struct Options {
+  std::vector<std::string> ids;
+  bool list = false, smoke = false, all = false, load = false, keep = false, verbose = false;
+  int repeat = 1;
+  std::uint64_t seed = 1;
+  std::string timings = "ci", report = "crashtest-report", script;
+};
+
+int usage_error(const std::string& m) {
+  std::fprintf(stderr, "crashtest: %s\n(crashtest --help for usage)\n", m.c_str());
+  return 2;
+}
+
+// The folder of this executable: clusterd, clusterctl and nodesim sit beside it.
+fs::path self_dir() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path(".") : p.parent_path();
+}
+
+// Where the scenarios and the rest of the project's files (tools/testnet.sh,
+// scripts/) are: the source tree this crashtest was built from, or the
+// installed share folder.
+fs::path find_source() {
+  if (const char* e = std::getenv("CRASHTEST_SOURCE_DIR"); e && *e) return e;
+  for (fs::path p : {fs::path(CLUSTERD_SOURCE_DIR), self_dir() / "../share/clusterd"}) {
+    if (fs::exists(p / "crashtest/scenarios/MANIFEST")) return p;
+  }
+  return {};
+}
+
+// One run: the scenario script in its own process group; its lines go to
+// OUTPUT (and the terminal when verbose); progress on one line otherwise.
+int run_script(const fs::path& src, const fs::path& bin, const Scenario& s, const fs::path& evidence,
+               const Options& o, std::uint64_t seed, const std::string& label) {
+  int fds[2];
+  if (::pipe(fds) != 0) return 2;
+  pid_t child = ::fork();
+  if (child < 0) return 2;
+  if (child == 0) {
+    ::setpgid(0, 0);
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    ::setenv("EVIDENCE_DIR", evidence.c_str(), 1);
+    ::setenv("CRASHTEST_SEED", std::to_string(seed).c_str(), 1);
+    ::setenv("CRASHTEST_TIMINGS", o.timings.c_str(), 1);
+    if (o.load) ::setenv("CRASHTEST_LOAD", "1", 1);
+    if (o.keep) ::setenv("KEEP", "1", 1);
+    if (!o.script.empty()) ::setenv("CRASHTEST_SCRIPT", o.script.c_str(), 1);
+    for (const auto& [k, v] : s.env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::string script = (src / "crashtest/scenarios" / s.script).string();
+    ::execl("/bin/bash", "bash", script.c_str(), bin.c_str(), src.c_str(), static_cast<char*>(nullptr));
+    std::perror("crashtest: exec bash");
+    ::_exit(127);
+  }
+  ::setpgid(child, child);
+  ::close(fds[1]);
+  std::ofstream out(evidence / "output.log");
+  FILE* in = ::fdopen(fds[0], "r");
+  bool tty = ::isatty(1);
+  auto t0 = std::chrono::steady_clock::now();
+  bool forwarded = false;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, in)) {
+    std::string line(buf);
+    out << line;
+    out.flush();
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    if (o.verbose) {
+      std::printf("    %s\n", line.c_str());
+    } else if (tty && line.rfind("[", 0) == 0) {
+      auto close = line.find("] ");
+      std::string step = close == std::string::npos ? line : line.substr(close + 2);
+      if (step.size() > 70) step = step.substr(0, 67) + "...";
+      std::printf("\r\033[K%s %5.1fs  %s", label.c_str(), since(t0), step.c_str());
+    }
+    std::fflush(stdout);
+    if (g_interrupted && !forwarded) {
+      ::kill(-child, SIGTERM);  // the scenario's trap tears its network and processes down
+      forwarded = true;
+    }
+  }
+  std::fclose(in);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    if (g_interrupted && !forwarded) {
+      ::kill(-child, SIGTERM);
+      forwarded = true;
+    }
+  }
+  if (tty && !o.verbose) std::printf("\r\033[K");
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* what) -> const char* {
+      if (i + 1 >= argc) return nullptr;
+      (void)what;
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--list") {
+      o.list = true;
+    } else if (a == "--smoke") {
+      o.smoke = true;
+    } else if (a == "--all") {
+      o.all = true;
+    } else if (a == "--load") {
+      o.load = true;
+    } else if (a == "--keep") {
+      o.keep = true;
+    } else if (a == "--verbose" || a == "-v") {
+      o.verbose = true;
+    } else if (a == "--scenario") {
+      const char* v = value("ID");
+      if (!v) return usage_error("--scenario needs an ID (crashtest --list)");
+      o.ids.push_back(v);
+    } else if (a == "--repeat") {
+      const char* v = value("N");
+      char* end = nullptr;
+      long n = v ? std::strtol(v, &end, 10) : 0;
+      if (!v || *end || n < 1 || n > 1000) return usage_error("--repeat needs a number 1-1000");
+      o.repeat = static_cast<int>(n);
+    } else if (a == "--seed") {
+      const char* v = value("N");
+      char* end = nullptr;
+      unsigned long long n = v ? std::strtoull(v, &end, 10) : 0;
+      if (!v || *end) return usage_error("--seed needs a number");
+      o.seed = n;
+    } else if (a == "--timings") {
+      const char* v = value("ci|realistic");
+      if (!v || (std::string(v) != "ci" && std::string(v) != "realistic")) return usage_error("--timings is ci or realistic");
+      o.timings = v;
+    } else if (a == "--report") {
+      const char* v = value("DIR");
+      if (!v) return usage_error("--report needs a folder");
+      o.report = v;
+    } else if (a == "--script") {
+      const char* v = value("FILE");
+      if (!v) return usage_error("--script needs a chat script");
+      o.script = fs::absolute(v).string();
+      if (!fs::exists(o.script)) return usage_error("--script " + std::string(v) + ": no such file");
+    } else if (a == "--guided") {
+      return usage_error("--guided (a real cluster, the operator making each fault) is not available in this version");
+    } else {
+      return usage_error("unknown option '" + a + "'");
+    }
+  }
+
+  fs::path src = find_source();
+  if (src.empty()) return usage_error("cannot find crashtest/scenarios/MANIFEST (set CRASHTEST_SOURCE_DIR)");
+  auto manifest_path = src / "crashtest/scenarios/MANIFEST";
+  auto all = parse_manifest(slurp(manifest_path), manifest_path.string());
+  if (!all.ok()) return usage_error(all.error().message);
+
+  if (o.list) {
+    for (const auto& s : *all) {
+      std::printf("%-26s %-6s %s — %s\n", s.id.c_str(), s.smoke ? "smoke" : "-", s.covers.c_str(), s.what.c_str());
+    }
+    return 0;
+  }
+  std::vector<Scenario> chosen;
+  if (o.all) {
+    chosen = *all;
+  } else {
+    std::vector<std::string> ids = o.ids;
+    if (o.smoke) {
+      for (const auto& s : *all) {
+        if (s.smoke) ids.push_back(s.id);
+      }
+    }
+    if (ids.empty()) return usage_error("choose scenarios: --scenario ID, --smoke or --all (--list shows them)");
+    auto sel = select(*all, ids);
+    if (!sel.ok()) return usage_error(sel.error().message);
+    chosen = *sel;
+  }
+  if (::geteuid() != 0) return usage_error("needs root: each scenario makes its own network namespaces");
+  fs::path bin = self_dir();
+  for (const char* p : {"clusterd", "clusterctl", "nodesim"}) {
+    if (!fs::exists(bin / p)) return usage_error((bin / p).string() + " is missing (build clusterd first)");
+  }
+
+  fs::path report = fs::absolute(o.report);
+  std::error_code ec;
+  fs::create_directories(report / "runs", ec);
+  if (ec) return usage_error(report.string() + ": " + ec.message());
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+
+  RunSettings st;
+  st.started_utc = now_utc();
+  char host[256] = "?";
+  ::gethostname(host, sizeof host - 1);
+  st.host = host;
+  st.seed = o.seed;
+  st.repeat = o.repeat;
+  st.load = o.load;
+  st.timings = o.timings;
+  st.script = o.script.empty() ? "stock: scripts/sparc-obp.chat" : o.script;
+  st.clusterd_version = (bin / "clusterd").string();
+
+  std::vector<RunResult> runs;
+  int total = static_cast<int>(chosen.size()) * o.repeat, done = 0, failed = 0;
+  auto t_all = std::chrono::steady_clock::now();
+  std::printf("crashtest: %d run(s) of %zu scenario(s), seed %llu, timings %s%s; report in %s\n", total, chosen.size(),
+              static_cast<unsigned long long>(o.seed), o.timings.c_str(), o.load ? ", under load" : "", report.c_str());
+  for (int rep = 1; rep <= o.repeat && !g_interrupted; ++rep) {
+    for (const auto& s : chosen) {
+      if (g_interrupted) break;
+      ++done;
+      std::uint64_t seed = o.seed + static_cast<std::uint64_t>(rep - 1);
+      fs::path ev = report / "runs" / (s.id + "." + std::to_string(rep));
+      fs::remove_all(ev, ec);
+      fs::create_directories(ev, ec);
+      char label[96];
+      std::snprintf(label, sizeof label, "[%d/%d] %s", done, total, s.id.c_str());
+      if (o.verbose || !::isatty(1)) std::printf("%s: running\n", label);
+      std::fflush(stdout);
+      auto t0 = std::chrono::steady_clock::now();
+      int rc = run_script(src, bin, s, ev, o, seed, label);
+      RunResult r = read_evidence(ev.string(), s);
+      r.attempt = rep;
+      r.seed = seed;
+      r.seconds = since(t0);
+      if (rc != 0 && r.passed) {
+        r.passed = false;
+        r.first_broken = "the scenario exited with status " + std::to_string(rc) + " after a pass verdict";
+      }
+      if (g_interrupted && !r.passed) break;  // a run cut short is not a result
+      failed += r.passed ? 0 : 1;
+      std::string figs;
+      for (Figure f : kFigures) {
+        auto it = r.figures.find(f);
+        if (it != r.figures.end() && !it->second.empty()) figs += std::string(" ") + figure_name(f) + "=" + seconds_text(it->second.front());
+      }
+      std::printf("%s: %s in %.1fs%s%s\n", label, r.passed ? "PASS" : "FAIL", r.seconds, figs.c_str(),
+                  r.passed ? "" : ("\n    first broken: " + r.first_broken + "\n    evidence: " + ev.string()).c_str());
+      std::fflush(stdout);
+      runs.push_back(std::move(r));
+    }
+  }
+  st.interrupted = g_interrupted != 0;
+  if (st.interrupted) {
+    // Whatever a killed scenario could not take down itself.
+    std::string gc = "'" + (src / "tools/testnet.sh").string() + "' gc >/dev/null 2>&1";
+    if (std::system(gc.c_str()) != 0) std::fprintf(stderr, "crashtest: testnet.sh gc failed\n");
+  }
+  std::ofstream(report / "report.md") << report_markdown(st, chosen, runs);
+  std::ofstream(report / "report.json") << report_json(st, chosen, runs);
+  std::printf("crashtest: %zu run(s), %d failed, %.0fs; %s\n", runs.size(), failed, since(t_all),
+              (report / "report.md").c_str());
+  if (st.interrupted) return 130;
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,205 @@
+#include "crashtest/report.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "base/escape.h"
+#include "base/timestamp.h"
+
+namespace clusterd::crashtest {
+namespace {
+
+std::vector<const RunResult*> runs_of(const std::vector<RunResult>& runs, const std::string& id) {
+  std::vector<const RunResult*> out;
+  for (const auto& r : runs) {
+    if (r.scenario == id) out.push_back(&r);
+  }
+  return out;
+}
+
+std::vector<double> samples(const std::vector<const RunResult*>& runs, Figure f) {
+  std::vector<double> out;
+  for (const auto* r : runs) {
+    auto it = r->figures.find(f);
+    if (it != r->figures.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+  return out;
+}
+
+std::string summary_text(const Summary& s) {
+  if (s.n == 0) return "-";
+  return seconds_text(s.p50) + " / " + seconds_text(s.p95) + " / " + seconds_text(s.max) + " (n=" +
+         std::to_string(s.n) + ")";
+}
+
+// A table cell: no '|' or newline may break the table.
+std::string cell(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+struct Totals {
+  double overlap_ms = 0;
+  int writes_after_fence = 0, false_failovers = 0, spurious_halts = 0, missing_ground_truth = 0;
+};
+
+Totals totals(const std::vector<RunResult>& runs) {
+  Totals t;
+  for (const auto& r : runs) {
+    if (r.overlap_ms) t.overlap_ms += *r.overlap_ms;
+    if (r.writes_after_fence) t.writes_after_fence += *r.writes_after_fence;
+    if (!r.overlap_ms || !r.writes_after_fence) ++t.missing_ground_truth;
+    t.false_failovers += r.false_failovers;
+    t.spurious_halts += r.spurious_halts;
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, s < 10 ? "%.2f s" : "%.1f s", s);
+  return buf;
+}
+
+std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& scenarios,
+                            const std::vector<RunResult>& runs) {
+  std::ostringstream o;
+  int passed = 0;
+  for (const auto& r : runs) passed += r.passed ? 1 : 0;
+  auto t = totals(runs);
+  o << "# Crash-test report\n\n";
+  o << "| | |\n|---|---|\n";
+  o << "| started | " << st.started_utc << " |\n| host | " << cell(st.host) << " |\n";
+  o << "| clusterd | " << cell(st.clusterd_version) << " |\n| chat script | " << cell(st.script) << " |\n";
+  o << "| seed | " << st.seed << " |\n| repeat | " << st.repeat << " |\n| load | " << (st.load ? "on" : "off")
+    << " |\n| timings | " << st.timings << " |\n";
+  o << "| result | **" << passed << " of " << runs.size() << " runs passed**" << (st.interrupted ? " (interrupted)" : "")
+    << " |\n\n";
+
+  o << "## Zero-tolerance figures\n\n";
+  o << "| invariant | total | source |\n|---|---|---|\n";
+  o << "| split-brain overlap | " << t.overlap_ms << " ms | nodesim ledgers |\n";
+  o << "| writes after a fence | " << t.writes_after_fence << " | nodesim ledgers |\n";
+  o << "| false failovers | " << t.false_failovers << " | clusterd journal vs. the scenario's intent |\n";
+  o << "| spurious halts | " << t.spurious_halts << " | nodesim ledgers, where no halt is warranted |\n";
+  o << "| runs without ground truth | " << t.missing_ground_truth << " | no `nodesim check` in the evidence |\n\n";
+
+  o << "## Scenarios\n\n";
+  o << "Figures are seconds from the injected fault to the timeline line that shows the step, as p50 / p95 / max "
+       "over every run (n samples).\n\n";
+  o << "| scenario | covers | runs | passed | T_detect | T_fence | T_takeover | T_alarm | T_halt_rogue |\n";
+  o << "|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& s : scenarios) {
+    auto rs = runs_of(runs, s.id);
+    if (rs.empty()) continue;
+    int ok = 0;
+    for (const auto* r : rs) ok += r->passed ? 1 : 0;
+    o << "| " << s.id << " | " << cell(s.covers) << " | " << rs.size() << " | " << (ok == static_cast<int>(rs.size()) ? "yes" : "**NO** (" + std::to_string(ok) + ")");
+    for (Figure f : kFigures) o << " | " << summary_text(summarize(samples(rs, f)));
+    o << " |\n";
+  }
+  o << "\n## All runs, per figure\n\n| figure | n | p50 | p95 | max |\n|---|---|---|---|---|\n";
+  for (Figure f : kFigures) {
+    std::vector<double> all;
+    for (const auto& r : runs) {
+      auto it = r.figures.find(f);
+      if (it != r.figures.end()) all.insert(all.end(), it->second.begin(), it->second.end());
+    }
+    auto sm = summarize(all);
+    o << "| " << figure_name(f) << " | " << sm.n << " | " << (sm.n ? seconds_text(sm.p50) : "-") << " | "
+      << (sm.n ? seconds_text(sm.p95) : "-") << " | " << (sm.n ? seconds_text(sm.max) : "-") << " |\n";
+  }
+
+  o << "\n## Evidence\n";
+  for (const auto& s : scenarios) {
+    auto rs = runs_of(runs, s.id);
+    if (rs.empty()) continue;
+    o << "\n### " << s.id << "\n\n" << s.what << " (" << s.covers << ")\n\n";
+    for (const auto* r : rs) {
+      o << "- run " << r->attempt << " (seed " << r->seed << ", " << seconds_text(r->seconds) << "): "
+        << (r->passed ? "**pass**" : "**FAIL**") << " — " << r->verdict << "\n";
+      if (!r->passed) o << "  - first broken invariant: " << r->first_broken << "\n";
+      char ms[32];
+      std::snprintf(ms, sizeof ms, "%.1f ms", r->overlap_ms.value_or(0));
+      o << "  - overlap " << (r->overlap_ms ? ms : "?") << ", writes after fence "
+        << (r->writes_after_fence ? std::to_string(*r->writes_after_fence) : "?") << ", takeovers " << r->takeovers
+        << " (meant " << s.failovers << "), halts " << r->halts << ", critical alarms " << r->critical_alarms << "\n";
+    }
+    // The evidence of the last run (the failing one, if any failed).
+    const RunResult* shown = rs.back();
+    for (const auto* r : rs) {
+      if (!r->passed) {
+        shown = r;
+        break;
+      }
+    }
+    o << "\nInjected (run " << shown->attempt << "):\n\n";
+    for (const auto& i : shown->injections) o << "- " << format_utc(i.ns).substr(11) << " " << i.text << "\n";
+    o << "\nTimeline (clusterd's decisions):\n\n```\n";
+    for (const auto& l : shown->excerpt) o << l << "\n";
+    o << "```\n";
+    for (const auto& [node, lines] : shown->consoles) {
+      if (lines.empty()) continue;
+      o << "\nConsole " << node << " around the first fault (`<` from the node, `>` sent, `!` BREAK):\n\n```\n";
+      for (const auto& l : lines) o << l << "\n";
+      o << "```\n";
+    }
+  }
+  return o.str();
+}
+
+std::string report_json(const RunSettings& st, const std::vector<Scenario>& scenarios,
+                        const std::vector<RunResult>& runs) {
+  std::ostringstream o;
+  auto q = [](const std::string& s) { return "\"" + json_escape(s) + "\""; };
+  auto t = totals(runs);
+  int passed = 0;
+  for (const auto& r : runs) passed += r.passed ? 1 : 0;
+  o << "{\"started\":" << q(st.started_utc) << ",\"host\":" << q(st.host) << ",\"clusterd\":" << q(st.clusterd_version)
+    << ",\"script\":" << q(st.script) << ",\"seed\":" << st.seed << ",\"repeat\":" << st.repeat
+    << ",\"load\":" << (st.load ? "true" : "false") << ",\"timings\":" << q(st.timings)
+    << ",\"interrupted\":" << (st.interrupted ? "true" : "false") << ",\"runs\":" << runs.size()
+    << ",\"passed\":" << passed << ",\n\"zero_tolerance\":{\"overlap_ms\":" << t.overlap_ms
+    << ",\"writes_after_fence\":" << t.writes_after_fence << ",\"false_failovers\":" << t.false_failovers
+    << ",\"spurious_halts\":" << t.spurious_halts << ",\"runs_without_ground_truth\":" << t.missing_ground_truth
+    << "},\n\"scenarios\":[";
+  bool first_s = true;
+  for (const auto& s : scenarios) {
+    auto rs = runs_of(runs, s.id);
+    if (rs.empty()) continue;
+    o << (first_s ? "\n" : ",\n") << "{\"id\":" << q(s.id) << ",\"covers\":" << q(s.covers) << ",\"what\":" << q(s.what)
+      << ",\"figures\":{";
+    first_s = false;
+    bool first_f = true;
+    for (Figure f : kFigures) {
+      auto sm = summarize(samples(rs, f));
+      if (sm.n == 0) continue;
+      o << (first_f ? "" : ",") << q(figure_name(f)) << ":{\"n\":" << sm.n << ",\"p50\":" << sm.p50
+        << ",\"p95\":" << sm.p95 << ",\"max\":" << sm.max << "}";
+      first_f = false;
+    }
+    o << "},\"runs\":[";
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+      const auto& r = *rs[i];
+      o << (i ? "," : "") << "{\"attempt\":" << r.attempt << ",\"seed\":" << r.seed << ",\"seconds\":" << r.seconds
+        << ",\"passed\":" << (r.passed ? "true" : "false") << ",\"verdict\":" << q(r.verdict)
+        << ",\"first_broken\":" << q(r.first_broken) << ",\"overlap_ms\":"
+        << (r.overlap_ms ? std::to_string(*r.overlap_ms).substr(0, std::to_string(*r.overlap_ms).find('.') + 2) : "null") << ",\"writes_after_fence\":"
+        << (r.writes_after_fence ? std::to_string(*r.writes_after_fence) : "null") << ",\"takeovers\":" << r.takeovers
+        << ",\"false_failovers\":" << r.false_failovers << ",\"halts\":" << r.halts
+        << ",\"spurious_halts\":" << r.spurious_halts << ",\"critical_alarms\":" << r.critical_alarms << "}";
+    }
+    o << "]}";
+  }
+  o << "\n]}\n";
+  return o.str();
+}
+
+}  // namespace clusterd::crashtest

@@ -1,0 +1,208 @@
+// crashtest's judging: the manifest, the evidence of one run (figures from the
+// timeline, invariants from the ledgers, the journal and nodesim check), and
+// the report's tables.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "crashtest/evidence.h"
+#include "crashtest/manifest.h"
+#include "crashtest/report.h"
+
+namespace clusterd::crashtest {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kManifest =
+    "# comment\n"
+    "\n"
+    "panic | primary_panic.sh | smoke | 1 | - | seed: simulated panic | panic: takeover\n"
+    "quiet | restart_healthy.sh X=1 Y=two | - | 0 | 0 | plan A1 | restarts\n";
+
+TEST(Manifest, ParsesFieldsEnvAndSets) {
+  auto m = parse_manifest(kManifest, "MANIFEST");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[0].id, "panic");
+  EXPECT_TRUE((*m)[0].smoke);
+  EXPECT_EQ((*m)[0].failovers, 1);
+  EXPECT_FALSE((*m)[0].halts_allowed.has_value());
+  EXPECT_EQ((*m)[1].env, (std::vector<std::pair<std::string, std::string>>{{"X", "1"}, {"Y", "two"}}));
+  EXPECT_EQ((*m)[1].halts_allowed, 0);
+  EXPECT_EQ((*m)[1].line, 4);
+}
+
+TEST(Manifest, ErrorsNameTheLine) {
+  struct Case {
+    const char* text;
+    const char* error;
+  } cases[] = {
+      {"a | a.sh | smoke | 1 | -\n", "M:1: expected 7 fields separated by ' | ' (ID | SCRIPT | SETS | FAILOVERS | HALTS | COVERS | WHAT), found 5"},
+      {"a b | a.sh | smoke | 1 | - | c | w\n", "M:1: scenario id 'a b' is not letters, digits, '_' and '-'"},
+      {"a | ../a.sh | smoke | 1 | - | c | w\n", "M:1: SCRIPT must be a file name ending in .sh in the scenarios folder, not '../a.sh'"},
+      {"a | a.sh | often | 1 | - | c | w\n", "M:1: SETS is 'smoke' or '-', not 'often'"},
+      {"a | a.sh | - | x | - | c | w\n", "M:1: FAILOVERS must be a number >= 0, not 'x'"},
+      {"a | a.sh | - | 1 | 2 | c | w\n", "M:1: HALTS is '0' or '-', not '2'"},
+      {"a | a.sh | - | 1 | - | c | w\n\na | b.sh | - | 1 | - | c | w\n", "M:3: duplicate scenario id 'a'"},
+      {"a | a.sh NOEQ | - | 1 | - | c | w\n", "M:1: 'NOEQ' is not VAR=VALUE"},
+      {"# only comments\n", "M: no scenarios"},
+  };
+  for (const auto& c : cases) {
+    auto m = parse_manifest(c.text, "M");
+    ASSERT_FALSE(m.ok()) << c.text;
+    EXPECT_EQ(m.error().message, c.error);
+  }
+  auto all = parse_manifest(kManifest, "M");
+  auto bad = select(*all, {"panic", "nope"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "unknown scenario 'nope' (known: panic, quiet)");
+}
+
+TEST(Summary, NearestRankPercentiles) {
+  auto s = summarize({5, 1, 4, 2, 3, 6, 7, 8, 9, 10});
+  EXPECT_EQ(s.n, 10u);
+  EXPECT_DOUBLE_EQ(s.p50, 5);
+  EXPECT_DOUBLE_EQ(s.p95, 10);
+  EXPECT_DOUBLE_EQ(s.max, 10);
+  EXPECT_EQ(summarize({}).n, 0u);
+  EXPECT_DOUBLE_EQ(summarize({2.5}).p95, 2.5);
+}
+
+struct Evidence {
+  fs::path dir;
+  Evidence() {
+    char tmpl[] = "/tmp/crashtest-evidence-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    fs::create_directories(dir / "logs");
+  }
+  ~Evidence() { fs::remove_all(dir); }
+  void write(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
+};
+
+// 2026-11-22T07:00:00Z is 1795330800 s after the epoch.
+const char* kTimeline =
+    "2026-11-22T07:00:00.000000Z state watch <- start\n"
+    "2026-11-22T07:00:10.250000Z ping alpha down\n"
+    "2026-11-22T07:00:10.250100Z state confirm <- ping.down\n"
+    "2026-11-22T07:00:10.400000Z alarm critical \"fencing alpha: ping lost\"\n"
+    "2026-11-22T07:00:11.000000Z fenced alpha (confirmed)\n"
+    "2026-11-22T07:00:15.000000Z takeover: beta is active, alpha standby\n"
+    "2026-11-22T07:00:15.000100Z state watch <- standby solaris_login matched \"login: \"\n"
+    "2026-11-22T07:01:00.000000Z ping beta down\n"
+    "2026-11-22T07:01:00.500000Z fenced beta (confirmed)\n";
+
+Scenario scenario(int failovers, std::optional<int> halts) {
+  Scenario s;
+  s.id = "cable";
+  s.failovers = failovers;
+  s.halts_allowed = halts;
+  return s;
+}
+
+TEST(Evidence, FiguresCountFromEachInjectionToTheFirstLineThatShowsTheStep) {
+  auto tl = parse_timeline(kTimeline);
+  ASSERT_EQ(tl.size(), 9u);
+  std::vector<Injection> inj{{1795330810'000000000, "cable-pull alpha"}, {1795330859'000000000, "cable-pull beta"}};
+  auto f = measure(tl, inj, scenario(1, std::nullopt));
+  ASSERT_EQ(f[Figure::Detect].size(), 2u);
+  EXPECT_NEAR(f[Figure::Detect][0], 0.25, 1e-6);
+  EXPECT_NEAR(f[Figure::Detect][1], 1.0, 1e-6);
+  EXPECT_NEAR(f[Figure::Fence][0], 1.0, 1e-6);
+  EXPECT_NEAR(f[Figure::Fence][1], 1.5, 1e-6);
+  ASSERT_EQ(f[Figure::Takeover].size(), 1u);  // the second fault never reached a takeover
+  EXPECT_NEAR(f[Figure::Takeover][0], 5.0, 1e-6);
+  EXPECT_NEAR(f[Figure::Alarm][0], 0.4, 1e-6);
+  EXPECT_TRUE(f[Figure::HaltRogue].empty());  // only rogue scenarios measure it
+}
+
+TEST(Evidence, APassingRunWithCleanGroundTruthPasses) {
+  Evidence e;
+  e.write("verdict", "pass cable pulled -> takeover\n");
+  e.write("injections", "1795330810.000000000 cable-pull alpha\n");
+  e.write("logs/demo.log", kTimeline);
+  e.write("journal", "2026-11-22T07:00:00Z roles active=alpha standby=beta\n2026-11-22T07:00:15Z takeover active=beta standby=alpha\n");
+  e.write("alpha.ledger", "{\"ev\":\"break\",\"via\":\"telnet-brk\",\"effect\":\"halted\",\"in\":\"RUNNING\"}\n");
+  e.write("nodesim-check", "  overlap: 0.0 ms in 0 interval(s)\n  writes-after-fence: 0\n");
+  auto r = read_evidence(e.dir.string(), scenario(1, std::nullopt));
+  EXPECT_TRUE(r.passed) << r.first_broken;
+  EXPECT_EQ(r.verdict, "cable pulled -> takeover");
+  EXPECT_EQ(r.takeovers, 1);
+  EXPECT_EQ(r.halts, 1);
+  EXPECT_EQ(r.overlap_ms, 0.0);
+  EXPECT_EQ(r.writes_after_fence, 0);
+  EXPECT_EQ(r.critical_alarms, 1);
+  ASSERT_FALSE(r.excerpt.empty());
+  EXPECT_EQ(r.excerpt.front(), "07:00:10.250000Z ping alpha down");
+}
+
+TEST(Evidence, TheFirstBrokenInvariantIsNamed) {
+  Evidence e;
+  e.write("verdict", "pass looked fine to the script\n");
+  e.write("injections", "1795330810.0 x\n");
+  e.write("logs/demo.log", kTimeline);
+  e.write("journal", "t takeover active=beta standby=alpha\n");
+  e.write("nodesim-check", "overlap: 1520.5 ms in 1 interval(s)\nwrites-after-fence: 3\n");
+  auto r = read_evidence(e.dir.string(), scenario(1, std::nullopt));
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.first_broken.rfind("split-brain: both nodes held the shared disk for 1520.5", 0), 0u) << r.first_broken;
+
+  e.write("nodesim-check", "overlap: 0.0 ms in 0 interval(s)\nwrites-after-fence: 0\n");
+  r = read_evidence(e.dir.string(), scenario(0, 0));
+  EXPECT_EQ(r.first_broken, "1 takeover(s) where the scenario means 0 (journal)");
+  EXPECT_EQ(r.false_failovers, 1);
+
+  e.write("journal", "");
+  e.write("alpha.ledger", "{\"ev\":\"break\",\"via\":\"control\",\"effect\":\"halted\"}\n"
+                          "{\"ev\":\"break\",\"via\":\"telnet-brk\",\"effect\":\"halted\"}\n");
+  r = read_evidence(e.dir.string(), scenario(0, 0));
+  EXPECT_EQ(r.halts, 1) << "a BREAK injected through the control socket is not clusterd's";
+  EXPECT_EQ(r.first_broken, "1 node(s) halted by clusterd where no halt is warranted (ledgers)");
+
+  e.write("verdict", "fail no takeover by beta within 30s (at ping_loss.sh:18)\n");
+  r = read_evidence(e.dir.string(), scenario(0, 0));
+  EXPECT_EQ(r.first_broken, "scenario: no takeover by beta within 30s (at ping_loss.sh:18)");
+
+  fs::remove(e.dir / "verdict");
+  r = read_evidence(e.dir.string(), scenario(0, std::nullopt));
+  EXPECT_FALSE(r.passed);
+  fs::remove(e.dir / "alpha.ledger");
+  e.write("verdict", "pass ok\n");
+  fs::remove(e.dir / "nodesim-check");
+  r = read_evidence(e.dir.string(), scenario(1, std::nullopt));
+  EXPECT_EQ(r.first_broken, "no nodesim check in the evidence: the ground truth was not read");
+}
+
+TEST(Report, TablesCarryVerdictsFiguresAndTheZeroToleranceTotals) {
+  auto all = parse_manifest(kManifest, "M");
+  RunResult a;
+  a.scenario = "panic";
+  a.passed = true;
+  a.verdict = "ok";
+  a.overlap_ms = 0;
+  a.writes_after_fence = 0;
+  a.figures[Figure::Takeover] = {4.0};
+  RunResult b = a;
+  b.scenario = "quiet";
+  b.passed = false;
+  b.first_broken = "split-brain: 12 ms";
+  b.overlap_ms = 12;
+  RunSettings st;
+  st.seed = 7;
+  auto md = report_markdown(st, *all, {a, b});
+  EXPECT_NE(md.find("**1 of 2 runs passed**"), std::string::npos) << md;
+  EXPECT_NE(md.find("| split-brain overlap | 12 ms |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| panic | seed: simulated panic | 1 | yes | - | - | 4.00 s / 4.00 s / 4.00 s (n=1) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("first broken invariant: split-brain: 12 ms"), std::string::npos);
+  EXPECT_NE(md.find("| seed | 7 |"), std::string::npos);
+  auto js = report_json(st, *all, {a, b});
+  EXPECT_NE(js.find("\"zero_tolerance\":{\"overlap_ms\":12,"), std::string::npos) << js;
+  EXPECT_NE(js.find("\"T_takeover\":{\"n\":1,\"p50\":4,"), std::string::npos) << js;
+}
+
+}  // namespace
+}  // namespace clusterd::crashtest
