@@ -1,6 +1,10 @@
 #include "clist/cluster_config.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,13 +38,63 @@ struct NodeRead {
   std::vector<std::string> address_keys;         // per address: "nodes.a.addresses[1]"
 };
 
+// `[metrics] listen = "ADDRESS:PORT"`, ADDRESS an IPv4 literal or "[IPv6]".
+// Fills `out` and returns "", or returns what is wrong. Loopback only: the
+// endpoint has no TLS and no authentication, and what it shows (states,
+// roles, failovers) maps the site's clusters; a host that must export it
+// puts a proxy with both in front.
+std::string check_listen(const std::string& s, MetricsConfig& out) {
+  const std::string hint = " (e.g. listen = \"127.0.0.1:9100\")";
+  if (s.empty()) return "empty; give ADDRESS:PORT" + hint + ", or leave [metrics] out for no endpoint";
+  std::string host, port;
+  if (s[0] == '[') {
+    auto close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') {
+      return "'" + s + "' is not [IPv6]:PORT" + hint;
+    }
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos) return "'" + s + "' has no port; write ADDRESS:PORT" + hint;
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+    if (host.find(':') != std::string::npos) {
+      return "'" + s + "': an IPv6 address goes in brackets, as in \"[::1]:9100\"";
+    }
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535) {
+    return "port '" + port + "' is not a number 1-65535";
+  }
+  unsigned char a4[4];
+  in6_addr a6{};
+  bool loopback = false;
+  if (::inet_pton(AF_INET, host.c_str(), a4) == 1) {
+    loopback = a4[0] == 127;
+  } else if (::inet_pton(AF_INET6, host.c_str(), &a6) == 1) {
+    loopback = std::memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
+  } else {
+    return "'" + host + "' is not an IP address; give a loopback address, not a host name" + hint;
+  }
+  if (!loopback) {
+    return host + " is not a loopback address; the endpoint has no TLS and no authentication, so it listens on "
+                  "127.0.0.1 (127.0.0.0/8) or [::1] only";
+  }
+  out.listen = s;
+  out.address = host;
+  out.port = static_cast<std::uint16_t>(value);
+  return "";
+}
+
 class Loader {
  public:
   Loader(TomlReader& rd, const LoadOptions& options) : rd_(rd), options_(options) {}
 
   void run(const toml::table& root, ClusterConfig& cfg) {
     rd_.known_keys(root, "",
-                   {"script", "secrets", "params", "nodes", "ping", "alarms", "policy", "timeouts"});
+                   {"script", "secrets", "params", "nodes", "ping", "alarms", "policy", "timeouts", "metrics"});
     script(root, cfg);
     secrets(root, cfg);
     if (const toml::table* t = rd_.table(root, "params", "")) params(*t, cfg);
@@ -51,6 +105,7 @@ class Loader {
     }
     if (const toml::table* t = rd_.table(root, "policy", "")) policy(*t, cfg.policy);
     if (const toml::table* t = rd_.table(root, "timeouts", "")) timeouts(*t, cfg.timeouts);
+    if (const toml::table* t = rd_.table(root, "metrics", "")) metrics(*t, cfg.metrics);
     check_secrets(root, cfg);
   }
 
@@ -365,6 +420,14 @@ class Loader {
     if (auto d = rd_.duration(t, "confirm_window", "timeouts", false)) out.confirm_window = *d;
     if (auto d = rd_.duration(t, "power", "timeouts", false)) out.power = *d;
     if (auto d = rd_.duration(t, "exec", "timeouts", false)) out.exec = *d;
+  }
+
+  void metrics(const toml::table& t, MetricsConfig& out) {
+    rd_.known_keys(t, "metrics", {"listen"});
+    auto s = rd_.string(t, "listen", "metrics");
+    if (!s) return;
+    std::string problem = check_listen(*s, out);
+    if (!problem.empty()) rd_.error(t.get("listen")->source(), "metrics.listen: " + problem);
   }
 
   // Every secret a key names must be in the secrets file now, not when the

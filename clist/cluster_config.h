@@ -81,6 +81,16 @@ struct TimeoutsConfig {
   Duration exec = 5min;           ///< one script `exec` command; killed after this
 };
 
+/// `[metrics]`: the optional HTTP endpoint for Prometheus (GET /metrics). Off
+/// unless `listen` is given; only a loopback address is accepted, since the
+/// endpoint has neither TLS nor authentication.
+struct MetricsConfig {
+  std::string listen;   ///< as written ("127.0.0.1:9100"); empty: no endpoint
+  std::string address;  ///< its address: 127.0.0.0/8 or ::1, without brackets
+  std::uint16_t port = 0;
+  bool enabled() const { return !listen.empty(); }
+};
+
 /// A checked, resolved cluster config. Built only when there is no diagnostic.
 struct ClusterConfig {
   std::string name;  ///< from the CList (LoadOptions::name), else the file's stem
@@ -100,6 +110,7 @@ struct ClusterConfig {
   alarm::AlarmConfig alarms;  ///< `[alarms]`; alarms.cluster is `name`
   PolicyConfig policy;
   TimeoutsConfig timeouts;
+  MetricsConfig metrics;
 
   std::string secrets_path;              ///< resolved `secrets = "PATH"`; empty: none
   std::optional<SecretsFile> secrets;    ///< loaded (mode 0600 checked) when secrets_path is set

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -25,6 +26,9 @@
 #include "base/timestamp.h"
 #include "clusterd/control.h"
 #include "clusterd/journal.h"
+#include "clusterd/metrics.h"
+#include "clusterd/metrics_probe.h"
+#include "clusterd/metrics_server.h"
 #include "clusterd/runtime.h"
 #include "probe/detector.h"
 #include "probe/icmp_prober.h"
@@ -100,6 +104,8 @@ class SpawnRunner : public CommandRunner {
   std::map<pid_t, std::string> running_;
 };
 
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
 }  // namespace
 
 struct Daemon::Impl : AlarmSink {
@@ -109,6 +115,7 @@ struct Daemon::Impl : AlarmSink {
 
   // --- AlarmSink ---
   void raise(chat::AlarmSeverity severity, const std::string& text, const std::string& state) override {
+    ++alarms_raised;
     last_alarm = std::string(chat::severity_name(severity)) + ": " + text;
     if (!alarms) return;
     alarm::Alarm a;
@@ -172,12 +179,38 @@ struct Daemon::Impl : AlarmSink {
     });
   }
 
+  const std::string& initial_state() const {
+    const auto& prog = *script.program;
+    return prog.states[static_cast<std::size_t>(prog.initial)].name;
+  }
+
+  // The runtime keeps no timing of a failover, so the daemon measures it
+  // where every input ends: from the input that takes the script out of its
+  // initial state to the one after which the journal holds a new takeover.
+  // A failover resumed after a restart began before this process and has no
+  // known start: the value is cleared rather than made up.
+  void track_failover(Clock::time_point now) {
+    bool at_initial = runtime->state() == initial_state();
+    if (was_initial && !at_initial) left_initial = now;
+    if (journal->state().takeovers != seen_takeovers) {
+      seen_takeovers = journal->state().takeovers;
+      last_takeover.reset();
+      if (left_initial) {
+        last_takeover = now - *left_initial;
+        say("failover: " + format_duration(*last_takeover) + " from leaving state " + initial_state() +
+            " to the takeover");
+      }
+    }
+    if (at_initial) left_initial.reset();
+    was_initial = at_initial;
+  }
+
   // After every input: follow a takeover with the probes, resolve conditions
   // once the script rests again, re-arm the timer.
   void after_input() {
+    if (runtime) track_failover(Clock::now());
     if (runtime && alarms && !open_conditions.empty()) {
-      const auto& prog = *script.program;
-      if (runtime->state() == prog.states[static_cast<std::size_t>(prog.initial)].name) {
+      if (runtime->state() == initial_state()) {
         for (const auto& key : open_conditions) alarms->clear(key, Clock::now());
         open_conditions.clear();
       }
@@ -217,6 +250,7 @@ struct Daemon::Impl : AlarmSink {
     in >> cmd >> arg;
     auto now = Clock::now();
     if (cmd == "status") return "ok\n" + status_text(arg == "--json");
+    if (cmd == "metrics") return "ok\n" + metrics_text();
     if (cmd == "timeline") {
       if (arg == "--since") {
         std::string when;
@@ -265,7 +299,35 @@ struct Daemon::Impl : AlarmSink {
                                    : r + "\n";
     }
     if (cmd == "ack") return alarms->ack(arg, now) ? "ok\nacknowledged " + arg + "\n" : "error: no alarm " + arg + "\n";
-    return "error: unknown request '" + escape(cmd) + "' (status, timeline, switchover, maintenance, alarms, ack, reload)\n";
+    return "error: unknown request '" + escape(cmd) + "' (status, timeline, switchover, maintenance, alarms, ack, reload, metrics)\n";
+  }
+
+  // The Prometheus exposition (clusterd/metrics.h), for `clusterctl metrics`
+  // and GET /metrics. Reads only what is in memory: a scrape costs no I/O.
+  std::string metrics_text() const {
+    metrics::ClusterMetrics m;
+    m.cluster = cfg.name;
+    if (runtime) m.state = std::string(runtime->state());
+    for (std::size_t i = 0; i < 2; ++i) {
+      m.nodes[i].name = cfg.nodes[i].name;
+      m.nodes[i].active = runtime && runtime->active() == cfg.nodes[i].name;
+      m.nodes[i].console_up = consoles[i] && consoles[i]->is_up();
+    }
+    m.ping_up = detector && detector->node_level() == probe::Reach::Up;
+    if (counted) {
+      m.ping_probes = counted->sent();
+      m.ping_lost = counted->lost();
+      if (auto rtt = counted->last_rtt()) m.ping_rtt_seconds = seconds(*rtt);
+    }
+    m.failovers = static_cast<std::uint64_t>(journal->state().takeovers);
+    if (alarms) {
+      for (const auto& e : alarms->deliverer().pending()) {
+        if (e.notification.kind != alarm::NoticeKind::Heartbeat) ++m.alarms_pending;
+      }
+    }
+    m.alarms_raised = alarms_raised;
+    if (last_takeover) m.last_takeover_duration_seconds = seconds(*last_takeover);
+    return metrics::render(m);
   }
 
   std::string status_text(bool json) const {
@@ -319,6 +381,14 @@ struct Daemon::Impl : AlarmSink {
   std::unique_ptr<probe::PingDetector> detector;
   std::unique_ptr<ClusterRuntime> runtime;
   std::unique_ptr<ControlServer> control_server;
+  std::unique_ptr<MetricsServer> metrics_server;  // [metrics] listen; null: off
+  CountingProber* counted = nullptr;              // the active node's prober, owned by the detector
+  std::uint64_t alarms_raised = 0;
+  // Failover timing (track_failover).
+  bool was_initial = true;
+  std::optional<Clock::time_point> left_initial;
+  int seen_takeovers = 0;
+  std::optional<Duration> last_takeover;
   std::string pid_path;
   std::function<std::string()> reload;
   int lock_fd = -1;
@@ -412,6 +482,9 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
     if (!p.ok()) return p.error();
     node_prober = std::move(p.value());
   }
+  auto counting = std::make_unique<CountingProber>(std::move(node_prober));
+  d.counted = counting.get();
+  node_prober = std::move(counting);
   probe::DetectorConfig dc;
   dc.node = {cfg.ping.interval, cfg.ping.misses, cfg.ping.timeout};
   if (!cfg.ping.reference.empty()) {
@@ -455,6 +528,11 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
                                   [&d](const std::string& req) { return d.control(req); });
   if (!ctl.ok()) return ctl.error();
   d.control_server = std::move(ctl.value());
+  if (cfg.metrics.enabled()) {
+    auto ms = MetricsServer::start(io, cfg.metrics.address, cfg.metrics.port, [&d] { return d.metrics_text(); });
+    if (!ms.ok()) return ms.error();
+    d.metrics_server = std::move(ms.value());
+  }
 
   d.pid_path = paths.run_dir() + "/" + cfg.name + ".pid";
   std::string tmp = d.pid_path + ".tmp";
@@ -479,6 +557,10 @@ void Daemon::start() {
   d.on_child_signal();
   d.alarms->start();
   d.runtime->start(now);
+  // A failover resumed from the journal is under way already: not a new one.
+  d.was_initial = d.runtime->state() == d.initial_state();
+  d.seen_takeovers = d.journal->state().takeovers;
+  if (d.metrics_server) d.say("metrics: http://" + d.cfg.metrics.listen + "/metrics");
   d.probed = d.runtime->active();
   d.detector->start(d.addresses_of(d.probed),
                     d.cfg.ping.reference.empty()
@@ -501,12 +583,14 @@ void Daemon::stop() {
   }
   if (d.alarms) d.alarms->stop();
   d.control_server.reset();
+  d.metrics_server.reset();
   if (!d.pid_path.empty()) ::unlink(d.pid_path.c_str());
   d.runtime.reset();
   impl_.reset();
 }
 
 std::string Daemon::status(bool json) const { return impl_->status_text(json); }
+std::string Daemon::metrics() const { return impl_->metrics_text(); }
 void Daemon::note(const std::string& text) { impl_->say(text); }
 void Daemon::reopen_logs() {
   Impl& d = *impl_;

@@ -9,7 +9,8 @@
 //   console beta  ─┼─> ClusterRuntime┼─> AlarmService (spool, channels)
 //   PingDetector  ─┤   (Interpreter) ├─> Journal (fsync)
 //   timer         ─┘                 └─> timeline: Logs/NAME.log + memory
-//   control socket <─ clusterctl status | timeline | switchover | maintenance
+//   control socket <─ clusterctl status | timeline | switchover | maintenance | metrics
+//   [metrics] listen <─ GET /metrics (Prometheus; off unless configured)
 #pragma once
 
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 + C++20
@@ -52,6 +53,9 @@ class Daemon {
   /// `clusterctl status` text (or JSON) and the recent timeline.
   std::string status(bool json) const;
   std::string timeline(std::size_t last) const;
+  /// The cluster's metrics in the Prometheus text format (clusterd/metrics.h):
+  /// what `clusterctl metrics` and GET /metrics return.
+  std::string metrics() const;
 
   /// A line in the timeline and the activity log.
   void note(const std::string& text);

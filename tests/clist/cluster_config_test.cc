@@ -64,7 +64,7 @@ const std::string kHead = "script = \"s.chat\"\nsecrets = \"secrets\"\n";
 const std::string kAlpha = "[nodes.alpha]\nconsole = \"telnet://nts1:7001\"\naddress = \"192.0.2.10\"\n";
 const std::string kBeta = "[nodes.beta]\nconsole = \"telnet://nts1:7002\"\naddress = \"192.0.2.11\"\n";
 const std::string kBase = kHead + kAlpha + kBeta;  // 8 lines; appended text starts at line 9
-const std::string kKnownTop = "script, secrets, params, nodes, ping, alarms, policy, timeouts";
+const std::string kKnownTop = "script, secrets, params, nodes, ping, alarms, policy, timeouts, metrics";
 const std::string kDurationHint = "(e.g. \"250ms\", \"20s\", \"10m\", \"1h30m\")";
 const std::string kNameRuleText = "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
 
@@ -262,6 +262,40 @@ const Case kCases[] = {
     {"HeartbeatCommandAsShellString", kBase + "[alarms]\nheartbeat_command = \"/bin/beat\"\n",
      "t.toml:10:21: alarms.heartbeat_command: expected a command as a list of words such as [\"prog\", \"arg\"] (no "
      "shell is used), got a string"},
+
+    // [metrics]: loopback only, ADDRESS:PORT.
+    {"MetricsNotATable", "metrics = \"127.0.0.1:9100\"\n" + kBase,
+     "t.toml:1:11: metrics: expected a table ([metrics]), got a string"},
+    {"UnknownMetricsKey", kBase + "[metrics]\nport = 9100\n", "t.toml:10:1: metrics.port: unknown key (known: listen)"},
+    {"MetricsListenNotAString", kBase + "[metrics]\nlisten = 9100\n",
+     "t.toml:10:10: metrics.listen: expected a string, got an integer"},
+    {"MetricsListenEmpty", kBase + "[metrics]\nlisten = \"\"\n",
+     "t.toml:10:10: metrics.listen: empty; give ADDRESS:PORT (e.g. listen = \"127.0.0.1:9100\"), or leave [metrics] "
+     "out for no endpoint"},
+    {"MetricsListenOnEveryAddress", kBase + "[metrics]\nlisten = \"0.0.0.0:9100\"\n",
+     "t.toml:10:10: metrics.listen: 0.0.0.0 is not a loopback address; the endpoint has no TLS and no "
+     "authentication, so it listens on 127.0.0.1 (127.0.0.0/8) or [::1] only"},
+    {"MetricsListenOnALanAddress", kBase + "[metrics]\nlisten = \"192.0.2.5:9100\"\n",
+     "t.toml:10:10: metrics.listen: 192.0.2.5 is not a loopback address; the endpoint has no TLS and no "
+     "authentication, so it listens on 127.0.0.1 (127.0.0.0/8) or [::1] only"},
+    {"MetricsListenOnANonLoopbackIpv6", kBase + "[metrics]\nlisten = \"[2001:db8::1]:9100\"\n",
+     "t.toml:10:10: metrics.listen: 2001:db8::1 is not a loopback address; the endpoint has no TLS and no "
+     "authentication, so it listens on 127.0.0.1 (127.0.0.0/8) or [::1] only"},
+    {"MetricsListenOnAHostName", kBase + "[metrics]\nlisten = \"localhost:9100\"\n",
+     "t.toml:10:10: metrics.listen: 'localhost' is not an IP address; give a loopback address, not a host name "
+     "(e.g. listen = \"127.0.0.1:9100\")"},
+    {"MetricsListenWithoutPort", kBase + "[metrics]\nlisten = \"127.0.0.1\"\n",
+     "t.toml:10:10: metrics.listen: '127.0.0.1' has no port; write ADDRESS:PORT (e.g. listen = \"127.0.0.1:9100\")"},
+    {"MetricsListenPortNotANumber", kBase + "[metrics]\nlisten = \"127.0.0.1:http\"\n",
+     "t.toml:10:10: metrics.listen: port 'http' is not a number 1-65535"},
+    {"MetricsListenPortZero", kBase + "[metrics]\nlisten = \"127.0.0.1:0\"\n",
+     "t.toml:10:10: metrics.listen: port '0' is not a number 1-65535"},
+    {"MetricsListenPortTooLarge", kBase + "[metrics]\nlisten = \"127.0.0.1:65536\"\n",
+     "t.toml:10:10: metrics.listen: port '65536' is not a number 1-65535"},
+    {"MetricsListenIpv6WithoutBrackets", kBase + "[metrics]\nlisten = \"::1:9100\"\n",
+     "t.toml:10:10: metrics.listen: '::1:9100': an IPv6 address goes in brackets, as in \"[::1]:9100\""},
+    {"MetricsListenUnclosedBracket", kBase + "[metrics]\nlisten = \"[::1:9100\"\n",
+     "t.toml:10:10: metrics.listen: '[::1:9100' is not [IPv6]:PORT (e.g. listen = \"127.0.0.1:9100\")"},
 };
 
 INSTANTIATE_TEST_SUITE_P(ClusterConfig, Rejects, ::testing::ValuesIn(kCases),
@@ -328,6 +362,26 @@ TEST(ClusterConfig, AppliesDefaultsToAMinimalConfig) {
   EXPECT_EQ(c.alarms.rate_limit, 20u);
   EXPECT_EQ(c.secrets_path, "");
   EXPECT_FALSE(c.secrets.has_value());
+  EXPECT_FALSE(c.metrics.enabled());
+}
+
+TEST(ClusterConfig, MetricsListenTakesLoopbackAddresses) {
+  Home home;
+  struct {
+    std::string listen, address;
+    std::uint16_t port;
+  } cases[] = {{"127.0.0.1:9100", "127.0.0.1", 9100}, {"127.4.5.6:1", "127.4.5.6", 1}, {"[::1]:65535", "::1", 65535}};
+  for (const auto& c : cases) {
+    auto r = home.parse(kBase + "[metrics]\nlisten = \"" + c.listen + "\"\n");
+    ASSERT_TRUE(r.ok()) << c.listen << ": " << format_text(r.diagnostics);
+    EXPECT_TRUE(r.config->metrics.enabled());
+    EXPECT_EQ(r.config->metrics.listen, c.listen);
+    EXPECT_EQ(r.config->metrics.address, c.address);
+    EXPECT_EQ(r.config->metrics.port, c.port);
+  }
+  auto empty_table = home.parse(kBase + "[metrics]\n");
+  ASSERT_TRUE(empty_table.ok());
+  EXPECT_FALSE(empty_table.config->metrics.enabled());
 }
 
 TEST(ClusterConfig, PingTimeoutFollowsTheInterval) {

@@ -13,8 +13,12 @@
 #   - `clusterctl metrics east` gives the same families; `clusterctl metrics`
 #     joins east and west (HELP/TYPE once each) and says "# gone: not running";
 #   - west has no endpoint; a non-loopback listen is refused by --check with
-#     file:line:col.
-# No root, no namespaces (~5 s).
+#     file:line:col;
+#   - after a panic on west's alpha and the takeover: failovers_total 1, the
+#     roles swapped, a takeover duration; east unchanged.
+# Every text also goes through `promtool check metrics` when promtool is on
+# the PATH (Debian: prometheus) or PROMTOOL names it.
+# No root, no namespaces (~10 s).
 #   metrics_test.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 bin=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
@@ -48,6 +52,12 @@ prom_check() {
   return "${PIPESTATUS[0]}"
 }
 ctl() { "$bin/clusterctl" "$@" --home "$home"; }
+promtool=$(command -v "${PROMTOOL:-promtool}" || true)
+# promtool_check FILE: promtool's parser and linter, when installed.
+promtool_check() {
+  [[ -n $promtool ]] || return 0
+  "$promtool" check metrics <"$1" 2>&1 | sed 's/^/    | promtool: /'
+}
 
 mkdir -p "$home/clusters" "$home/scripts/lib"
 cp "$src"/scripts/*.chat "$home/scripts/"
@@ -131,10 +141,9 @@ prom_check "$work/curl.prom" "${healthy_values[@]}" || fail "GET /metrics: bad e
 families=$(grep -c '^# TYPE ' "$work/curl.prom")
 [[ $families == 12 ]] || fail "GET /metrics: $families families, expected 12"
 
-if promtool=$(command -v "${PROMTOOL:-promtool}"); then
+if [[ -n $promtool ]]; then
   say "promtool check metrics ($promtool)"
-  "$promtool" check metrics <"$work/curl.prom" 2>&1 | sed 's/^/    | /' ||
-    fail "promtool check metrics refused GET /metrics"
+  promtool_check "$work/curl.prom" || fail "promtool check metrics refused GET /metrics"
 else
   say "promtool not installed: skipped (Debian package prometheus, or PROMTOOL=PATH)"
 fi
@@ -185,10 +194,7 @@ for kind in HELP TYPE; do
   [[ -z $dup ]] || fail "# $kind repeated for: $dup"
   [[ $(grep -c "^# $kind " "$work/all.prom") == 12 ]] || fail "expected 12 # $kind lines"
 done
-if [[ -n ${promtool:-} ]]; then
-  "$promtool" check metrics <"$work/all.prom" 2>&1 | sed 's/^/    | /' ||
-    fail "promtool check metrics refused clusterctl metrics"
-fi
+promtool_check "$work/all.prom" || fail "promtool check metrics refused clusterctl metrics"
 set +e
 ctl metrics gone >/dev/null 2>"$work/gone.err"
 rc=$?
@@ -226,7 +232,9 @@ prom_check "$work/after.prom" \
   --expect 'clusterd_failovers_total{cluster="east"} 0' \
   --absent 'clusterd_last_takeover_duration_seconds{cluster="east"}' ||
   fail "metrics after west's failover"
-grep -E 'takeover [0-9].* after leaving state' "$home/Logs/west.log" | sed 's/^/    | /'
-grep -q 'takeover [0-9].* after leaving state' "$home/Logs/west.log" || fail "west's log has no takeover duration"
+promtool_check "$work/after.prom" || fail "promtool check metrics refused the text after the failover"
+grep -E 'failover: [0-9].* from leaving state .* to the takeover' "$home/Logs/west.log" | sed 's/^/    | /'
+grep -qE 'failover: [0-9].* from leaving state .* to the takeover' "$home/Logs/west.log" ||
+  fail "west's log has no failover duration"
 
 say "PASS: curl and clusterctl scrapes valid, healthy values, HTTP errors, no blocking, CList-wide merge, a failover"
