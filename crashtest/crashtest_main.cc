@@ -18,8 +18,11 @@
 #include <string>
 #include <vector>
 
+#include "base/duration.h"
 #include "base/timestamp.h"
+#include "clusterd/control.h"
 #include "crashtest/evidence.h"
+#include "crashtest/guided.h"
 #include "crashtest/manifest.h"
 #include "crashtest/report.h"
 
@@ -61,6 +64,15 @@ Running:
 Exit status: 0 every run passed, 1 some failed, 2 usage or setup error,
 130 interrupted (the report covers the runs that finished).
 Nightly: crashtest --all --load --repeat 10 --report /var/tmp/crashtest-$(date +%F)
+
+Guided mode, on a real cluster that clusterd runs (the sign-off procedure):
+  crashtest --guided --cluster NAME [--home DIR] [--scenario STEP]...
+            [--step-timeout DURATION] [--report DIR]
+  Tells the operator which fault to make (power off the standby, panic the
+  primary, power it off, pull its cables), waits for Enter, and judges each
+  step from clusterd's own timeline within --step-timeout (default 15m).
+  Steps: standby_power_off primary_panic primary_power_off cable_pull.
+  Writes REPORT/signoff.md.
 )";
 
 volatile sig_atomic_t g_interrupted = 0;
@@ -88,11 +100,65 @@ struct Options {
   int repeat = 1;
   std::uint64_t seed = 1;
   std::string timings = "ci", report = "crashtest-report", script;
+  bool guided = false;
+  std::string cluster, home;
+  Duration step_timeout = std::chrono::minutes(15);
 };
 
 int usage_error(const std::string& m) {
   std::fprintf(stderr, "crashtest: %s\n(crashtest --help for usage)\n", m.c_str());
   return 2;
+}
+
+// Guided mode: the operator makes the faults; clusterd's control socket tells.
+int run_guided_mode(const Options& o) {
+  std::string home = o.home;
+  if (home.empty()) home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
+  std::string sock = home + "/run/" + o.cluster + ".sock";
+  auto probe = control_request(sock, "status");
+  if (!probe.ok()) return usage_error(o.cluster + ": " + probe.error().message + " (is clusterd running for it?)");
+  std::vector<GuidedStep> steps;
+  for (const auto& st : guided_steps()) {
+    bool want = o.ids.empty();
+    for (const auto& id : o.ids) want |= id == st.id;
+    if (want) steps.push_back(st);
+  }
+  for (const auto& id : o.ids) {
+    bool known = false;
+    for (const auto& st : guided_steps()) known |= st.id == id;
+    if (!known) return usage_error("unknown guided step '" + id + "' (standby_power_off, primary_panic, primary_power_off, cable_pull)");
+  }
+  GuidedIo io;
+  io.say = [](const std::string& l) {
+    std::printf("%s\n", l.c_str());
+    std::fflush(stdout);
+  };
+  io.wait_enter = [] {
+    char buf[256];
+    if (!std::fgets(buf, sizeof buf, stdin)) return false;
+    return !(buf[0] == 'q' || buf[0] == 'Q');
+  };
+  io.ask = [sock](const std::string& req) {
+    auto r = control_request(sock, req);
+    return r.ok() ? *r : std::string();
+  };
+  io.now_ns = [] {
+    return static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  };
+  io.sleep = [](Duration d) { ::usleep(static_cast<useconds_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count())); };
+  std::string started = now_utc();
+  std::printf("crashtest --guided: cluster %s, %zu step(s); each waits up to %s for clusterd\n", o.cluster.c_str(),
+              steps.size(), format_duration(o.step_timeout).c_str());
+  auto results = run_guided(steps, io, o.step_timeout);
+  fs::path report = fs::absolute(o.report);
+  std::error_code ec;
+  fs::create_directories(report, ec);
+  std::ofstream(report / "signoff.md") << guided_report(o.cluster, started, results);
+  int failed = 0;
+  for (const auto& r : results) failed += r.passed ? 0 : 1;
+  std::printf("crashtest --guided: %zu step(s), %d failed; %s\n", results.size(), failed, (report / "signoff.md").c_str());
+  return failed == 0 && results.size() == steps.size() ? 0 : 1;
 }
 
 // The folder of this executable: clusterd, clusterctl and nodesim sit beside it.
@@ -234,12 +300,30 @@ int main(int argc, char** argv) {
       o.script = fs::absolute(v).string();
       if (!fs::exists(o.script)) return usage_error("--script " + std::string(v) + ": no such file");
     } else if (a == "--guided") {
-      return usage_error("--guided (a real cluster, the operator making each fault) is not available in this version");
+      o.guided = true;
+    } else if (a == "--cluster") {
+      const char* v = value("NAME");
+      if (!v) return usage_error("--cluster needs a cluster name");
+      o.cluster = v;
+    } else if (a == "--home") {
+      const char* v = value("DIR");
+      if (!v) return usage_error("--home needs a folder");
+      o.home = v;
+    } else if (a == "--step-timeout") {
+      const char* v = value("DURATION");
+      auto d = v ? parse_duration(v) : std::nullopt;
+      if (!d) return usage_error("--step-timeout needs a duration (e.g. 90s, 15m)");
+      o.step_timeout = *d;
     } else {
       return usage_error("unknown option '" + a + "'");
     }
   }
 
+  if (o.guided) {
+    if (o.cluster.empty()) return usage_error("--guided needs --cluster NAME");
+    return run_guided_mode(o);
+  }
+  if (!o.cluster.empty()) return usage_error("--cluster goes with --guided");
   fs::path src = find_source();
   if (src.empty()) return usage_error("cannot find crashtest/scenarios/MANIFEST (set CRASHTEST_SOURCE_DIR)");
   auto manifest_path = src / "crashtest/scenarios/MANIFEST";
