@@ -86,16 +86,20 @@ class SpawnRunner : public CommandRunner {
     }
     running_[pid] = argv[0];
   }
+  // Only our own children: waitpid(-1) would also take the exit of an exec
+  // console's command or an alarm command channel's child from the code that
+  // waits for it (which then saw "waitpid failed" and sent the page again).
   void reap() {
-    for (;;) {
+    for (auto it = running_.begin(); it != running_.end();) {
       int status = 0;
-      pid_t pid = ::waitpid(-1, &status, WNOHANG);
-      if (pid <= 0) return;
-      auto it = running_.find(pid);
-      if (it == running_.end()) continue;  // a console's child: its console reaps it
+      pid_t pid = ::waitpid(it->first, &status, WNOHANG);
+      if (pid != it->first) {
+        ++it;
+        continue;
+      }
       say_(it->second + (WIFEXITED(status) ? " exited " + std::to_string(WEXITSTATUS(status))
                                            : " killed by signal " + std::to_string(WTERMSIG(status))));
-      running_.erase(it);
+      it = running_.erase(it);
     }
   }
 
@@ -608,7 +612,9 @@ void Daemon::set_reload(std::function<std::string()> reload) { impl_->reload = s
 bool Daemon::idle() const {
   const Impl& d = *impl_;
   const auto& js = d.journal->state();
-  return d.runtime && !d.runtime->fencing() && !js.boot_in_flight() && js.fenced.empty();
+  // A standby held at ok (fenced by the script) is no failover under way;
+  // a fenced active is, until its takeover.
+  return d.runtime && !d.runtime->fencing() && !js.boot_in_flight() && !js.fenced.count(js.active);
 }
 std::string Daemon::timeline(std::size_t last) const { return impl_->timeline_text(last); }
 

@@ -352,7 +352,9 @@ int main(int argc, char** argv) {
     chosen = *sel;
   }
   if (::geteuid() != 0) return usage_error("needs root: each scenario makes its own network namespaces");
+  // Beside crashtest in a build tree; ../bin when installed (crashtest in sbin).
   fs::path bin = self_dir();
+  if (!fs::exists(bin / "clusterd") && fs::exists(bin / "../bin/clusterd")) bin = fs::canonical(bin / "../bin");
   for (const char* p : {"clusterd", "clusterctl", "nodesim"}) {
     if (!fs::exists(bin / p)) return usage_error((bin / p).string() + " is missing (build clusterd first)");
   }

@@ -68,8 +68,8 @@ const std::vector<GuidedStep>& guided_steps() {
        {{"alarm warning", "an alarm says the standby no longer answers"},
         {"BREAK {active}", "the active node is never touched", true},
         {"takeover:", "no failover", true}},
-       "Power {standby} on again. It must come back to ok (auto-boot? false) and be watched again.",
-       {{"answers at ok again", "the standby is back at its prompt, ready to take over"},
+       "Power {standby} on again. clusterd stops its power-on at ok and holds it there.",
+       {{"{standby} is held at ok", "the standby is back at its prompt with auto-boot? false, ready to take over"},
         {"takeover:", "no failover", true}}},
       {"primary_panic", "seed: simulated panic",
        "Make the ACTIVE node {active} panic (as root on it: `uadmin 5 1` on Solaris, "
