@@ -2,8 +2,8 @@
 # Builds clusterd and runs every test. The README's second command; CI runs it
 # verbatim through .ci/run. On a fresh machine it installs what it needs first.
 #
-#   tools/test.sh              everything (about 3 minutes on 2 cores)
-#   FUZZ_SECONDS=300 tools/test.sh   longer fuzzing runs (default 30 s each)
+#   tools/test.sh              everything (about 16 minutes on 2 cores; root for the namespaces)
+#   FUZZ_SECONDS=300 tools/test.sh   longer fuzzing runs (default 20 s each)
 #   SKIP_FUZZ=1 tools/test.sh        the unit and integration tests only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ if [[ -z ${SKIP_FUZZ:-} ]]; then
         -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build-fuzz -j "$jobs"
   for target in chat_parse_fuzz chat_match_fuzz; do
-    step "fuzz $target for ${FUZZ_SECONDS:-30}s"
+    step "fuzz $target for ${FUZZ_SECONDS:-20}s"
     corpus=build-fuzz/corpus/$target
     mkdir -p "$corpus"
     # Seeds: the stock scripts for the parser, golden transcripts for the matcher.
@@ -31,7 +31,7 @@ if [[ -z ${SKIP_FUZZ:-} ]]; then
       cp tests/chat/golden/*.console "$corpus"/
     fi
     log=build-fuzz/$target.log
-    if ! build-fuzz/bin/$target -max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/ \
+    if ! build-fuzz/bin/$target -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/ \
          -print_final_stats=1 "$corpus" >"$log" 2>&1; then
       tail -n 60 "$log" >&2
       echo "fuzzer $target failed: see $log (crash inputs are saved as crash-*)" >&2
