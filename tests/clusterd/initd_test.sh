@@ -12,6 +12,8 @@
 #   initd_test.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 bin=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
+# shellcheck source=../support/loopback_cluster.sh
+source "$src/tests/support/loopback_cluster.sh"
 initd=$src/etc/init.d/clusterd
 
 work=$(mktemp -d /tmp/clusterd-initd-XXXXXX)
@@ -22,7 +24,7 @@ cleanup() {
   for f in "$home"/run/*.pid; do  # a failed run must not leave daemons behind
     if [[ -f $f ]]; then p=$(<"$f"); kill "$p" 2>/dev/null || true; fi
   done
-  for p in "${sims[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${sims[@]}" "${loopback_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [[ -n ${KEEP:-} ]] || rm -rf "$work"
 }
@@ -54,24 +56,7 @@ cp "$src"/scripts/lib/*.chat "$home/scripts/lib/" 2>/dev/null || true
 
 # Two nodes per good cluster, each on its own loopback address (the two nodes
 # of a cluster may not share one) and the cluster's service port.
-n=1
-for cluster in east west; do
-  sport=$(free_port)
-  mkdir -p "$work/sim-$cluster"
-  conf=()
-  for node in alpha beta; do
-    n=$((n + 1))
-    NODESIM_DIR=$work/sim-$cluster "$bin/nodesim" run --name "$node" --telnet 127.0.0.1:0 \
-      --service-port "$sport" --service-addr "127.0.0.$n" --auto-boot "$([[ $node == alpha ]] && echo true || echo false)" \
-      --ready-file "$work/sim-$cluster/$node.ready" >"$work/sim-$cluster/$node.out" 2>&1 &
-    sims+=($!)
-    wait_for 10 "nodesim $cluster/$node ready file" test -s "$work/sim-$cluster/$node.ready"
-    tport=$(sed -n 's/.*telnet=\([0-9]*\).*/\1/p' "$work/sim-$cluster/$node.ready")
-    conf+=("[nodes.$node]" "console = \"telnet://127.0.0.1:$tport\"" "address = \"127.0.0.$n\"")
-  done
-  printf '%s\n' 'script = "sparc-obp.chat"' "${conf[@]}" '[ping]' 'method = "tcp"' "tcp_port = $sport" \
-    >"$home/clusters/$cluster.toml"
-done
+for cluster in east west; do loopback_cluster "$cluster"; done
 # bad: a duration given as an integer, reported at clusters/bad.toml:9:12.
 cat >"$home/clusters/bad.toml" <<'EOF'
 script = "sparc-obp.chat"

@@ -13,6 +13,8 @@
 #   logrotate_test.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 bin=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
+# shellcheck source=../support/loopback_cluster.sh
+source "$src/tests/support/loopback_cluster.sh"
 initd=$src/etc/init.d/clusterd
 command -v logrotate >/dev/null || { echo "logrotate is not installed (tools/install-deps.sh installs it)" >&2; exit 1; }
 
@@ -22,7 +24,7 @@ sims=()
 cleanup() {
   "$initd" stop >/dev/null 2>&1 || true
   local p
-  for p in "${sims[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${sims[@]}" "${loopback_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [[ -n ${KEEP:-} ]] || rm -rf "$work"
 }
@@ -42,23 +44,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 mkdir -p "$home/clusters" "$home/scripts/lib" "$work/sim"
 cp "$src"/scripts/*.chat "$home/scripts/"
 cp "$src"/scripts/lib/*.chat "$home/scripts/lib/"
-sport=$(free_port)
-conf=()
-n=20
-for node in alpha beta; do
-  n=$((n + 1))
-  extra=()
-  [[ $node == alpha ]] && extra=(--chatter 5ms)
-  NODESIM_DIR=$work/sim "$bin/nodesim" run --name "$node" --telnet 127.0.0.1:0 "${extra[@]}" \
-    --service-port "$sport" --service-addr "127.0.0.$n" --auto-boot "$([[ $node == alpha ]] && echo true || echo false)" \
-    --ready-file "$work/sim/$node.ready" >"$work/sim/$node.out" 2>&1 &
-  sims+=($!)
-  wait_for 10 "nodesim $node ready file" test -s "$work/sim/$node.ready"
-  tport=$(sed -n 's/.*telnet=\([0-9]*\).*/\1/p' "$work/sim/$node.ready")
-  conf+=("[nodes.$node]" "console = \"telnet://127.0.0.1:$tport\"" "address = \"127.0.0.$n\"")
-done
-printf '%s\n' 'script = "sparc-obp.chat"' "${conf[@]}" '[ping]' 'method = "tcp"' "tcp_port = $sport" \
-  >"$home/clusters/east.toml"
+loopback_n=20
+loopback_cluster east --chatter 5ms
 echo "east clusters/east.toml" >"$home/CList"
 cat >"$work/default" <<EOF
 CLUSTER_HOME=$home

@@ -22,6 +22,8 @@
 #   metrics_test.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 bin=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
+# shellcheck source=../support/loopback_cluster.sh
+source "$src/tests/support/loopback_cluster.sh"
 check=$src/tests/clusterd/prom_check.py
 
 work=$(mktemp -d /tmp/clusterd-metrics-XXXXXX)
@@ -29,7 +31,7 @@ home=$work/home
 pids=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" "${loopback_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [[ -n ${KEEP:-} ]] || rm -rf "$work"
 }
@@ -64,24 +66,7 @@ cp "$src"/scripts/*.chat "$home/scripts/"
 cp "$src"/scripts/lib/*.chat "$home/scripts/lib/" 2>/dev/null || true
 
 mport=$(free_port)
-n=1
-for cluster in east west; do
-  sport=$(free_port)
-  mkdir -p "$work/sim-$cluster"
-  conf=()
-  for node in alpha beta; do
-    n=$((n + 1))
-    NODESIM_DIR=$work/sim-$cluster "$bin/nodesim" run --name "$node" --telnet 127.0.0.1:0 \
-      --service-port "$sport" --service-addr "127.0.0.$n" --auto-boot "$([[ $node == alpha ]] && echo true || echo false)" \
-      --ready-file "$work/sim-$cluster/$node.ready" >"$work/sim-$cluster/$node.out" 2>&1 &
-    pids+=($!)
-    wait_for 10 "nodesim $cluster/$node ready file" test -s "$work/sim-$cluster/$node.ready"
-    tport=$(sed -n 's/.*telnet=\([0-9]*\).*/\1/p' "$work/sim-$cluster/$node.ready")
-    conf+=("[nodes.$node]" "console = \"telnet://127.0.0.1:$tport\"" "address = \"127.0.0.$n\"")
-  done
-  printf '%s\n' 'script = "sparc-obp.chat"' "${conf[@]}" '[ping]' 'method = "tcp"' "tcp_port = $sport" \
-    >"$home/clusters/$cluster.toml"
-done
+for cluster in east west; do loopback_cluster "$cluster"; done
 printf '%s\n' '[metrics]' "listen = \"127.0.0.1:$mport\"" >>"$home/clusters/east.toml"
 # gone: a good config whose daemon is never started.
 sed -e 's/127\.0\.0\.\([0-9]*\)"/127.0.1.\1"/' "$home/clusters/west.toml" >"$home/clusters/gone.toml"
