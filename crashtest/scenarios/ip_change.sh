@@ -20,7 +20,8 @@ sleep 1
 show_timeline
 
 expect_timeline 'ping alpha down' "ping loss not detected"
-expect_timeline 'state fence <- active solaris_login' "the fence did not follow a console confirmation (alpha at login)"
+expect_timeline 'state network_loss_hold <- active solaris_login' "no console confirmation (alpha at login)"
+expect_timeline 'state fence <- after \$network_loss_holdoff' "the fence did not follow the hold-off (ping still down)"
 expect_timeline 'alarm critical "fencing alpha: ping lost, console alive' "no critical alarm naming 'ping lost, console alive'"
 expect_journal_count 1 'fence-confirmed how=confirmed node=alpha' "alpha fenced through its console (confirmed)"
 expect_journal_count 1 'boot-sent node=beta' "exactly one boot"

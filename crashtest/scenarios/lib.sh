@@ -234,8 +234,10 @@ kill_alpha_ser2net() {  # [SIGNAL]
 # --- clusterd ------------------------------------------------------------------
 write_config() {
   local ping_interval=250ms confirm_timeout=3s break_timeout=5s reply_timeout=3s boot_timeout=30s
+  local network_loss_holdoff=2s
   if [[ ${CRASHTEST_TIMINGS:-ci} == realistic ]]; then  # the stock script's own defaults
     ping_interval=1s confirm_timeout=20s break_timeout=30s reply_timeout=10s boot_timeout=10m
+    network_loss_holdoff=10s
   fi
   cat >"$home/CList" <<EOF
 # name  config
@@ -259,6 +261,7 @@ ${PING_EXTRA:-}
 confirm_timeout = "$confirm_timeout"
 break_timeout = "$break_timeout"
 reply_timeout = "$reply_timeout"
+network_loss_holdoff = "$network_loss_holdoff"
 boot_timeout = "${BOOT_TIMEOUT:-$boot_timeout}"
 ${PARAMS_EXTRA:-}
 ${CONFIG_EXTRA:-}

@@ -23,7 +23,8 @@ if [[ ${NETWORK_LOSS:-takeover} == alarm ]]; then
   sim alpha cable-pull >/dev/null
   wait_for 30 "the network-loss alarm" timeline_has 'alarm critical "ping lost, console alive .*on_network_loss = alarm'
   sleep 2
-  expect_timeline 'state network_loss_alarm <- active solaris_login' "the alarm did not follow a console confirmation"
+  expect_timeline 'state network_loss_hold <- active solaris_login' "no console confirmation (alpha at login)"
+  expect_timeline 'state network_loss_alarm <- after \$network_loss_holdoff' "the alarm did not follow the hold-off"
   timeline_has 'BREAK alpha' && fail "a BREAK was sent to alpha under on_network_loss = alarm"
   [[ $(journal_count 'fence-confirmed|boot-sent|takeover') == 0 ]] || fail "the journal shows a failover step"
   [[ $(ledger_count beta '"ev":"command"') == 0 ]] || fail "something was typed on beta"
@@ -49,7 +50,8 @@ say "beta took over $(since "$t_inj")s after the cable pull"
 show_timeline
 
 expect_timeline 'ping alpha down' "ping loss not detected"
-expect_timeline 'state fence <- active solaris_login' "the fence did not follow a console confirmation (alpha at login)"
+expect_timeline 'state network_loss_hold <- active solaris_login' "no console confirmation (alpha at login)"
+expect_timeline 'state fence <- after \$network_loss_holdoff' "the fence did not follow the hold-off (ping still down)"
 expect_timeline 'alarm critical "fencing alpha: ping lost, console alive' "no critical alarm naming 'ping lost, console alive'"
 expect_journal_count 1 'fence-confirmed how=confirmed node=alpha' "alpha fenced through its console (confirmed)"
 expect_journal_count 1 'boot-sent node=beta' "exactly one boot"

@@ -73,7 +73,7 @@ TEST_P(Golden, ReplayMatchesExpectedTimeline) {
 INSTANTIATE_TEST_SUITE_P(StockScript, Golden,
                          ::testing::Values("primary_panic", "ping_loss_console_alive",
                                            "ping_loss_console_dead", "rogue_standby_boot",
-                                           "accidental_break", "fence_readback_failing"));
+                                           "accidental_break", "fence_readback_failing", "ping_flap"));
 
 // The six cases must cover the decisions they are named after: guard against
 // an .expected file rewritten into something that no longer shows them.
@@ -93,6 +93,10 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   EXPECT_FALSE(has("fence_readback_failing", "is now active"));
   EXPECT_FALSE(has("fence_readback_failing", "boot shared"));
   EXPECT_TRUE(has("fence_readback_failing", "NOT confirmed"));
+  // A flap shorter than network_loss_holdoff: back to watch, nobody touched.
+  EXPECT_TRUE(has("ping_flap", "state    network_loss_hold"));
+  EXPECT_TRUE(has("ping_flap", "state    watch  <- ping.up"));
+  EXPECT_FALSE(has("ping_flap", "break "));
 }
 
 }  // namespace
