@@ -24,6 +24,9 @@ PACKAGES=(
   logrotate vim stress-ng
   # man pages: lint and render (tests/docs/man_lint.sh)
   mandoc man-db groff-base
+  # the Debian package: CPack's dpkg-shlibdeps and file, and what its test and
+  # maintainer scripts use (setcap/getcap, adduser, pgrep)
+  dpkg-dev file libcap2-bin adduser procps
 )
 
 missing=()

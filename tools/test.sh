@@ -42,7 +42,9 @@ if [[ -z ${SKIP_FUZZ:-} ]]; then
 fi
 
 step "build (g++, warnings as errors)"
-cmake -S . -B build -G Ninja -DCLUSTERD_WERROR=ON >/dev/null
+# Configured for the package's prefix, so the package test (tests/package)
+# makes the .deb from this build instead of a second one.
+cmake -S . -B build -G Ninja -DCLUSTERD_WERROR=ON -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_SYSCONFDIR=/etc >/dev/null
 cmake --build build -j "$jobs"
 
 step "tests"
