@@ -29,17 +29,6 @@ cleanup() {
   [[ -n ${KEEP:-} ]] || rm -rf "$work"
 }
 trap cleanup EXIT
-t0=$(date +%s.%N)
-say() { printf '[%5ss] %s\n' "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" "$*"; }
-fail() { say "FAIL: $*"; exit 1; }
-wait_for() {  # SECONDS DESCRIPTION CMD...
-  local end=$(( $(date +%s) + $1 )) what=$2; shift 2
-  until "$@" >/dev/null 2>&1; do
-    (( $(date +%s) < end )) || fail "no $what within the time"
-    sleep 0.1
-  done
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 mkdir -p "$home/clusters" "$home/scripts/lib" "$work/sim"
 cp "$src"/scripts/*.chat "$home/scripts/"

@@ -4,7 +4,10 @@
 #
 #   loopback_cluster CLUSTER [EXTRA_NODESIM_ARGS_FOR_ALPHA...]
 #
-# Needs from the caller: $bin (nodesim), $work, $home, wait_for. Nodes get
+# Also the helpers these tests share: say (with the seconds since sourcing),
+# fail, wait_for SECONDS DESCRIPTION CMD..., free_port.
+#
+# Needs from the caller: $bin (nodesim), $work, $home. Nodes get
 # 127.0.0.N addresses, N counting up across calls from $loopback_n (default
 # 1); their pids are appended to loopback_pids (the caller's cleanup kills
 # them). alpha boots (auto-boot true), beta waits at ok. Writes
@@ -13,10 +16,22 @@
 loopback_pids=()
 loopback_n=${loopback_n:-1}
 
+t0=$(date +%s.%N)
+say() { printf '[%5ss] %s\n' "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" "$*"; }
+fail() { say "FAIL: $*"; exit 1; }
+wait_for() {  # SECONDS DESCRIPTION CMD...
+  local end=$(( $(date +%s) + $1 )) what=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    (( $(date +%s) < end )) || fail "no $what within the time"
+    sleep 0.1
+  done
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
 loopback_cluster() {
   local cluster=$1; shift
   local sport node tport conf=() extra=()
-  sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  sport=$(free_port)
   mkdir -p "$work/sim-$cluster"
   for node in alpha beta; do
     loopback_n=$((loopback_n + 1))
