@@ -315,6 +315,19 @@ show_timeline() {  # [EREGEX]: the interesting lines, indented
     sed 's/^[0-9T:-]*\.[0-9]*Z /  | /'
 }
 
+# A network-only loss of alpha under on_network_loss = takeover: ping lost,
+# confirmed on the console (alpha at login), held for the hold-off, fenced
+# through the console with a critical alarm, one boot of beta, takeover.
+expect_network_loss_takeover() {
+  expect_timeline 'ping alpha down' "ping loss not detected"
+  expect_timeline 'state network_loss_hold <- active solaris_login' "no console confirmation (alpha at login)"
+  expect_timeline 'state fence <- after \$network_loss_holdoff' "the fence did not follow the hold-off (ping still down)"
+  expect_timeline 'alarm critical "fencing alpha: ping lost, console alive' "no critical alarm naming 'ping lost, console alive'"
+  expect_journal_count 1 'fence-confirmed how=confirmed node=alpha' "alpha fenced through its console (confirmed)"
+  expect_journal_count 1 'boot-sent node=beta' "exactly one boot"
+  expect_journal_count 1 'takeover active=beta' "takeover"
+}
+
 # The ground truth: never two holders of the shared disk, no write after a fence.
 # --fence-is-clusterd: only BREAKs clusterd sent are fences (a BREAK injected
 # through the control socket, `via":"control"`, is dropped from a copy of the

@@ -64,15 +64,7 @@ east    clusters/east.toml
 bad     clusters/bad.toml    # broken on purpose
 west    clusters/west.toml
 EOF
-# The settings file the script reads instead of /etc/default/clusterd.
-cat >"$work/default" <<EOF
-CLUSTER_HOME=$home
-CLUSTERD_BIN=$bin/clusterd
-CLUSTERCTL_BIN=$bin/clusterctl
-CLUSTERD_STOP_TIMEOUT=10
-EOF
-export CLUSTERD_DEFAULTS=$work/default
-unset CLUSTER_HOME
+use_test_defaults
 say "4 nodesims up; CList: east, bad, west"
 
 say "check"

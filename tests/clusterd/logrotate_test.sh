@@ -36,14 +36,7 @@ cp "$src"/scripts/lib/*.chat "$home/scripts/lib/"
 loopback_n=20
 loopback_cluster east --chatter 5ms
 echo "east clusters/east.toml" >"$home/CList"
-cat >"$work/default" <<EOF
-CLUSTER_HOME=$home
-CLUSTERD_BIN=$bin/clusterd
-CLUSTERCTL_BIN=$bin/clusterctl
-CLUSTERD_STOP_TIMEOUT=10
-EOF
-export CLUSTERD_DEFAULTS=$work/default
-unset CLUSTER_HOME
+use_test_defaults
 
 # The shipped config, pointed at this CLUSTER_HOME and this init script.
 sed -e "s|/var/lib/clusterd/|$home/|g" -e "s|/etc/init.d/clusterd reopen|CLUSTERD_DEFAULTS=$work/default $initd reopen|" \

@@ -5,7 +5,7 @@
 #   loopback_cluster CLUSTER [EXTRA_NODESIM_ARGS_FOR_ALPHA...]
 #
 # Also the helpers these tests share: say (with the seconds since sourcing),
-# fail, wait_for SECONDS DESCRIPTION CMD..., free_port.
+# fail, wait_for SECONDS DESCRIPTION CMD..., free_port, use_test_defaults.
 #
 # Needs from the caller: $bin (nodesim), $work, $home. Nodes get
 # 127.0.0.N addresses, N counting up across calls from $loopback_n (default
@@ -27,6 +27,15 @@ wait_for() {  # SECONDS DESCRIPTION CMD...
   done
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The settings file etc/init.d/clusterd reads instead of /etc/default/clusterd:
+# this $home and these binaries; CLUSTER_HOME is unset so only it counts.
+use_test_defaults() {
+  printf '%s\n' "CLUSTER_HOME=$home" "CLUSTERD_BIN=$bin/clusterd" "CLUSTERCTL_BIN=$bin/clusterctl" \
+    "CLUSTERD_STOP_TIMEOUT=10" >"$work/default"
+  export CLUSTERD_DEFAULTS=$work/default
+  unset CLUSTER_HOME
+}
 
 loopback_cluster() {
   local cluster=$1; shift
