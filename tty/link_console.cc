@@ -264,7 +264,18 @@ void LinkConsole::start_read() {
   });
 }
 
-void LinkConsole::on_wire_error(const boost::system::error_code& ec) { failed(classify(ec), ec.message()); }
+void LinkConsole::on_wire_error(const boost::system::error_code& ec) {
+  // With bytes in flight, ETIMEDOUT is the kernel's TCP_USER_TIMEOUT (set to
+  // write_timeout): the same stall our write watchdog looks for, and whichever
+  // of the two fires first, it is one condition with one name.
+  if (ec == asio::error::timed_out && !inflight_.empty()) {
+    failed(LostReason::WriteBlocked, "no write progress for " + format_duration(ep_.write_timeout) + " with " +
+                                         std::to_string(inflight_.size() + pending_.size()) +
+                                         " bytes queued (the kernel's user timeout)");
+    return;
+  }
+  failed(classify(ec), ec.message());
+}
 
 void LinkConsole::send_wire(std::string_view bytes) {
   // Nothing queued: write now, in this call. What a caller hands over right
