@@ -174,13 +174,22 @@ std::string CheckReport::summary() const {
                   w.seq.c_str(), static_cast<double>(w.t_ns - w.fenced_ns) / 1e6);
     out += buf;
   }
+  for (const auto& o : before) {
+    std::snprintf(buf, sizeof buf,
+                  "before-since: %s and %s held the disk together for %.1f ms%s, from before %.3f s "
+                  "(the starting condition, not counted)\n",
+                  o.a.c_str(), o.b.c_str(), o.ms(), o.open ? " (still open at ledger end)" : "",
+                  static_cast<double>(since_ns) / 1e9);
+    out += buf;
+  }
   for (const auto& e : errors) out += "error: " + e + "\n";
   return out;
 }
 
 CheckReport check_ledger(const std::vector<std::string>& lines,
-                         const std::map<std::string, std::int64_t>& external_fences) {
+                         const std::map<std::string, std::int64_t>& external_fences, std::int64_t since_ns) {
   CheckReport rep;
+  rep.since_ns = since_ns;
   std::vector<ParsedRecord> recs;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].empty()) continue;
@@ -203,11 +212,12 @@ CheckReport check_ledger(const std::vector<std::string>& lines,
   std::map<std::string, std::int64_t> holders;  // node -> acquired at
   std::map<std::string, std::int64_t> fenced;   // node -> fenced at
   std::vector<Overlap> open;                    // intervals not closed yet
+  auto keep = [&](const Overlap& o) { (o.start_ns < since_ns ? rep.before : rep.overlaps).push_back(o); };
   auto close_for = [&](const std::string& node, std::int64_t t) {
     for (auto it = open.begin(); it != open.end();) {
       if (it->a == node || it->b == node) {
         it->end_ns = t;
-        rep.overlaps.push_back(*it);
+        keep(*it);
         it = open.erase(it);
       } else {
         ++it;
@@ -242,7 +252,7 @@ CheckReport check_ledger(const std::vector<std::string>& lines,
   for (auto& o : open) {
     o.end_ns = last;
     o.open = true;
-    rep.overlaps.push_back(o);
+    keep(o);
   }
   return rep;
 }

@@ -78,6 +78,10 @@ struct LateWrite {
 /// What the checker found in a merged ledger.
 struct CheckReport {
   std::vector<Overlap> overlaps;
+  /// Overlaps that began before `since` (a cluster found split at clusterd's
+  /// start): reported, not counted in overlap_ms() nor in clean().
+  std::vector<Overlap> before;
+  std::int64_t since_ns = 0;
   std::vector<LateWrite> late_writes;
   std::vector<std::string> errors;  ///< unparsable lines: "line N: why"
   double overlap_ms() const;
@@ -92,7 +96,11 @@ struct CheckReport {
 /// fence-confirm time) until it next enters BOOTING; each `write` it records
 /// while fenced is a late write. Overlap is counted from lease records alone,
 /// independently of the `split_brain` records the nodes write themselves.
+/// An overlap that began before `since_ns` (the monitor was not running yet:
+/// the split was the starting condition, not something it let happen) goes
+/// to `before`; late writes are counted whenever they happen.
 CheckReport check_ledger(const std::vector<std::string>& lines,
-                         const std::map<std::string, std::int64_t>& external_fences = {});
+                         const std::map<std::string, std::int64_t>& external_fences = {},
+                         std::int64_t since_ns = 0);
 
 }  // namespace clusterd::sim

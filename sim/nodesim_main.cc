@@ -1,7 +1,7 @@
 // nodesim: one simulated SPARC node console (docs/nodesim.md).
 //   nodesim run [OPTIONS]            serve a node until SIGINT/SIGTERM
 //   nodesim ctl SOCKET|NODE CMD…     one control command, one reply line
-//   nodesim check [--fence N=NS] LEDGER…   split-brain / writes-after-fence
+//   nodesim check [--fence N=NS] [--since NS] LEDGER…   split-brain / writes-after-fence
 //   nodesim disk init|show IMAGE
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 + C++20
 
@@ -29,7 +29,7 @@ constexpr const char* kUsage =
     "usage: nodesim COMMAND [ARGS]\n"
     "  run [OPTIONS]                    simulate one node (nodesim run --help)\n"
     "  ctl SOCKET|NODE COMMAND [ARGS]   send one control command (nodesim ctl --help)\n"
-    "  check [--fence NODE=T_NS] LEDGER...  report split-brain overlap and writes-after-fence\n"
+    "  check [--fence NODE=T_NS] [--since T_NS] LEDGER...  report split-brain overlap and writes-after-fence\n"
     "  disk init|show IMAGE             create or show a shared disk image\n"
     "Guide: docs/nodesim.md\n";
 
@@ -58,10 +58,12 @@ constexpr const char* kCtlHelp =
     "  icmp-ignore on|off           net.ipv4.icmp_echo_ignore_all (needs --netns)\n";
 
 constexpr const char* kCheckHelp =
-    "usage: nodesim check [--fence NODE=T_NS]... LEDGER...\n"
+    "usage: nodesim check [--fence NODE=T_NS]... [--since T_NS] LEDGER...\n"
     "Merges the ledgers by time and reports every interval in which two nodes held\n"
     "the shared disk (split-brain, with its overlap in ms) and every write a node\n"
     "made after its fence (a BREAK that halted it, or T_NS given with --fence).\n"
+    "--since T_NS: an overlap that began before T_NS (the monitor's start: the\n"
+    "cluster was split before it ran) is reported as 'before-since', not counted.\n"
     "Exit 0 clean, 1 split-brain or writes-after-fence found, 2 unreadable input.\n";
 
 bool wants_help(const std::vector<std::string>& a) {
@@ -126,8 +128,18 @@ int cmd_check(const std::vector<std::string>& args) {
     return args.empty() ? 2 : 0;
   }
   std::map<std::string, std::int64_t> fences;
+  std::int64_t since = 0;
   std::vector<std::string> lines;
   for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--since" && i + 1 < args.size()) {
+      try {
+        since = std::stoll(args[++i]);
+      } catch (...) {
+        std::cerr << "nodesim check: --since wants T_NS (ns since the epoch), got " << args[i] << "\n";
+        return 2;
+      }
+      continue;
+    }
     if (args[i] == "--fence" && i + 1 < args.size()) {
       std::string f = args[++i];
       auto eq = f.find('=');
@@ -146,7 +158,7 @@ int cmd_check(const std::vector<std::string>& args) {
     }
     for (std::string l; std::getline(in, l);) lines.push_back(l);
   }
-  CheckReport rep = check_ledger(lines, fences);
+  CheckReport rep = check_ledger(lines, fences, since);
   std::cout << rep.summary();
   if (!rep.errors.empty()) return 2;
   return rep.clean() ? 0 : 1;

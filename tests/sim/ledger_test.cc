@@ -92,5 +92,32 @@ TEST_F(LedgerFormatTest, EveryLineParsesInTimeOrderAndStateChangesChain) {
   EXPECT_EQ(rel[2].get("why"), "power-off");
 }
 
+// A cluster already split when the monitor starts: the overlap that began
+// before `since` is reported apart and not counted; one that begins after it
+// is; a write by a halted node counts whenever it happens.
+TEST(LedgerCheck, OverlapFromBeforeSinceIsReportedApartNotCounted) {
+  std::vector<std::string> lines = {
+      R"({"t_ns":100,"node":"a","ev":"lease_acquire"})",
+      R"({"t_ns":200,"node":"b","ev":"lease_acquire"})",
+      R"({"t_ns":1000,"node":"b","ev":"break","effect":"halted"})",
+      R"({"t_ns":1500,"node":"b","ev":"write","seq":"9"})",
+  };
+  CheckReport rep = check_ledger(lines, {}, 500);
+  EXPECT_TRUE(rep.overlaps.empty());
+  ASSERT_EQ(rep.before.size(), 1u);
+  EXPECT_EQ(rep.before[0].start_ns, 200);
+  EXPECT_TRUE(rep.before[0].open);
+  EXPECT_EQ(rep.overlap_ms(), 0.0);
+  ASSERT_EQ(rep.late_writes.size(), 1u);
+  EXPECT_EQ(rep.late_writes[0].seq, "9");
+  EXPECT_NE(rep.summary().find("before-since: a and b"), std::string::npos) << rep.summary();
+
+  // Without `since` the same ledger is a split-brain; with `since` before
+  // the second acquire it is one too.
+  EXPECT_EQ(check_ledger(lines).overlaps.size(), 1u);
+  EXPECT_EQ(check_ledger(lines, {}, 150).overlaps.size(), 1u);
+  EXPECT_TRUE(check_ledger(lines, {}, 150).before.empty());
+}
+
 }  // namespace
 }  // namespace clusterd::sim::testing
