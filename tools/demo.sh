@@ -37,8 +37,8 @@ echo "== the stock script passes the checker"
 build/bin/chatc check scripts/sparc-obp.chat
 echo
 echo "== recorded consoles of case '$case': alpha (active) and beta (standby)"
-grep -v '^#' "$dir/$case.alpha.console" | sed 's/^/  alpha /' | head -n 8
-grep -v '^#' "$dir/$case.beta.console" | sed 's/^/  beta  /' | head -n 6
+grep -v '^#' "$dir/$case.alpha.console" | sed "s/^/  alpha /" | sed -n 1,8p
+grep -v '^#' "$dir/$case.beta.console" | sed "s/^/  beta  /" | sed -n 1,6p
 echo
 echo "== clusterd's decisions, replayed in virtual time (chatc replay)"
 args=(--console active="$dir/$case.alpha.console" --console standby="$dir/$case.beta.console")

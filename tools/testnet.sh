@@ -44,10 +44,19 @@ check() {
   return 0
 }
 
+# The root guard is shared by every network (tests make them concurrently):
+# installed by the first, removed by the last, both under $STATE/lock.
+with_lock() { ( flock 9 && "$@" ) 9>"$STATE/lock"; }
 guard_route() {
   # Installed once and left while any cdt network exists (see down).
-  ip route show type unreachable 198.18.0.0/15 | grep -q . ||
+  [ -n "$(ip route show type unreachable 198.18.0.0/15)" ] ||
     ip route add unreachable 198.18.0.0/15 metric 4000
+}
+unguard_route() {
+  if ! ip netns list | grep -q '^cdt-' && ! ls "$STATE"/*.owner >/dev/null 2>&1; then
+    ip route del unreachable 198.18.0.0/15 metric 4000 2>/dev/null
+  fi
+  return 0
 }
 
 up() {
@@ -60,7 +69,7 @@ up() {
   mkdir -p "$STATE"
   echo "${CDT_OWNER:-$PPID}" > "$STATE/$id.owner"
   : > "$STATE/$id.nodes"
-  guard_route || return 1
+  with_lock guard_route || return 1
   ip netns add "$mon" || return 1
   ip -n "$mon" link set lo up
   local i=0 node
@@ -111,11 +120,10 @@ down() {
   for ns in $(ip netns list | awk '{print $1}' | grep "^cdt-$id-"); do
     ip netns del "$ns"
   done
-  rm -f "$STATE/$id.owner" "$STATE/$id.nodes"
   # The root guard goes with the last cdt network.
-  if ! ip netns list | grep -q '^cdt-' && ! ls "$STATE"/*.owner >/dev/null 2>&1; then
-    ip route del unreachable 198.18.0.0/15 metric 4000 2>/dev/null
-  fi
+  rm -f "$STATE/$id.owner" "$STATE/$id.nodes"
+  mkdir -p "$STATE"
+  with_lock unguard_route
   return 0
 }
 

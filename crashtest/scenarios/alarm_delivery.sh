@@ -28,7 +28,7 @@ sim alpha panic >/dev/null
 wait_for 30 "takeover by beta" sh -c "'$bin/clusterctl' status demo --home '$home' | grep -q '^active *beta'"
 wait_for 10 "two mails (critical, then the takeover notice)" sh -c "[ \$(ls '$work/maildir/new' | wc -l) -ge 2 ]"
 
-critical=$(grep -l -i 'critical' "$work"/maildir/new/* | head -1)
+critical=$(grep -l -i 'critical' "$work"/maildir/new/* | sed -n 1p)
 [[ -n $critical ]] || fail "no critical alarm mail"
 grep -qi '^Subject:.*demo.*critical\|^Subject:.*critical.*demo' "$critical" || fail "Subject does not name cluster and severity: $(grep -i '^Subject' "$critical")"
 grep -q 'fencing alpha' "$critical" || fail "the mail does not say what happened"
@@ -40,6 +40,6 @@ say "critical alarm delivered ${delay}s after the decision"
 awk -v d="$delay" 'BEGIN { exit !(d >= 0 && d < 2.0) }' || fail "the critical alarm took ${delay}s (limit 2 s)"
 # The fence condition ends when the script is back in `watch`: one resolved notice.
 wait_for 10 "a resolved notice for the fence condition" sh -c "grep -qil 'resolved' '$work'/maildir/new/*"
-"$bin/clusterctl" alarms demo --home "$home" | grep -q 'delivered' || fail "clusterctl alarms does not show a delivered alarm: $("$bin/clusterctl" alarms demo --home "$home")"
+grep -q 'delivered' <<<"$("$bin/clusterctl" alarms demo --home "$home")" || fail "clusterctl alarms does not show a delivered alarm: $("$bin/clusterctl" alarms demo --home "$home")"
 check_ledger
 pass "the failover's critical alarm reached the SMTP sink ${delay}s after the decision"

@@ -28,7 +28,7 @@ say "beta is RUNNING; restarting clusterd"
 "$bin/clusterd" --cluster demo --home "$home" >>"$work/clusterd.out" 2>&1 &
 cd_pid=$!
 end=$(( $(date +%s) + 20 ))
-until "$bin/clusterctl" status demo --home "$home" 2>/dev/null | grep -q '^active *beta'; do
+until grep -q '^active *beta' <<<"$("$bin/clusterctl" status demo --home "$home" 2>/dev/null)"; do
   if (( $(date +%s) >= end )); then
     show_timeline
     fail "no takeover within 20s of the restart although beta is RUNNING (state $(status_field state)): the resumed boot did not ask beta for its prompt"

@@ -37,7 +37,7 @@ fi
 
 # The ground truth: never two holders of the shared disk, no write after the fence.
 sleep 1
-sim alpha status | grep -q 'OK\|ok' || fail "alpha is not held at its firmware prompt: $(sim alpha status)"
+grep -q 'OK\|ok' <<<"$(sim alpha status)" || fail "alpha is not held at its firmware prompt: $(sim alpha status)"
 check_ledger
 grep -q 'fence-confirmed .*node=alpha' "$journal_file" || fail "no fence in the journal"
 grep -q 'takeover active=beta' "$journal_file" || fail "no takeover in the journal"

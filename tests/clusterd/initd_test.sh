@@ -85,8 +85,8 @@ expect_out "bad\.toml:9:12: ping\.interval" start
 east=$(pid_of east) west=$(pid_of west)
 { alive "$east" && alive "$west"; } || fail "east ($east) or west ($west) is not alive"
 [[ ! -e $home/run/bad.pid ]] || fail "bad has a pid file"
-"$bin/clusterctl" status east --home "$home" | grep -q '^cluster *east' || fail "clusterctl status east"
-"$bin/clusterctl" status west --home "$home" | grep -q '^cluster *west' || fail "clusterctl status west"
+grep -q '^cluster *east' <<<"$("$bin/clusterctl" status east --home "$home")" || fail "clusterctl status east"
+grep -q '^cluster *west' <<<"$("$bin/clusterctl" status west --home "$home")" || fail "clusterctl status west"
 [[ $(daemons) == "$(printf '%s\n' "$east" "$west" | sort)" ]] || fail "clusterd processes: $(daemons | tr '\n' ' ')"
 
 say "start again: nothing starts twice"

@@ -83,7 +83,7 @@ say "curl GET /metrics (east)"
 url=http://127.0.0.1:$mport/metrics
 code=$(curl -sS -D "$work/headers" -o "$work/curl.prom" -w '%{http_code}' "$url")
 [[ $code == 200 ]] || fail "GET /metrics: HTTP $code"
-tr -d '\r' <"$work/headers" | grep -qix 'content-type: text/plain; version=0.0.4.*' ||
+grep -qix 'content-type: text/plain; version=0.0.4.*' <<<"$(tr -d '\r' <"$work/headers")" ||
   fail "Content-Type: $(grep -i content-type "$work/headers")"
 grep -qix 'connection: close' < <(tr -d '\r' <"$work/headers") || fail "no Connection: close"
 # The values of a healthy, never failed-over CLUSTER, as prom_check.py arguments.

@@ -107,7 +107,7 @@ expect_rc() { [[ $rc == "$1" ]] || fail "'$2' exited $rc, expected $1"; }
 expect_out() { grep -qE -- "$1" <<<"$out" || fail "'$2' did not print /$1/"; }
 alive() { local st; st=$(ps -o stat= -p "${1:-0}" 2>/dev/null) && [[ $st != Z* ]]; }
 pid_of() { cat "$home/run/$1.pid" 2>/dev/null; }
-watching() { clusterctl status "$1" 2>/dev/null | grep -qE '^state +watch$'; }
+watching() { grep -qE '^state +watch$' <<<"$(clusterctl status "$1" 2>/dev/null)"; }
 # clusterd processes of the package, by command line (start-stop-daemon
 # --exec /usr/bin/clusterd, or setpriv/nohup of the same path).
 package_daemons() { pgrep -f '^/usr/bin/clusterd( |$)' | sort || true; }
@@ -166,7 +166,7 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for d in adduser libcap2-bin 'libc6 \(' 'libstdc\+\+6 \('; do
   grep -qE "(^|, )$d" <<<"$depends" || fail "Depends lacks /$d/ (dpkg-shlibdeps and the runtime tools): $depends"
 done
-dpkg-deb -I "$deb" | grep -qE '^ *[0-9]+ bytes, +[0-9]+ lines +\* +postinst' || fail "postinst is not executable in the package"
+grep -qE '^ *[0-9]+ bytes, +[0-9]+ lines +\* +postinst' <<<"$(dpkg-deb -I "$deb")" || fail "postinst is not executable in the package"
 [[ $(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - --wildcards '*conffiles' | sort | tr '\n' ' ') == \
    "/etc/default/clusterd /etc/init.d/clusterd /etc/logrotate.d/clusterd " ]] || fail "conffiles"
 
@@ -180,18 +180,18 @@ for p in clusterd clusterctl chatc nodesim; do
   [[ $(command -v "$p") == /usr/bin/$p ]] || fail "$p is not /usr/bin/$p on the PATH ($(command -v "$p"))"
 done
 [[ $(command -v crashtest) == /usr/sbin/crashtest ]] || fail "crashtest is not /usr/sbin/crashtest"
-getcap /usr/bin/clusterd | grep -qE 'cap_net_raw[=+]e?p' || fail "getcap /usr/bin/clusterd: '$(getcap /usr/bin/clusterd)'"
+grep -qE 'cap_net_raw[=+]e?p' <<<"$(getcap /usr/bin/clusterd)" || fail "getcap /usr/bin/clusterd: '$(getcap /usr/bin/clusterd)'"
 IFS=: read -r _ _ uid _ _ uhome ushell < <(getent passwd clusterd) || fail "no user clusterd"
 (( uid < 1000 )) || fail "clusterd is not a system user (uid $uid)"
 [[ $uhome == "$home" && $ushell == /usr/sbin/nologin ]] || fail "user clusterd: home $uhome, shell $ushell"
 getent group clusterd >/dev/null || fail "no group clusterd"
 [[ $(id -gn clusterd) == clusterd ]] || fail "clusterd's primary group is $(id -gn clusterd)"
-id -Gn clusterd | tr ' ' '\n' | grep -qx dialout || fail "clusterd is not in group dialout"
+grep -qx dialout <<<"$(id -Gn clusterd | tr ' ' '\n')" || fail "clusterd is not in group dialout"
 for d in "" /clusters /scripts /Logs /run /state /spool; do
   [[ $(stat -c '%U:%G %a' "$home$d") == "clusterd:clusterd 750" ]] || fail "$home$d is $(stat -c '%U:%G %a' "$home$d")"
 done
 [[ $(man -w clusterd 2>/dev/null) == /usr/share/man/man8/clusterd.8* ]] || fail "man -w clusterd: '$(man -w clusterd 2>&1)'"
-MANWIDTH=80 man -P cat clusterd 2>/dev/null | grep -q '^NAME' || fail "man clusterd shows no NAME section"
+grep -q '^NAME' <<<"$(MANWIDTH=80 man -P cat clusterd 2>/dev/null)" || fail "man clusterd shows no NAME section"
 for f in /etc/init.d/clusterd /etc/default/clusterd /etc/logrotate.d/clusterd /lib/systemd/system/clusterd@.service \
          /lib/systemd/system/clusterd.target /usr/share/clusterd/scripts/sparc-obp.chat \
          /usr/share/doc/clusterd/examples/CList.sample /usr/share/doc/clusterd/examples/clusters/demo.toml.sample \
@@ -199,7 +199,7 @@ for f in /etc/init.d/clusterd /etc/default/clusterd /etc/logrotate.d/clusterd /l
          /usr/share/man/man5/CList.5 /usr/share/clusterd/crashtest/scenarios/MANIFEST; do
   [[ -f $f ]] || fail "$f is not installed"
 done
-dpkg -L clusterd | grep -qx /lib/systemd/system/clusterd@.service || fail "the units are not in /lib/systemd/system"
+grep -qx /lib/systemd/system/clusterd@.service <<<"$(dpkg -L clusterd)" || fail "the units are not in /lib/systemd/system"
 ls /etc/rc2.d/S[0-9][0-9]clusterd >/dev/null 2>&1 || fail "no boot link /etc/rc2.d/S??clusterd (update-rc.d defaults)"
 chatc check /usr/share/clusterd/scripts/sparc-obp.chat >/dev/null 2>&1 || fail "chatc check of the stock script"
 # Idempotent: configuring again changes nothing and succeeds.
@@ -284,7 +284,7 @@ if [[ -x $policy && $policy_rc == 101 ]]; then
   expect_out "policy-rc.d denied execution of restart" "dpkg -i $version+1"
   { [[ $(pid_of demo) == "$demo" ]] && alive "$demo"; } || fail "demo was restarted against the policy"
   [[ $(readlink "/proc/$demo/exe") == *"(deleted)" ]] || fail "demo runs $(readlink "/proc/$demo/exe"), expected the replaced binary"
-  getcap /usr/bin/clusterd | grep -qE 'cap_net_raw[=+]e?p' || fail "no CAP_NET_RAW on /usr/bin/clusterd after the upgrade to $version+1"
+  grep -qE 'cap_net_raw[=+]e?p' <<<"$(getcap /usr/bin/clusterd)" || fail "no CAP_NET_RAW on /usr/bin/clusterd after the upgrade to $version+1"
   say "policy obeyed: demo (pid $demo) kept running on the old binary"
 else
   say "this machine's policy-rc.d allows clusterd's actions (or there is none): no upgrade under a denying policy"
@@ -303,7 +303,7 @@ check_daemon demo "$demo"
 [[ $(readlink "/proc/$demo/exe") == /usr/bin/clusterd ]] || fail "demo runs $(readlink "/proc/$demo/exe"), not the new /usr/bin/clusterd"
 [[ -z $(pid_of spare) ]] || fail "spare was started by the upgrade (it was stopped)"
 [[ $(package_daemons) == "$demo" ]] || fail "clusterd processes after the upgrade: $(package_daemons | tr '\n' ' ')"
-getcap /usr/bin/clusterd | grep -qE 'cap_net_raw[=+]e?p' || fail "no CAP_NET_RAW on /usr/bin/clusterd after the upgrade"
+grep -qE 'cap_net_raw[=+]e?p' <<<"$(getcap /usr/bin/clusterd)" || fail "no CAP_NET_RAW on /usr/bin/clusterd after the upgrade"
 [[ $(checksums) == "$before" ]] || fail "the upgrade changed the CList, clusters/ or Logs/: $(diff <(echo "$before") <(checksums))"
 grep -q "starting clusterd demo" "$home/Logs/demo.stderr" || fail "Logs/demo.stderr lost its lines"
 for d in "" /clusters /scripts /Logs /run /state /spool; do
