@@ -470,7 +470,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
       if (!d.runtime) return;
       d.runtime->on_console_lost(name, std::string(tty::lost_reason_name(r)) + ": " + detail + " (retry in " +
                                            format_duration(retry) + ")",
-                                 Clock::now());
+                                 Clock::now(), r == tty::LostReason::HostKey || r == tty::LostReason::AuthFailed);
       d.after_input();
     };
     d.consoles[i] = tty::make_console(node.console, std::move(h),

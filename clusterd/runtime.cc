@@ -115,6 +115,7 @@ void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
   if (c < 0) return;
   now_ = now;
   say("console " + std::string(name) + " up");
+  refused_alarmed_[nodes_[0].name == name ? 0 : 1] = false;
   interp_.on_event({chat::EventKind::ConsoleUp, c == 0 ? Channel::Active : Channel::Standby, 0}, now);
   if (c == 1 && ask_standby_) {
     ask_standby_ = false;
@@ -124,11 +125,23 @@ void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
   }
 }
 
-void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why, chat::TimePoint now) {
+void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why, chat::TimePoint now,
+                                     bool needs_operator) {
   int c = channel_of(name);
   if (c < 0) return;
   now_ = now;
   say("console " + std::string(name) + " lost: " + std::string(why));
+  std::size_t i = nodes_[0].name == name ? 0 : 1;
+  if (needs_operator && !refused_alarmed_[i]) {
+    // Whatever the script does with console.lost: an unauthenticated
+    // console is never used, so this node can be neither watched nor fenced
+    // through it until someone fixes known_hosts or the credentials.
+    refused_alarmed_[i] = true;
+    alarm(chat::AlarmSeverity::Critical,
+          "console of " + std::string(name) + " (" + std::string(c == 0 ? "active" : "standby") +
+              ") refused: " + std::string(why) +
+              "; not used until an operator fixes it: no watch, no fence through this console");
+  }
   interp_.on_event({chat::EventKind::ConsoleLost, c == 0 ? Channel::Active : Channel::Standby, 0}, now);
 }
 

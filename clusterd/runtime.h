@@ -76,7 +76,11 @@ class ClusterRuntime : public chat::Actuator {
 
   void on_console_bytes(std::string_view node, std::string_view bytes, chat::TimePoint now);
   void on_console_up(std::string_view node, chat::TimePoint now);
-  void on_console_lost(std::string_view node, std::string_view why, chat::TimePoint now);
+  /// `needs_operator`: the link was refused for its identity (an ssh host key
+  /// unknown or changed, a login refused): retrying cannot help, so the
+  /// runtime raises its own critical alarm, once until the console is up again.
+  void on_console_lost(std::string_view node, std::string_view why, chat::TimePoint now,
+                       bool needs_operator = false);
   /// The active node's ping level (the daemon re-targets the probe at takeover).
   void on_ping(bool up, chat::TimePoint now);
   /// The reference address: true = the monitor itself is cut off.
@@ -129,6 +133,7 @@ class ClusterRuntime : public chat::Actuator {
   int initial_ = 0;
   bool fencing_ = false;
   bool ask_standby_ = false;  // resumed a boot: ask for the prompt once its console is up
+  std::array<bool, 2> refused_alarmed_{};  // by node index: identity alarm raised, console not up since
 };
 
 }  // namespace clusterd

@@ -207,5 +207,36 @@ TEST(ClusterRuntime, PresumedFenceNeedsThePolicysEvidence) {
   EXPECT_EQ(c.journal->state().fenced.count("alpha"), 1u);
 }
 
+// A console refused for its identity (ssh host key changed, login refused)
+// raises the runtime's own critical alarm once, whatever the script does with
+// console.lost; again only after the console was up in between. An ordinary
+// loss (the terminal server restarting) raises none of its own.
+TEST(ClusterRuntime, ConsoleRefusedForItsIdentityRaisesOneCriticalAlarmUntilItIsBack) {
+  TempDir d;
+  Cluster c(d.path + "/prod.journal");
+  c.runtime->start(t0);
+  auto critical_refused = [&] {
+    int n = 0;
+    for (const auto& a : c.alarms.raised) n += a.rfind("critical console of alpha (active) refused", 0) == 0;
+    return n;
+  };
+  c.runtime->on_console_lost("alpha", "closed: reset by peer", t0 + 1s);
+  EXPECT_EQ(critical_refused(), 0);
+  c.runtime->on_console_up("alpha", t0 + 2s);
+  c.runtime->on_console_lost("alpha", "host-key: changed (offered SHA256:abc)", t0 + 3s, true);
+  c.runtime->on_console_lost("alpha", "host-key: changed (offered SHA256:abc)", t0 + 33s, true);
+  EXPECT_EQ(critical_refused(), 1) << c.timeline_text();
+  std::string all;
+  for (const auto& a : c.alarms.raised) all += a + "\n";
+  EXPECT_NE(all.find("refused: host-key: changed (offered SHA256:abc); not used until an operator fixes it"),
+            std::string::npos)
+      << all;
+  c.runtime->on_console_up("alpha", t0 + 40s);
+  c.runtime->on_console_lost("alpha", "auth-failed: password refused", t0 + 50s, true);
+  EXPECT_EQ(critical_refused(), 2) << c.timeline_text();
+  EXPECT_EQ(c.alpha.breaks, 0);
+  EXPECT_EQ(c.runtime->active(), "alpha");
+}
+
 }  // namespace
 }  // namespace clusterd
