@@ -8,7 +8,10 @@ Mailbox handler. Fault modes:
                                (421 also closes the connection, as RFC 5321 says)
   --reject-rcpt CODE           answer every RCPT TO with CODE
 TLS: --starttls CERT KEY (STARTTLS required before MAIL), --smtps CERT KEY
-(implicit TLS). --auth USER:PASSWORD requires AUTH (PLAIN/LOGIN, after TLS).
+(implicit TLS). --auth USER:PASSWORD requires AUTH (PLAIN/LOGIN, after TLS);
+--auth-file FILE the same with USER:PASSWORD read from FILE (UTF-8, one line,
+its line end dropped), so that the password is in no process's argv. Each
+AUTH attempt prints "auth ok MECHANISM" or "auth refused MECHANISM".
 Prints "listening PORT" once ready; exits on SIGTERM.
 """
 import argparse
@@ -77,7 +80,11 @@ def main():
     p.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--smtps", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--auth")
+    p.add_argument("--auth-file")
     a = p.parse_args()
+    if a.auth_file:
+        with open(a.auth_file, encoding="utf-8", newline="") as f:
+            a.auth = f.readline().rstrip("\r\n")
     for sub in ("tmp", "new", "cur"):
         os.makedirs(os.path.join(a.maildir, sub), exist_ok=True)
 
@@ -93,6 +100,8 @@ def main():
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user
                   and auth_data.password.decode() == password)
+            # One line per attempt, never the password: "auth ok PLAIN" / "auth refused LOGIN".
+            print("auth %s %s" % ("ok" if ok else "refused", mechanism), flush=True)
             # handled=False: aiosmtpd itself answers 535 to a failure.
             return AuthResult(success=ok, handled=False)
 
