@@ -15,9 +15,9 @@
 #include <cstring>
 
 #include "alarm/channel.h"
+#include "base/child_env.h"
 #include "alarm/message.h"
 
-extern char** environ;
 
 namespace clusterd::alarm {
 
@@ -26,11 +26,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::vector<std::string> clean_environment(const Notification& n) {
-  std::vector<std::string> env;
-  for (const char* keep : {"PATH", "HOME", "LANG", "LC_ALL", "TZ"}) {
-    if (const char* v = std::getenv(keep)) env.push_back(std::string(keep) + "=" + v);
-  }
-  if (!std::getenv("PATH")) env.emplace_back("PATH=/usr/local/bin:/usr/bin:/bin");
+  std::vector<std::string> env = clean_child_environment();
   for (auto& e : command_env(n)) env.push_back(std::move(e));
   return env;
 }

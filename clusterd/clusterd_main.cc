@@ -4,6 +4,8 @@
 //   clusterd --cluster NAME [--home DIR] [--foreground] [--check]
 // Exit: 0 stopped cleanly / --check passed; 1 bad config or script (file:line:col
 // messages); 2 start-up failure (a file, a socket, a capability); 64 usage.
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 + C++20
 
 #include <unistd.h>
@@ -114,6 +116,12 @@ int usage_error(const std::string& m) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The secrets (console, SMTP and key passwords) live in this process's
+  // memory: no core file may carry them (scenario secrets_canary found them in
+  // one). Not dumpable also keeps other users out of /proc/PID/mem and environ.
+  rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   std::string name, home;
   bool check = false, foreground = false, test_alarm = false;
   for (int i = 1; i < argc; ++i) {

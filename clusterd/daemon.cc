@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "alarm/service.h"
+#include "base/child_env.h"
 #include "base/escape.h"
 #include "base/rotating_file.h"
 #include "base/timestamp.h"
@@ -36,7 +37,6 @@
 #include "tty/console.h"
 #include "tty/transcript_writer.h"
 
-extern char** environ;
 
 namespace clusterd {
 
@@ -78,7 +78,9 @@ class SpawnRunner : public CommandRunner {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     pid_t pid = 0;
-    int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+    // A clean environment (base/child_env.h), never clusterd's own.
+    std::vector<std::string> env = clean_child_environment();
+    int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environment_pointers(env).data());
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
       say_("exec " + argv[0] + " failed: " + std::strerror(rc));

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <thread>
 
+#include "base/child_env.h"
 #include "tty/transports.h"
 
 namespace clusterd::tty {
@@ -25,20 +26,6 @@ std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
   return "ended";
-}
-
-std::vector<std::string> child_environment() {
-  static const char* const kKeep[] = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ"};
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string_view kv(*e);
-    auto name = kv.substr(0, kv.find('='));
-    bool keep = name.starts_with("LC_");
-    for (const char* k : kKeep) keep = keep || name == k;
-    if (keep) env.emplace_back(kv);
-  }
-  env.emplace_back("TERM=vt100");
-  return env;
 }
 
 class ExecConsole : public LinkConsole {
@@ -62,10 +49,9 @@ class ExecConsole : public LinkConsole {
     // The command gets a clean environment: only what locates programs and
     // sets the locale, never whatever clusterd itself was started with (a
     // secret in the environment would be readable in /proc/PID/environ).
-    std::vector<std::string> env_store = child_environment();
-    std::vector<char*> envp;
-    for (auto& e : env_store) envp.push_back(e.data());
-    envp.push_back(nullptr);
+    std::vector<std::string> env_store = clean_child_environment();
+    env_store.emplace_back("TERM=vt100");
+    std::vector<char*> envp = environment_pointers(env_store);
 
     int master = -1;
     pid_t pid = ::forkpty(&master, nullptr, &t, &ws);
