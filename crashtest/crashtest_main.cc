@@ -3,17 +3,22 @@
 // scenario script in its own process group (it builds its own test network,
 // nodes, terminal server and clusterd, and tears them down on every way out);
 // crashtest streams its progress, reads the evidence folder it left, judges
-// the zero-tolerance invariants and computes the figures.
+// the zero-tolerance invariants, audits what the run left behind and computes
+// the figures. The runs follow a plan (crashtest/lab.h): the chosen scenarios
+// repeated, or the randomized lab's draw (--random).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,6 +28,7 @@
 #include "clusterd/control.h"
 #include "crashtest/evidence.h"
 #include "crashtest/guided.h"
+#include "crashtest/lab.h"
 #include "crashtest/manifest.h"
 #include "crashtest/report.h"
 
@@ -47,10 +53,20 @@ Choosing:
                       standby boot, kill -9 mid-failover, restart while
                       healthy, console garbage)
   --all               every scenario
+  --random N          randomized lab: N iterations, each a scenario drawn
+                      from the lab set (every scenario but those too long
+                      for an iteration; --scenario/--smoke/--all choose the
+                      set instead) with its own seed and a timing offset of
+                      0-2000 ms before its fault, all drawn from --seed
+  --dry-run           print the plan (index, scenario, seed, offset) and
+                      exit; runs nothing, needs no root
 Running:
   --repeat N          run each chosen scenario N times (default 1)
   --seed N            seed of the runs' randomness (default 1; run i of a
-                      scenario gets N + i - 1); printed in the report
+                      scenario gets N + i - 1; a lab draws its plan from
+                      it); printed in the report
+  --offset MS         wait MS milliseconds more before each run's first
+                      fault (a lab iteration's replay)
   --load              significant activity during every test: both consoles
                       flooding at line speed, a CPU hog (stress-ng)
   --timings ci|realistic   scaled timings (default ci: seconds) or the
@@ -64,6 +80,9 @@ Running:
 Exit status: 0 every run passed, 1 some failed, 2 usage or setup error,
 130 interrupted (the report covers the runs that finished).
 Nightly: crashtest --all --load --repeat 10 --report /var/tmp/crashtest-$(date +%F)
+         crashtest --random 100 --seed $(date +%Y%m%d) --report /var/tmp/lab
+Replay one run (the report prints the command of the first failure):
+  crashtest --scenario ID --seed S --offset MS
 
 Guided mode, on a real cluster that clusterd runs (the sign-off procedure):
   crashtest --guided --cluster NAME [--home DIR] [--scenario STEP]...
@@ -98,6 +117,11 @@ struct Options {
   std::vector<std::string> ids;
   bool list = false, smoke = false, all = false, load = false, keep = false, verbose = false;
   int repeat = 1;
+  bool repeat_given = false;
+  int random = 0;  ///< --random N: a lab of N iterations
+  bool dry_run = false;
+  int offset_ms = 0;
+  bool offset_given = false;
   std::uint64_t seed = 1;
   std::string timings = "ci", report = "crashtest-report", script;
   bool guided = false;
@@ -179,10 +203,12 @@ fs::path find_source() {
   return {};
 }
 
-// One run: the scenario script in its own process group; its lines go to
-// OUTPUT (and the terminal when verbose); progress on one line otherwise.
+// One run: the scenario script in its own process group (PGID, for the
+// audit); its lines go to OUTPUT (and the terminal when verbose); progress on
+// one line otherwise.
 int run_script(const fs::path& src, const fs::path& bin, const Scenario& s, const fs::path& evidence,
-               const Options& o, std::uint64_t seed, const std::string& label) {
+               const Options& o, const PlannedRun& p, const std::string& label, pid_t& pgid) {
+  pgid = 0;
   int fds[2];
   if (::pipe(fds) != 0) return 2;
   pid_t child = ::fork();
@@ -194,7 +220,8 @@ int run_script(const fs::path& src, const fs::path& bin, const Scenario& s, cons
     ::close(fds[0]);
     ::close(fds[1]);
     ::setenv("EVIDENCE_DIR", evidence.c_str(), 1);
-    ::setenv("CRASHTEST_SEED", std::to_string(seed).c_str(), 1);
+    ::setenv("CRASHTEST_SEED", std::to_string(p.seed).c_str(), 1);
+    if (p.offset_ms > 0) ::setenv("CRASHTEST_OFFSET_MS", std::to_string(p.offset_ms).c_str(), 1);
     ::setenv("CRASHTEST_TIMINGS", o.timings.c_str(), 1);
     if (o.load) ::setenv("CRASHTEST_LOAD", "1", 1);
     if (o.keep) ::setenv("KEEP", "1", 1);
@@ -206,6 +233,7 @@ int run_script(const fs::path& src, const fs::path& bin, const Scenario& s, cons
     ::_exit(127);
   }
   ::setpgid(child, child);
+  pgid = child;
   ::close(fds[1]);
   std::ofstream out(evidence / "output.log");
   FILE* in = ::fdopen(fds[0], "r");
@@ -244,6 +272,97 @@ int run_script(const fs::path& src, const fs::path& bin, const Scenario& s, cons
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// The members of process group PGID: "comm[pid]" each (from /proc).
+std::vector<std::string> group_members(pid_t pgid) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = slurp(e.path() / "stat");  // "PID (COMM) STATE PPID PGRP ..."
+    auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    std::string state;
+    long ppid = 0, pgrp = 0;
+    if (rest >> state >> ppid >> pgrp && pgrp == pgid && state != "Z") {
+      out.push_back(stat.substr(open + 1, close - open - 1) + "[" + pid + "]");
+    }
+  }
+  return out;
+}
+
+// The audit after a run: what it left behind, removed so that it cannot skew
+// the next run (a stray clusterd or nodesim on the next run's ports, test
+// networks piling up over a long lab). The scenario's own traps take all of
+// it down on every way out; a leftover is a harness bug, and fails the run.
+std::string audit_leftovers(pid_t pgid, const fs::path& src) {
+  if (pgid <= 0) return {};
+  std::string left;
+  // A few seconds for the last children of the traps to go.
+  auto procs = group_members(pgid);
+  for (int i = 0; i < 30 && !procs.empty(); ++i) {
+    ::usleep(100000);
+    procs = group_members(pgid);
+  }
+  if (!procs.empty()) {
+    left = "processes";
+    for (const auto& p : procs) left += " " + p;
+    ::kill(-pgid, SIGKILL);
+  }
+  // scenario_enter (lib.sh) names its network after the script's pid.
+  const std::string id = "s" + std::to_string(pgid % 10000000);
+  std::string nets;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/run/netns", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("cdt-" + id + "-", 0) == 0) nets += " " + name;
+  }
+  if (!nets.empty()) {
+    left += (left.empty() ? "" : "; ") + std::string("test network") + nets;
+    std::string down = "'" + (src / "tools/testnet.sh").string() + "' down " + id + " >/dev/null 2>&1";
+    if (std::system(down.c_str()) != 0) left += " (testnet.sh down failed)";
+  }
+  return left;
+}
+
+// Options every replay of a run needs besides its scenario, seed and offset.
+std::string replay_extra(const Options& o) {
+  std::string x;
+  if (o.load) x += " --load";
+  if (o.timings != "ci") x += " --timings " + o.timings;
+  if (!o.script.empty()) x += " --script '" + o.script + "'";
+  return x;
+}
+
+// What to run: the chosen scenarios; for a lab that chooses none, the lab set.
+Result<std::vector<Scenario>> choose(const Options& o, const std::vector<Scenario>& all) {
+  if (o.all) return all;
+  std::vector<std::string> ids = o.ids;
+  if (o.smoke) {
+    for (const auto& s : all) {
+      if (s.smoke) ids.push_back(s.id);
+    }
+  }
+  if (ids.empty() && o.random > 0) return lab_pool(all);
+  if (ids.empty()) return Error::invalid("choose scenarios: --scenario ID, --smoke or --all (--list shows them)");
+  return select(all, ids);
+}
+
+// crashtest --dry-run: the plan, one line per run, under a '#' header.
+int print_plan(const Options& o, const std::vector<Scenario>& chosen, const std::vector<PlannedRun>& plan) {
+  if (o.random > 0) {
+    std::printf("# crashtest --random %d --seed %llu: %zu iteration(s) drawn from %zu scenario(s); "
+                "replay one: crashtest --scenario ID --seed SEED --offset MS\n",
+                o.random, static_cast<unsigned long long>(o.seed), plan.size(), chosen.size());
+  } else {
+    std::printf("# crashtest: %zu run(s) of %zu scenario(s), seed %llu\n", plan.size(), chosen.size(),
+                static_cast<unsigned long long>(o.seed));
+  }
+  for (const auto& p : plan) std::printf("%s\n", plan_line(p).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -280,6 +399,22 @@ int main(int argc, char** argv) {
       long n = v ? std::strtol(v, &end, 10) : 0;
       if (!v || *end || n < 1 || n > 1000) return usage_error("--repeat needs a number 1-1000");
       o.repeat = static_cast<int>(n);
+      o.repeat_given = true;
+    } else if (a == "--random") {
+      const char* v = value("N");
+      char* end = nullptr;
+      long n = v ? std::strtol(v, &end, 10) : 0;
+      if (!v || *end || n < 1 || n > 10000) return usage_error("--random needs a number of iterations 1-10000");
+      o.random = static_cast<int>(n);
+    } else if (a == "--dry-run") {
+      o.dry_run = true;
+    } else if (a == "--offset") {
+      const char* v = value("MS");
+      char* end = nullptr;
+      long n = v ? std::strtol(v, &end, 10) : -1;
+      if (!v || *end || n < 0 || n > 60000) return usage_error("--offset needs milliseconds 0-60000");
+      o.offset_ms = static_cast<int>(n);
+      o.offset_given = true;
     } else if (a == "--seed") {
       const char* v = value("N");
       char* end = nullptr;
@@ -321,9 +456,18 @@ int main(int argc, char** argv) {
 
   if (o.guided) {
     if (o.cluster.empty()) return usage_error("--guided needs --cluster NAME");
+    if (o.random > 0 || o.dry_run || o.offset_given) {
+      return usage_error("--random, --dry-run and --offset are for simulated runs, not --guided");
+    }
     return run_guided_mode(o);
   }
   if (!o.cluster.empty()) return usage_error("--cluster goes with --guided");
+  if (o.random > 0 && o.repeat_given) {
+    return usage_error("--repeat and --random do not mix: a lab draws every iteration");
+  }
+  if (o.random > 0 && o.offset_given) {
+    return usage_error("--offset and --random do not mix: a lab draws every offset");
+  }
   fs::path src = find_source();
   if (src.empty()) return usage_error("cannot find crashtest/scenarios/MANIFEST (set CRASHTEST_SOURCE_DIR)");
   auto manifest_path = src / "crashtest/scenarios/MANIFEST";
@@ -336,21 +480,16 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  std::vector<Scenario> chosen;
-  if (o.all) {
-    chosen = *all;
-  } else {
-    std::vector<std::string> ids = o.ids;
-    if (o.smoke) {
-      for (const auto& s : *all) {
-        if (s.smoke) ids.push_back(s.id);
-      }
-    }
-    if (ids.empty()) return usage_error("choose scenarios: --scenario ID, --smoke or --all (--list shows them)");
-    auto sel = select(*all, ids);
-    if (!sel.ok()) return usage_error(sel.error().message);
-    chosen = *sel;
-  }
+  auto sel = choose(o, *all);
+  if (!sel.ok()) return usage_error(sel.error().message);
+  const std::vector<Scenario>& chosen = *sel;
+  if (chosen.empty()) return usage_error("no scenario to draw from");
+  const auto plan =
+      o.random > 0 ? lab_plan(chosen, o.random, o.seed) : repeat_plan(chosen, o.repeat, o.seed, o.offset_ms);
+  if (o.dry_run) return print_plan(o, chosen, plan);
+  std::map<std::string, const Scenario*> by_id;
+  for (const auto& s : chosen) by_id[s.id] = &s;
+
   if (::geteuid() != 0) return usage_error("needs root: each scenario makes its own network namespaces");
   // Beside crashtest in a build tree; ../bin when installed (crashtest in sbin).
   fs::path bin = self_dir();
@@ -380,46 +519,70 @@ int main(int argc, char** argv) {
   st.timings = o.timings;
   st.script = o.script.empty() ? "stock: scripts/sparc-obp.chat" : o.script;
   st.clusterd_version = (bin / "clusterd").string();
+  st.lab_iterations = o.random;
+  st.lab_pool = static_cast<int>(chosen.size());
+  st.replay_extra = replay_extra(o);
 
   std::vector<RunResult> runs;
-  int total = static_cast<int>(chosen.size()) * o.repeat, done = 0, failed = 0;
+  int total = static_cast<int>(plan.size()), failed = 0;
   auto t_all = std::chrono::steady_clock::now();
-  std::printf("crashtest: %d run(s) of %zu scenario(s), seed %llu, timings %s%s; report in %s\n", total, chosen.size(),
-              static_cast<unsigned long long>(o.seed), o.timings.c_str(), o.load ? ", under load" : "", report.c_str());
-  for (int rep = 1; rep <= o.repeat && !g_interrupted; ++rep) {
-    for (const auto& s : chosen) {
-      if (g_interrupted) break;
-      ++done;
-      std::uint64_t seed = o.seed + static_cast<std::uint64_t>(rep - 1);
-      fs::path ev = report / "runs" / (s.id + "." + std::to_string(rep));
-      fs::remove_all(ev, ec);
-      fs::create_directories(ev, ec);
-      char label[96];
-      std::snprintf(label, sizeof label, "[%d/%d] %s", done, total, s.id.c_str());
-      if (o.verbose || !::isatty(1)) std::printf("%s: running\n", label);
-      std::fflush(stdout);
-      auto t0 = std::chrono::steady_clock::now();
-      int rc = run_script(src, bin, s, ev, o, seed, label);
-      RunResult r = read_evidence(ev.string(), s);
-      r.attempt = rep;
-      r.seed = seed;
-      r.seconds = since(t0);
-      if (rc != 0 && r.passed) {
-        r.passed = false;
-        r.first_broken = "the scenario exited with status " + std::to_string(rc) + " after a pass verdict";
-      }
-      if (g_interrupted && !r.passed) break;  // a run cut short is not a result
-      failed += r.passed ? 0 : 1;
-      std::string figs;
-      for (Figure f : kFigures) {
-        auto it = r.figures.find(f);
-        if (it != r.figures.end() && !it->second.empty()) figs += std::string(" ") + figure_name(f) + "=" + seconds_text(it->second.front());
-      }
-      std::printf("%s: %s in %.1fs%s%s\n", label, r.passed ? "PASS" : "FAIL", r.seconds, figs.c_str(),
-                  r.passed ? "" : ("\n    first broken: " + r.first_broken + "\n    evidence: " + ev.string()).c_str());
-      std::fflush(stdout);
-      runs.push_back(std::move(r));
+  if (o.random > 0) {
+    std::printf("crashtest: randomized lab, %d iteration(s) drawn from %zu scenario(s), seed %llu, offsets 0-%d ms, "
+                "timings %s%s; report in %s\n",
+                total, chosen.size(), static_cast<unsigned long long>(o.seed), kLabMaxOffsetMs, o.timings.c_str(),
+                o.load ? ", under load" : "", report.c_str());
+  } else {
+    std::printf("crashtest: %d run(s) of %zu scenario(s), seed %llu, timings %s%s; report in %s\n", total,
+                chosen.size(), static_cast<unsigned long long>(o.seed), o.timings.c_str(), o.load ? ", under load" : "",
+                report.c_str());
+  }
+  for (const auto& p : plan) {
+    if (g_interrupted) break;
+    const Scenario& s = *by_id.at(p.scenario);
+    fs::path ev = report / "runs" / (s.id + "." + std::to_string(p.attempt));
+    fs::remove_all(ev, ec);
+    fs::create_directories(ev, ec);
+    char label[128];
+    if (o.random > 0) {
+      std::snprintf(label, sizeof label, "[%d/%d] %s (seed %llu, offset %d ms)", p.index, total, s.id.c_str(),
+                    static_cast<unsigned long long>(p.seed), p.offset_ms);
+    } else {
+      std::snprintf(label, sizeof label, "[%d/%d] %s", p.index, total, s.id.c_str());
     }
+    if (o.verbose || !::isatty(1)) std::printf("%s: running\n", label);
+    std::fflush(stdout);
+    auto t0 = std::chrono::steady_clock::now();
+    pid_t pgid = 0;
+    int rc = run_script(src, bin, s, ev, o, p, label, pgid);
+    RunResult r = read_evidence(ev.string(), s);
+    r.attempt = p.attempt;
+    r.index = p.index;
+    r.seed = p.seed;
+    r.offset_ms = p.offset_ms;
+    r.seconds = since(t0);
+    if (rc != 0 && r.passed) {
+      r.passed = false;
+      r.first_broken = "the scenario exited with status " + std::to_string(rc) + " after a pass verdict";
+    }
+    if (g_interrupted && !r.passed) break;  // a run cut short is not a result
+    r.leftovers = audit_leftovers(pgid, src);
+    if (!r.leftovers.empty() && r.passed) {
+      r.passed = false;
+      r.first_broken = "audit: the run left behind " + r.leftovers;
+    }
+    failed += r.passed ? 0 : 1;
+    std::string figs;
+    for (Figure f : kFigures) {
+      auto it = r.figures.find(f);
+      if (it != r.figures.end() && !it->second.empty()) figs += std::string(" ") + figure_name(f) + "=" + seconds_text(it->second.front());
+    }
+    std::printf("%s: %s in %.1fs%s%s\n", label, r.passed ? "PASS" : "FAIL", r.seconds, figs.c_str(),
+                r.passed ? ""
+                         : ("\n    first broken: " + r.first_broken + "\n    evidence: " + ev.string() +
+                            "\n    replay: " + replay_command(st, r))
+                               .c_str());
+    std::fflush(stdout);
+    runs.push_back(std::move(r));
   }
   st.interrupted = g_interrupted != 0;
   if (st.interrupted) {
@@ -429,8 +592,14 @@ int main(int argc, char** argv) {
   }
   std::ofstream(report / "report.md") << report_markdown(st, chosen, runs);
   std::ofstream(report / "report.json") << report_json(st, chosen, runs);
-  std::printf("crashtest: %zu run(s), %d failed, %.0fs; %s\n", runs.size(), failed, since(t_all),
-              (report / "report.md").c_str());
+  if (o.random > 0) {
+    std::printf("crashtest: lab seed %llu: %zu of %zu iteration(s) passed, %.0fs; %s\n",
+                static_cast<unsigned long long>(o.seed), runs.size() - static_cast<std::size_t>(failed), plan.size(),
+                since(t_all), (report / "report.md").c_str());
+  } else {
+    std::printf("crashtest: %zu run(s), %d failed, %.0fs; %s\n", runs.size(), failed, since(t_all),
+                (report / "report.md").c_str());
+  }
   if (st.interrupted) return 130;
   return failed == 0 ? 0 : 1;
 }

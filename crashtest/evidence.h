@@ -43,7 +43,9 @@ struct Injection {
 struct RunResult {
   std::string scenario;
   int attempt = 1;
+  int index = 0;                  ///< in the plan (crashtest/lab.h), 1-based; the lab's iteration
   std::uint64_t seed = 0;
+  int offset_ms = 0;              ///< CRASHTEST_OFFSET_MS: delay before the first fault
   bool passed = false;            ///< the scenario's verdict AND every zero-tolerance invariant
   std::string verdict;            ///< the scenario's own words
   std::string first_broken;       ///< empty when passed: the first broken invariant and where
@@ -57,6 +59,7 @@ struct RunResult {
   int halts = 0;                  ///< nodes halted by a BREAK from clusterd (ledgers)
   int spurious_halts = 0;
   int critical_alarms = 0;
+  std::string leftovers;          ///< the audit after the run: what it left behind (empty: nothing)
   std::map<Figure, std::vector<double>> figures;  ///< seconds, one sample per injection that reached it
   std::vector<std::string> excerpt;               ///< timeline around the decisions
   std::map<std::string, std::vector<std::string>> consoles;  ///< node -> transcript lines around the first injection

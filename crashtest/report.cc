@@ -5,6 +5,7 @@
 
 #include "base/escape.h"
 #include "base/timestamp.h"
+#include "crashtest/lab.h"
 
 namespace clusterd::crashtest {
 namespace {
@@ -14,6 +15,12 @@ std::vector<const RunResult*> runs_of(const std::vector<RunResult>& runs, const 
   for (const auto& r : runs) {
     if (r.scenario == id) out.push_back(&r);
   }
+  return out;
+}
+
+std::vector<const RunResult*> all_of(const std::vector<RunResult>& runs) {
+  std::vector<const RunResult*> out;
+  for (const auto& r : runs) out.push_back(&r);
   return out;
 }
 
@@ -45,7 +52,7 @@ std::string cell(const std::string& s) {
 
 struct Totals {
   double overlap_ms = 0;
-  int writes_after_fence = 0, false_failovers = 0, spurious_halts = 0, missing_ground_truth = 0;
+  int writes_after_fence = 0, false_failovers = 0, spurious_halts = 0, missing_ground_truth = 0, leftovers = 0;
 };
 
 Totals totals(const std::vector<RunResult>& runs) {
@@ -56,11 +63,64 @@ Totals totals(const std::vector<RunResult>& runs) {
     if (!r.overlap_ms || !r.writes_after_fence) ++t.missing_ground_truth;
     t.false_failovers += r.false_failovers;
     t.spurious_halts += r.spurious_halts;
+    if (!r.leftovers.empty()) ++t.leftovers;
   }
   return t;
 }
 
+// The first failed run in run order: the one to replay first.
+const RunResult* first_failure(const std::vector<RunResult>& runs) {
+  for (const auto& r : runs) {
+    if (!r.passed) return &r;
+  }
+  return nullptr;
+}
+
+bool is_lab(const RunSettings& st) { return st.lab_iterations > 0; }
+
+// "iteration 7 (ping_loss)" in a lab, "run 2 of ping_loss" otherwise.
+std::string run_name(const RunSettings& st, const RunResult& r) {
+  if (is_lab(st)) return "iteration " + std::to_string(r.index) + " (`" + r.scenario + "`)";
+  return "run " + std::to_string(r.attempt) + " of `" + r.scenario + "`";
+}
+
+std::string evidence_dir(const RunResult& r) { return "runs/" + r.scenario + "." + std::to_string(r.attempt); }
+
+// {"T_detect":{"n":…,"p50":…,"p95":…,"max":…},…}: the figures with samples.
+std::string figures_json(const std::vector<const RunResult*>& runs) {
+  std::ostringstream o;
+  o << "{";
+  bool first = true;
+  for (Figure f : kFigures) {
+    auto sm = summarize(samples(runs, f));
+    if (sm.n == 0) continue;
+    o << (first ? "" : ",") << "\"" << figure_name(f) << "\":{\"n\":" << sm.n << ",\"p50\":" << sm.p50
+      << ",\"p95\":" << sm.p95 << ",\"max\":" << sm.max << "}";
+    first = false;
+  }
+  o << "}";
+  return o.str();
+}
+
+void lab_iterations_markdown(std::ostringstream& o, const std::vector<RunResult>& runs) {
+  o << "## Iterations\n\n";
+  o << "In run order; the evidence of each in its folder, the figures of all of them below.\n\n";
+  o << "| # | scenario | seed | offset | time | result | evidence |\n|---|---|---|---|---|---|---|\n";
+  for (const auto& r : runs) {
+    o << "| " << r.index << " | " << r.scenario << " | " << r.seed << " | " << r.offset_ms << " ms | "
+      << seconds_text(r.seconds) << " | " << (r.passed ? "pass" : "**FAIL**: " + cell(r.first_broken)) << " | "
+      << evidence_dir(r) << " |\n";
+  }
+  o << "\n";
+}
+
 }  // namespace
+
+std::string replay_command(const RunSettings& st, const RunResult& r) {
+  std::string c = "crashtest --scenario " + r.scenario + " --seed " + std::to_string(r.seed);
+  if (r.offset_ms > 0) c += " --offset " + std::to_string(r.offset_ms);
+  return c + st.replay_extra;
+}
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -78,10 +138,22 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
   o << "| | |\n|---|---|\n";
   o << "| started | " << st.started_utc << " |\n| host | " << cell(st.host) << " |\n";
   o << "| clusterd | " << cell(st.clusterd_version) << " |\n| chat script | " << cell(st.script) << " |\n";
-  o << "| seed | " << st.seed << " |\n| repeat | " << st.repeat << " |\n| load | " << (st.load ? "on" : "off")
-    << " |\n| timings | " << st.timings << " |\n";
-  o << "| result | **" << passed << " of " << runs.size() << " runs passed**" << (st.interrupted ? " (interrupted)" : "")
-    << " |\n\n";
+  o << "| seed | " << st.seed << " |\n";
+  if (is_lab(st)) {
+    o << "| randomized lab | " << st.lab_iterations << " iterations drawn from " << st.lab_pool
+      << " scenario(s), timing offsets 0-" << kLabMaxOffsetMs << " ms |\n";
+  } else {
+    o << "| repeat | " << st.repeat << " |\n";
+  }
+  o << "| load | " << (st.load ? "on" : "off") << " |\n| timings | " << st.timings << " |\n";
+  o << "| result | **" << passed << " of " << runs.size() << (is_lab(st) ? " iterations" : " runs") << " passed**";
+  if (is_lab(st) && static_cast<int>(runs.size()) != st.lab_iterations) o << " (" << st.lab_iterations << " planned)";
+  o << (st.interrupted ? " (interrupted)" : "") << " |\n";
+  if (const RunResult* f = first_failure(runs)) {
+    o << "| first failure | " << run_name(st, *f) << ": " << cell(f->first_broken) << "; replay: `"
+      << replay_command(st, *f) << "` |\n";
+  }
+  o << "\n";
 
   o << "## Zero-tolerance figures\n\n";
   o << "| invariant | total | source |\n|---|---|---|\n";
@@ -89,7 +161,10 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
   o << "| writes after a fence | " << t.writes_after_fence << " | nodesim ledgers |\n";
   o << "| false failovers | " << t.false_failovers << " | clusterd journal vs. the scenario's intent |\n";
   o << "| spurious halts | " << t.spurious_halts << " | nodesim ledgers, where no halt is warranted |\n";
-  o << "| runs without ground truth | " << t.missing_ground_truth << " | no `nodesim check` in the evidence |\n\n";
+  o << "| runs without ground truth | " << t.missing_ground_truth << " | no `nodesim check` in the evidence |\n";
+  o << "| runs that left something behind | " << t.leftovers
+    << " | the audit after each run: its processes and test network gone |\n\n";
+  if (is_lab(st)) lab_iterations_markdown(o, runs);
 
   o << "## Scenarios\n\n";
   o << "Figures are seconds from the injected fault to the timeline line that shows the step, as p50 / p95 / max "
@@ -107,12 +182,7 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
   }
   o << "\n## All runs, per figure\n\n| figure | n | p50 | p95 | max |\n|---|---|---|---|---|\n";
   for (Figure f : kFigures) {
-    std::vector<double> all;
-    for (const auto& r : runs) {
-      auto it = r.figures.find(f);
-      if (it != r.figures.end()) all.insert(all.end(), it->second.begin(), it->second.end());
-    }
-    auto sm = summarize(all);
+    auto sm = summarize(samples(all_of(runs), f));
     o << "| " << figure_name(f) << " | " << sm.n << " | " << (sm.n ? seconds_text(sm.p50) : "-") << " | "
       << (sm.n ? seconds_text(sm.p95) : "-") << " | " << (sm.n ? seconds_text(sm.max) : "-") << " |\n";
   }
@@ -123,9 +193,14 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
     if (rs.empty()) continue;
     o << "\n### " << s.id << "\n\n" << s.what << " (" << s.covers << ")\n\n";
     for (const auto* r : rs) {
-      o << "- run " << r->attempt << " (seed " << r->seed << ", " << seconds_text(r->seconds) << "): "
-        << (r->passed ? "**pass**" : "**FAIL**") << " — " << r->verdict << "\n";
+      o << "- run " << r->attempt << " (";
+      if (is_lab(st)) o << "iteration " << r->index << ", ";
+      o << "seed " << r->seed;
+      if (r->offset_ms > 0) o << ", offset " << r->offset_ms << " ms";
+      o << ", " << seconds_text(r->seconds) << "): " << (r->passed ? "**pass**" : "**FAIL**") << " — " << r->verdict
+        << "\n";
       if (!r->passed) o << "  - first broken invariant: " << r->first_broken << "\n";
+      if (!r->leftovers.empty()) o << "  - left behind (killed and removed after the run): " << r->leftovers << "\n";
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1f ms", r->overlap_ms.value_or(0));
       o << "  - overlap " << (r->overlap_ms ? ms : "?") << ", writes after fence "
@@ -169,32 +244,51 @@ std::string report_json(const RunSettings& st, const std::vector<Scenario>& scen
     << ",\"passed\":" << passed << ",\n\"zero_tolerance\":{\"overlap_ms\":" << t.overlap_ms
     << ",\"writes_after_fence\":" << t.writes_after_fence << ",\"false_failovers\":" << t.false_failovers
     << ",\"spurious_halts\":" << t.spurious_halts << ",\"runs_without_ground_truth\":" << t.missing_ground_truth
-    << "},\n\"scenarios\":[";
+    << ",\"runs_with_leftovers\":" << t.leftovers << "},\n\"figures\":" << figures_json(all_of(runs))
+    << ",\n\"first_failure\":";
+  if (const RunResult* f = first_failure(runs)) {
+    o << "{\"index\":" << f->index << ",\"scenario\":" << q(f->scenario) << ",\"attempt\":" << f->attempt
+      << ",\"seed\":" << f->seed << ",\"offset_ms\":" << f->offset_ms << ",\"first_broken\":" << q(f->first_broken)
+      << ",\"replay\":" << q(replay_command(st, *f)) << "}";
+  } else {
+    o << "null";
+  }
+  o << ",\n\"lab\":";
+  if (is_lab(st)) {
+    o << "{\"iterations\":" << st.lab_iterations << ",\"pool\":" << st.lab_pool
+      << ",\"max_offset_ms\":" << kLabMaxOffsetMs << ",\"ran\":" << runs.size() << ",\"passed\":" << passed
+      << ",\"plan\":[";
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const auto& r = runs[i];
+      o << (i ? "," : "") << "\n{\"iteration\":" << r.index << ",\"scenario\":" << q(r.scenario)
+        << ",\"seed\":" << r.seed << ",\"offset_ms\":" << r.offset_ms << ",\"seconds\":" << r.seconds
+        << ",\"passed\":" << (r.passed ? "true" : "false") << ",\"first_broken\":" << q(r.first_broken)
+        << ",\"evidence\":" << q(evidence_dir(r)) << "}";
+    }
+    o << "]}";
+  } else {
+    o << "null";
+  }
+  o << ",\n\"scenarios\":[";
   bool first_s = true;
   for (const auto& s : scenarios) {
     auto rs = runs_of(runs, s.id);
     if (rs.empty()) continue;
     o << (first_s ? "\n" : ",\n") << "{\"id\":" << q(s.id) << ",\"covers\":" << q(s.covers) << ",\"what\":" << q(s.what)
-      << ",\"figures\":{";
+      << ",\"figures\":" << figures_json(rs);
     first_s = false;
-    bool first_f = true;
-    for (Figure f : kFigures) {
-      auto sm = summarize(samples(rs, f));
-      if (sm.n == 0) continue;
-      o << (first_f ? "" : ",") << q(figure_name(f)) << ":{\"n\":" << sm.n << ",\"p50\":" << sm.p50
-        << ",\"p95\":" << sm.p95 << ",\"max\":" << sm.max << "}";
-      first_f = false;
-    }
-    o << "},\"runs\":[";
+    o << ",\"runs\":[";
     for (std::size_t i = 0; i < rs.size(); ++i) {
       const auto& r = *rs[i];
-      o << (i ? "," : "") << "{\"attempt\":" << r.attempt << ",\"seed\":" << r.seed << ",\"seconds\":" << r.seconds
+      o << (i ? "," : "") << "{\"attempt\":" << r.attempt << ",\"index\":" << r.index << ",\"seed\":" << r.seed
+        << ",\"offset_ms\":" << r.offset_ms << ",\"seconds\":" << r.seconds
         << ",\"passed\":" << (r.passed ? "true" : "false") << ",\"verdict\":" << q(r.verdict)
         << ",\"first_broken\":" << q(r.first_broken) << ",\"overlap_ms\":"
         << (r.overlap_ms ? std::to_string(*r.overlap_ms).substr(0, std::to_string(*r.overlap_ms).find('.') + 2) : "null") << ",\"writes_after_fence\":"
         << (r.writes_after_fence ? std::to_string(*r.writes_after_fence) : "null") << ",\"takeovers\":" << r.takeovers
         << ",\"false_failovers\":" << r.false_failovers << ",\"halts\":" << r.halts
-        << ",\"spurious_halts\":" << r.spurious_halts << ",\"critical_alarms\":" << r.critical_alarms << "}";
+        << ",\"spurious_halts\":" << r.spurious_halts << ",\"critical_alarms\":" << r.critical_alarms
+        << ",\"leftovers\":" << q(r.leftovers) << "}";
     }
     o << "]}";
   }

@@ -21,7 +21,14 @@ struct RunSettings {
   std::string script;        ///< the chat script under test
   std::string clusterd_version;
   bool interrupted = false;  ///< Ctrl-C: the report covers the runs that finished
+  int lab_iterations = 0;    ///< crashtest --random N: N (0: not a lab)
+  int lab_pool = 0;          ///< the scenarios a lab drew from
+  std::string replay_extra;  ///< options a replay needs besides the run's own: " --load --timings realistic"
 };
+
+/// The command that runs `r` again alone: "crashtest --scenario ID --seed S
+/// [--offset MS]" and the settings' replay_extra.
+std::string replay_command(const RunSettings& settings, const RunResult& r);
 
 /// `scenarios` in manifest order; `runs` every finished run of them.
 std::string report_markdown(const RunSettings& settings, const std::vector<Scenario>& scenarios,

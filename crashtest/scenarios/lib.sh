@@ -34,6 +34,7 @@
 #   CRASHTEST_TIMINGS=realistic   minutes-long boots and production timeouts;
 #                         every wait_for bound is scaled to match (slow: not for CI)
 #   CRASHTEST_SEED  the seed of any randomness in a scenario (default 1)
+#   CRASHTEST_OFFSET_MS   a delay before the first `inject` (a lab's timing offset)
 #
 # Helpers: say, fail, pass, wait_for, ctl (clusterctl), sim (nodesim ctl),
 # node_state, expect_node_state, status_field, ledger, ledger_count, ledger_mark,
@@ -136,7 +137,17 @@ pass() {
   if [[ -n ${EVIDENCE_DIR:-} ]]; then echo "pass $*" >"$EVIDENCE_DIR/verdict"; fi
 }
 # The moment a fault is injected: the report's figures count from here.
+# CRASHTEST_OFFSET_MS (crashtest --random, --offset) delays the first fault of
+# the run, so that a lab meets clusterd at other points of its ping and probe
+# cycles; the injection is stamped after the delay. Unset: no delay.
 inject() {  # TEXT
+  if [[ -n ${CRASHTEST_OFFSET_MS:-} && -z ${offset_done:-} ]]; then
+    offset_done=1
+    [[ $CRASHTEST_OFFSET_MS =~ ^[0-9]+$ ]] || fail "CRASHTEST_OFFSET_MS is not milliseconds: '$CRASHTEST_OFFSET_MS'"
+    local ms=$((10#$CRASHTEST_OFFSET_MS))
+    say "timing offset: ${ms} ms before the first fault"
+    sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+  fi
   say "injecting: $*"
   if [[ -n ${EVIDENCE_DIR:-} ]]; then echo "$(date +%s.%N) $*" >>"$EVIDENCE_DIR/injections"; fi
 }

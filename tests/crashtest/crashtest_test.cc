@@ -1,13 +1,16 @@
-// crashtest's judging: the manifest, the evidence of one run (figures from the
-// timeline, invariants from the ledgers, the journal and nodesim check), and
-// the report's tables.
+// crashtest's judging: the manifest, the plan (the randomized lab's draw), the
+// evidence of one run (figures from the timeline, invariants from the ledgers,
+// the journal and nodesim check), and the report's tables.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "crashtest/evidence.h"
+#include "crashtest/lab.h"
 #include "crashtest/manifest.h"
 #include "crashtest/report.h"
 
@@ -69,6 +72,102 @@ TEST(Summary, NearestRankPercentiles) {
   EXPECT_DOUBLE_EQ(s.max, 10);
   EXPECT_EQ(summarize({}).n, 0u);
   EXPECT_DOUBLE_EQ(summarize({2.5}).p95, 2.5);
+}
+
+// Seven scenarios, one of them too long for a lab iteration.
+const char* kLabManifest =
+    "primary_panic | primary_panic.sh | smoke | 1 | - | seed: panic | p\n"
+    "ping_loss | ping_loss.sh | smoke | 1 | - | seed: cable | c\n"
+    "cascaded_power_offs | cascaded_power_offs.sh | - | 10 | - | seed: cascaded | ten\n"
+    "hung_primary | hung_primary.sh | - | 1 | - | plan: hung | h\n"
+    "monitor_stall | monitor_stall.sh | - | 0 | 0 | plan: stall | s\n"
+    "console_garbage | console_garbage.sh | smoke | 0 | 0 | plan A7 | g\n"
+    "ip_change | ip_change.sh | - | 1 | - | seed: ip | i\n";
+
+std::vector<Scenario> lab_manifest() {
+  auto m = parse_manifest(kLabManifest, "M");
+  EXPECT_TRUE(m.ok()) << m.error().message;
+  return m.ok() ? *m : std::vector<Scenario>{};
+}
+
+bool same_plan(const std::vector<PlannedRun>& a, const std::vector<PlannedRun>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].index != b[i].index || a[i].scenario != b[i].scenario || a[i].attempt != b[i].attempt ||
+        a[i].seed != b[i].seed || a[i].offset_ms != b[i].offset_ms) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(Lab, ThePoolLeavesOutTheScenariosTooLongForAnIteration) {
+  auto all = lab_manifest();
+  auto pool = lab_pool(all);
+  ASSERT_EQ(pool.size(), all.size() - 1);
+  for (const auto& s : pool) EXPECT_NE(s.id, "cascaded_power_offs");
+  EXPECT_EQ(pool.front().id, "primary_panic") << "manifest order";
+}
+
+TEST(Lab, ThePlanIsTheSameForASeedAndDiffersForAnother) {
+  auto pool = lab_pool(lab_manifest());
+  auto a = lab_plan(pool, 50, 7);
+  ASSERT_EQ(a.size(), 50u);
+  EXPECT_TRUE(same_plan(a, lab_plan(pool, 50, 7)));
+  EXPECT_FALSE(same_plan(a, lab_plan(pool, 50, 8)));
+  // A shorter lab is the start of a longer one: iteration i depends on the seed alone.
+  auto longer = lab_plan(pool, 200, 7);
+  EXPECT_TRUE(same_plan(a, std::vector<PlannedRun>(longer.begin(), longer.begin() + 50)));
+}
+
+TEST(Lab, ThePlanIsPinned) {
+  // std::mt19937_64 and the draw are fixed: a report's seed replays on any
+  // build. A change here breaks the replay of every earlier report.
+  auto plan = lab_plan(lab_pool(lab_manifest()), 3, 7);
+  ASSERT_EQ(plan.size(), 3u);
+  std::string got;
+  for (const auto& p : plan) got += plan_line(p) + "\n";
+  EXPECT_EQ(got,
+            "   1  monitor_stall              seed=83410 offset_ms=309\n"
+            "   2  primary_panic              seed=116738 offset_ms=1248\n"
+            "   3  monitor_stall              seed=489872 offset_ms=1899\n");
+}
+
+TEST(Lab, EveryDrawIsEligibleAndInRangeAndSeveralScenariosAreCovered) {
+  auto pool = lab_pool(lab_manifest());
+  auto plan = lab_plan(pool, 50, 1);
+  std::set<std::string> ids, seen;
+  for (const auto& s : pool) ids.insert(s.id);
+  std::map<std::string, int> runs;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const auto& p = plan[i];
+    EXPECT_EQ(p.index, static_cast<int>(i) + 1);
+    EXPECT_TRUE(ids.count(p.scenario)) << p.scenario;
+    EXPECT_GE(p.seed, 1u);
+    EXPECT_LE(p.seed, kLabMaxSeed);
+    EXPECT_GE(p.offset_ms, 0);
+    EXPECT_LE(p.offset_ms, kLabMaxOffsetMs);
+    EXPECT_EQ(p.attempt, ++runs[p.scenario]) << "attempt counts the runs of the scenario: runs/ID.ATTEMPT";
+    seen.insert(p.scenario);
+  }
+  EXPECT_EQ(seen.size(), pool.size()) << "50 draws from 6 scenarios reach every one";
+  std::set<int> offsets;
+  for (const auto& p : plan) offsets.insert(p.offset_ms);
+  EXPECT_GT(offsets.size(), 40u) << "offsets are spread";
+  EXPECT_TRUE(lab_plan({}, 5, 1).empty());
+}
+
+TEST(Lab, TheRepeatPlanGivesRunRTheSeedPlusRMinusOne) {
+  auto all = lab_manifest();
+  std::vector<Scenario> two{all[0], all[1]};
+  auto plan = repeat_plan(two, 2, 40, 250);
+  ASSERT_EQ(plan.size(), 4u);
+  EXPECT_EQ(plan_line(plan[0]), "   1  primary_panic              seed=40 offset_ms=250");
+  EXPECT_EQ(plan[1].scenario, "ping_loss");
+  EXPECT_EQ(plan[2].scenario, "primary_panic");
+  EXPECT_EQ(plan[2].seed, 41u);
+  EXPECT_EQ(plan[2].attempt, 2);
+  EXPECT_EQ(plan[3].index, 4);
 }
 
 struct Evidence {
@@ -202,6 +301,75 @@ TEST(Report, TablesCarryVerdictsFiguresAndTheZeroToleranceTotals) {
   auto js = report_json(st, *all, {a, b});
   EXPECT_NE(js.find("\"zero_tolerance\":{\"overlap_ms\":12,"), std::string::npos) << js;
   EXPECT_NE(js.find("\"T_takeover\":{\"n\":1,\"p50\":4,"), std::string::npos) << js;
+  EXPECT_NE(js.find("\"lab\":null"), std::string::npos) << js;
+  EXPECT_NE(js.find("\"replay\":\"crashtest --scenario quiet --seed 0\""), std::string::npos) << js;
+}
+
+TEST(Report, ALabCarriesPassTotalTheSeedItsIterationsAndTheFirstFailuresReplay) {
+  auto all = parse_manifest(kManifest, "M");
+  auto run = [](const char* id, int index, int attempt, std::uint64_t seed, int offset, double takeover, bool passed) {
+    RunResult r;
+    r.scenario = id;
+    r.index = index;
+    r.attempt = attempt;
+    r.seed = seed;
+    r.offset_ms = offset;
+    r.passed = passed;
+    r.verdict = "v";
+    r.overlap_ms = 0;
+    r.writes_after_fence = 0;
+    r.figures[Figure::Takeover] = {takeover};
+    if (!passed) r.first_broken = "1 takeover(s) where the scenario means 0 (journal)";
+    return r;
+  };
+  std::vector<RunResult> runs{run("panic", 1, 1, 512, 10, 4.0, true), run("quiet", 2, 1, 77, 850, 6.0, false),
+                              run("panic", 3, 2, 9, 0, 5.0, true)};
+  runs[0].leftovers = "processes nodesim[42]";
+  RunSettings st;
+  st.seed = 42;
+  st.lab_iterations = 4;
+  st.lab_pool = 2;
+  st.load = true;
+  st.replay_extra = " --load";
+  st.interrupted = true;
+  auto md = report_markdown(st, *all, runs);
+  EXPECT_NE(md.find("| seed | 42 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| randomized lab | 4 iterations drawn from 2 scenario(s), timing offsets 0-2000 ms |"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("| repeat |"), std::string::npos) << md;
+  EXPECT_NE(md.find("**2 of 3 iterations passed** (4 planned) (interrupted)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| first failure | iteration 2 (`quiet`): 1 takeover(s) where the scenario means 0 (journal); "
+                    "replay: `crashtest --scenario quiet --seed 77 --offset 850 --load` |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| runs that left something behind | 1 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 2 | quiet | 77 | 850 ms | 0.00 s | **FAIL**: 1 takeover(s) where the scenario means 0 "
+                    "(journal) | runs/quiet.1 |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| 3 | panic | 9 | 0 ms | 0.00 s | pass | runs/panic.2 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| T_takeover | 3 | 5.00 s | 6.00 s | 6.00 s |"), std::string::npos) << md;
+  EXPECT_NE(md.find("- run 2 (iteration 3, seed 9, 0.00 s): **pass**"), std::string::npos) << md;
+  EXPECT_NE(md.find("left behind (killed and removed after the run): processes nodesim[42]"), std::string::npos) << md;
+
+  auto js = report_json(st, *all, runs);
+  EXPECT_NE(js.find("\"runs_with_leftovers\":1}"), std::string::npos) << js;
+  EXPECT_NE(js.find("\"figures\":{\"T_takeover\":{\"n\":3,\"p50\":5,\"p95\":6,\"max\":6}}"), std::string::npos)
+      << js;
+  EXPECT_NE(js.find("\"first_failure\":{\"index\":2,\"scenario\":\"quiet\",\"attempt\":1,\"seed\":77,"
+                    "\"offset_ms\":850,"),
+            std::string::npos)
+      << js;
+  EXPECT_NE(js.find("\"replay\":\"crashtest --scenario quiet --seed 77 --offset 850 --load\""), std::string::npos) << js;
+  EXPECT_NE(js.find("\"lab\":{\"iterations\":4,\"pool\":2,\"max_offset_ms\":2000,\"ran\":3,\"passed\":2,"),
+            std::string::npos)
+      << js;
+  EXPECT_NE(js.find("{\"iteration\":2,\"scenario\":\"quiet\",\"seed\":77,\"offset_ms\":850,"), std::string::npos) << js;
+
+  runs[1].passed = true;
+  EXPECT_NE(report_json(st, *all, runs).find("\"first_failure\":null"), std::string::npos);
+  EXPECT_EQ(report_markdown(st, *all, runs).find("| first failure |"), std::string::npos);
 }
 
 }  // namespace

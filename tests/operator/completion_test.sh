@@ -181,12 +181,15 @@ EOF
 chmod +x "$tmp/fakebin/crashtest"
 
 expect crashtest.options 'crashtest -' --scenario --all --smoke --list --repeat --load --seed \
-  --report --timings --keep --script --verbose -v --guided -h --help
+  --report --timings --keep --script --verbose -v --guided --random --dry-run --offset -h --help
 expect crashtest.guided-options 'crashtest --guided -' --cluster --home -h --help
 expect crashtest.timings 'crashtest --timings ' ci realistic
 expect crashtest.timings-prefix 'crashtest --smoke --timings r' realistic
 expect crashtest.timings-equals 'crashtest --timings=c' ci
 expect crashtest.repeat 'crashtest --repeat ' 
+expect crashtest.random 'crashtest --random ' 
+expect crashtest.offset 'crashtest --scenario x --offset ' 
+expect crashtest.dry-run 'crashtest --random 5 --d' --dry-run
 expect crashtest.script-files "crashtest --smoke --script $tmp/scripts/" "$tmp/scripts/x.chat" "$tmp/scripts/y.chat" "$tmp/scripts/lib"
 expect crashtest.report-dirs "crashtest --report $tmp/reports/" "$tmp/reports/run1"
 expect crashtest.clusters 'crashtest --guided --cluster ' alpha payroll-2
