@@ -218,7 +218,13 @@ class TelnetConsole : public TcpConsole {
   }
 
  private:
-  enum class Login { WantUser, WantPassword, Done };
+  // Verifying: the password went out; the server's answer may still be
+  // "Login incorrect" (then a close, or the prompt again) — that is a refused
+  // login, not a link that closed, and must be reported as such (it needs an
+  // operator, and raises clusterd's critical alarm). Watched for the first
+  // kVerifyBytes of output, then the bytes are the node's.
+  enum class Login { WantUser, WantPassword, Verifying, Done };
+  static constexpr std::size_t kVerifyBytes = 256;
 
   void free_telnet() {
     if (!tn_) return;
@@ -271,13 +277,25 @@ class TelnetConsole : public TcpConsole {
       failed(LostReason::AuthFailed, "terminal server refused the login for " + ep_.user);
       return;
     }
+    if (login_ == Login::Verifying) {
+      // Asked again for the user or the password: the last one was refused.
+      // (Not "login:": a node's own console prompt may follow a good login.)
+      if (ends_with_prompt("username") || ends_with_prompt("password")) {
+        failed(LostReason::AuthFailed, "terminal server asked again after the password: login refused for " + ep_.user);
+        return;
+      }
+      verified_bytes_ += data.size();
+      if (verified_bytes_ >= kVerifyBytes) login_ = Login::Done;
+      return;
+    }
     if (login_ == Login::WantUser && (ends_with_prompt("login") || ends_with_prompt("username"))) {
       write(ep_.user + "\r\n");  // NVT end of line: the server's own login reader, not the node
       login_ = Login::WantPassword;
       login_tail_.clear();
     } else if (login_ == Login::WantPassword && ends_with_prompt("password")) {
       login_tail_.clear();
-      login_ = Login::Done;
+      login_ = Login::Verifying;
+      verified_bytes_ = 0;
       if (!secrets() || ep_.secret.empty()) {
         failed(LostReason::AuthFailed, "the terminal server asks for a password and no ?secret=NAME is set");
         return;
@@ -296,6 +314,7 @@ class TelnetConsole : public TcpConsole {
   std::string head_, tail_, login_tail_;
   bool sniffing_ = true;
   Login login_ = Login::Done;
+  std::size_t verified_bytes_ = 0;
   std::deque<std::chrono::steady_clock::time_point> peer_closes_;
 };
 

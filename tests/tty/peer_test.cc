@@ -274,6 +274,36 @@ TEST(TelnetConsole, LogsIntoTheTerminalServerWithTheSecretNotInTheTranscript) {
   EXPECT_EQ(t.find("> hunter2"), std::string::npos) << t;
 }
 
+// A wrong password: the terminal server says "Login incorrect" and hangs up.
+// That is a refused login (it needs an operator: clusterd alarms on it), not
+// a link that closed; and the node's own "login:" prompt after a good login is
+// not taken for a refusal.
+TEST(TelnetConsole, RefusedTerminalServerLoginIsAuthFailedNotClosed) {
+  TempDir dir;
+  std::uint16_t port = free_tcp_port();
+  std::ofstream(dir.file("login.sh"))
+      << "printf 'Username: '; read u; printf 'Password: '; read p\n"
+         "case $p in right*) printf '\\r\\nbeta console login: '; sleep 5;; *) echo; echo 'Login incorrect';; esac\n";
+  auto server = Process::spawn({"socat", "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr,fork",
+                                "EXEC:sh " + dir.file("login.sh")},
+                               dir.file("socat.log"));
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  ASSERT_TRUE(wait_for_listen(port, 5s));
+  SecretMap secrets(std::map<std::string, std::string, std::less<>>{{"good", "right"}, {"bad", "wrong"}});
+
+  ConsoleHarness bad;
+  bad.open("telnet://admin@127.0.0.1:" + std::to_string(port) + "?secret=bad", &secrets);
+  ASSERT_TRUE(bad.wait_lost(1, 5s)) << escape(bad.bytes);
+  EXPECT_EQ(bad.losts[0].reason, LostReason::AuthFailed) << bad.losts_text();
+
+  ConsoleHarness good;
+  good.open("telnet://admin@127.0.0.1:" + std::to_string(port) + "?secret=good", &secrets);
+  ASSERT_TRUE(good.wait_up());
+  ASSERT_TRUE(good.wait_bytes("console login: ", 5s)) << escape(good.bytes);
+  good.run_for(300ms);
+  EXPECT_TRUE(good.losts.empty()) << good.losts_text();
+}
+
 // --- through the real ser2net ------------------------------------------------------
 
 TEST(Ser2netConsole, BytesBothWaysThroughTheTerminalServer) {
