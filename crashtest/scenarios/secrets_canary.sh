@@ -247,6 +247,9 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 UsePAM no
+# Sessions run \$SHELL -c CMD; Debian's bash sources ~/.bashrc when SSH_CLIENT is
+# set unless SHLVL says it is nested: keep the machine's rc files out.
+SetEnv SHLVL=1
 UseDNS no
 PrintMotd no
 PrintLastLog no
@@ -338,6 +341,16 @@ start_clusterd
 wait_for 15 "both consoles up (terminal-server login, ssh key)" sh -c \
   "[ \$('$bin/clusterctl' status demo --home '$home' | grep -c 'console up') -ge 2 ]"
 wait_for 15 "the login on alpha's terminal server" grep -q '^login ok' "$work/nts.log"
+# The ssh channel is up before its command runs: bytes that reach the session's
+# pty before socat made it raw are cooked (CR turned into LF, line-buffered) and
+# nodesim never sees a command. Wait for socat with the pty in raw mode.
+beta_wire_raw() {
+  local pid tty
+  pid=$(pgrep -f -n "beta-wire.in") || return 1
+  tty=$(readlink "/proc/$pid/fd/0") || return 1
+  grep -q -- '-icanon' <<<"$(stty -F "$tty" -a 2>/dev/null)"
+}
+wait_for 10 "beta's console command (socat) with the session pty raw" beta_wire_raw
 say "clusterd watches: $(ctl status demo | sed -n 's/^active *//p')"
 
 # /proc of clusterd and of every descendant, every 50 ms, until told to stop.

@@ -715,6 +715,10 @@ Status Sshd::start(const std::string& dir, const std::string& passphrase, uint16
                      "PrintMotd no\n"
                      "PrintLastLog no\n"
                      "ClientAliveInterval 0\n"
+                     // Sessions run `$SHELL -c CMD`; Debian's bash sources ~/.bashrc
+                     // when SSH_CLIENT is set, unless SHLVL says it is nested: the
+                     // machine's rc files (a slow `pyenv rehash` was seen) stay out.
+                     "SetEnv SHLVL=1\n"
                      "LogLevel DEBUG1\n";
   ok = ok && write_text(config_, conf);
   if (!ok) return fail("Sshd: cannot write files in " + dir);
