@@ -18,14 +18,14 @@ BookPolicy policy_of(const AlarmConfig& cfg, std::uint32_t seed, bool heartbeat)
 }
 
 // One summary per alarm id over its notifications, pending ones first.
-std::string summarize(const std::vector<const Envelope*>& envs) {
+std::string summarize(const std::vector<const Envelope*>& envs, bool any_channel) {
   std::string failed;
   for (const Envelope* e : envs) {
     if (!e->finished()) return "pending";
     for (const auto& c : e->channels)
       if (c.status == ChannelStatus::Failed && failed.empty()) failed = c.channel + ": " + c.last_error;
   }
-  if (envs.empty()) return "not sent (rate limited)";
+  if (envs.empty()) return any_channel ? "not sent (rate limited)" : "logged only (no alarm channel configured)";
   return failed.empty() ? "delivered" : "failed: " + failed;
 }
 }  // namespace
@@ -115,7 +115,8 @@ std::vector<AlarmListing> AlarmService::list() const {
   std::vector<AlarmListing> out;
   for (const AlarmStatus& s : book_.list()) {
     auto it = by_alarm.find(s.alarm.id);
-    out.push_back({s, summarize(it == by_alarm.end() ? std::vector<const Envelope*>{} : it->second)});
+    out.push_back({s, summarize(it == by_alarm.end() ? std::vector<const Envelope*>{} : it->second,
+                                !alarm_channels_.empty())});
   }
   for (const auto& e : pending) {
     if (book_.find(e.notification.alarm.id) || e.notification.kind == NoticeKind::Heartbeat) continue;

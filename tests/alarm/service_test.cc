@@ -100,6 +100,19 @@ TEST(AlarmService, PermanentRefusalIsReportedThroughTheOtherChannels) {
   EXPECT_EQ(listing[0].delivery, "failed: email: 550 refused");
 }
 
+// No channel configured: the alarm is listed as logged only, not as held
+// back by a rate limit it never met.
+TEST(AlarmService, WithoutChannelsAnAlarmIsListedAsLoggedOnly) {
+  AlarmService svc(config(), {}, {}, std::nullopt, {}, {});
+  svc.start();
+  svc.raise(fencing(), {});
+  ASSERT_TRUE(svc.deliverer().wait_idle(5s));
+  auto listing = svc.list();
+  ASSERT_EQ(listing.size(), 1u);
+  EXPECT_EQ(listing[0].delivery, "logged only (no alarm channel configured)");
+  svc.stop();
+}
+
 TEST(AlarmService, TemporaryFailureIsRetriedUntilAccepted) {
   Fakes f = fakes(Outcome::Temporary, Outcome::Accepted);
   std::mutex mu;
