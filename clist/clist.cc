@@ -1,10 +1,13 @@
 #include "clist/clist.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <system_error>
+
+#include "base/escape.h"
 
 namespace clusterd::clist {
 
@@ -78,6 +81,17 @@ CListResult parse_clist(std::string_view text, const std::string& file, const st
     auto fail = [&](std::string message) {
       r.diagnostics.push_back({{file, lineno, 0}, std::move(message), std::string(line)});
     };
+    // A control byte (a NUL cuts a path short: "demo.toml\0.bak" would be
+    // read as demo.toml) is never part of a name or a path.
+    if (auto bad = std::find_if(line.begin(), line.end(),
+                                [](char c) { return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f; });
+        bad != line.end()) {
+      r.diagnostics.push_back({{file, lineno, static_cast<int>(bad - line.begin()) + 1},
+                               "control byte " + escape(std::string_view(&*bad, 1)) +
+                                   " in the line: a CList line is NAME CONFIG-PATH in printable text",
+                               std::string(line)});
+      continue;
+    }
     auto w = words(line);
     if (w.empty()) continue;
     std::string name(w[0]);

@@ -258,6 +258,7 @@ class Loader {
       r.node.console_uri = *uri;
       auto ep = tty::parse_endpoint(*uri);
       if (!ep) {
+        rd_.redact(*uri, tty::redact_uri(*uri));
         rd_.error(t.get("console")->source(), kp + ".console: " + ep.error().message);
       } else {
         r.node.console = std::move(*ep);

@@ -31,7 +31,18 @@ void TomlReader::error(const toml::source_region& at, std::string message) {
 }
 
 void TomlReader::error(std::string message) {
-  diagnostics_.push_back({{file_, 0, 0}, std::move(message), ""});
+  // A missing key has no place of its own: line 1 column 1, so that every
+  // message has the file:line:col form editors and scripts read.
+  diagnostics_.push_back({{file_, 1, 1}, std::move(message), ""});
+}
+
+void TomlReader::redact(std::string_view raw, std::string_view shown) {
+  if (raw.empty()) return;
+  auto scrub = [&](std::string& s) {
+    for (auto at = s.find(raw); at != std::string::npos; at = s.find(raw, at + shown.size())) s.replace(at, raw.size(), shown);
+  };
+  for (auto& l : lines_) scrub(l);
+  for (auto& d : diagnostics_) scrub(d.source_line);
 }
 
 Diagnostics TomlReader::take() {

@@ -28,7 +28,10 @@ class TomlReader {
   const std::string& file() const { return file_; }
   Loc loc(const toml::source_region& at) const;
   void error(const toml::source_region& at, std::string message);
-  void error(std::string message);  ///< about the whole file (a missing key)
+  void error(std::string message);  ///< about the whole file (a missing key): at 1:1
+  /// Shows `shown` wherever the file's text has `raw` in the source lines of
+  /// diagnostics (a password typed into a console URI must not be echoed).
+  void redact(std::string_view raw, std::string_view shown);
   bool failed() const { return !diagnostics_.empty(); }
   /// The diagnostics, sorted by position (whole-file ones first).
   Diagnostics take();

@@ -95,7 +95,18 @@ int load(const std::string& name, const std::string& home, std::ostream& err, Lo
   out.script = chat::load_script(cfg.config->script, loader, params);
   auto& script = out.script;
   bool errors = false;
-  for (const auto& d : script.diagnostics) {
+  for (auto d : script.diagnostics) {
+    // A [params] value the script refuses is the config's mistake: point at
+    // the config's line ("<params>" is where chatc --param values come from).
+    if (d.loc.file == "<params>") {
+      auto q = d.message.find('\'');
+      auto q2 = q == std::string::npos ? q : d.message.find('\'', q + 1);
+      std::string param = q2 == std::string::npos ? "" : d.message.substr(q + 1, q2 - q - 1);
+      if (auto it = cfg.config->param_locs.find(param); it != cfg.config->param_locs.end()) {
+        d.loc = {it->second.file, it->second.line, it->second.col};
+        d.message = "params." + param + ": " + d.message;
+      }
+    }
     err << chat::format_text(d);
     errors |= d.severity == chat::Severity::Error;
     if (policy_param && d.message.find(std::string("'") + kNetworkLossParam + "'") != std::string::npos) {

@@ -153,7 +153,7 @@ class Parser {
 
  private:
   Error fail(const std::string& what) const {
-    return Error::invalid(std::string(uri_) + ": " + what);
+    return Error::invalid(redact_uri(uri_) + ": " + what);
   }
 
   Result<bool> authority(std::string_view a) {
@@ -345,6 +345,21 @@ const char* scheme_name(Scheme s) {
     case Scheme::Tcp: return "tcp";
   }
   return "?";
+}
+
+std::string redact_uri(std::string_view uri) {
+  std::string out(uri);
+  auto scheme_end = out.find("://");
+  if (scheme_end == std::string::npos) return out;
+  std::size_t start = scheme_end + 3;
+  std::size_t end = out.find_first_of("/?", start);
+  if (end == std::string::npos) end = out.size();
+  auto at = out.rfind('@', end);
+  if (at == std::string::npos || at < start) return out;
+  auto colon = out.find(':', start);
+  if (colon == std::string::npos || colon > at) return out;
+  out.replace(colon + 1, at - colon - 1, "***");
+  return out;
 }
 
 Result<Endpoint> parse_endpoint(std::string_view uri) { return Parser(uri).run(); }

@@ -91,6 +91,10 @@ struct Endpoint {
 /// forms, e.g. "telnet://nts1:70x1: port '70x1' is not a number 1-65535".
 Result<Endpoint> parse_endpoint(std::string_view uri);
 
+/// `uri` with the password of a "scheme://user:password@host" written as
+/// "***" (such a URI is refused, and its error must not repeat the password).
+std::string redact_uri(std::string_view uri);
+
 /// The resolved BREAK style for `e` (Default replaced by the transport's own).
 BreakStyle effective_break(const Endpoint& e);
 

@@ -65,6 +65,17 @@ TEST_F(CListTest, AcceptsCrlfLineEnds) {
   EXPECT_EQ(r.clist.clusters[0].config_path, home_.file("clusters/a.toml"));
 }
 
+// A NUL would cut the path short ("a.toml\0.bak" read as a.toml); an ESC
+// would reach the terminal. Any control byte refuses the line, at its column.
+TEST_F(CListTest, RefusesControlBytesAtTheirColumn) {
+  auto r = parse(std::string("alpha clusters/a.toml\0.bak\nbeta clusters/\x1b[2Jb.toml\n", 52));
+  EXPECT_EQ(messages(r),
+            (std::vector<std::string>{
+                "CList:1:22: control byte \\x00 in the line: a CList line is NAME CONFIG-PATH in printable text",
+                "CList:2:15: control byte \\e in the line: a CList line is NAME CONFIG-PATH in printable text"}));
+  EXPECT_TRUE(r.clist.clusters.empty());
+}
+
 TEST_F(CListTest, RejectsDuplicateNameAndKeepsTheFirst) {
   auto r = parse("alpha clusters/a.toml\n\nalpha clusters/b.toml\n");
   EXPECT_EQ(messages(r), std::vector<std::string>{"CList:3: cluster 'alpha' is already listed at line 1"});

@@ -98,7 +98,7 @@ const Case kCases[] = {
     {"UnknownTopLevelKeyListsKnownKeys", "scrpit = \"s.chat\"\n" + kBase,
      "t.toml:1:1: scrpit: unknown key (known: " + kKnownTop + ")"},
     {"MissingScript", "secrets = \"secrets\"\n" + kAlpha + kBeta,
-     "t.toml: script: missing; name the chat script to run, e.g. script = \"sparc-obp.chat\""},
+     "t.toml:1:1: script: missing; name the chat script to run, e.g. script = \"sparc-obp.chat\""},
     {"ScriptNotAString", "script = 3\n" + kAlpha + kBeta, "t.toml:1:10: script: expected a string, got an integer"},
     {"EmptyScript", "script = \"\"\n" + kAlpha + kBeta,
      "t.toml:1:10: script: empty; name the chat script to run, e.g. \"sparc-obp.chat\""},
@@ -131,7 +131,7 @@ const Case kCases[] = {
      "t.toml:10:1: params.boot-device: not a param name (letters, digits and '_', not starting with a digit)"},
 
     // Nodes.
-    {"NoNodes", kHead, "t.toml: nodes: missing; a cluster has exactly two [nodes.NAME] tables"},
+    {"NoNodes", kHead, "t.toml:1:1: nodes: missing; a cluster has exactly two [nodes.NAME] tables"},
     {"OneNode", kHead + kAlpha, "t.toml:3:1: nodes: a cluster has exactly two nodes, found 1 (alpha)"},
     {"ThreeNodes", kBase + "[nodes.gamma]\nconsole = \"telnet://nts1:7003\"\naddress = \"192.0.2.12\"\n",
      "t.toml:9:8: nodes.gamma: a cluster has exactly two nodes (alpha and beta come first)"},
@@ -323,6 +323,20 @@ TEST(ClusterConfig, PrintsSourceLineAndCaretUnderTheValue) {
             "t.toml:4:11: nodes.alpha.console: telnet://nts1:70x1: port '70x1' is not a number 1-65535\n"
             "    console = \"telnet://nts1:70x1\"\n"
             "              ^\n");
+}
+
+// A password typed into a console URI is refused, and neither the message
+// nor the source line under it repeats it.
+TEST(ClusterConfig, PasswordInAConsoleUriIsNotEchoed) {
+  Home home;
+  auto r = home.parse(kHead + "[nodes.alpha]\nconsole = \"telnet://op:hunter2@nts1:7001\"\naddress = \"192.0.2.10\"\n" + kBeta);
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  std::string text = format_text(r.diagnostics[0]);
+  EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
+  EXPECT_NE(text.find("t.toml:4:11: nodes.alpha.console: telnet://op:***@nts1:7001: user must not carry a password"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    console = \"telnet://op:***@nts1:7001\""), std::string::npos) << text;
 }
 
 TEST(ClusterConfig, RefusesSecretsFileReadableByOthers) {

@@ -65,6 +65,13 @@ expect_status check-network-loss-alarm 0 "$bin/clusterd" --cluster lossy --home 
 expect_status check-network-loss-alarm-bad-script 1 "$bin/clusterd" --cluster lossy2 --home "$home" --check
 expect_text check-network-loss-alarm-bad-script err "no param 'on_network_loss_state' in the script"
 expect_text check-network-loss-alarm-bad-script err "lossy2.toml: policy.on_network_loss = \"alarm\" needs a script with param on_network_loss_state"
+# A [params] value the script refuses is reported at the config's line.
+echo "params  clusters/params.toml" >> "$home/CList"
+sed -e '/^\[alarms\]/,$d' "$home/clusters/prod.toml" > "$home/clusters/params.toml"
+printf '[params]\nboot_timeout = "soon"\nretries = 3\n' >> "$home/clusters/params.toml"
+expect_status check-params 1 "$bin/clusterd" --cluster params --home "$home" --check
+expect_text check-params err "params.toml:9:16: error: params.boot_timeout: param 'boot_timeout' is a duration; 'soon' is not"
+expect_text check-params err "params.toml:10:11: error: params.retries: no param 'retries' in the script"
 expect_status unknown-cluster 1 "$bin/clusterd" --cluster nosuch --home "$home" --check
 expect_text unknown-cluster err "no cluster named 'nosuch'"
 

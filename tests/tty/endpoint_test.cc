@@ -146,7 +146,7 @@ TEST(Endpoint, ErrorsNameTheWrongPart) {
       {"serial:/dev/ttyS0?break=iac", "serial:/dev/ttyS0?break=iac: break=iac is only for telnet"},
       {"ssh://host/console", "ssh://host/console: ssh needs a user: ssh://user@host[:port][/command]"},
       {"ssh://op:pw@host",
-       "ssh://op:pw@host: user must not carry a password; put it in the secrets file and name it with ?secret=NAME"},
+       "ssh://op:***@host: user must not carry a password; put it in the secrets file and name it with ?secret=NAME"},
       {"exec:", "exec:: exec: needs a command, e.g. exec:ipmitool -I lanplus -H bmc1 sol activate"},
       {"exec:sh -c 'x", "exec:sh -c 'x: command: unterminated ' quote"},
       {"tcp://h:1?retry=soon", "tcp://h:1?retry=soon: retry='soon' is not a duration (e.g. 250ms, 1s, 30s)"},
