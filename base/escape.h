@@ -19,6 +19,19 @@ std::string escape(std::string_view bytes);
 /// Appends escape(bytes) to `out` (no allocation when `out` has room).
 void escape_to(std::string& out, std::string_view bytes);
 
+/// For text shown to people that may hold hostile bytes (diagnostics quoting
+/// a script's line, a file name): printable ASCII, TAB, backslash and valid
+/// UTF-8 (U+00A0 and up: "é" stays "é") pass through; every other byte, that
+/// is C0 controls but TAB (NUL, ESC, CR, LF...), DEL, the two bytes of a C1
+/// control (U+0080..U+009F) and each byte of invalid UTF-8 (stray
+/// continuation bytes, truncated, overlong or surrogate sequences, 0xF5..0xFF),
+/// comes out as `\xHH`. The result holds no control character but TAB and is
+/// valid UTF-8. Not reversible (a backslash is kept as is): for display only.
+std::string escape_text(std::string_view bytes);
+
+/// Appends escape_text(bytes) to `out`.
+void escape_text_to(std::string& out, std::string_view bytes);
+
 /// The inverse of escape(); also accepts `\0` and `\"`. Returns nullopt on a
 /// malformed sequence (a lone backslash at the end, `\x` without two hex
 /// digits, an unknown letter), and sets `*bad_at` to its offset if given.

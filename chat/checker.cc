@@ -36,20 +36,23 @@ void fencing_rule(const Program& p, Diagnostics& out) {
   // Must-analysis: fenced_in[s] is true when every path into s is fenced.
   // Start optimistic and lower to a fixpoint; the initial state is entered
   // from nowhere, unfenced.
+  // A worklist: each state is looked at once, and again only when it is
+  // lowered (at most once), so the cost is linear in the handlers.
   std::vector<bool> fenced_in(n, true);
   fenced_in[static_cast<std::size_t>(p.initial)] = false;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (std::size_t s = 0; s < n; ++s) {
-      bool st = state_status(p.states[s], fenced_in[s]);
-      for (const auto& h : p.states[s].handlers) {
-        if (h.target < 0) continue;
-        bool edge = run_actions(h.actions, st, nullptr);
-        auto t = static_cast<std::size_t>(h.target);
-        if (!edge && fenced_in[t]) {
-          fenced_in[t] = false;
-          changed = true;
-        }
+  std::deque<std::size_t> work;
+  for (std::size_t s = 0; s < n; ++s) work.push_back(s);
+  while (!work.empty()) {
+    const auto s = work.front();
+    work.pop_front();
+    bool st = state_status(p.states[s], fenced_in[s]);
+    for (const auto& h : p.states[s].handlers) {
+      if (h.target < 0) continue;
+      bool edge = run_actions(h.actions, st, nullptr);
+      auto t = static_cast<std::size_t>(h.target);
+      if (!edge && fenced_in[t]) {
+        fenced_in[t] = false;
+        work.push_back(t);
       }
     }
   }
@@ -112,6 +115,7 @@ void check(const Program& p, Diagnostics& out) {
       if (h.target >= 0 && h.target_param.empty()) named[static_cast<std::size_t>(h.target)] = true;
     }
   }
+  bool param_targets_reached = false;
   auto reach = [&](std::size_t t) {
     if (seen[t]) return;
     seen[t] = true;
@@ -122,7 +126,8 @@ void check(const Program& p, Diagnostics& out) {
     q.pop_front();
     for (const auto& h : p.states[s].handlers) {
       if (h.target >= 0) reach(static_cast<std::size_t>(h.target));
-      if (h.target_param.empty()) continue;
+      if (h.target_param.empty() || param_targets_reached) continue;
+      param_targets_reached = true;  // once is enough
       for (std::size_t t = 0; t < n; ++t) {
         if (!named[t] && static_cast<int>(t) != p.initial) reach(t);
       }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include <re2/re2.h>
 
@@ -319,16 +321,19 @@ class Compiler {
             "no initial state: mark the state to start in with 'initial state'");
     }
     for (const auto& s : script_.states) {
-      if (prog_->find_state(s.name.text) >= 0) continue;  // duplicate, reported
+      if (!state_index_.emplace(s.name.text, static_cast<int>(prog_->states.size())).second) {
+        continue;  // duplicate, reported
+      }
       State st;
       st.name = s.name.text;
       st.loc = s.name.loc;
       prog_->states.push_back(std::move(st));
     }
-    if (initial) prog_->initial = prog_->find_state(initial->name.text);
+    if (initial) prog_->initial = find_state(initial->name.text);
+    resolve_extends();
     std::size_t idx = 0;
     for (const auto& s : script_.states) {
-      int si = prog_->find_state(s.name.text);
+      int si = find_state(s.name.text);
       if (si < 0 || static_cast<std::size_t>(si) != idx) continue;  // the duplicate's twin
       ++idx;
       state(s, prog_->states[static_cast<std::size_t>(si)]);
@@ -340,7 +345,15 @@ class Compiler {
       if (auto c = action(a, -1)) st.entry.push_back(std::move(*c));
     }
     std::array<std::vector<PatternSource>, kChannelCount> sources;
-    for (const ast::Handler* hp : handlers_with_inherited(s)) {
+    const auto handlers = handlers_with_inherited(s);
+    if (handlers_ > kMaxHandlers) return;  // reported; nothing more is compiled
+    handlers_ += handlers.size();
+    if (handlers_ > kMaxHandlers) {
+      error(s.name.loc, "state '" + s.name.text + "' takes the script past " + std::to_string(kMaxHandlers) +
+                            " handlers (each state counts those it inherits through 'extends')");
+      return;
+    }
+    for (const ast::Handler* hp : handlers) {
       const ast::Handler& h = *hp;
       Handler ch;
       ch.loc = h.loc;
@@ -433,7 +446,7 @@ class Compiler {
           } else {
             name = v.string;
             ch.target_param = param;
-            if (prog_->find_state(name) < 0) {
+            if (find_state(name) < 0) {
               error(h.target->loc, "'-> $" + param + "': param '" + param + "' is '" + name +
                                        "', which is not a state" + suggest(name, state_names()));
               ok = false;
@@ -442,7 +455,7 @@ class Compiler {
           }
         }
         if (!name.empty()) {
-          ch.target = prog_->find_state(name);
+          ch.target = find_state(name);
           if (ch.target < 0) {
             error(h.target->loc, "unknown state '" + name + "'" + suggest(name, state_names()));
             ok = false;
@@ -462,30 +475,79 @@ class Compiler {
     }
   }
 
-  // A state's own handlers, then its parent's (`extends`), and so on up.
+  // `extends`, resolved once for every state declaration, in time linear in
+  // their number: extends_[i] is the index in script_.states of the state
+  // declaration i extends (-1: none, or unknown), chain_[i] the number of
+  // states in its chain, itself included (a cycle counts each state once).
+  // Reports unknown parents, cycles, and chains longer than kMaxExtendsChain
+  // (once per chain: at the state where it gets too long).
+  void resolve_extends() {
+    const auto& decls = script_.states;
+    const std::size_t n = decls.size();
+    std::unordered_map<std::string_view, int> by_name;
+    for (std::size_t i = 0; i < n; ++i) by_name[decls[i].name.text] = static_cast<int>(i);  // the last wins
+    extends_.assign(n, -1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& parent = decls[i].parent;
+      if (parent.text.empty()) continue;
+      if (auto it = by_name.find(parent.text); it != by_name.end()) {
+        extends_[i] = it->second;
+      } else {
+        error(parent.loc, "unknown state '" + parent.text + "' to extend" + suggest(parent.text, state_names()));
+      }
+    }
+    chain_.assign(n, 0);
+    std::vector<char> on_path(n, 0), in_cycle(n, 0);
+    std::vector<std::size_t> path;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (chain_[i] != 0) continue;
+      // Up from i until a state already measured, the top, or a state on
+      // this path (a cycle).
+      path.clear();
+      int at = static_cast<int>(i);
+      while (at >= 0 && chain_[static_cast<std::size_t>(at)] == 0 && !on_path[static_cast<std::size_t>(at)]) {
+        on_path[static_cast<std::size_t>(at)] = 1;
+        path.push_back(static_cast<std::size_t>(at));
+        at = extends_[static_cast<std::size_t>(at)];
+      }
+      std::size_t above = 0;  // the chain length of `at`
+      std::size_t end = path.size();
+      if (at >= 0 && on_path[static_cast<std::size_t>(at)]) {
+        const auto first = static_cast<std::size_t>(std::find(path.begin(), path.end(), static_cast<std::size_t>(at)) - path.begin());
+        for (std::size_t k = first; k < end; ++k) {
+          const auto& d = decls[path[k]];
+          error(d.parent.loc, "state '" + d.name.text + "' extends itself through '" + d.parent.text + "'");
+          chain_[path[k]] = end - first;
+          in_cycle[path[k]] = 1;
+        }
+        above = end - first;
+        end = first;
+      } else if (at >= 0) {
+        above = chain_[static_cast<std::size_t>(at)];
+      }
+      for (std::size_t k = end; k-- > 0;) chain_[path[k]] = ++above;
+      for (auto p : path) on_path[p] = 0;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (chain_[i] != kMaxExtendsChain + 1 || in_cycle[i]) continue;
+      std::size_t top = i;
+      while (extends_[top] >= 0) top = static_cast<std::size_t>(extends_[top]);
+      error(decls[i].parent.loc, "state '" + decls[i].name.text + "' extends a chain deeper than " +
+                                     std::to_string(kMaxExtendsChain) + " states (up to '" +
+                                     decls[top].name.text + "')");
+    }
+  }
+
+  // A state's own handlers, then its parent's (`extends`), and so on up. A
+  // state whose chain is too long (an error) gets its own handlers only.
   std::vector<const ast::Handler*> handlers_with_inherited(const ast::StateDecl& s) {
     std::vector<const ast::Handler*> out;
-    std::vector<const ast::StateDecl*> chain{&s};
-    const ast::StateDecl* at = &s;
-    while (!at->parent.text.empty()) {
-      const ast::StateDecl* parent = nullptr;
-      for (const auto& d : script_.states) {
-        if (d.name.text == at->parent.text) parent = &d;
-      }
-      if (!parent) {
-        error(at->parent.loc, "unknown state '" + at->parent.text + "' to extend" +
-                                  suggest(at->parent.text, state_names()));
-        break;
-      }
-      if (std::find(chain.begin(), chain.end(), parent) != chain.end()) {
-        if (at == &s || parent == &s) error(at->parent.loc, "state '" + s.name.text + "' extends itself through '" + at->parent.text + "'");
-        break;
-      }
-      chain.push_back(parent);
-      at = parent;
-    }
-    for (const auto* d : chain) {
-      for (const auto& h : d->handlers) out.push_back(&h);
+    auto i = static_cast<std::size_t>(&s - script_.states.data());
+    const std::size_t len = chain_[i] > kMaxExtendsChain ? 1 : chain_[i];
+    for (std::size_t k = 0; k < len && i < script_.states.size(); ++k) {
+      for (const auto& h : script_.states[i].handlers) out.push_back(&h);
+      if (extends_[i] < 0) break;
+      i = static_cast<std::size_t>(extends_[i]);
     }
     return out;
   }
@@ -716,10 +778,17 @@ class Compiler {
     }
     return prev[b.size()];
   }
-  static std::string suggest(const std::string& name, const std::vector<std::string>& known) {
+  // A close name from `known`, as "; did you mean 'x'?", or "". Each costs a
+  // pass over `known`: a script full of bad names (thousands of states, each
+  // naming an unknown one) gets suggestions for its first 100 only.
+  std::string suggest(const std::string& name, const std::vector<std::string>& known) {
+    if (suggestions_left_ == 0) return "";
+    --suggestions_left_;
     std::string best;
     std::size_t best_d = 3;  // suggest only close names
     for (const auto& k : known) {
+      // The distance is at least the difference in length.
+      if ((name.size() > k.size() ? name.size() - k.size() : k.size() - name.size()) >= best_d) continue;
       auto d = distance(name, k);
       if (d < best_d) {
         best_d = d;
@@ -728,16 +797,24 @@ class Compiler {
     }
     return best.empty() ? "" : "; did you mean '" + best + "'?";
   }
-  std::vector<std::string> state_names() const {
-    std::vector<std::string> v;
-    for (const auto& s : prog_->states) v.push_back(s.name);
-    return v;
+  int find_state(const std::string& name) const {
+    auto it = state_index_.find(name);
+    return it == state_index_.end() ? -1 : it->second;
   }
-  std::vector<std::string> value_keys() const { return prog_->value_names; }
-  std::vector<std::string> named_keys() const {
-    std::vector<std::string> v;
-    for (const auto& [k, _] : named_) v.push_back(k);
-    return v;
+  // Candidates for suggest(), built once: asked for only once every state
+  // and pattern is known.
+  const std::vector<std::string>& state_names() {
+    if (state_names_.empty()) {
+      for (const auto& s : prog_->states) state_names_.push_back(s.name);
+    }
+    return state_names_;
+  }
+  const std::vector<std::string>& value_keys() const { return prog_->value_names; }
+  const std::vector<std::string>& named_keys() {
+    if (named_keys_.empty()) {
+      for (const auto& [k, _] : named_) named_keys_.push_back(k);
+    }
+    return named_keys_;
   }
 
   const ast::Script& script_;
@@ -747,6 +824,12 @@ class Compiler {
   std::map<std::string, int> value_index_;
   std::map<std::string, Compiled> named_;
   std::set<std::string> named_bad_;
+  std::unordered_map<std::string, int> state_index_;  // name -> index in prog_->states
+  int suggestions_left_ = 100;
+  std::size_t handlers_ = 0;  // compiled so far, inherited ones included (kMaxHandlers)
+  std::vector<std::string> state_names_, named_keys_;  // state_names(), named_keys()
+  std::vector<int> extends_;        // resolve_extends()
+  std::vector<std::size_t> chain_;  // resolve_extends()
 };
 
 }  // namespace

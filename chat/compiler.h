@@ -4,6 +4,7 @@
 // checks (reachability, the fencing rule) are the checker's (checker.h).
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,6 +15,17 @@
 #include "chat/program.h"
 
 namespace clusterd::chat {
+
+/// The most states an `extends` chain may hold, the state itself included. A
+/// state gets copies of every handler up its chain, so a long chain costs
+/// quadratic time and memory; real scripts use two or three.
+inline constexpr std::size_t kMaxExtendsChain = 64;
+
+/// The most handlers a script's states may hold in all, each state counting
+/// the ones it inherits (a few dozen parents with many handlers and
+/// thousands of states extending them would otherwise take seconds and
+/// gigabytes to compile). Real scripts hold a few hundred.
+inline constexpr std::size_t kMaxHandlers = 20000;
 
 struct CompileResult {
   std::unique_ptr<Program> program;  // null when there are errors

@@ -28,6 +28,11 @@ struct Diagnostic {
 
 using Diagnostics = std::vector<Diagnostic>;
 
+/// Every format escapes what could harm a terminal or a log: control bytes
+/// (TAB kept), DEL, C1 controls and invalid UTF-8 in the file name, message
+/// and source line come out as `\xHH` (base/escape.h escape_text; valid
+/// UTF-8 such as "é" is kept).
+
 /// ninja/PEGTL style: "file:line:col: error: message", then the source line
 /// and a caret under the column. Ends with '\n'.
 std::string format_text(const Diagnostic& d);

@@ -5,13 +5,20 @@
 
 #include "chat/compiler.h"  // parse_duration
 
+#include <linux/magic.h>
+#include <sys/vfs.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
-#include <fstream>
+#include <map>
+#include <optional>
 #include <set>
-#include <sstream>
 
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/analyze.hpp>
@@ -555,13 +562,66 @@ class Builder {
 
 }  // namespace
 
+void FileLoader::deny(std::string path, std::string why) {
+  denied_.emplace_back(std::move(path), std::move(why));
+}
+
 Result<std::string> FileLoader::load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Error::not_found(path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  if (f.bad()) return Error::io(path + ": read error");
-  return ss.str();
+  // Why `st` (the file at `path`) must not be read, if it must not.
+  auto refuse = [&](const struct stat& st) -> std::optional<Error> {
+    for (const auto& [denied, why] : denied_) {
+      struct stat d {};
+      if (::stat(denied.c_str(), &d) == 0 && d.st_dev == st.st_dev && d.st_ino == st.st_ino) {
+        return Error::invalid(path + ": " + why);
+      }
+    }
+    if (!S_ISREG(st.st_mode)) return Error::invalid(path + ": not a regular file");
+    // /proc and /sys files look regular (size 0) but are the kernel's: an
+    // include of /proc/self/environ would quote clusterd's environment.
+    struct statfs fs {};
+    if (::statfs(path.c_str(), &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC)) {
+      return Error::invalid(path + ": a kernel file (/proc, /sys), not a script");
+    }
+    if (static_cast<std::uintmax_t>(st.st_size) > kMaxBytes) {
+      return Error::invalid(path + ": is " + std::to_string(st.st_size) + " bytes; scripts are limited to " +
+                            std::to_string(kMaxBytes >> 20) + " MiB");
+    }
+    return std::nullopt;
+  };
+  // stat first: a device, FIFO or directory is never opened. Then open without
+  // blocking (the path may have become a FIFO meanwhile) and check what was
+  // opened again.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Error::not_found(path + ": " + std::strerror(errno));
+  if (auto e = refuse(st)) return *e;
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return Error::not_found(path + ": " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &st) != 0) return Error::io(path + ": " + std::strerror(errno));
+  if (auto e = refuse(st)) return *e;
+  // The size may grow after fstat: read at most one byte more than allowed.
+  std::string text;
+  text.resize(std::min<std::uintmax_t>(static_cast<std::uintmax_t>(st.st_size), kMaxBytes) + 1);
+  std::size_t got = 0;
+  for (;;) {
+    if (got == text.size()) {
+      if (got > kMaxBytes) {
+        return Error::invalid(path + ": is more than " + std::to_string(kMaxBytes) +
+                              " bytes; scripts are limited to " + std::to_string(kMaxBytes >> 20) + " MiB");
+      }
+      text.resize(std::min(text.size() * 2, kMaxBytes + 1));
+    }
+    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::io(path + ": " + std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  text.resize(got);
+  return text;
 }
 
 Result<std::string> MemoryLoader::load(const std::string& path) {
@@ -593,21 +653,34 @@ ParseResult parse_file(const std::string& path, SourceLoader& loader) {
 std::size_t analyze_grammar() { return tao::pegtl::analyze<grammar::script>(); }
 
 void attach_source_lines(Diagnostics& ds, const ast::Script& script) {
+  // Where each line starts, per source, found once (a script with thousands
+  // of errors must not be scanned from the top for each).
+  std::map<std::string_view, std::pair<std::string_view, std::vector<std::size_t>>> lines;
   for (auto& d : ds) {
     if (d.loc.line <= 0 || !d.source_line.empty()) continue;
-    for (const auto& [path, text] : script.sources) {
-      if (path != d.loc.file) continue;
-      std::size_t pos = 0;
-      for (int l = 1; l < d.loc.line && pos != std::string::npos; ++l) {
-        pos = text.find('\n', pos);
-        if (pos != std::string::npos) ++pos;
+    auto it = lines.find(d.loc.file);
+    if (it == lines.end()) {
+      const std::string* text = nullptr;
+      for (const auto& [path, t] : script.sources) {
+        if (path == d.loc.file) {
+          text = &t;
+          break;
+        }
       }
-      if (pos == std::string::npos) break;
-      auto end = text.find('\n', pos);
-      d.source_line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-      if (!d.source_line.empty() && d.source_line.back() == '\r') d.source_line.pop_back();
-      break;
+      if (!text) continue;
+      std::vector<std::size_t> starts{0};
+      for (auto pos = text->find('\n'); pos != std::string::npos; pos = text->find('\n', pos + 1)) {
+        starts.push_back(pos + 1);
+      }
+      it = lines.emplace(d.loc.file, std::pair(std::string_view(*text), std::move(starts))).first;
     }
+    const auto& [text, starts] = it->second;
+    const auto l = static_cast<std::size_t>(d.loc.line);
+    if (l > starts.size()) continue;
+    const std::size_t pos = starts[l - 1];
+    auto end = text.find('\n', pos);
+    d.source_line = std::string(text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+    if (!d.source_line.empty() && d.source_line.back() == '\r') d.source_line.pop_back();
   }
 }
 

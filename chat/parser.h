@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "chat/ast.h"
@@ -21,10 +23,29 @@ class SourceLoader {
   virtual Result<std::string> load(const std::string& path) = 0;
 };
 
-/// Reads files from the file system.
+/// Reads files from the file system: the script and its includes. Only
+/// regular files (a symlink to one is fine) of at most kMaxBytes: a device
+/// (/dev/zero), a FIFO or a directory is refused ("PATH: not a regular file")
+/// after a stat, without a read, and a FIFO put in place meanwhile cannot block
+/// the open; a bigger file is refused by its size ("PATH: is N bytes; scripts
+/// are limited to 2 MiB") and the read stops at the limit anyway. Error
+/// messages start with the path; the parser puts the include's file:line:col
+/// in front.
 class FileLoader final : public SourceLoader {
  public:
+  static constexpr std::size_t kMaxBytes = std::size_t{2} << 20;  // 2 MiB
+
+  /// Refuses to read the file at `path` (clusterd: the secrets file, so that
+  /// no diagnostic quotes a line of it), with "PATH: WHY", e.g. why = "it is
+  /// the secrets file". Compared by identity (device and inode, looked up at
+  /// each load), so another spelling of the path, a symlink or a hard link to
+  /// the file is refused too.
+  void deny(std::string path, std::string why);
+
   Result<std::string> load(const std::string& path) override;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> denied_;  // path, why
 };
 
 /// Serves files from memory (tests, fuzzing).

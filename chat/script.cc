@@ -1,6 +1,8 @@
 #include "chat/script.h"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "chat/checker.h"
 #include "chat/compiler.h"
@@ -36,6 +38,12 @@ LoadedScript finish(ParseResult parsed, const std::map<std::string, std::string>
                      if (a.loc.line != b.loc.line) return a.loc.line < b.loc.line;
                      return a.loc.col < b.loc.col;
                    });
+  // An inherited handler is compiled once for each state that extends its
+  // own, and an error in it would be reported as many times: keep one.
+  std::set<std::tuple<std::string, int, int, Severity, std::string>> seen;
+  std::erase_if(out.diagnostics, [&](const Diagnostic& d) {
+    return !seen.emplace(d.loc.file, d.loc.line, d.loc.col, d.severity, d.message).second;
+  });
   return out;
 }
 

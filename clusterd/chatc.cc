@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/escape.h"
 #include "chat/compiler.h"
 #include "chat/dot.h"
 #include "chat/replay.h"
@@ -49,7 +50,7 @@ See docs/chat-language.md for the language, docs/formats.md for file formats.
 )";
 
 int usage_error(const std::string& msg) {
-  std::fprintf(stderr, "chatc: %s\n(chatc --help for usage)\n", msg.c_str());
+  std::fprintf(stderr, "chatc: %s\n(chatc --help for usage)\n", escape_text(msg).c_str());
   return 2;
 }
 
@@ -159,7 +160,7 @@ std::unique_ptr<LoadedScript> load(const Args& a, int& status) {
   FileLoader loader;
   auto s = std::make_unique<LoadedScript>(load_script(a.files[0], loader, a.params));
   if (s->unreadable) {
-    std::fprintf(stderr, "chatc: %s\n", s->diagnostics[0].message.c_str());
+    std::fprintf(stderr, "chatc: %s\n", escape_text(s->diagnostics[0].message).c_str());
     status = 2;
     return nullptr;
   }
@@ -179,7 +180,7 @@ int cmd_check(const Args& a) {
     auto s = load_script(f, loader, a.params);
     const bool missing = s.unreadable;
     if (missing && !a.json) {
-      std::fprintf(stderr, "chatc: %s\n", s.diagnostics[0].message.c_str());
+      std::fprintf(stderr, "chatc: %s\n", escape_text(s.diagnostics[0].message).c_str());
       status = std::max(status, 2);
       continue;
     }

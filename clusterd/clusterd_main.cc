@@ -84,6 +84,9 @@ int load(const std::string& name, const std::string& home, std::ostream& err, Lo
     return 1;
   }
   chat::FileLoader loader;
+  // A script that includes the secrets file would have a secret quoted in the
+  // parse error under it.
+  if (!cfg.config->secrets_path.empty()) loader.deny(cfg.config->secrets_path, "it is the secrets file");
   // [policy] on_network_loss reaches the script as the state its confirm
   // step goes to (docs/config.md); an explicit [params] entry wins.
   auto params = cfg.config->params;

@@ -141,7 +141,7 @@ TEST(Diagnostic, JsonEscapesAndListsEveryField) {
   Diagnostics ds{{{"a\"b.chat", 1, 2}, Severity::Warning, "say \"hi\"\n", {}}};
   EXPECT_EQ(format_json(ds),
             "[\n  {\"file\": \"a\\\"b.chat\", \"line\": 1, \"col\": 2, \"severity\": \"warning\", "
-            "\"message\": \"say \\\"hi\\\"\\n\"}\n]\n");
+            "\"message\": \"say \\\"hi\\\"\\\\x0a\"}\n]\n");  // escape_text's \x0a, then JSON's
   EXPECT_EQ(format_json({}), "[]\n");
 }
 
