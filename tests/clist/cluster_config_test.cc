@@ -339,6 +339,22 @@ TEST(ClusterConfig, PasswordInAConsoleUriIsNotEchoed) {
   EXPECT_NE(text.find("    console = \"telnet://op:***@nts1:7001\""), std::string::npos) << text;
 }
 
+// Hostile bytes in the input (an ESC sequence written as \u001b, a raw NUL)
+// come out escaped in the message and the source line, never raw.
+TEST(ClusterConfig, HostileBytesAreEscapedInMessagesAndSourceLines) {
+  Home home;
+  auto r = home.parse(kBase + "[ping]\ninterval = \"1\\u001b[2Js\"\n");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  std::string text = format_text(r.diagnostics[0]);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_NE(text.find("ping.interval: '1\\x1b[2Js' is not a duration"), std::string::npos) << text;
+  auto nul = home.parse(std::string("script = \"a\0b\"\n", 15) + kAlpha + kBeta);
+  ASSERT_FALSE(nul.ok());
+  std::string nul_text = format_text(nul.diagnostics);
+  EXPECT_EQ(nul_text.find('\0'), std::string::npos);
+  EXPECT_NE(nul_text.find("script = \"a\\x00b\""), std::string::npos) << nul_text;
+}
+
 TEST(ClusterConfig, RefusesSecretsFileReadableByOthers) {
   Home home;
   ::chmod(home.file("secrets").c_str(), 0644);
