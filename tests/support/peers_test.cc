@@ -358,6 +358,9 @@ TEST(Sshd, LogsTheBreakRequestOfOpenSshEscapeB) {
   ASSERT_OK(sshd.start(dir.path(), "pw"));
   auto argv = sshd.ssh_argv(sshd.known_hosts());
   argv.insert(argv.begin() + 1, {"-tt", "-o", "EscapeChar=~"});
+  // A plain interactive sh, not root's login shell: the machine's rc files
+  // (a `pyenv rehash` waiting 60 s on a stale lock was seen) stay out.
+  argv.push_back("exec /bin/sh -i");
   std::string spawn;
   for (const auto& a : argv) spawn += " {" + a + "}";
   std::string script = dir.file("break.exp");
