@@ -39,7 +39,7 @@
 # Helpers: say, fail, pass, wait_for, ctl (clusterctl), sim (nodesim ctl),
 # node_state, expect_node_state, status_field, ledger, ledger_count, ledger_mark,
 # ledger_since, journal_count, expect_journal_count, timeline_has, timeline_count,
-# expect_timeline, stop_clusterd, check_ledger.
+# expect_timeline, stop_clusterd, check_ledger, expect_nothing_sent, write_sshd_config.
 
 [[ -n ${BASH_VERSION:-} ]] || { echo "lib.sh: needs bash" >&2; exit 2; }
 
@@ -341,6 +341,47 @@ expect_network_loss_takeover() {
   expect_journal_count 1 'fence-confirmed how=confirmed node=alpha' "alpha fenced through its console (confirmed)"
   expect_journal_count 1 'boot-sent node=beta' "exactly one boot"
   expect_journal_count 1 'takeover active=beta' "takeover"
+}
+
+# Nothing reached either node since the ledger marks: no BREAK, typed line or
+# state change in the ledgers; no byte ('>') or BREAK ('!') in clusterd's
+# transcripts; no send or BREAK in the timeline.   ALPHA_MARK BETA_MARK WHEN
+expect_nothing_sent() {
+  local n mark moved wrote
+  for n in alpha beta; do
+    mark=$([[ $n == alpha ]] && echo "$1" || echo "$2")
+    moved=$(ledger_since "$n" "$mark" | grep -E '"ev":"(break|command|state|nvram|lease_acquire|lease_release)"' || true)
+    [[ -z $moved ]] || fail "$n's ledger changed $3: $moved"
+    wrote=$(grep -E '^[0-9T:.-]+Z [>!]' "$home/Logs/demo.$n.console" || true)
+    [[ -z $wrote ]] || fail "clusterd wrote to $n's console: $wrote"
+  done
+  (( $(timeline_count 'Z (send|BREAK) ') == 0 )) || fail "the timeline shows a send or a BREAK: $(grep -E 'Z (send|BREAK) ' "$timeline_log")"
+}
+
+# A private sshd's config (console scenarios): key authentication only, on
+# 127.0.0.1:PORT. Sessions run $SHELL -c CMD; Debian's bash sources ~/.bashrc
+# when SSH_CLIENT is set unless SHLVL says it is nested: SetEnv keeps the
+# machine's rc files out.   FILE PORT HOST_KEY DIR [EXTRA_LINES]
+write_sshd_config() {
+  cat >"$1" <<EOF
+Port $2
+ListenAddress 127.0.0.1
+HostKey $3
+PidFile $4/sshd.pid
+AuthorizedKeysFile $4/authorized_keys
+StrictModes no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+SetEnv SHLVL=1
+UseDNS no
+PrintMotd no
+PrintLastLog no
+LogLevel VERBOSE
+${5:-}
+EOF
 }
 
 # The ground truth: never two holders of the shared disk, no write after a fence.

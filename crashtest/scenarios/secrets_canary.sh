@@ -235,26 +235,7 @@ ssh-keygen -q -t ed25519 -N "${pw[ssh]}" -C secrets-canary-client -f "$sd/client
 if ssh-keygen -y -P '' -f "$sd/client_key" >/dev/null 2>&1; then fail "the ssh client key is not encrypted"; fi
 cut -d' ' -f1,2 "$sd/client_key.pub" >"$sd/authorized_keys"
 echo "[127.0.0.1]:$sshp $(cut -d' ' -f1,2 "$sd/host_key.pub")" >"$sd/known_hosts"
-cat >"$sd/sshd_config" <<EOF
-Port $sshp
-ListenAddress 127.0.0.1
-HostKey $sd/host_key
-PidFile $sd/sshd.pid
-AuthorizedKeysFile $sd/authorized_keys
-StrictModes no
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-UsePAM no
-# Sessions run \$SHELL -c CMD; Debian's bash sources ~/.bashrc when SSH_CLIENT is
-# set unless SHLVL says it is nested: keep the machine's rc files out.
-SetEnv SHLVL=1
-UseDNS no
-PrintMotd no
-PrintLastLog no
-LogLevel VERBOSE
-EOF
+write_sshd_config "$sd/sshd_config" "$sshp" "$sd/host_key" "$sd"
 cat >"$work/beta-console.sh" <<EOF
 #!/bin/sh
 exec socat -r "$work/beta-wire.in" STDIO,raw,echo=0 FILE:"$NODESIM_DIR/beta.pty",raw,echo=0

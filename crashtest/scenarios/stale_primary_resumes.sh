@@ -35,7 +35,9 @@ inject "alpha's nodesim frozen (SIGSTOP) and its cable pulled; unconfirmed_fence
 t_inj=$(date +%s.%N)
 kill -STOP "$alpha_pid"
 ip -n "$CDT_ALPHA_NS" link set "$CDT_ALPHA_IF" down
-trap 'kill -CONT "$alpha_pid" 2>/dev/null || true' EXIT
+# Whatever happens, alpha is not left frozen; lib.sh's cleanup (and evidence) follows.
+resume_alpha() { local rc=$?; kill -CONT "$alpha_pid" 2>/dev/null || true; return $rc; }
+trap 'resume_alpha; scenario_cleanup' EXIT
 
 if [[ $policy == wait ]]; then
   wait_for 30 "the presumed fence refused (fence_unconfirmed)" timeline_has 'state fence_unconfirmed <- fence.refused'
