@@ -39,7 +39,7 @@
 # Helpers: say, fail, pass, wait_for, ctl (clusterctl), sim (nodesim ctl),
 # node_state, expect_node_state, status_field, ledger, ledger_count, ledger_mark,
 # ledger_since, journal_count, expect_journal_count, timeline_has, timeline_count,
-# expect_timeline, stop_clusterd, check_ledger, expect_nothing_sent, write_sshd_config.
+# expect_timeline, stop_clusterd, watching, check_ledger, expect_nothing_sent, write_sshd_config.
 
 [[ -n ${BASH_VERSION:-} ]] || { echo "lib.sh: needs bash" >&2; exit 2; }
 
@@ -302,6 +302,11 @@ stop_clusterd() {  # [SIGNAL] (default TERM)
   kill -"${1:-TERM}" "$cd_pid" 2>/dev/null || true
   wait "$cd_pid" 2>/dev/null || true
   cd_pid=""
+}
+# alpha active with its console and ping up, beta standby with its console up.
+watching() {
+  local s; s=$(ctl status demo 2>/dev/null) || return 1
+  grep -q '^active *alpha *(console up, ping up' <<<"$s" && grep -q '^standby *beta *(console up)' <<<"$s"
 }
 clusterd_alive() { [[ -n $cd_pid ]] && kill -0 "$cd_pid" 2>/dev/null; }
 

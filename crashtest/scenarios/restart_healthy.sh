@@ -17,10 +17,6 @@ wait_alpha_running
 sleep 0.5
 alpha_mark=$(ledger_mark alpha) beta_mark=$(ledger_mark beta)
 
-watching() {  # both consoles up and ping up
-  local s; s=$(ctl status demo 2>/dev/null) || return 1
-  grep -q '^active *alpha *(console up, ping up' <<<"$s" && grep -q '^standby *beta *(console up)' <<<"$s"
-}
 cycle=0
 start_clusterd
 wait_for 10 "both consoles up" watching

@@ -110,10 +110,6 @@ grep -qF "console = \"ssh://root@127.0.0.1:$sshp?" "$cfg" || fail "beta's ssh co
 wait_alpha_running
 sleep 0.5
 alpha_mark=$(ledger_mark alpha) beta_mark=$(ledger_mark beta)
-watching() {  # both consoles up and ping up
-  local s; s=$(ctl status demo 2>/dev/null) || return 1
-  grep -q '^active *alpha *(console up, ping up' <<<"$s" && grep -q '^standby *beta *(console up)' <<<"$s"
-}
 beta_refused() { grep -q '^standby *beta *(console down)' <<<"$(ctl status demo 2>/dev/null)"; }
 start_clusterd
 wait_for 15 "both consoles up (beta's through ssh)" watching
