@@ -13,22 +13,35 @@
 
 namespace clusterd::chat {
 
-/// What the interpreter knows when a script presumes a fence.
+/// What the interpreter knows when a script presumes a fence. Silence counts
+/// only after the runtime's own probe: a CR sent to the node after its last
+/// BREAK (the script's, or the runtime's own, InterpreterOptions::break_probe
+/// after the BREAK). Silence before that proves nothing: a node that answered
+/// a CR and then ignored the BREAK (BREAK disabled, a Linux that wants two, a
+/// console parked at a service processor) is alive.
 struct FenceEvidence {
   bool console_up = false;   // the node's console transport is connected
   bool ping_down = false;    // the active node does not answer ping
-  Duration silent_for{};     // time since the node last sent a byte
+  bool break_sent = false;   // a BREAK went to the node in this incident
+  bool probed = false;       // a CR went to it after its last BREAK
+  bool answered = false;     // it sent a byte after that CR
+  Duration since_probe{};    // time since that CR
+  Duration silent_for{};     // time since the node last sent a byte (for messages)
 };
 
 /// The runtime's rule for `mark fenced CH presumed`: accept only when the
-/// console is up yet silent for `silence`, and ping is down; never when the
+/// console is up, ping is down, and the node has sent nothing at all since a
+/// CR that followed its last BREAK, for at least `silence`; never when the
 /// operator chose `unconfirmed_fence = wait`.
 struct FencePolicy {
   bool allow_presumed = true;  // unconfirmed_fence = takeover (default) | wait
   Duration silence = std::chrono::seconds(20);
   bool accepts(const FenceEvidence& e) const {
-    return allow_presumed && e.console_up && e.ping_down && e.silent_for >= silence;
+    return allow_presumed && e.console_up && e.ping_down && e.break_sent && e.probed && !e.answered &&
+           e.since_probe >= silence;
   }
+  /// Why accepts() said no, for the refusal's log line ("" when it accepts).
+  std::string refusal(const FenceEvidence& e) const;
 };
 
 /// A state change, for timelines.

@@ -99,6 +99,7 @@ class Compiler {
     values();
     patterns();
     states();
+    unused_patterns();
     if (count(diags_, Severity::Error) == 0) return {std::move(prog_), std::move(diags_)};
     return {nullptr, std::move(diags_)};
   }
@@ -202,6 +203,10 @@ class Compiler {
         error(a.loc, "a pattern cannot contain a newline: matches never span lines");
         return false;
       }
+      if (a.source.find('\r') != std::string::npos) {
+        error(a.loc, "a pattern cannot contain a CR: on a console CR ends a line, and matches never span lines");
+        return false;
+      }
       regex = RE2::QuoteMeta(a.source);
       groups = 0;
       return true;
@@ -210,6 +215,12 @@ class Compiler {
       if (a.source[i] == '\\') {
         if (a.source[i + 1] == 'n') {
           error(a.loc, "a pattern cannot match a newline (\\n): matches never span lines");
+          return false;
+        }
+        if (a.source[i + 1] == 'r') {
+          error(a.loc,
+                "a pattern cannot match a CR (\\r): on a console CR ends a line, and matches never span lines "
+                "(`.*` already stops at the line's end)");
           return false;
         }
         ++i;
@@ -292,6 +303,17 @@ class Compiler {
     }
   }
 
+  // A pattern no handler names is a catalogue entry that protects nothing: a
+  // panic pattern defined and never used is a panic nobody watches for.
+  void unused_patterns() {
+    for (const auto& d : script_.patterns) {
+      if (used_.count(d.name.text) || named_bad_.count(d.name.text)) continue;
+      if (!used_.insert(d.name.text).second) continue;  // a duplicate: reported already
+      diags_.push_back({d.name.loc, Severity::Warning,
+                        "pattern '" + d.name.text + "' is defined but no handler uses it", {}});
+    }
+  }
+
   // --- states ----------------------------------------------------------------
   void states() {
     std::map<std::string, Loc> seen;
@@ -367,6 +389,7 @@ class Compiler {
           if (!h.pattern_ref.text.empty()) {
             auto it = named_.find(h.pattern_ref.text);
             if (it != named_.end()) {
+              used_.insert(h.pattern_ref.text);
               comp = it->second;
               comp->display = h.pattern_ref.text;
             } else if (!named_bad_.count(h.pattern_ref.text)) {
@@ -824,6 +847,7 @@ class Compiler {
   std::map<std::string, int> value_index_;
   std::map<std::string, Compiled> named_;
   std::set<std::string> named_bad_;
+  std::set<std::string> used_;  // patterns some handler names
   std::unordered_map<std::string, int> state_index_;  // name -> index in prog_->states
   int suggestions_left_ = 100;
   std::size_t handlers_ = 0;  // compiled so far, inherited ones included (kMaxHandlers)

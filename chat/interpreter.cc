@@ -16,6 +16,20 @@ std::string seconds_text(Duration d) {
 
 }  // namespace
 
+std::string FencePolicy::refusal(const FenceEvidence& e) const {
+  if (!allow_presumed) return "unconfirmed_fence = wait";
+  if (!e.console_up) return "console not connected";
+  if (!e.ping_down) return "ping not down";
+  if (!e.break_sent) return "no BREAK was sent";
+  if (!e.probed) return "no CR sent after the last BREAK yet";
+  if (e.answered) return "the node answered the CR sent after the BREAK: it is alive";
+  if (e.since_probe < silence) {
+    return "silent only " + seconds_text(e.since_probe) + " since the CR after the BREAK, not " +
+           seconds_text(silence);
+  }
+  return {};
+}
+
 Interpreter::Interpreter(const Program& program, Actuator& actuator, InterpreterOptions options)
     : program_(program),
       act_(actuator),
@@ -60,9 +74,17 @@ const Value* Interpreter::value(std::string_view name) const {
   return nullptr;
 }
 
+std::optional<TimePoint> Interpreter::next_probe() const {
+  std::optional<TimePoint> best;
+  for (const auto& p : probe_) {
+    if (p.due && (!best || *p.due < *best)) best = p.due;
+  }
+  return best;
+}
+
 std::optional<TimePoint> Interpreter::next_deadline() const {
   if (!started_ || stopped_) return std::nullopt;
-  std::optional<TimePoint> best;
+  std::optional<TimePoint> best = next_probe();
   const auto& hs = program_.states[static_cast<std::size_t>(current_)].handlers;
   for (std::size_t i = 0; i < hs.size(); ++i) {
     if (hs[i].kind != Handler::Kind::After || !armed_[i]) continue;
@@ -86,11 +108,49 @@ void Interpreter::advance_to(TimePoint now) {
         when = t;
       }
     }
+    // The runtime's own CR after a BREAK goes first at equal times: a
+    // presumption at that instant then sees it.
+    if (auto due = next_probe(); due && *due <= now && (pick < 0 || *due <= when)) {
+      for (std::size_t c = 0; c < probe_.size(); ++c) {
+        if (probe_[c].due != due) continue;
+        act_.at(*due);
+        act_.log("CR to " + names_[c] + " after its BREAK: a presumed fence counts its silence from here");
+        act_.send(static_cast<Channel>(c), "\r");
+        sent(static_cast<Channel>(c), "\r", *due);
+        break;
+      }
+      continue;
+    }
     if (pick < 0) return;
     armed_[static_cast<std::size_t>(pick)] = false;
     act_.at(when);
     fire(pick, when, {});
   }
+}
+
+void Interpreter::sent(Channel ch, std::string_view bytes, TimePoint now) {
+  if (ch == Channel::Sh) return;
+  Probe& p = probe_[static_cast<std::size_t>(ch)];
+  if (!p.break_at || bytes.find('\r') == std::string_view::npos) return;
+  p.cr_at = now;
+  p.due.reset();
+}
+
+FenceEvidence Interpreter::evidence(Channel ch, TimePoint now) const {
+  const auto c = static_cast<std::size_t>(ch);
+  FenceEvidence ev;
+  ev.console_up = console_[c] == Level::Up;
+  ev.ping_down = ping_ == Level::Down;
+  ev.silent_for = now - (last_byte_[c] ? *last_byte_[c] : started_at_);
+  if (ch == Channel::Sh) return ev;
+  const Probe& p = probe_[c];
+  ev.break_sent = p.break_at.has_value();
+  ev.probed = p.cr_at.has_value();
+  if (p.cr_at) {
+    ev.since_probe = now - *p.cr_at;
+    ev.answered = last_byte_[c] && *last_byte_[c] >= *p.cr_at;
+  }
+  return ev;
 }
 
 void Interpreter::on_event(const Event& ev, TimePoint now) {
@@ -248,6 +308,7 @@ void Interpreter::enter(int state, TimePoint now, const std::string& trigger, st
   const int from = current_;
   if (state == program_.initial) {
     in_incident_ = false;
+    probe_ = {};  // a BREAK of an incident that is over says nothing of the next one
   } else if (!in_incident_) {
     in_incident_ = true;
     incident_start_ = now;
@@ -288,9 +349,22 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
   for (const Action& a : actions) {
     if (stopped_) return false;
     switch (a.kind) {
-      case Action::Kind::Send: act_.send(a.channel, expand(a.text, now)); break;
+      case Action::Kind::Send: {
+        std::string text = expand(a.text, now);
+        act_.send(a.channel, text);
+        sent(a.channel, text, now);
+        break;
+      }
       case Action::Kind::SendSecret: act_.send_secret(a.channel, expand(a.text, now)); break;
-      case Action::Kind::Break: act_.send_break(a.channel); break;
+      case Action::Kind::Break:
+        act_.send_break(a.channel);
+        if (a.channel != Channel::Sh) {
+          Probe& p = probe_[static_cast<std::size_t>(a.channel)];
+          p.break_at = now;
+          p.cr_at.reset();
+          p.due = now + opt_.break_probe;
+        }
+        break;
       case Action::Kind::Alarm: act_.alarm(a.severity, expand(a.text, now)); break;
       case Action::Kind::Log: act_.log(expand(a.text, now)); break;
       case Action::Kind::Exec: {
@@ -310,11 +384,7 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
         }
         break;
       case Action::Kind::MarkFenced: {
-        auto c = static_cast<std::size_t>(a.channel);
-        FenceEvidence ev;
-        ev.console_up = console_[c] == Level::Up;
-        ev.ping_down = ping_ == Level::Down;
-        ev.silent_for = now - (last_byte_[c] ? *last_byte_[c] : started_at_);
+        const FenceEvidence ev = evidence(a.channel, now);
         if (!act_.mark_fenced(a.channel, a.presumed, ev)) {
           fence_refused_ = true;
           return false;
@@ -334,6 +404,7 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
         std::swap(names_[0], names_[1]);
         std::swap(console_[0], console_[1]);
         std::swap(last_byte_[0], last_byte_[1]);
+        std::swap(probe_[0], probe_[1]);
         std::swap(streams_[0], streams_[1]);
         ping_ = Level::Unknown;  // the new active has not been pinged yet
         break;

@@ -30,6 +30,10 @@ struct InterpreterOptions {
   int max_steps_per_call = 256;  // transitions in one call before the script is stopped as looping
   std::string active_name = "active";
   std::string standby_name = "standby";
+  /// After a BREAK, the runtime sends the node a CR of its own this long
+  /// after it unless the script sent one (any text with a CR) before: a
+  /// presumed fence counts the node's silence only from such a CR.
+  Duration break_probe = std::chrono::seconds(2);
 };
 
 class Interpreter {
@@ -74,6 +78,9 @@ class Interpreter {
   std::string expand(const Template& t, TimePoint now) const;
   void dispatch_edge(const Event& ev, TimePoint now);
   void feed(Channel ch, std::string_view bytes, TimePoint now);
+  void sent(Channel ch, std::string_view bytes, TimePoint now);
+  FenceEvidence evidence(Channel ch, TimePoint now) const;
+  std::optional<TimePoint> next_probe() const;
 
   const Program& program_;
   Actuator& act_;
@@ -88,6 +95,12 @@ class Interpreter {
   Level ping_ = Level::Unknown, monitor_ = Level::Unknown;      // monitor Down = isolated
   std::array<Level, 2> console_{Level::Unknown, Level::Unknown};
   std::array<std::optional<TimePoint>, kChannelCount> last_byte_;
+  // The fence probe of each console (DESIGN.md §5): the last BREAK, the CR
+  // after it, and when the runtime sends that CR itself if the script has not.
+  struct Probe {
+    std::optional<TimePoint> break_at, cr_at, due;
+  };
+  std::array<Probe, 2> probe_;
   std::array<std::string, 2> names_;
   std::vector<Value> values_;
   std::string reason_, trigger_;

@@ -146,11 +146,20 @@ void StreamWindow::reset() {
 
 void StreamWindow::discard(std::string_view bytes) {
   if (bytes.empty()) return;
-  buf_.assign(1, bytes.back());
+  buf_.assign(1, bytes.back() == '\r' ? '\n' : bytes.back());
   start_ = pos_ = 1;
 }
 
-void StreamWindow::append(std::string_view bytes) { buf_.append(bytes.data(), bytes.size()); }
+// A console ends its lines with CR as often as with LF: "\r\n" from a tty's
+// onlcr, "\n\r" from the Solaris kernel (its panic line is printed as
+// "\n\rpanic[cpu0]…"), a bare "\r" where a prompt is redrawn. A line starts
+// wherever the cursor goes back to column 0, so a CR is a line end here:
+// `^` matches after it, `$` before it, and no match spans it.
+void StreamWindow::append(std::string_view bytes) {
+  const std::size_t at = buf_.size();
+  buf_.append(bytes.data(), bytes.size());
+  std::replace(buf_.begin() + static_cast<std::ptrdiff_t>(at), buf_.end(), '\r', '\n');
+}
 
 bool StreamWindow::next(const PatternSet& set, Match& m) {
   if (pos_ < buf_.size() && set.find(buf_, pos_, start_, m)) {

@@ -66,20 +66,18 @@ class TimelineActuator final : public Actuator {
   }
   void log(std::string_view text) override { add("log", quoted(text)); }
   bool mark_fenced(Channel ch, bool presumed, const FenceEvidence& e) override {
-    char why[160];
-    std::snprintf(why, sizeof why, "console %s, silent %.1fs, ping %s",
-                  e.console_up ? "up" : "not up",
-                  std::chrono::duration<double>(e.silent_for).count(), e.ping_down ? "down" : "not down");
     if (!presumed) {
       add("fenced", chan(ch) + " confirmed");
       return true;
     }
     if (policy_.accepts(e)) {
+      char why[160];
+      std::snprintf(why, sizeof why, "console up, ping down, silent %.1fs since the CR after the BREAK",
+                    std::chrono::duration<double>(e.since_probe).count());
       add("fenced", chan(ch) + " presumed, accepted (" + why + ")");
       return true;
     }
-    add("refused", "presumed fence of " + chan(ch) + " (" + why +
-                       (policy_.allow_presumed ? ")" : "; unconfirmed_fence = wait)"));
+    add("refused", "presumed fence of " + chan(ch) + " (" + policy_.refusal(e) + ")");
     return false;
   }
   /// True after an odd number of takeovers: the nodes' roles are swapped.

@@ -226,16 +226,13 @@ bool ClusterRuntime::mark_fenced(Channel ch, bool presumed, const chat::FenceEvi
   const NodeSetup* n = node_of(ch);
   if (!n) return false;
   if (presumed && !options_.fence.accepts(e)) {
-    say("presumed fence of " + n->name + " refused: console " + (e.console_up ? "up" : "down") + ", ping " +
-        (e.ping_down ? "down" : "up") + ", silent " +
-        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(e.silent_for).count()) + "s" +
-        (options_.fence.allow_presumed ? "" : ", unconfirmed_fence = wait"));
+    say("presumed fence of " + n->name + " refused: " + options_.fence.refusal(e));
     return false;
   }
   if (!journal(JournalKind::FenceConfirmed, {{"node", n->name}, {"how", presumed ? "presumed" : "confirmed"}})) {
     return false;
   }
-  say("fenced " + n->name + (presumed ? " (presumed: console silent, ping down)" : " (confirmed)"));
+  say("fenced " + n->name + (presumed ? " (presumed: silent to the CR after its BREAK, console up, ping down)" : " (confirmed)"));
   return true;
 }
 

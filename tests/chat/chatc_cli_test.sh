@@ -40,7 +40,7 @@ expect_text bad-param err "param 'boot_timeout' is a duration; 'soon' is not"
 
 # dot: a digraph with the initial state double-bordered.
 expect_status dot 0 "$chatc" dot scripts/sparc-obp.chat
-expect_text dot out '"watch" [label="watch", peripheries=2'
+expect_text dot out '"watch" [label="watch\n(active linux_oops)", peripheries=2'
 expect_text dot out '"watch" -> "confirm" [label="ping.down"];'
 
 # replay: the golden case through the command line, and its errors.
@@ -50,7 +50,7 @@ expect_status replay 0 "$chatc" replay scripts/sparc-obp.chat --console active=$
 if diff -u "$g/primary_panic.expected" "$tmp/out" >/dev/null; then passes=$((passes + 1)); else
   echo "FAIL replay-golden: chatc replay differs from $g/primary_panic.expected"; diff -u "$g/primary_panic.expected" "$tmp/out"; fails=$((fails + 1)); fi
 expect_status replay-json 0 "$chatc" replay scripts/sparc-obp.chat --json --console active=$g/primary_panic.alpha.console
-expect_text replay-json out '{"t": 12.500, "kind": "state", "text": "fence'
+expect_text replay-json out '{"t": 13.000, "kind": "state", "text": "fence'
 printf '+1.0 < ok\n+2.0 x bad\n' > "$tmp/bad.console"
 expect_status replay-bad-log 1 "$chatc" replay scripts/sparc-obp.chat --console active="$tmp/bad.console"
 expect_text replay-bad-log err "bad.console:2: bad direction 'x' (expected < > ! or *)"

@@ -62,19 +62,64 @@ TEST(Replay, ConsoleNotesBecomeConsoleEvents) {
 TEST(Replay, PresumedFenceFollowsThePolicy) {
   const char* script =
       "initial state a { on ping.down -> f }\n"
-      "state f { after 30s { mark fenced active presumed } -> ok\n on fence.refused -> no }\nstate ok {}\nstate no {}";
+      "state f { break active\n after 30s { mark fenced active presumed } -> ok\n on fence.refused -> no }\n"
+      "state ok {}\nstate no {}";
+  // The runtime sends its own CR 2 s after the BREAK (the script sent none);
+  // silence counts from there: 28 s at the presumption.
   std::string taken = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n");
-  EXPECT_NE(taken.find("presumed, accepted (console up, silent 40.0s, ping down)"), std::string::npos) << taken;
+  EXPECT_NE(taken.find("+12.000s   send     active (alpha) \"\\r\""), std::string::npos) << taken;
+  EXPECT_NE(taken.find("presumed, accepted (console up, ping down, silent 28.0s since the CR after the BREAK)"),
+            std::string::npos) << taken;
   FencePolicy wait;
   wait.allow_presumed = false;
   std::string refused = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n", wait);
-  EXPECT_NE(refused.find("refused  presumed fence of active (alpha) (console up, silent 40.0s, ping down; unconfirmed_fence = wait)"),
-            std::string::npos) << refused;
+  EXPECT_NE(refused.find("refused  presumed fence of active (alpha) (unconfirmed_fence = wait)"), std::string::npos)
+      << refused;
   EXPECT_NE(refused.find("state    no"), std::string::npos);
-  // A console that spoke recently is not silent: no presumption.
-  std::string chatty = run(script, "+0 < hello\n+35 < still here\n", "", "+10s ping.down\n+60s end\n");
-  EXPECT_NE(chatty.find("silent 5.0s"), std::string::npos) << chatty;
-  EXPECT_NE(chatty.find("state    no"), std::string::npos);
+  // A node that answers the CR after its BREAK is alive, however silent it
+  // is afterwards: no presumption, whatever the script says.
+  std::string answered = run(script, "+0 < hello\n+12.5 < \\r\\nalpha console login: \n", "", "+10s ping.down\n+60s end\n");
+  EXPECT_NE(answered.find("the node answered the CR sent after the BREAK: it is alive"), std::string::npos) << answered;
+  EXPECT_NE(answered.find("state    no"), std::string::npos);
+  // Bytes before that CR (the BREAK's own echo, old chatter) do not count
+  // against the presumption; silence after the CR must last the window.
+  std::string early = run(script, "+0 < hello\n+11 < x\n", "", "+10s ping.down\n+60s end\n");
+  EXPECT_NE(early.find("presumed, accepted"), std::string::npos) << early;
+  FencePolicy long_window;
+  long_window.silence = std::chrono::seconds(29);
+  std::string short_silence = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n", long_window);
+  EXPECT_NE(short_silence.find("silent only 28.0s since the CR after the BREAK, not 29.0s"), std::string::npos)
+      << short_silence;
+}
+
+TEST(Replay, APresumptionWithoutABreakIsRefused) {
+  const char* script =
+      "initial state a { on ping.down -> f }\n"
+      "state f { after 30s { mark fenced active presumed } -> ok\n on fence.refused -> no }\nstate ok {}\nstate no {}";
+  std::string out = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n");
+  EXPECT_NE(out.find("(no BREAK was sent)"), std::string::npos) << out;
+  EXPECT_NE(out.find("state    no"), std::string::npos) << out;
+}
+
+TEST(Replay, TheScriptsOwnCrAfterTheBreakIsTheProbe) {
+  // The script asks itself 1 s after the BREAK: the runtime sends no CR of its
+  // own, and silence counts from the script's CR.
+  const char* script =
+      "initial state a { on ping.down -> f }\n"
+      "state f { break active\n after 1s -> g }\n"
+      "state g { send active \"\\r\"\n after 29s { mark fenced active presumed } -> ok\n on fence.refused -> no }\n"
+      "state ok {}\nstate no {}";
+  std::string out = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n");
+  EXPECT_EQ(out.find("after its BREAK"), std::string::npos) << out;
+  EXPECT_NE(out.find("silent 29.0s since the CR after the BREAK"), std::string::npos) << out;
+  // A second BREAK needs a CR of its own: the first one's probe is void.
+  const char* twice =
+      "initial state a { on ping.down -> f }\n"
+      "state f { break active\n send active \"\\r\"\n after 20s -> g }\n"
+      "state g { break active\n after 1s { mark fenced active presumed } -> ok\n on fence.refused -> no }\n"
+      "state ok {}\nstate no {}";
+  std::string out2 = run(twice, "+0 < hello\n", "", "+10s ping.down\n+60s end\n");
+  EXPECT_NE(out2.find("(no CR sent after the last BREAK yet)"), std::string::npos) << out2;
 }
 
 TEST(Replay, EndStopsTheReplayAndFiresTimersUpToIt) {

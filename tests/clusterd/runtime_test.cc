@@ -127,6 +127,7 @@ TEST(ClusterRuntime, ConsoleBytesInAnAlarmAreEscapedInTheTimeline) {
   Cluster c(d.path + "/prod.journal");
   c.runtime->start(t0);
   c.feed(c.alpha, "alpha", "\r\npanic[cpu0]/thread=1: \x1b]0;owned\x07 BAD TRAP\r\n", t0 + 12s);
+  c.runtime->advance_to(t0 + 13s);  // past panic_confirm: no prompt followed the line
   std::string t = c.timeline_text();
   EXPECT_NE(t.find("alarm critical \"fencing alpha: panic on alpha: panic[cpu0]/thread=1: \\e]0;owned\\x07 BAD TRAP"),
             std::string::npos)
@@ -200,9 +201,19 @@ TEST(ClusterRuntime, RestartWhileHealthySendsNothingAndKeepsTheRoles) {
 TEST(ClusterRuntime, PresumedFenceNeedsThePolicysEvidence) {
   TempDir d;
   Cluster c(d.path + "/prod.journal");
-  chat::FenceEvidence weak{true, false, 30s};  // ping still up
+  chat::FenceEvidence strong;
+  strong.console_up = strong.ping_down = strong.break_sent = strong.probed = true;
+  strong.since_probe = strong.silent_for = 30s;
+  chat::FenceEvidence weak = strong;
+  weak.ping_down = false;  // ping still up
   EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, true, weak));
-  chat::FenceEvidence strong{true, true, 30s};
+  chat::FenceEvidence answered = strong;  // the node answered the CR after its BREAK
+  answered.answered = true;
+  EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, true, answered));
+  chat::FenceEvidence unprobed = strong;  // silent, but never asked after the BREAK
+  unprobed.probed = false;
+  EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, true, unprobed));
+  EXPECT_EQ(c.journal->state().fenced.count("alpha"), 0u);
   EXPECT_TRUE(c.runtime->mark_fenced(chat::Channel::Active, true, strong));
   EXPECT_EQ(c.journal->state().fenced.count("alpha"), 1u);
 }
