@@ -272,6 +272,11 @@ class Compiler {
         c.display += " | ";
       }
       c.source.regex += "(?:" + re + ")";
+      // An atom that ends in an unescaped `.*` takes the rest of its line.
+      if (s.any[i].regex && re.size() >= 2 && re.compare(re.size() - 2, 2, ".*") == 0 &&
+          (re.size() < 3 || re[re.size() - 3] != '\\')) {
+        c.source.to_line_end = true;
+      }
       c.display += display_atom(s.any[i]);
       c.groups += g;
     }

@@ -82,9 +82,21 @@ std::optional<TimePoint> Interpreter::next_probe() const {
   return best;
 }
 
+std::optional<TimePoint> Interpreter::next_line_due(Channel* ch) const {
+  std::optional<TimePoint> best;
+  for (std::size_t c = 0; c < line_due_.size(); ++c) {
+    if (line_due_[c] && (!best || *line_due_[c] < *best)) {
+      best = line_due_[c];
+      if (ch) *ch = static_cast<Channel>(c);
+    }
+  }
+  return best;
+}
+
 std::optional<TimePoint> Interpreter::next_deadline() const {
   if (!started_ || stopped_) return std::nullopt;
   std::optional<TimePoint> best = next_probe();
+  if (auto l = next_line_due(nullptr); l && (!best || *l < *best)) best = l;
   const auto& hs = program_.states[static_cast<std::size_t>(current_)].handlers;
   for (std::size_t i = 0; i < hs.size(); ++i) {
     if (hs[i].kind != Handler::Kind::After || !armed_[i]) continue;
@@ -107,6 +119,14 @@ void Interpreter::advance_to(TimePoint now) {
         pick = static_cast<int>(i);
         when = t;
       }
+    }
+    // A line that did not end in time: its match fires with what came.
+    Channel lch{};
+    if (auto due = next_line_due(&lch); due && *due <= now && (pick < 0 || *due <= when)) {
+      act_.at(*due);
+      feed(lch, {}, *due, /*flush=*/true);
+      line_due_[static_cast<std::size_t>(lch)].reset();
+      continue;
     }
     // The runtime's own CR after a BREAK goes first at equal times: a
     // presumption at that instant then sees it.
@@ -246,21 +266,33 @@ void Interpreter::on_bytes(Channel ch, std::string_view bytes, TimePoint now) {
   }
 }
 
-void Interpreter::feed(Channel ch, std::string_view bytes, TimePoint now) {
+void Interpreter::feed(Channel ch, std::string_view bytes, TimePoint now, bool flush) {
   const auto c = static_cast<std::size_t>(ch);
   std::string hold;  // bytes that followed a match which changed the state
   std::string_view input = bytes;
-  while (!stopped_ && !input.empty()) {
+  bool pass = flush;  // a flush searches once even with no new bytes
+  while (!stopped_ && (!input.empty() || pass)) {
+    pass = false;
     const State& st = program_.states[static_cast<std::size_t>(current_)];
     StreamWindow& stream = streams_[c];
     if (!st.patterns[c]) {
       stream.discard(input);
+      line_due_[c].reset();
       return;
     }
     stream.append(input);
     input = {};
     Match m;
     while (!stopped_ && stream.next(*st.patterns[c], m)) {
+      // A match that takes the rest of its line, and the line has not ended:
+      // wait for its end (or line_wait) so that $0 is the whole line. Bounded:
+      // a line longer than the window fires at once.
+      if (m.open && !flush && stream.text().size() < stream.window()) {
+        stream.rewind(m.begin);
+        if (!line_due_[c]) line_due_[c] = now + opt_.line_wait;
+        return;
+      }
+      line_due_[c].reset();
       for (std::size_t k = 0; k < 10; ++k) captures_[k].assign(m.captures[k]);
       const int h = pattern_handler_[c][static_cast<std::size_t>(m.index)];
       std::string tail = stream.take_after(m.end);
@@ -270,6 +302,7 @@ void Interpreter::feed(Channel ch, std::string_view bytes, TimePoint now) {
         // The rest of the read came after the match: it belongs to the new state.
         hold = std::move(tail);
         input = hold;
+        flush = false;
         break;
       }
       stream.append(tail);  // same state: keep searching after the match
@@ -334,6 +367,7 @@ void Interpreter::enter(int state, TimePoint now, const std::string& trigger, st
     v[static_cast<std::size_t>(h.pattern)] = static_cast<int>(i);
   }
   for (auto& s : streams_) s.reset();
+  line_due_ = {};
   act_.entered(StateChange{now, from, state, trigger, std::string(matched)});
   const int entered_step = steps_total_;
   if (!skip_entry_ && !run(st.entry, now)) {

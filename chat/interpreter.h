@@ -34,6 +34,10 @@ struct InterpreterOptions {
   /// after it unless the script sent one (any text with a CR) before: a
   /// presumed fence counts the node's silence only from such a CR.
   Duration break_probe = std::chrono::seconds(2);
+  /// A pattern that takes the rest of its line (ends in `.*`) and matched up
+  /// to the end of the bytes so far waits this long for the line's end, so
+  /// that $0 is the whole line and not the piece one read brought.
+  Duration line_wait = std::chrono::milliseconds(250);
 };
 
 class Interpreter {
@@ -77,10 +81,11 @@ class Interpreter {
   bool run(const std::vector<Action>& actions, TimePoint now);
   std::string expand(const Template& t, TimePoint now) const;
   void dispatch_edge(const Event& ev, TimePoint now);
-  void feed(Channel ch, std::string_view bytes, TimePoint now);
+  void feed(Channel ch, std::string_view bytes, TimePoint now, bool flush = false);
   void sent(Channel ch, std::string_view bytes, TimePoint now);
   FenceEvidence evidence(Channel ch, TimePoint now) const;
   std::optional<TimePoint> next_probe() const;
+  std::optional<TimePoint> next_line_due(Channel* ch) const;
 
   const Program& program_;
   Actuator& act_;
@@ -101,6 +106,8 @@ class Interpreter {
     std::optional<TimePoint> break_at, cr_at, due;
   };
   std::array<Probe, 2> probe_;
+  // A match that waits for its line's end (InterpreterOptions::line_wait).
+  std::array<std::optional<TimePoint>, kChannelCount> line_due_;
   std::array<std::string, 2> names_;
   std::vector<Value> values_;
   std::string reason_, trigger_;

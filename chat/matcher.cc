@@ -54,6 +54,7 @@ Result<std::unique_ptr<PatternSet>> PatternSet::compile(std::vector<PatternSourc
       return Error::invalid("bad pattern /" + p.regex + "/: " + err);
     }
     set->groups_.push_back(one->NumberOfCapturingGroups());
+    set->to_line_end_.push_back(p.to_line_end);
     most_groups = std::max(most_groups, one->NumberOfCapturingGroups());
     set->each_.push_back(std::move(one));
     if (p.unless.empty()) {
@@ -120,6 +121,7 @@ bool PatternSet::find(std::string_view text, std::size_t from, std::size_t line_
     m.begin = begin;
     m.end = end;
     m.groups = groups_[w];
+    m.open = to_line_end_[w] && end == text.size();
     const auto last = static_cast<std::size_t>(std::min(groups_[w], 9));
     for (std::size_t k = 0; k < 10; ++k) {
       m.captures[k] = std::string_view{};

@@ -31,6 +31,10 @@ namespace clusterd::chat {
 struct PatternSource {
   std::string regex;
   std::vector<std::string> unless;
+  /// The pattern takes the rest of its line (an atom ends in `.*`): a match
+  /// that ends where the bytes received so far end may grow with the next
+  /// read, so Match::open says so and the caller may wait for the line end.
+  bool to_line_end = false;
 };
 
 /// Where a pattern matched: offsets into the text searched.
@@ -38,6 +42,7 @@ struct Match {
   int index = -1;              // which pattern of the set
   std::size_t begin = 0, end = 0;
   int groups = 0;              // capture groups of that pattern, not counting $0
+  bool open = false;           // a to_line_end pattern whose match ends at the end of the bytes so far
   std::string_view captures[10];  // $0..$9 (views into the searched text)
 };
 
@@ -75,6 +80,7 @@ class PatternSet {
   std::vector<std::unique_ptr<re2::RE2>> each_;     // pattern i alone
   std::vector<std::unique_ptr<re2::RE2>> unless_;  // null where a pattern has none
   std::vector<int> groups_;                        // pattern i's own capture groups
+  std::vector<bool> to_line_end_;                  // pattern i takes the rest of its line
   std::unique_ptr<re2::StringPiece[]> scratch_;    // submatches of the last find()
   std::unique_ptr<re2::StringPiece[]> best_;       // the winner's submatches
   mutable std::vector<int> hits_;
@@ -105,6 +111,11 @@ class StreamWindow {
   /// searching resumes after it; without one, the window is trimmed to the
   /// partial line.
   bool next(const PatternSet& set, Match& m);
+
+  /// Searching resumes at `begin` again: the match just returned was open
+  /// (its line not ended yet) and will be looked for again, longer, when
+  /// more bytes come.
+  void rewind(std::size_t begin) { pos_ = begin < start_ ? start_ : begin; }
 
   /// Removes and returns the buffered bytes after offset `end` (bytes that
   /// followed a match that changed the state: they belong to the next one).

@@ -17,7 +17,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 scenario_enter "$@"
 rounds=${POWER_OFFS:-10}
-CONFIG_EXTRA=$'[timeouts]\nconfirm_window = "5s"'
+CONFIG_EXTRA=$'[timeouts]\nconfirm_window = "4s"'
 scenario_setup
 
 for (( r = 1; r <= rounds; r++ )); do

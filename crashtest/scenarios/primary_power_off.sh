@@ -7,8 +7,9 @@
 # and `setenv auto-boot? false` (read back) before it can boot, so alpha ends
 # at ok and never takes the shared disk again. Ledger clean.
 # The runtime accepts the presumed fence only after [timeouts] confirm_window
-# (default 20s) of console silence with ping down: scaled to 5s here (the
-# script's confirm_timeout 3s + break_timeout 5s give 8s of silence).
+# (default 20s) of silence to the CR sent after the last BREAK, with ping
+# down: scaled to 4s here (the stock fence sends its CR 2 s after the first
+# BREAK, then waits break_timeout, 5s: 5s of silence to that CR).
 #   primary_power_off.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -20,7 +21,7 @@ show_timeline() {
   grep -aE -- "state |BREAK|send |fenced|takeover|alarm|ping alpha|ping beta|console " "$timeline_log" |
     sed 's/^[0-9T:-]*\.[0-9]*Z /  | /' | cut -c1-200
 }
-CONFIG_EXTRA=$'[timeouts]\nconfirm_window = "5s"'
+CONFIG_EXTRA=$'[timeouts]\nconfirm_window = "4s"'
 scenario_setup
 
 inject "power-off on alpha (console silent, ping down)"

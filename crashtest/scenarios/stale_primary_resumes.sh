@@ -25,7 +25,7 @@ source "$(dirname "$0")/lib.sh"
 scenario_enter "$@"
 
 policy=${UNCONFIRMED_FENCE:-wait}
-CONFIG_EXTRA=$'[policy]\nunconfirmed_fence = "'"$policy"$'"\n[timeouts]\nconfirm_window = "5s"'
+CONFIG_EXTRA=$'[policy]\nunconfirmed_fence = "'"$policy"$'"\n[timeouts]\nconfirm_window = "4s"'
 scenario_setup
 alpha_pid=${pids[0]}
 grep -q -- '--name alpha' <<<"$(tr '\0' ' ' </proc/"$alpha_pid"/cmdline)" || fail "pids[0] is not alpha's nodesim"

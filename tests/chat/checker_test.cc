@@ -71,6 +71,15 @@ TEST(Checker, WarnsAboutUnreachableWaitingAndDeadEndStates) {
                    "<input>:4:7: warning: state 'c' has no way out: the script stops there"}));
 }
 
+// A pattern defined and never used is a panic nobody watches for.
+TEST(Checker, WarnsAboutAPatternNoHandlerUses) {
+  auto d = diags(
+      "pattern used = /ok $/\n"
+      "pattern oops = /Oops: .*/\n"
+      "initial state a { on active used -> a }");
+  EXPECT_EQ(d, (std::vector<std::string>{"<input>:2:9: warning: pattern 'oops' is defined but no handler uses it"}));
+}
+
 // `-> $p`: the proof holds for the state the config chose; a state only a
 // param can name is not called unreachable.
 TEST(Checker, AParamTargetIsProvedForTheChosenStateAndItsAlternativesAreReachable) {

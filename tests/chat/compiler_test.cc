@@ -35,6 +35,8 @@ TEST(Compiler, ReportsNameAndTypeErrorsExactly) {
       {"initial state a { on active \"\" -> a }", "<input>:1:29: error: empty pattern: it would match anything"},
       {"initial state a { on active /a\\nb/ -> a }", "<input>:1:29: error: a pattern cannot match a newline (\\n): matches never span lines"},
       {"initial state a { on active \"a\\nb\" -> a }", "<input>:1:29: error: a pattern cannot contain a newline: matches never span lines"},
+      {"initial state a { on active /ok\\r/ -> a }", "<input>:1:29: error: a pattern cannot match a CR (\\r): on a console CR ends a line, and matches never span lines (`.*` already stops at the line's end)"},
+      {"initial state a { on active \"ok\\r\" -> a }", "<input>:1:29: error: a pattern cannot contain a CR: on a console CR ends a line, and matches never span lines"},
       {"initial state a { on active /(x)y/ { log \"$2\" } -> a }", "<input>:1:43: error: $2 but the pattern has 1 capture group"},
       {"initial state a { on active \"x\" { log \"$1\" } -> a }", "<input>:1:40: error: $1 but the pattern has no capture groups"},
       {"param p = 1\ninitial state a { set p = 2 }", "<input>:2:23: error: 'p' is a param, which 'set' cannot change (declare it with 'var')"},

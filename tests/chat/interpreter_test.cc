@@ -116,6 +116,32 @@ TEST(Interpreter, CapturesReachTheHandlersActions) {
   EXPECT_EQ(r.act.calls, std::vector<std::string>{"alarm critical cpu 7: panic[cpu7]"});
 }
 
+// A real console trickles a panic line a few bytes per read. A pattern that
+// takes the rest of its line (`.*`) waits for the line's end, so the alarm
+// quotes the whole line, not the piece the first read brought; a line that
+// does not end within line_wait (250 ms) fires with what came.
+TEST(Interpreter, APatternThatTakesItsLineWaitsForTheLineEnd) {
+  Script r("initial state a { on active /^panic\\[cpu\\d+\\]: .*/ { alarm critical \"$0\" } -> b }\nstate b {}");
+  r.in->start(t0);
+  const std::string line = "\r\n\rpanic[cpu0]: BAD TRAP: type=31 rp=2a100547450\r\n";
+  for (std::size_t i = 0; i < line.size(); i += 3) r.in->on_bytes(Channel::Active, line.substr(i, 3), t0 + 1ms * i);  // 9600 baud: ~1 ms a byte
+  EXPECT_EQ(r.act.calls, std::vector<std::string>{"alarm critical panic[cpu0]: BAD TRAP: type=31 rp=2a100547450"});
+  // A line that stops short fires after line_wait with what it has.
+  Script q("initial state a { on active /^panic\\[cpu\\d+\\]: .*/ { alarm critical \"$0\" } -> b }\nstate b {}");
+  q.in->start(t0);
+  q.in->on_bytes(Channel::Active, "\r\npanic[cpu1]: half", t0 + 1s);
+  EXPECT_TRUE(q.act.calls.empty());
+  EXPECT_EQ(q.in->next_deadline(), t0 + 1250ms);
+  q.in->advance_to(t0 + 1250ms);
+  EXPECT_EQ(q.act.calls, std::vector<std::string>{"alarm critical panic[cpu1]: half"});
+  EXPECT_EQ(q.in->state_name(), "b");
+  // A prompt (no `.*`) never waits: it has no line end to wait for.
+  Script p("initial state a { on active /^ok $/ -> b }\nstate b {}");
+  p.in->start(t0);
+  p.in->on_bytes(Channel::Active, "\r\nok ", t0);
+  EXPECT_EQ(p.in->state_name(), "b");
+}
+
 TEST(Interpreter, ParamsTakeTheirOverrides) {
   Script r("param dev = \"disk\"\nparam t = 10s\ninitial state a { send standby \"boot $dev\\r\"\n after $t -> b }\n"
         "state b {}",

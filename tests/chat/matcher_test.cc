@@ -44,6 +44,26 @@ TEST(Matcher, FindsAPatternSplitAtEveryByteOffset) {
   EXPECT_EQ(run(*set, bytes), (std::vector<std::string>{"0:panic[cpu12]", "1:{0} ok "}));
 }
 
+// A CR ends a line as a LF does. The Solaris kernel prints its panic line as
+// "\n\rpanic[cpu%d]/thread=%p: " (illumos usr/src/uts/common/os/panic.c);
+// through a tty's onlcr the wire carries "\r\n\rpanic…". Prompts are redrawn
+// after a bare CR. `^` must see all of them as line starts, at any split.
+TEST(Matcher, ACrStartsALineWhateverTheLineEndsAround) {
+  auto set = set_of({re("^panic\\[cpu\\d+\\]/thread=[0-9a-f]+: BAD TRAP"), re("^(\\{\\d+\\} )?ok $")});
+  const std::string text =
+      "\r\n\rpanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31\r\n\r\rdone\r{0} ok \n\rok \r\n";
+  const std::vector<std::string> want{"0:panic[cpu0]/thread=2a100547ca0: BAD TRAP", "1:{0} ok ",
+                                      "1:ok "};
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    auto got = run(*set, {text.substr(0, cut), text.substr(cut)});
+    if (cut > 0 && cut < text.size() && (text[cut - 1] == ' ' || text[cut] == ' ')) continue;  // `$` at a read's end
+    EXPECT_EQ(got, want) << "cut at " << cut;
+  }
+  // $0 never holds a CR, and a match never spans one.
+  auto span = set_of({re("a.b")});
+  EXPECT_TRUE(run(*span, {"a\rb"}).empty());
+}
+
 TEST(Matcher, APromptMatchesWithoutATrailingNewline) {
   auto set = set_of({re("console login: ?$")});
   EXPECT_EQ(run(*set, {"\r\nalpha console login: "}), std::vector<std::string>{"0:console login: "});

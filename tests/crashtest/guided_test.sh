@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=../../crashtest/scenarios/lib.sh
 source "$(cd "$(dirname "$0")/../../crashtest/scenarios" && pwd)/lib.sh"
 scenario_enter "$@"
-CONFIG_EXTRA=$'[timeouts]\nconfirm_window = "5s"'
+CONFIG_EXTRA=$'[timeouts]\nconfirm_window = "4s"'
 scenario_setup
 
 guided() {  # OUT REPORT ARGS...: crashtest --guided in the background, stdin from a fifo
