@@ -52,6 +52,10 @@ Choosing:
   --smoke             the CI set (primary power-off, panic, cable pull, rogue
                       standby boot, kill -9 mid-failover, restart while
                       healthy, console garbage)
+  --safety            the safety set (every scenario that ends in a presumed,
+                      refused or unconfirmed fence, or meets a node that
+                      answers its console), under --timings realistic
+                      unless --timings says otherwise: ~40 min
   --all               every scenario
   --random N          randomized lab: N iterations, each a scenario drawn
                       from the lab set (every scenario but those too long
@@ -115,7 +119,7 @@ double since(std::chrono::steady_clock::time_point t) {
 
 struct Options {
   std::vector<std::string> ids;
-  bool list = false, smoke = false, all = false, load = false, keep = false, verbose = false;
+  bool list = false, smoke = false, safety = false, all = false, load = false, keep = false, verbose = false;
   int repeat = 1;
   bool repeat_given = false;
   int random = 0;  ///< --random N: a lab of N iterations
@@ -124,6 +128,7 @@ struct Options {
   bool offset_given = false;
   std::uint64_t seed = 1;
   std::string timings = "ci", report = "crashtest-report", script;
+  bool timings_given = false;
   bool guided = false;
   std::string cluster, home;
   Duration step_timeout = std::chrono::minutes(15);
@@ -339,25 +344,24 @@ std::string replay_extra(const Options& o) {
 Result<std::vector<Scenario>> choose(const Options& o, const std::vector<Scenario>& all) {
   if (o.all) return all;
   std::vector<std::string> ids = o.ids;
-  if (o.smoke) {
-    for (const auto& s : all) {
-      if (s.smoke) ids.push_back(s.id);
-    }
+  for (const auto& s : all) {
+    if ((o.smoke && s.smoke) || (o.safety && s.safety)) ids.push_back(s.id);
   }
   if (ids.empty() && o.random > 0) return lab_pool(all);
-  if (ids.empty()) return Error::invalid("choose scenarios: --scenario ID, --smoke or --all (--list shows them)");
+  if (ids.empty()) return Error::invalid("choose scenarios: --scenario ID, --smoke, --safety or --all (--list shows them)");
   return select(all, ids);
 }
 
 // crashtest --dry-run: the plan, one line per run, under a '#' header.
 int print_plan(const Options& o, const std::vector<Scenario>& chosen, const std::vector<PlannedRun>& plan) {
   if (o.random > 0) {
-    std::printf("# crashtest --random %d --seed %llu: %zu iteration(s) drawn from %zu scenario(s); "
-                "replay one: crashtest --scenario ID --seed SEED --offset MS\n",
-                o.random, static_cast<unsigned long long>(o.seed), plan.size(), chosen.size());
+    std::printf("# crashtest --random %d --seed %llu: %zu iteration(s) drawn from %zu scenario(s), timings %s; "
+                "replay one: crashtest --scenario ID --seed SEED --offset MS%s\n",
+                o.random, static_cast<unsigned long long>(o.seed), plan.size(), chosen.size(), o.timings.c_str(),
+                o.timings == "ci" ? "" : " --timings realistic");
   } else {
-    std::printf("# crashtest: %zu run(s) of %zu scenario(s), seed %llu\n", plan.size(), chosen.size(),
-                static_cast<unsigned long long>(o.seed));
+    std::printf("# crashtest: %zu run(s) of %zu scenario(s), seed %llu, timings %s\n", plan.size(), chosen.size(),
+                static_cast<unsigned long long>(o.seed), o.timings.c_str());
   }
   for (const auto& p : plan) std::printf("%s\n", plan_line(p).c_str());
   return 0;
@@ -381,6 +385,8 @@ int main(int argc, char** argv) {
       o.list = true;
     } else if (a == "--smoke") {
       o.smoke = true;
+    } else if (a == "--safety") {
+      o.safety = true;
     } else if (a == "--all") {
       o.all = true;
     } else if (a == "--load") {
@@ -425,6 +431,7 @@ int main(int argc, char** argv) {
       const char* v = value("ci|realistic");
       if (!v || (std::string(v) != "ci" && std::string(v) != "realistic")) return usage_error("--timings is ci or realistic");
       o.timings = v;
+      o.timings_given = true;
     } else if (a == "--report") {
       const char* v = value("DIR");
       if (!v) return usage_error("--report needs a folder");
@@ -462,6 +469,9 @@ int main(int argc, char** argv) {
     return run_guided_mode(o);
   }
   if (!o.cluster.empty()) return usage_error("--cluster goes with --guided");
+  // The safety set is about the stock script's own timeouts: a BREAK timeout
+  // shorter than the confirm window hid a presumption of a live node.
+  if (o.safety && !o.timings_given) o.timings = "realistic";
   if (o.random > 0 && o.repeat_given) {
     return usage_error("--repeat and --random do not mix: a lab draws every iteration");
   }
@@ -476,7 +486,9 @@ int main(int argc, char** argv) {
 
   if (o.list) {
     for (const auto& s : *all) {
-      std::printf("%-26s %-6s %s — %s\n", s.id.c_str(), s.smoke ? "smoke" : "-", s.covers.c_str(), s.what.c_str());
+      std::string sets = std::string(s.smoke ? "smoke" : "") + (s.smoke && s.safety ? "," : "") + (s.safety ? "safety" : "");
+      std::printf("%-26s %-12s %s — %s\n", s.id.c_str(), sets.empty() ? "-" : sets.c_str(), s.covers.c_str(),
+                  s.what.c_str());
     }
     return 0;
   }

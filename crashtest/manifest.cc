@@ -67,8 +67,14 @@ Result<std::vector<Scenario>> parse_manifest(const std::string& text, const std:
       if (eq == std::string::npos || eq == 0) return Error::invalid(where + "'" + kv + "' is not VAR=VALUE");
       s.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
-    if (f[2] != "smoke" && f[2] != "-") return Error::invalid(where + "SETS is 'smoke' or '-', not '" + f[2] + "'");
-    s.smoke = f[2] == "smoke";
+    if (f[2] != "-") {
+      std::istringstream sets(f[2]);
+      for (std::string set; std::getline(sets, set, ',');) {
+        if (set == "smoke") s.smoke = true;
+        else if (set == "safety") s.safety = true;
+        else return Error::invalid(where + "SETS is '-' or a comma list of 'smoke' and 'safety', not '" + f[2] + "'");
+      }
+    }
     try {
       std::size_t used = 0;
       s.failovers = std::stoi(f[3], &used);

@@ -20,6 +20,10 @@ struct Scenario {
   std::string script;                                    ///< file name in the scenarios folder
   std::vector<std::pair<std::string, std::string>> env;  ///< VAR=VALUE after the script
   bool smoke = false;
+  /// The safety set: every scenario that ends in a presumed, refused or
+  /// unconfirmed fence, or judges a node that answers its console; `crashtest
+  /// --safety` runs it under the stock script's own (realistic) timings.
+  bool safety = false;
   int failovers = 0;                 ///< takeovers it means to cause; more are false failovers
   std::optional<int> halts_allowed;  ///< 0: any halt by clusterd is spurious; nullopt: halts belong
   std::string covers;                ///< "seed: …" or "plan …"

@@ -7,15 +7,23 @@ set -euo pipefail
 ct=$1/crashtest src=$2
 fail() { echo "FAIL: $*" >&2; exit 1; }
 out=$("$ct" --help) || fail "--help exited $?"
-for opt in --smoke --random --dry-run --offset; do
+for opt in --smoke --safety --random --dry-run --offset; do
   grep -q -- "$opt" <<<"$out" || fail "--help does not mention $opt"
 done
 list=$("$ct" --list)
 n_manifest=$(grep -cvE '^[[:space:]]*(#|$)' "$src/crashtest/scenarios/MANIFEST")
 [[ $(wc -l <<<"$list") == "$n_manifest" ]] || fail "--list shows $(wc -l <<<"$list") scenarios, the manifest has $n_manifest"
 for id in primary_power_off primary_panic ping_loss rogue_standby_boot kill9_at_boot_sent restart_healthy console_garbage; do
-  grep -qE "^$id +smoke " <<<"$list" || fail "$id is not in the smoke set: $(grep "^$id " <<<"$list")"
+  grep -qE "^$id +smoke[ ,]" <<<"$list" || fail "$id is not in the smoke set: $(grep "^$id " <<<"$list")"
 done
+for id in break_ignored silent_console_ping_up hung_primary stale_primary_resumes; do
+  grep -qE "^$id +([a-z]+,)?safety " <<<"$list" || fail "$id is not in the safety set: $(grep "^$id " <<<"$list")"
+done
+# --safety runs under the stock script's own timeouts unless told otherwise.
+plan=$("$ct" --safety --random 2 --dry-run) || fail "--safety --random --dry-run failed"
+grep -q 'timings realistic' <<<"$plan" || fail "--safety did not choose realistic timings: $plan"
+plan=$("$ct" --safety --timings ci --random 2 --dry-run) || fail "--safety --timings ci --random --dry-run failed"
+grep -q 'timings ci' <<<"$plan" || fail "--safety --timings ci did not keep ci timings: $plan"
 # Every script the manifest names exists and is executable.
 while read -r script; do
   [[ -x $src/crashtest/scenarios/$script ]] || fail "MANIFEST names $script, which is not an executable in crashtest/scenarios"
@@ -40,7 +48,7 @@ long=$("$ct" --random 300 --seed 7 --dry-run)
 ! grep -q ' cascaded_power_offs ' <<<"$long" || fail "a lab drew cascaded_power_offs (too long for an iteration)"
 smoke_plan=$("$ct" --random 20 --smoke --dry-run | grep -v '^#')
 while read -r _ id _; do
-  grep -qE "^$id +smoke " <<<"$list" || fail "--random --smoke drew $id, not in the smoke set"
+  grep -qE "^$id +smoke[ ,]" <<<"$list" || fail "--random --smoke drew $id, not in the smoke set"
 done <<<"$smoke_plan"
 [[ $("$ct" --scenario primary_panic --repeat 3 --seed 5 --dry-run | grep -v '^#' | awk '{ print $3 }' | tr '\n' ' ') == \
    "seed=5 seed=6 seed=7 " ]] || fail "--repeat 3 --seed 5 --dry-run: runs are not seeded 5, 6, 7"

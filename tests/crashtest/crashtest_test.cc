@@ -23,14 +23,18 @@ const char* kManifest =
     "# comment\n"
     "\n"
     "panic | primary_panic.sh | smoke | 1 | - | seed: simulated panic | panic: takeover\n"
-    "quiet | restart_healthy.sh X=1 Y=two | - | 0 | 0 | plan A1 | restarts\n";
+    "quiet | restart_healthy.sh X=1 Y=two | - | 0 | 0 | plan A1 | restarts\n"
+    "ignored | break_ignored.sh | smoke,safety | 0 | - | plan 3 | refused\n";
 
 TEST(Manifest, ParsesFieldsEnvAndSets) {
   auto m = parse_manifest(kManifest, "MANIFEST");
   ASSERT_TRUE(m.ok()) << m.error().message;
-  ASSERT_EQ(m->size(), 2u);
+  ASSERT_EQ(m->size(), 3u);
   EXPECT_EQ((*m)[0].id, "panic");
   EXPECT_TRUE((*m)[0].smoke);
+  EXPECT_FALSE((*m)[0].safety);
+  EXPECT_FALSE((*m)[1].smoke || (*m)[1].safety);
+  EXPECT_TRUE((*m)[2].smoke && (*m)[2].safety);
   EXPECT_EQ((*m)[0].failovers, 1);
   EXPECT_FALSE((*m)[0].halts_allowed.has_value());
   EXPECT_EQ((*m)[1].env, (std::vector<std::pair<std::string, std::string>>{{"X", "1"}, {"Y", "two"}}));
@@ -46,7 +50,8 @@ TEST(Manifest, ErrorsNameTheLine) {
       {"a | a.sh | smoke | 1 | -\n", "M:1: expected 7 fields separated by ' | ' (ID | SCRIPT | SETS | FAILOVERS | HALTS | COVERS | WHAT), found 5"},
       {"a b | a.sh | smoke | 1 | - | c | w\n", "M:1: scenario id 'a b' is not letters, digits, '_' and '-'"},
       {"a | ../a.sh | smoke | 1 | - | c | w\n", "M:1: SCRIPT must be a file name ending in .sh in the scenarios folder, not '../a.sh'"},
-      {"a | a.sh | often | 1 | - | c | w\n", "M:1: SETS is 'smoke' or '-', not 'often'"},
+      {"a | a.sh | often | 1 | - | c | w\n", "M:1: SETS is '-' or a comma list of 'smoke' and 'safety', not 'often'"},
+      {"a | a.sh | smoke,often | 1 | - | c | w\n", "M:1: SETS is '-' or a comma list of 'smoke' and 'safety', not 'smoke,often'"},
       {"a | a.sh | - | x | - | c | w\n", "M:1: FAILOVERS must be a number >= 0, not 'x'"},
       {"a | a.sh | - | 1 | 2 | c | w\n", "M:1: HALTS is '0' or '-', not '2'"},
       {"a | a.sh | - | 1 | - | c | w\n\na | b.sh | - | 1 | - | c | w\n", "M:3: duplicate scenario id 'a'"},
@@ -61,7 +66,7 @@ TEST(Manifest, ErrorsNameTheLine) {
   auto all = parse_manifest(kManifest, "M");
   auto bad = select(*all, {"panic", "nope"});
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().message, "unknown scenario 'nope' (known: panic, quiet)");
+  EXPECT_EQ(bad.error().message, "unknown scenario 'nope' (known: panic, quiet, ignored)");
 }
 
 TEST(Summary, NearestRankPercentiles) {
