@@ -37,7 +37,7 @@ struct InterpreterOptions {
   /// A pattern that takes the rest of its line (ends in `.*`) and matched up
   /// to the end of the bytes so far waits this long for the line's end, so
   /// that $0 is the whole line and not the piece one read brought.
-  Duration line_wait = std::chrono::milliseconds(250);
+  Duration line_wait = std::chrono::milliseconds(500);
 };
 
 class Interpreter {

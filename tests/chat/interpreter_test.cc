@@ -119,7 +119,7 @@ TEST(Interpreter, CapturesReachTheHandlersActions) {
 // A real console trickles a panic line a few bytes per read. A pattern that
 // takes the rest of its line (`.*`) waits for the line's end, so the alarm
 // quotes the whole line, not the piece the first read brought; a line that
-// does not end within line_wait (250 ms) fires with what came.
+// does not end within line_wait (500 ms) fires with what came.
 TEST(Interpreter, APatternThatTakesItsLineWaitsForTheLineEnd) {
   Script r("initial state a { on active /^panic\\[cpu\\d+\\]: .*/ { alarm critical \"$0\" } -> b }\nstate b {}");
   r.in->start(t0);
@@ -131,8 +131,8 @@ TEST(Interpreter, APatternThatTakesItsLineWaitsForTheLineEnd) {
   q.in->start(t0);
   q.in->on_bytes(Channel::Active, "\r\npanic[cpu1]: half", t0 + 1s);
   EXPECT_TRUE(q.act.calls.empty());
-  EXPECT_EQ(q.in->next_deadline(), t0 + 1250ms);
-  q.in->advance_to(t0 + 1250ms);
+  EXPECT_EQ(q.in->next_deadline(), t0 + 1500ms);
+  q.in->advance_to(t0 + 1500ms);
   EXPECT_EQ(q.act.calls, std::vector<std::string>{"alarm critical panic[cpu1]: half"});
   EXPECT_EQ(q.in->state_name(), "b");
   // A prompt (no `.*`) never waits: it has no line end to wait for.
