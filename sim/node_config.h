@@ -25,14 +25,39 @@ struct Timings {
   Duration chatter_interval = 0s;   ///< one syslog-like line per interval while RUNNING; 0 = off
 };
 
+/// The operating system on the shared disk: what `boot` brings up.
+enum class Os { Solaris, Linux };
+
+/// How a Linux console driver takes a BREAK (docs/nodesim.md, "Linux").
+///  Sysrq:  sunhv (sun4v hypervisor console): uart_handle_break() arms the
+///          magic SysRq and swallows the first BREAK; the next BREAK with no
+///          character in between drops to the PROM.
+///  Direct: sunsu/sunsab/sunzilog (sun4u UARTs, the V240's own): every console
+///          BREAK calls sun_do_break(); the SysRq arming happens as well.
+enum class LinuxBreak { Sysrq, Direct };
+
+/// The boot from disk panics before it mounts anything.
+enum class BootPanic { Off, Once, Always };
+
 /// Fault switches that the control socket can flip at run time.
 struct Knobs {
   bool break_works_when_hung = true;  ///< HUNG + BREAK -> `ok` (true) or nothing (false)
-  bool break_disabled = false;        ///< RUNNING ignores BREAK (`kbd -a disable`)
-  bool battery_dead = false;          ///< NVRAM back to defaults at every power-on
-  bool alt_break = true;              ///< `\r~^B` in-band acts as BREAK (Solaris alternate break)
-  std::uint32_t flood_bps = 0;        ///< extra console output in bytes/s while RUNNING; 0 = off
+  /// RUNNING and HUNG ignore BREAK and the alternate break (Solaris
+  /// KEYBOARD_ABORT=disable, `kbd -a disable`; Linux kernel.stop-a = 0).
+  bool break_disabled = false;
+  bool battery_dead = false;  ///< NVRAM back to defaults at every power-on
+  bool alt_break = true;      ///< `\r~^B` in-band acts as BREAK (Solaris alternate break)
+  /// A line BREAK is an abort for Solaris (false: KEYBOARD_ABORT=alternate,
+  /// where only the alternate sequence works).
+  bool hw_break = true;
+  std::uint32_t flood_bps = 0;  ///< extra console output in bytes/s while RUNNING; 0 = off
+  Os os = Os::Solaris;          ///< taken at the next boot
+  LinuxBreak linux_break = LinuxBreak::Sysrq;
+  BootPanic boot_panic = BootPanic::Off;
 };
+
+/// What the console is attached to when the node has a service processor.
+enum class ServiceProcessor { None, Alom, Ilom };
 
 /// Identity and start-up of one node.
 struct NodeConfig {
@@ -43,6 +68,8 @@ struct NodeConfig {
   bool start_powered = true;       ///< power on at start (else OFF until `power-on`)
   std::uint32_t line_bps = 11520;  ///< console line speed in bytes/s (115200 baud); caps flood
   std::uint64_t seed = 1;          ///< garbage bytes are pseudo-random from this seed
+  /// An SP in front of the console: "#." at the host console reaches it.
+  ServiceProcessor sp = ServiceProcessor::None;
   Timings t;
   Knobs knobs;
 };

@@ -57,6 +57,18 @@ std::string_view to_string(BreakVia via) {
   return "?";
 }
 
+std::string_view to_string(Session s) {
+  switch (s) {
+    case Session::Login:
+      return "login";
+    case Session::Root:
+      return "root";
+    case Session::Bash:
+      return "bash";
+  }
+  return "?";
+}
+
 NodeModel::NodeModel(NodeConfig config, Nvram nvram, NodeEffects& effects, SharedDisk& disk)
     : cfg_(std::move(config)),
       nvram_(std::move(nvram)),
@@ -79,8 +91,10 @@ void NodeModel::start(TimePoint now) {
 
 // --- effects -------------------------------------------------------------------
 
+// Host output. While the service processor has the console the host's bytes
+// go nowhere the monitor can see (ALOM/ILOM keep them in a console log).
 void NodeModel::emit(std::string_view bytes) {
-  if (!bytes.empty()) fx_.console(bytes);
+  if (!bytes.empty() && !at_sp_) fx_.console(bytes);
 }
 
 void NodeModel::emit_later(TimePoint at, std::string bytes) {
@@ -194,7 +208,11 @@ void NodeModel::run_step(const Step& step, TimePoint now) {
       break;
     case Action::BootDone:
       set_state(State::Running, "booted", now);
-      emit(text::login(cfg_.name));
+      if (os_ == Os::Linux) emit(text::linux_issue(cfg_.name));
+      emit(login_prompt());
+      break;
+    case Action::BootPanic:
+      enter_boot_panic(now);
       break;
     case Action::BootFailed:
       set_state(State::Ok, "boot failed", now);
@@ -225,6 +243,8 @@ void NodeModel::power_off(TimePoint now, std::string_view why) {
   later_.clear();
   suspended_.reset();
   hung_.reset();
+  session_ = Session::Login;
+  sysrq_until_.reset();
   set_state(State::Off, why, now);
   garbage(4);
 }
@@ -265,6 +285,8 @@ void NodeModel::enter_boot(std::string_view device, TimePoint now, bool rebootin
   }
   suspended_.reset();
   fenced_at_.reset();  // a fresh boot is a new incarnation, no longer fenced
+  session_ = Session::Login;
+  sysrq_until_.reset();
   set_state(State::Booting, why, now);
   emit(out);
   if (dev == Device::Net) {
@@ -272,12 +294,25 @@ void NodeModel::enter_boot(std::string_view device, TimePoint now, bool rebootin
     schedule(now + pct(cfg_.t.boot, 30), std::string(text::kNetTimeout), Action::BootFailed);
     return;
   }
+  os_ = cfg_.knobs.os;
   Duration mount = std::min(cfg_.t.mount, cfg_.t.boot);
-  schedule(now + pct(cfg_.t.boot, 10), std::string(text::kSunOs));
-  schedule(now + pct(cfg_.t.boot, 15), std::string(text::kCopyright));
-  schedule(now + pct(cfg_.t.boot, 30), "Hostname: " + cfg_.name + "\r\n");
-  schedule(now + mount, "NOTICE: shared disk /dev/dsk/c1t1d0s0 mounted on /shared\r\n",
-           Action::Mount);
+  if (cfg_.knobs.boot_panic != BootPanic::Off) {
+    // After the kernel's first lines, always before T_mount: a standby that
+    // panics while booting never holds the disk.
+    Duration at = std::min(pct(cfg_.t.boot, 20), mount - std::min(mount, Duration(1ms)));
+    schedule(now + at, "", Action::BootPanic);
+    if (cfg_.knobs.boot_panic == BootPanic::Once) cfg_.knobs.boot_panic = BootPanic::Off;
+  }
+  if (os_ == Os::Linux) {
+    schedule(now + pct(cfg_.t.boot, 10), std::string(text::kLinuxSilo));
+    schedule(now + pct(cfg_.t.boot, 15), std::string(text::kLinuxBooting));
+    schedule(now + mount, std::string(text::kLinuxMount), Action::Mount);
+  } else {
+    schedule(now + pct(cfg_.t.boot, 10), std::string(text::kSunOs));
+    schedule(now + pct(cfg_.t.boot, 15), std::string(text::kCopyright));
+    schedule(now + pct(cfg_.t.boot, 30), "Hostname: " + cfg_.name + "\r\n");
+    schedule(now + mount, std::string(text::kSolarisMount), Action::Mount);
+  }
   schedule(now + cfg_.t.boot, "", Action::BootDone);
 }
 
@@ -287,12 +322,34 @@ void NodeModel::enter_panic(TimePoint now, std::string_view why) {
   suspended_.reset();
   hung_.reset();
   set_state(State::Panic, why, now);
+  if (os_ == Os::Linux) {
+    // CONFIG_PANIC_TIMEOUT=0 (Debian's): the kernel spins with interrupts on,
+    // waiting for the BREAKs it asks for; nothing else happens.
+    emit(text::kLinuxPanic);
+    return;
+  }
   emit(text::kPanic);
+  emit(text::kSyncing);
   Duration p = cfg_.t.panic_to_reboot;
   schedule(now + pct(p, 30), std::string(text::kDumpStart));
   schedule(now + pct(p, 80), std::string(text::kDumpDone));
   schedule(now + p, std::string(text::kPanicReboot) + std::string(text::kResetting),
            Action::PanicDone);
+}
+
+void NodeModel::enter_boot_panic(TimePoint now) {
+  steps_.clear();  // no mount, no login: the boot ends here
+  suspended_.reset();
+  hung_.reset();
+  set_state(State::Panic, "boot panic", now);
+  if (os_ == Os::Linux) {
+    emit(text::kLinuxBootPanic);
+    return;
+  }
+  // No dump device yet and nothing to sync: straight to the reset.
+  emit(text::kBootPanic);
+  schedule(now + pct(cfg_.t.panic_to_reboot, 30),
+           std::string(text::kPanicReboot) + std::string(text::kResetting), Action::PanicDone);
 }
 
 // --- BREAK and go ------------------------------------------------------------------
@@ -305,27 +362,50 @@ void NodeModel::on_break(BreakVia via, TimePoint now) {
             .add("in", state_name())
             .line());
   };
+  // The SP owns the line: a BREAK sent to it never reaches the host.
+  if (at_sp_) return record("at-sp");
+  // Solaris with KEYBOARD_ABORT=disable ignores every abort; with
+  // KEYBOARD_ABORT=alternate only the alternate sequence (kbd(1)).
+  auto solaris_ignores = [&] {
+    return cfg_.knobs.break_disabled || (!cfg_.knobs.hw_break && via != BreakVia::AltBreak);
+  };
   switch (state_) {
     case State::Off:
     case State::Ok:
       return record("ignored");
     case State::Running:
-      if (cfg_.knobs.break_disabled) return record("ignored");
+      if (os_ == Os::Linux) break;
+      if (solaris_ignores()) return record("ignored");
       break;
     case State::Hung:
       if (!cfg_.knobs.break_works_when_hung) return record("ignored");
+      if (os_ == Os::Linux) break;
+      if (solaris_ignores()) return record("ignored");
       break;
     case State::Post:
+    case State::Booting:  // the PROM still owns the console, kbd -i has not run
+      record("halted");
+      return halt_to_ok(now, via);
     case State::Panic:
-    case State::Booting:
-      break;
+      if (os_ == Os::Linux) break;
+      record("halted");  // BREAK during the dump: the reboot is cancelled
+      return halt_to_ok(now, via);
+  }
+  if (os_ == Os::Linux) {
+    std::string_view effect = linux_break(now);
+    record(effect);
+    if (effect == "halted") halt_to_ok(now, via);
+    return;
   }
   record("halted");
   halt_to_ok(now, via);
 }
 
 void NodeModel::halt_to_ok(TimePoint now, BreakVia via) {
-  bool os_up = state_ == State::Running || state_ == State::Booting || state_ == State::Hung;
+  // A spinning Linux panic is resumable too: `go` goes back into its loop.
+  bool linux_panic = state_ == State::Panic && os_ == Os::Linux;
+  bool os_up =
+      state_ == State::Running || state_ == State::Booting || state_ == State::Hung || linux_panic;
   if (os_up) {
     suspended_ = Suspended{state_, steps_, now, holds_lease()};
   } else {
@@ -336,7 +416,8 @@ void NodeModel::halt_to_ok(TimePoint now, BreakVia via) {
   fenced_at_ = to_ns(now);
   set_state(State::Ok, std::string("break (") + std::string(to_string(via)) + ")", now);
   // Solaris (running or booting) says how to get back; POST and a panic dump
-  // just stop at the prompt.
+  // just stop at the prompt. Linux's sun_do_break() prints a "\n" first.
+  if (os_up && os_ == Os::Linux && suspended_->state != State::Booting) emit(text::kLinuxToProm);
   emit(os_up ? text::kResume : std::string_view("\r\n"));
   emit(text::kPrompt);
 }
@@ -485,7 +566,7 @@ std::string NodeModel::status() const {
          " disk=" + disk + " battery=" + (cfg_.knobs.battery_dead ? "dead" : "ok") +
          " break=" + (cfg_.knobs.break_disabled ? "disabled" : "enabled") +
          " hang-break=" + (cfg_.knobs.break_works_when_hung ? "works" : "ignored") +
-         " flood=" + std::to_string(cfg_.knobs.flood_bps);
+         " flood=" + std::to_string(cfg_.knobs.flood_bps) + " " + knob_status();
 }
 
 }  // namespace clusterd::sim

@@ -1,32 +1,38 @@
-// NodeModel: one simulated SPARC node (OpenBoot + Solaris console) as a pure
-// state machine. It never reads a socket, a file or a clock: the caller feeds
-// console bytes, BREAKs, control commands and `now`, and asks when to wake it
-// next (next_deadline). Effects go out through NodeEffects: console output,
-// ledger lines, the wanted state of the node's network interface, NVRAM to
-// save. The shared disk is a borrowed SharedDisk (MemoryDisk in tests).
+// NodeModel: one simulated SPARC node (OpenBoot + Solaris or Linux console,
+// optionally behind an ALOM/ILOM service processor) as a pure state machine.
+// It never reads a socket, a file or a clock: the caller feeds console bytes,
+// BREAKs, control commands and `now`, and asks when to wake it next
+// (next_deadline). Effects go out through NodeEffects: console output, ledger
+// lines, the wanted state of the node's network interface, NVRAM to save. The
+// shared disk is a borrowed SharedDisk (MemoryDisk in tests).
 //
 //          power-on / reset-all                 auto-boot? true
 //   OFF ----------------------> POST ----------------------------+
 //    ^  (junk bytes, NULs)       | auto-boot? false / BREAK        |
 //    |                           v                                  v
 //    | power-off (any state)    OK <---- boot fails ---------- BOOTING --T_mount: lease
-//    |                         ^ |  ^                            |  ^
-//    |        BREAK ("Type 'go'| |  | BREAK (lease released)     |  | `go` resumes
-//    |        to resume")      | |  +----------------------------+  |  (lease re-taken)
+//    |                         ^ |  ^                            |  ^ |
+//    |        BREAK ("Type 'go'| |  | BREAK (lease released)     |  | | boot-panic: PANIC
+//    |        to resume")      | |  +----------------------------+  | | before T_mount
 //    |                         | | boot [dev]            T_boot |  |
-//    |                         | +------------------------------+  |
-//    |                         |                                 v  |
-//    |                         +------- BREAK ---------------- RUNNING (login prompt,
-//    |                                  (ignored if             |   ^   writes, chatter)
-//    |                                   BREAK_DISABLED)  hang  |   | unhang
-//    |                                                          v   |
-//    |   PANIC: panic text, dump, reset -> POST             HUNG (silent; BREAK per knob)
-//    +-- every state
+//    |                         | +------------------------------+  |  `go` resumes
+//    |                         |                                 v  |  (lease re-taken)
+//    |                         +------- BREAK ---------------- RUNNING (login prompt or
+//    |                                  (ignored if             |   ^   a root shell,
+//    |                                   BREAK_DISABLED;  hang  |   |   writes, chatter)
+//    |                                   Linux: 2nd BREAK) v    | unhang
+//    |   PANIC: Solaris: panic text, dump, reset -> POST    HUNG (silent; BREAK per knob)
+//    +-- Linux: panic text, then nothing (BREAK twice -> OK)
+//
+// Who reads the console: the host (the states above) or, after "#." or
+// `sp-park`, the service processor ("sc> " / "-> "); while the SP has it the
+// host keeps running but none of its output and no BREAK crosses.
 //
 // The ledger is ground truth: every state change, lease acquire/release,
-// BREAK (and how it came), typed command, shared-disk write; `split_brain` at
-// an acquire while another node holds the disk, `overlap` (ms) at the release
-// that ends it, `write_after_fence` for a write after this node's BREAK halt.
+// BREAK (and how it came and what it did), typed command, shared-disk write;
+// `split_brain` at an acquire while another node holds the disk, `overlap`
+// (ms) at the release that ends it, `write_after_fence` for a write after
+// this node's BREAK halt.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sim/node_config.h"
 #include "sim/shared_disk.h"
@@ -45,6 +52,11 @@ enum class State { Off, Post, Ok, Booting, Running, Panic, Hung };
 /// How a BREAK reached the node.
 enum class BreakVia { TelnetBrk, Rfc2217, AltBreak, Control };
 std::string_view to_string(BreakVia via);
+
+/// What sits at the console while the OS runs: the getty/ttymon login prompt
+/// (default), a root login shell, or bash started from it.
+enum class Session { Login, Root, Bash };
+std::string_view to_string(Session s);
 
 /// NVRAM variables the simulator knows. Defaults are what a dead battery
 /// brings back.
@@ -92,13 +104,20 @@ class NodeModel {
   const NodeConfig& config() const { return cfg_; }
   Knobs& knobs() { return cfg_.knobs; }
   bool holds_lease() const { return lease_since_.has_value(); }
+  /// The OS that was last booted (the knob `os` applies at the next boot).
+  Os booted_os() const { return os_; }
+  Session session() const { return session_; }
+  /// The service processor has the console (sc> / ->), not the host.
+  bool at_sp() const { return at_sp_; }
+  /// Linux: a BREAK armed the magic SysRq and no character has come since.
+  bool sysrq_armed() const { return sysrq_until_.has_value(); }
   bool fenced() const { return fenced_at_.has_value(); }
   std::uint64_t writes() const { return write_seq_; }
   /// "state=RUNNING auto-boot?=true boot-device=disk lease=held …" (one line).
   std::string status() const;
 
  private:
-  enum class Action { None, PostDone, Mount, BootDone, BootFailed, PanicDone };
+  enum class Action { None, PostDone, Mount, BootDone, BootFailed, BootPanic, PanicDone };
   struct Step {
     TimePoint at;
     std::string text;
@@ -124,6 +143,7 @@ class NodeModel {
   void enter_post(TimePoint now, bool after_panic, std::string_view why);
   void enter_boot(std::string_view device, TimePoint now, bool rebooting, std::string_view why);
   void enter_panic(TimePoint now, std::string_view why);
+  void enter_boot_panic(TimePoint now);
   void halt_to_ok(TimePoint now, BreakVia via);
   void resume(TimePoint now);
   void acquire_lease(TimePoint now, std::string_view why);
@@ -134,13 +154,35 @@ class NodeModel {
   std::uint64_t next_random();
   void save_nvram(std::string_view var, std::string_view via, TimePoint now);
 
-  // obp_shell.cc: line editing, OBP words, the login prompt.
+  // obp_shell.cc: the "#." escape, line editing, OBP words.
   void feed_byte(char c, TimePoint now);
+  void host_byte(char c, TimePoint now);
   void on_line(const std::string& line, TimePoint now);
   void obp_command(const std::string& line, TimePoint now);
-  void login_line(const std::string& line, TimePoint now);
-  std::string prompt() const { return "{0} ok "; }
   void reply(std::string text, TimePoint now);  // text + prompt, after t.reply
+
+  // os_console.cc: the login prompt, root shells, the Linux BREAK path.
+  void os_line(const std::string& line, TimePoint now);
+  void login_line(const std::string& line, TimePoint now);
+  void shell_line(const std::string& line, TimePoint now);
+  std::string login_prompt() const;  // "\r\nalpha console login: " / "\r\nalpha login: "
+  std::string shell_prompt() const;  // "# ", "bash-3.2# ", "root@alpha:~# "
+  std::string set_session(Session to, TimePoint now);  // control reply
+  std::string quote_panic(TimePoint now);              // control reply
+  std::string_view linux_break(TimePoint now);         // "halted", "sysrq-armed", "ignored"
+  bool sysrq_eats(char c, TimePoint now);              // the char after a BREAK
+
+  // sp_shell.cc: the ALOM/ILOM command line.
+  void emit_sp(std::string_view bytes);
+  void enter_sp(TimePoint now, std::string_view why);
+  void leave_sp(TimePoint now, std::string_view why);
+  void sp_byte(char c, TimePoint now);
+  void sp_line(const std::string& line, TimePoint now);
+  std::string sp_prompt() const;
+
+  // node_control.cc: the control socket's commands.
+  std::string knob_command(const std::vector<std::string>& w, TimePoint now);
+  std::string knob_status() const;  // "os=… session=… console=… …" for status()
 
   NodeConfig cfg_;
   Nvram nvram_;
@@ -160,6 +202,16 @@ class NodeModel {
   std::uint64_t rng_;
   bool disk_error_shown_ = false;
   bool post_reboot_ = false;  // this POST follows a panic: "Rebooting with command: boot"
+  Os os_ = Os::Solaris;       // the OS the last boot brought up
+  Session session_ = Session::Login;
+  std::optional<TimePoint> sysrq_until_;  // Linux: SysRq armed (until a char or 2nd BREAK)
+
+  // Service processor.
+  bool at_sp_ = false;
+  bool hash_pending_ = false;  // a '#' typed at the host console, maybe "#."
+  std::string sp_line_;
+  bool sp_last_cr_ = false;
+  std::string sp_confirm_;  // ILOM: the target of a pending "(y/n)? "
 
   // Console line state.
   std::string line_;

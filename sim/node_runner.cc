@@ -15,8 +15,11 @@ namespace {
 
 constexpr const char* kHelp =
     "ok commands: status | power-on | power-off | power-cycle | panic | hang | unhang | "
-    "break [telnet-brk|rfc2217|alt-break] | break-disable | break-enable | hang-break on|off | "
+    "break [telnet-brk|rfc2217|alt-break] | break-disable | break-enable | "
+    "kbd-abort enable|disable|alternate | hang-break on|off | "
     "alt-break on|off | battery-dead [on|off] | type \"TEXT\" | garbage BYTES | flood BPS | "
+    "os solaris|linux | linux-break sysrq|direct | boot-panic [once|on|off] | "
+    "session login|root|bash | quote-panic | sp-park alom|ilom|none | sp-unpark | "
     "disk-off | disk-on | disk-label-corrupt | disk-label-fix | cable-pull | cable-plug | "
     "ip-change ADDR[/PREFIX] | icmp-loss PCT | icmp-ignore on|off | help";
 

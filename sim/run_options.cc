@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace clusterd::sim {
@@ -46,6 +48,23 @@ std::optional<std::string> set_num(T& n, const std::string& v, long long lo, lon
            v + "'";
   }
   return std::nullopt;
+}
+
+/// `v` must be one of `names`; sets `out` to its index.
+template <typename E>
+std::optional<std::string> set_enum(E& out, const std::string& v,
+                                    std::initializer_list<const char*> names) {
+  int i = 0;
+  std::string all;
+  for (const char* n : names) {
+    if (v == n) {
+      out = static_cast<E>(i);
+      return std::nullopt;
+    }
+    all += (all.empty() ? "" : "|") + std::string(n);
+    ++i;
+  }
+  return "expected " + all + ", got '" + v + "'";
 }
 
 const std::vector<Flag>& flags() {
@@ -120,8 +139,40 @@ const std::vector<Flag>& flags() {
        [](O& o, const std::string& v) -> R { return set_num(o.node.line_bps, v, 1, 100000000); }},
       {"battery-dead", nullptr, "NVRAM back to defaults at every power-on [false]",
        [](O& o, const std::string& v) -> R { return set_bool(o.node.knobs.battery_dead, v); }},
-      {"break-disabled", nullptr, "RUNNING ignores BREAK (kbd -a disable) [false]",
+      {"break-disabled", nullptr,
+       "RUNNING and HUNG ignore every abort (KEYBOARD_ABORT=disable) [false]",
        [](O& o, const std::string& v) -> R { return set_bool(o.node.knobs.break_disabled, v); }},
+      {"kbd-abort", "MODE",
+       "Solaris KEYBOARD_ABORT: enable (BREAK only), alternate (\\r~^B only), disable "
+       "(neither) [nodesim's both]",
+       [](O& o, const std::string& v) -> R {
+         int m = 0;
+         if (auto e = set_enum(m, v, {"enable", "alternate", "disable"})) return e;
+         o.node.knobs.break_disabled = m == 2;
+         if (m == 0) o.node.knobs.alt_break = false;
+         if (m == 1) o.node.knobs.hw_break = false;
+         return std::nullopt;
+       }},
+      {"os", "OS", "what boots from the shared disk: solaris or linux [solaris]",
+       [](O& o, const std::string& v) -> R {
+         return set_enum(o.node.knobs.os, v, {"solaris", "linux"});
+       }},
+      {"linux-break", "MODE",
+       "Linux console driver: sysrq (sunhv: 2nd BREAK to ok) or direct (sunsu: every BREAK) "
+       "[sysrq]",
+       [](O& o, const std::string& v) -> R {
+         return set_enum(o.node.knobs.linux_break, v, {"sysrq", "direct"});
+       }},
+      {"boot-panic", "WHEN", "boot from disk panics before T_mount: off, once, on [off]",
+       [](O& o, const std::string& v) -> R {
+         return set_enum(o.node.knobs.boot_panic, v, {"off", "once", "on"});
+       }},
+      {"sp", "SP",
+       "service processor in front of the console (\"#.\" reaches it): none, "
+       "alom, ilom [none]",
+       [](O& o, const std::string& v) -> R {
+         return set_enum(o.node.sp, v, {"none", "alom", "ilom"});
+       }},
       {"hang-break", "BOOL", "BREAK works on a HUNG node [true]",
        [](O& o, const std::string& v) -> R {
          return set_bool(o.node.knobs.break_works_when_hung, v);

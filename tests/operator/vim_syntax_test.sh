@@ -107,9 +107,6 @@ call s:Expect('mark fenced active presumed', 0, 'chatAction')
 call s:Expect('mark fenced active presumed', 5, 'chatAction')
 call s:Expect('mark fenced active presumed', 19, 'chatAction')
 call s:Expect('{ takeover;', 2, 'chatAction')
-call s:Expect('on standby /\S[^\r]*/', 11, 'chatRegex')
-call s:Expect('on standby /\S[^\r]*/', 12, 'chatRegexEscape')
-call s:Expect('on standby /\S[^\r]*/', 20, 'chatRegex')
 call s:Expect('after 10m -> fence_failed', 6, 'chatDuration')
 
 " --- The pattern catalogue -------------------------------------------------------
@@ -123,6 +120,9 @@ call s:Expect('ok $/', 3, 'chatRegex')
 call s:Expect('\[#\d+\]', 2, 'chatRegex')
 call s:Expect('/ | /^Boot device', 2, 'chatOperator')
 call s:Expect('unless /\b(grep', 0, 'chatKeyword')
+call s:Expect('console_text = /\S.*/', 15, 'chatRegex')
+call s:Expect('console_text = /\S.*/', 16, 'chatRegexEscape')
+call s:Expect('console_text = /\S.*/', 18, 'chatRegex')
 call s:Expect('unless /\b(grep', 7, 'chatRegex')
 
 " --- The fixture: what the stock scripts do not use ---------------------------------

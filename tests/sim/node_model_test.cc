@@ -11,29 +11,7 @@ namespace {
 
 using namespace std::literals;
 
-class NodeModelTest : public SimTest {
- protected:
-  // Given alpha powered on with auto-boot? false, at `ok` after POST.
-  std::unique_ptr<Node> at_ok() {
-    auto n = make("alpha", false);
-    run_for(1s, {n.get()});
-    EXPECT_EQ(n->m->state(), State::Ok);
-    n->fx.take();
-    return n;
-  }
-  // Given alpha booted (auto-boot? true): POST 1 s + T_boot 5 s.
-  std::unique_ptr<Node> running() {
-    auto n = make("alpha", true);
-    run_for(6s, {n.get()});
-    EXPECT_EQ(n->m->state(), State::Running);
-    n->fx.take();
-    return n;
-  }
-  std::string type(Node& n, std::string_view s) {
-    n.m->on_input(s, now);
-    return n.fx.take();
-  }
-};
+class NodeModelTest : public SimTest {};
 
 // --- power and POST ----------------------------------------------------------------
 
@@ -111,7 +89,7 @@ TEST_F(NodeModelTest, StartUnpoweredStaysOff) {
 TEST_F(NodeModelTest, PrintenvAutoBootReadsBackInObp4Format) {
   auto n = at_ok();
   EXPECT_EQ(type(*n, "printenv auto-boot?\r"),
-            "printenv auto-boot?\r\nauto-boot? =  false\r\n{0} ok ");
+            "printenv auto-boot?\r\nauto-boot? =          false\r\n{0} ok ");
 }
 
 TEST_F(NodeModelTest, SetenvChangesNvramSavesItAndEchoesTheValue) {
@@ -120,14 +98,14 @@ TEST_F(NodeModelTest, SetenvChangesNvramSavesItAndEchoesTheValue) {
   n->m->on_break(BreakVia::Control, now);  // stop auto-boot during POST
   n->fx.take();
   EXPECT_EQ(type(*n, "setenv auto-boot? false\r"),
-            "setenv auto-boot? false\r\nauto-boot? =  false\r\n{0} ok ");
+            "setenv auto-boot? false\r\nauto-boot? =          false\r\n{0} ok ");
   EXPECT_FALSE(n->m->nvram().auto_boot);
   EXPECT_EQ(n->fx.saves, 1);
   EXPECT_FALSE(n->fx.saved.auto_boot);
   EXPECT_EQ(type(*n, "printenv auto-boot?\r"),
-            "printenv auto-boot?\r\nauto-boot? =  false\r\n{0} ok ");
+            "printenv auto-boot?\r\nauto-boot? =          false\r\n{0} ok ");
   EXPECT_EQ(type(*n, "setenv boot-device net disk\r"),
-            "setenv boot-device net disk\r\nboot-device =  net disk\r\n{0} ok ");
+            "setenv boot-device net disk\r\nboot-device =         net disk\r\n{0} ok ");
   EXPECT_EQ(n->fx.saved.boot_device, "net disk");
 }
 
@@ -225,7 +203,7 @@ TEST_F(NodeModelTest, ReplyDelayHoldsTheAnswerAndPrompt) {
   run_for(499ms, {n.get()});
   EXPECT_EQ(n->fx.take(), "");
   run_for(1ms, {n.get()});
-  EXPECT_EQ(n->fx.take(), "auto-boot? =  false\r\n{0} ok ");
+  EXPECT_EQ(n->fx.take(), "auto-boot? =          false\r\n{0} ok ");
 }
 
 // --- RUNNING --------------------------------------------------------------------------
@@ -430,7 +408,7 @@ TEST_F(NodeModelTest, PanicPrintsSolarisPanicDumpsAndRebootsWhenAutoBootTrue) {
   EXPECT_EQ(n->m->state(), State::Panic);
   EXPECT_FALSE(n->m->holds_lease());
   std::string out = n->fx.take();
-  EXPECT_TRUE(out.starts_with("\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31"));
+  EXPECT_TRUE(out.starts_with("\r\n\rpanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31"));
   run_for(2s, {n.get()});
   out = n->fx.take();
   EXPECT_NE(out.find("dump succeeded\r\n"), std::string::npos);
@@ -439,6 +417,38 @@ TEST_F(NodeModelTest, PanicPrintsSolarisPanicDumpsAndRebootsWhenAutoBootTrue) {
   run_for(1s, {n.get()});
   EXPECT_EQ(n->m->state(), State::Booting);
   EXPECT_NE(n->fx.take().find("Rebooting with command: boot\r\nBoot device: "), std::string::npos);
+}
+
+TEST_F(NodeModelTest, SolarisPanicFollowsPanicsysOrderByteForByte) {
+  // panicsys(): "\n\rpanic[cpu%d]/thread=%p: " msg "\n\n", showregs, "\n",
+  // traceback, "\n", "syncing file systems..." " done\n"; dumpsys(): "dumping
+  // to …", "\rdumping: …", "\n", "\r100% done: … dump succeeded\n";
+  // reboot_machine(): "rebooting...\n". Every "\n" is "\r\n" on the wire.
+  auto n = running();
+  n->m->control("panic", now);
+  std::string out = n->fx.take();
+  const std::string line =
+      "\r\n\rpanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31 rp=2a100547450 addr=0 "
+      "mmu_fsr=9 occurred in module \"unix\" due to a NULL pointer dereference\r\n\r\n";
+  ASSERT_TRUE(out.starts_with(line)) << escape(out);
+  std::string rest = out.substr(line.size());
+  EXPECT_TRUE(
+      rest.starts_with("sched: trap type = 0x31\r\n"
+                       "pid=0, pc=0x1011c8c, sp=0x2a100546cf1, tstate=0x4480001600, "
+                       "context=0x0\r\ng1-g7: "))
+      << escape(rest);
+  EXPECT_NE(rest.find("\r\n\r\n000002a100547170 unix:die+9c (31, 2a100547450, 0, 9, "
+                      "2a100547450, 1)\r\n  %l0-3: "),
+            std::string::npos);
+  EXPECT_TRUE(out.ends_with("\r\n\r\nsyncing file systems... done\r\n")) << escape(out);
+  run_for(2s, {n.get()});
+  out = n->fx.take();
+  EXPECT_EQ(out.substr(0, out.find("Resetting")),
+            "dumping to /dev/dsk/c1t0d0s1, offset 65536, content: kernel\r\n"
+            "\rdumping:  0:00   0% done"
+            "\rdumping:  0:01 100% done\r\n"
+            "\r100% done: 8347 pages dumped, dump succeeded\r\n"
+            "rebooting...\r\n\r\n");
 }
 
 TEST_F(NodeModelTest, PanicStopsAtOkWhenAutoBootFalse) {
@@ -525,6 +535,103 @@ TEST_F(NodeModelTest, DiskLostWhileRunningShowsScsiTimeoutOnce) {
   EXPECT_EQ(n->fx.events("disk_error").size(), 5u);
 }
 
+// --- banner, KEYBOARD_ABORT, boot panic ------------------------------------------------
+
+TEST_F(NodeModelTest, BannerWordPrintsThePowerOnBannerWithoutAPowerOn) {
+  auto n = at_ok();
+  std::size_t lines = n->fx.lines.size();
+  EXPECT_EQ(type(*n, "banner\r"),
+            "banner\r\n" +
+                text::banner("Sun Fire V240, No Keyboard", "0:3:ba:29:a1:f0", "8329a1f0") +
+                "{0} ok ");
+  EXPECT_EQ(n->m->state(), State::Ok);
+  // One ledger line: the command. No state change, no POST.
+  ASSERT_EQ(n->fx.lines.size(), lines + 1);
+  auto c = parse_ledger_line(n->fx.lines.back());
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->ev, "command");
+  EXPECT_EQ(c->get("line"), "banner");
+  EXPECT_EQ(c->get("in"), "OK");
+}
+
+TEST_F(NodeModelTest, KbdAbortDisableIgnoresBreakAndAlternateBreakLikeBreakDisable) {
+  // kbd(1): "disable  Disables the default/alternate effect and ignores
+  // keyboard abort sequences."
+  auto n = running();
+  EXPECT_EQ(n->m->control("kbd-abort disable", now), "ok");
+  EXPECT_EQ(n->m->state_name(), "BREAK_DISABLED");
+  n->m->on_break(BreakVia::TelnetBrk, now);
+  type(*n, "\r~\x02");
+  n->m->control("hang", now);
+  n->m->on_break(BreakVia::Control, now);  // a hung OS keeps the setting
+  EXPECT_EQ(n->m->state(), State::Hung);
+  for (const auto& b : n->fx.events("break")) EXPECT_EQ(b.get("effect"), "ignored");
+  EXPECT_EQ(n->fx.events("break").size(), 3u);
+  EXPECT_TRUE(n->m->holds_lease());
+}
+
+TEST_F(NodeModelTest, KbdAbortAlternateTakesOnlyTheAlternateSequenceAndEnableOnlyBreak) {
+  auto n = running();
+  EXPECT_EQ(n->m->control("kbd-abort alternate", now), "ok");
+  n->m->on_break(BreakVia::TelnetBrk, now);
+  EXPECT_EQ(n->m->state(), State::Running);
+  type(*n, "\r~\x02");
+  EXPECT_EQ(n->m->state(), State::Ok);
+  type(*n, "go\r");
+  EXPECT_EQ(n->m->control("kbd-abort enable", now), "ok");
+  type(*n, "\r~\x02");
+  EXPECT_EQ(n->m->state(), State::Running);
+  n->m->on_break(BreakVia::Rfc2217, now);
+  EXPECT_EQ(n->m->state(), State::Ok);
+  auto b = n->fx.events("break");
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].get("effect"), "ignored");
+  EXPECT_EQ(b[1].get("via"), "alt-break");
+  EXPECT_EQ(b[1].get("effect"), "halted");
+  EXPECT_EQ(b[2].get("effect"), "halted");
+}
+
+TEST_F(NodeModelTest, BootPanicStandbyPanicsAfterSunOsResetsAndStopsAtOkWithoutLease) {
+  auto n = at_ok();
+  EXPECT_EQ(n->m->control("boot-panic", now), "ok");
+  type(*n, "boot\r");
+  run_for(5s, {n.get()});
+  EXPECT_EQ(n->m->state(), State::Ok) << "auto-boot? false: ok after the reset";
+  std::string out = n->fx.take();
+  std::size_t sunos = out.find("SunOS Release 5.10");
+  std::size_t panic =
+      out.find("\r\n\rpanic[cpu0]/thread=140a000: vfs_mountroot: cannot mount root");
+  std::size_t reboot = out.find(
+      "skipping system dump - no dump device configured\r\n"
+      "rebooting...\r\n\r\nResetting ... \r\n");
+  std::size_t banner = out.find("Sun Fire V240, No Keyboard");
+  ASSERT_NE(sunos, std::string::npos) << escape(out);
+  ASSERT_NE(panic, std::string::npos) << escape(out);
+  ASSERT_NE(reboot, std::string::npos) << escape(out);
+  EXPECT_LT(sunos, panic);
+  EXPECT_LT(panic, reboot);
+  EXPECT_LT(reboot, banner);
+  EXPECT_TRUE(out.ends_with("{0} ok "));
+  EXPECT_EQ(out.find("login:"), std::string::npos);
+  EXPECT_EQ(out.find("mounted on /shared"), std::string::npos);
+  EXPECT_TRUE(n->fx.events("lease_acquire").empty());
+  EXPECT_FALSE(n->m->holds_lease());
+  // "once": the next boot is a good one.
+  type(*n, "boot\r");
+  run_for(5s, {n.get()});
+  EXPECT_EQ(n->m->state(), State::Running);
+}
+
+TEST_F(NodeModelTest, BootPanicOnWithAutoBootPanicsEveryBootAndNeverTakesTheDisk) {
+  auto n = make("alpha", true);
+  EXPECT_EQ(n->m->control("boot-panic on", now), "ok");
+  run_for(30s, {n.get()});
+  EXPECT_GE(n->fx.events("state").size(), 8u);
+  EXPECT_TRUE(n->fx.events("lease_acquire").empty());
+  EXPECT_NE(n->fx.take().find("Rebooting with command: boot\r\n"), std::string::npos);
+  EXPECT_EQ(n->m->control("boot-panic off", now), "ok");
+}
+
 // --- the control socket's own words -------------------------------------------------------
 
 TEST_F(NodeModelTest, ControlTypeUnescapesAndIsLedgeredAsControl) {
@@ -541,7 +648,9 @@ TEST_F(NodeModelTest, StatusIsOneLineWithStateAndNvram) {
   auto n = running();
   EXPECT_EQ(n->m->control("status", now),
             "ok node=alpha state=RUNNING auto-boot?=true boot-device=disk lease=held fenced=no "
-            "writes=0 disk=ok battery=ok break=enabled hang-break=works flood=0");
+            "writes=0 disk=ok battery=ok break=enabled hang-break=works flood=0 os=solaris "
+            "booted-os=solaris session=login console=host sp=none kbd-abort=both "
+            "linux-break=sysrq sysrq=idle boot-panic=off");
 }
 
 }  // namespace

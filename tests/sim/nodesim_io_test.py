@@ -219,9 +219,9 @@ class TelnetPort(NodesimCase):
         t.send(bytes([IAC, BRK]))
         t.expect(b"{0} ok ")
         t.send(b"setenv auto-boot? false\r\n")        # telnet clients send CR LF
-        t.expect(b"auto-boot? =  false\r\n{0} ok ")
+        t.expect(b"auto-boot? =          false\r\n{0} ok ")
         t.send(b"printenv auto-boot?\r\0")            # ... or CR NUL
-        t.expect(b"printenv auto-boot?\r\nauto-boot? =  false\r\n{0} ok ")
+        t.expect(b"printenv auto-boot?\r\nauto-boot? =          false\r\n{0} ok ")
         t.send(b"frob\r")
         t.expect(b"Unknown command: frob\r\n{0} ok ")
         with open(os.path.join(self.dir, "alpha.nvram")) as f:
@@ -240,7 +240,7 @@ class TelnetPort(NodesimCase):
             t.expect(b"Boot device: /pci@1c,600000/scsi@2/disk@0,0:a  File and args: \r\n")
             t.expect(b"alpha console login: ")
         self.assertEqual(self.ctl("alpha", "panic")[0], 0)
-        b.expect(b"\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31")
+        b.expect(b"\r\n\rpanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31")
         b.expect(b"{0} ok ", timeout=6)   # auto-boot? false: back at ok after the dump
 
 
@@ -327,7 +327,7 @@ class PtyAndSer2net(NodesimCase):
         t.send(b"\r~\x02")
         t.expect(b"Type 'go' to resume\r\n{0} ok ")
         t.send(b"printenv auto-boot?\r")
-        t.expect(b"auto-boot? =  true\r\n{0} ok ")
+        t.expect(b"auto-boot? =          true\r\n{0} ok ")
         self.assertIn('"via":"alt-break","effect":"halted"', self.ledger("alpha"))
 
 
@@ -358,7 +358,8 @@ class ControlCli(NodesimCase):
             self.assertEqual(r.returncode, 0, args)
             self.assertIn("usage: nodesim", r.stdout)
         r = subprocess.run([NODESIM, "run", "--help"], capture_output=True, text=True)
-        for flag in ("--t-boot", "--t-mount", "--telnet", "--pty", "--netns", "--battery-dead"):
+        for flag in ("--t-boot", "--t-mount", "--telnet", "--pty", "--netns", "--battery-dead",
+                     "--os", "--linux-break", "--kbd-abort", "--boot-panic", "--sp"):
             self.assertIn(flag, r.stdout)
 
     def test_exit_codes_and_bad_options(self):
@@ -399,6 +400,71 @@ class ControlCli(NodesimCase):
         rc, out = self.ctl("alpha", "icmp-loss", "30")
         self.assertEqual(rc, 1)
         self.assertIn("needs --netns", out)
+
+
+class OsSessionAndSp(NodesimCase):
+    """The OS personality, the console session, a quoted panic and the
+    service processor through a real nodesim process and its telnet port."""
+
+    def test_linux_takes_two_iac_brk_to_reach_ok(self):
+        f = self.start("alpha", "--os", "linux", "--telnet", "0", "--auto-boot", "true")
+        self.wait_state("alpha", "RUNNING")
+        t = self.telnet(int(f["telnet"]))
+        t.send(b"\r")
+        t.expect(b"\r\nalpha login: ")
+        t.send(bytes([IAC, BRK]))
+        time.sleep(0.3)
+        self.assertIn(" state=RUNNING ", self.ctl("alpha", "status")[1])
+        self.assertIn('"via":"telnet-brk","effect":"sysrq-armed"', self.ledger("alpha"))
+        t.send(bytes([IAC, BRK]))
+        t.expect(b"\r\n\r\nType 'go' to resume\r\n{0} ok ")
+        self.assertEqual(self.ctl("alpha", "panic")[0], 1)   # no OS at ok
+        t.send(b"go\r")
+        self.wait_state("alpha", "RUNNING")
+        self.assertEqual(self.ctl("alpha", "panic")[0], 0)
+        t.expect(b"Press Stop-A (L1-A) from sun keyboard or send break\r\n"
+                 b"twice on console to return to the boot prom\r\n")
+
+    def test_session_quote_panic_sp_and_knobs_from_the_control_cli(self):
+        f = self.start("alpha", "--telnet", "0", "--auto-boot", "true")
+        self.wait_state("alpha", "RUNNING")
+        t = self.telnet(int(f["telnet"]))
+        self.assertEqual(self.ctl("alpha", "session", "root"), (0, "ok"))
+        t.expect(b"Generic Patch   January 2005\r\n# ")
+        self.assertEqual(self.ctl("alpha", "quote-panic"), (0, "ok"))
+        t.expect(b"alpha \rpanic[cpu0]/thread=2a100547ca0: \r\n")
+        t.expect(b"NULL pointer dereference\r\n# ")
+        self.assertIn(" state=RUNNING ", self.ctl("alpha", "status")[1])
+        self.assertEqual(self.ctl("alpha", "sp-park", "alom"), (0, "ok"))
+        t.expect(b"\r\nsc> ")
+        t.send(b"boot\r")
+        t.expect(b"boot\r\nError: Invalid command: boot")
+        t.send(bytes([IAC, BRK]))
+        self.assertEqual(self.ctl("alpha", "sp-unpark"), (0, "ok"))
+        t.expect(b"console\r\nEnter #. to return to ALOM.\r\n")
+        self.assertIn(" state=RUNNING ", self.ctl("alpha", "status")[1])
+        self.assertIn('"effect":"at-sp"', self.ledger("alpha"))
+        self.assertEqual(self.ctl("alpha", "kbd-abort", "disable"), (0, "ok"))
+        self.wait_state("alpha", "BREAK_DISABLED")
+        self.assertEqual(self.ctl("alpha", "boot-panic"), (0, "ok"))
+        self.assertIn(" boot-panic=once", self.ctl("alpha", "status")[1])
+        for bad in (["session", "x"], ["kbd-abort", "x"], ["os", "x"], ["sp-park", "x"],
+                    ["boot-panic", "x"], ["linux-break", "x"]):
+            self.assertEqual(self.ctl("alpha", *bad)[0], 1, bad)
+
+    def test_os_and_console_options_on_the_command_line_and_in_a_config_file(self):
+        conf = os.path.join(self.dir, "alpha.conf")
+        with open(conf, "w") as f:
+            f.write("os = linux\nlinux-break = direct\nsp = ilom\nkbd-abort = alternate\n")
+        self.start("alpha", "--config", conf, "--boot-panic", "once")
+        out = self.wait_state("alpha", "OK")
+        for kv in ("os=linux", "linux-break=direct", "sp=ilom", "kbd-abort=alternate",
+                   "boot-panic=once"):
+            self.assertIn(" " + kv, out)
+        r = subprocess.run([NODESIM, "run", "--os", "vms"], capture_output=True, text=True,
+                           env=self.env)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--os: expected solaris|linux, got 'vms'", r.stderr)
 
 
 class SplitBrainEndToEnd(NodesimCase):

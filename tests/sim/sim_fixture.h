@@ -97,6 +97,35 @@ class SimTest : public ::testing::Test {
     for (Node* n : nodes) n->m->advance_to(now);
   }
   void run_for(Duration d, std::initializer_list<Node*> nodes) { run_to(now + d, nodes); }
+
+  // Given alpha powered on with auto-boot? false, at `ok` after POST.
+  std::unique_ptr<Node> at_ok(NodeConfig* cfg = nullptr) {
+    auto n = make("alpha", false, cfg);
+    run_for(std::chrono::seconds(1), {n.get()});
+    EXPECT_EQ(n->m->state(), State::Ok);
+    n->fx.take();
+    return n;
+  }
+  // Given alpha booted (auto-boot? true): POST 1 s + T_boot 5 s.
+  std::unique_ptr<Node> running(NodeConfig* cfg = nullptr) {
+    auto n = make("alpha", true, cfg);
+    run_for(std::chrono::seconds(6), {n.get()});
+    EXPECT_EQ(n->m->state(), State::Running);
+    n->fx.take();
+    return n;
+  }
+  // Given alpha booted into Linux.
+  std::unique_ptr<Node> running_linux(LinuxBreak lb = LinuxBreak::Sysrq) {
+    NodeConfig c = test_config("alpha");
+    c.knobs.os = Os::Linux;
+    c.knobs.linux_break = lb;
+    return running(&c);
+  }
+  /// Types `s` at alpha's console and returns what it printed.
+  std::string type(Node& n, std::string_view s) {
+    n.m->on_input(s, now);
+    return n.fx.take();
+  }
 };
 
 }  // namespace clusterd::sim::testing
