@@ -40,7 +40,7 @@ expect_text bad-param err "param 'boot_timeout' is a duration; 'soon' is not"
 
 # dot: a digraph with the initial state double-bordered.
 expect_status dot 0 "$chatc" dot scripts/sparc-obp.chat
-expect_text dot out '"watch" [label="watch\n(active linux_oops)", peripheries=2'
+expect_text dot out '"watch" [label="watch\n(active linux_oops)\n(active sp_prompt)", peripheries=2'
 expect_text dot out '"watch" -> "confirm" [label="ping.down"];'
 
 # replay: the golden case through the command line, and its errors.
