@@ -16,13 +16,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 scenario_enter "$@"
 
-BETA_OPTS="--auto-boot true"
-PARAMS_EXTRA='probe_interval = "3s"'
-start_nodes
-start_ser2net
-write_config
-wait_alpha_running
-wait_for 20 "beta RUNNING too" sh -c "'$bin/nodesim' ctl beta status | grep -q 'state=RUNNING'"
+setup_both_running
 [[ $(ledger_count beta '"ev":"lease_acquire"') == 1 ]] || fail "beta did not take the shared disk: the starting condition is not made"
 alpha_mark=$(ledger_mark alpha)
 inject "clusterd started with both nodes running from the shared disk"

@@ -39,7 +39,8 @@
 # Helpers: say, fail, pass, wait_for, ctl (clusterctl), sim (nodesim ctl),
 # node_state, expect_node_state, status_field, ledger, ledger_count, ledger_mark,
 # ledger_since, journal_count, expect_journal_count, timeline_has, timeline_count,
-# expect_timeline, stop_clusterd, watching, check_ledger, expect_nothing_sent, write_sshd_config.
+# expect_timeline, stop_clusterd, watching, check_ledger, expect_nothing_sent, write_sshd_config,
+# setup_both_running.
 
 [[ -n ${BASH_VERSION:-} ]] || { echo "lib.sh: needs bash" >&2; exit 2; }
 
@@ -409,6 +410,19 @@ check_ledger() {
 }
 
 # The standard start: network, nodes, terminal server, config, alpha up, clusterd watching.
+# Both nodes running from the shared disk before clusterd starts (beta booted
+# by itself: auto-boot? true), the standby probed every 3 s; clusterd not
+# started. both_up_at_start, standby_at_shell.
+setup_both_running() {
+  BETA_OPTS="--auto-boot true ${BETA_OPTS:-}"
+  PARAMS_EXTRA='probe_interval = "3s"'
+  start_nodes
+  start_ser2net
+  write_config
+  wait_alpha_running
+  wait_for 20 "beta RUNNING too" sh -c "'$bin/nodesim' ctl beta status | grep -q 'state=RUNNING'"
+}
+
 scenario_setup() {
   start_nodes
   start_ser2net

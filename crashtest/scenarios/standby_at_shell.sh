@@ -13,13 +13,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 scenario_enter "$@"
 
-BETA_OPTS="--auto-boot true"
-PARAMS_EXTRA='probe_interval = "3s"'
-start_nodes
-start_ser2net
-write_config
-wait_alpha_running
-wait_for 20 "beta RUNNING too" sh -c "'$bin/nodesim' ctl beta status | grep -q 'state=RUNNING'"
+setup_both_running
 sim beta session bash >/dev/null
 alpha_mark=$(ledger_mark alpha)
 inject "clusterd started; the standby beta runs an OS, its console at a root bash prompt"
