@@ -23,7 +23,8 @@ say "boot failure reported; watching 6 s for any further attempt"
 sleep 6
 show_timeline
 
-expect_timeline 'state fence <- active solaris_panic' "no fence after the panic"
+expect_timeline 'state panic_seen <- active solaris_panic' "the panic was not seen"
+expect_timeline 'state fence <- after [$]panic_confirm' "no fence after the panic"
 expect_journal_count 1 'fence-confirmed how=confirmed node=alpha' "alpha fenced through its console (confirmed)"
 expect_journal_count 0 'takeover' "no takeover"
 expect_timeline 'alarm warning "beta failed to boot' "no warning for the first failed boot"
