@@ -22,9 +22,22 @@ until grep -q 'boot-sent' "$journal_file" 2>/dev/null; do
 done
 stop_clusterd KILL
 say "clusterd killed (SIGKILL) after: $(tail -1 "$journal_file")"
-wait_for 15 "beta RUNNING (booted while clusterd was down)" sh -c "'$bin/nodesim' ctl beta status | grep -q 'state=RUNNING'"
+# The SIGKILL may land between journaling the boot and writing its bytes (a
+# failed CI run). Then beta stays at ok, and the product's path for that is
+# the restart asking beta and finding it at ok (kill9_at_boot_sent): asserted
+# here too, instead of assuming the boot went out.
 sleep 1
-say "beta is RUNNING; restarting clusterd"
+if [[ $(ledger_count beta '"ev":"command","line":"boot') == 0 ]]; then
+  boot_went_out=no
+  say "the boot never reached beta (killed before its bytes); beta stays at ok"
+  sleep 2
+  expect_node_state beta OK "beta was sent no boot and must still be at ok"
+else
+  boot_went_out=yes
+  wait_for 15 "beta RUNNING (booted while clusterd was down)" sh -c "'$bin/nodesim' ctl beta status | grep -q 'state=RUNNING'"
+  sleep 1
+  say "beta is RUNNING; restarting clusterd"
+fi
 "$bin/clusterd" --cluster demo --home "$home" >>"$work/clusterd.out" 2>&1 &
 cd_pid=$!
 end=$(( $(date +%s) + 20 ))
@@ -41,10 +54,13 @@ show_timeline
 expect_journal_count 1 'boot-sent node=beta' "exactly one boot-sent record"
 expect_journal_count 1 'takeover active=beta' "one takeover"
 n=$(ledger_count beta '"ev":"command","line":"boot')
-[[ $n == 1 ]] || fail "beta's ledger shows $n 'boot' commands typed, not exactly one"
+[[ $n == 1 ]] || fail "beta's ledger shows $n 'boot' commands typed, not exactly one (boot went out before the kill: $boot_went_out)"
+if [[ $boot_went_out == no ]]; then
+  expect_timeline 'state boot_retry <- standby obp_prompt' "beta at ok after the restart was not booted at once"
+fi
 timeline_has 'cannot boot from' && fail "a healthy, booted beta was called a failed boot"
 expect_node_state alpha OK
 expect_node_state beta RUNNING
 clusterd_alive || fail "the restarted clusterd died"
 check_ledger
-pass "SIGKILL after boot-sent, restart after beta booted -> takeover completed, one boot"
+pass "SIGKILL after boot-sent (the boot went out before the kill: $boot_went_out), restart after beta booted or found at ok -> takeover completed, one boot"
