@@ -9,9 +9,9 @@ namespace clusterd::alarm {
 
 namespace {
 constexpr std::array<std::string_view, 3> kSeverity = {"notice", "warning", "critical"};
-constexpr std::array<std::string_view, 8> kKind = {"raised",          "reminder",   "resolved",
-                                                   "escalation",      "delivery-failed",
-                                                   "suppressed",      "test",       "heartbeat"};
+constexpr std::array<std::string_view, 8> kKind = {"raised",     "reminder",        "resolved",
+                                                   "escalation", "delivery-failed", "suppressed",
+                                                   "test",       "heartbeat"};
 
 bool is_csi_final(unsigned char c) { return c >= 0x40 && c <= 0x7e; }
 
@@ -84,8 +84,8 @@ std::string sanitize_lines(std::string_view text) {
   std::size_t start = 0;
   while (start <= text.size()) {
     std::size_t end = text.find('\n', start);
-    std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos
-                                                                              : end - start);
+    std::string_view line =
+        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     out += sanitize_text(line);
     if (end == std::string_view::npos) break;

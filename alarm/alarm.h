@@ -64,8 +64,8 @@ struct Notification {
   std::string message_id;
   NoticeKind kind = NoticeKind::Raised;
   Alarm alarm;
-  std::string note;             ///< one line: "still present, 12 repeats", "no ack after 15m"
-  std::int64_t time_ns = 0;     ///< when this notification was made (Date header)
+  std::string note;          ///< one line: "still present, 12 repeats", "no ack after 15m"
+  std::int64_t time_ns = 0;  ///< when this notification was made (Date header)
 };
 
 /// Console text made safe for any channel: ANSI/VT escape sequences (CSI,

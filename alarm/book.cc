@@ -23,9 +23,12 @@ void earliest(std::optional<TimePoint>& best, std::optional<TimePoint> t) {
 
 std::string_view state_name(AlarmState s) {
   switch (s) {
-    case AlarmState::Open: return "open";
-    case AlarmState::Acknowledged: return "acknowledged";
-    case AlarmState::Resolved: return "resolved";
+    case AlarmState::Open:
+      return "open";
+    case AlarmState::Acknowledged:
+      return "acknowledged";
+    case AlarmState::Resolved:
+      return "resolved";
   }
   return "?";
 }
@@ -73,8 +76,8 @@ void AlarmBook::emit(BookOutput& out, Notification n, TimePoint now) {
       ++suppressed_;
       if (suppressed_ <= 5) {
         if (!suppressed_note_.empty()) suppressed_note_ += "; ";
-        suppressed_note_ += std::string(kind_name(n.kind)) + " " + n.alarm.id + ": " +
-                            n.alarm.text.substr(0, 80);
+        suppressed_note_ +=
+            std::string(kind_name(n.kind)) + " " + n.alarm.id + ": " + n.alarm.text.substr(0, 80);
       }
       suppressed_cluster_ = n.alarm.cluster;
       return;
@@ -227,7 +230,8 @@ void AlarmBook::prune_history() {
 std::vector<AlarmStatus> AlarmBook::list() const {
   std::vector<const Record*> rs;
   for (const auto& [id, r] : records_) rs.push_back(&r);
-  std::sort(rs.begin(), rs.end(), [](const Record* a, const Record* b) { return a->order < b->order; });
+  std::sort(rs.begin(), rs.end(),
+            [](const Record* a, const Record* b) { return a->order < b->order; });
   std::vector<AlarmStatus> out;
   for (const Record* r : rs) out.push_back(r->status);
   return out;

@@ -28,9 +28,9 @@
 namespace clusterd::alarm {
 
 struct BookPolicy {
-  Duration reminder{};        ///< 0: no reminders
-  Duration escalate_after{};  ///< 0: no escalation
-  std::size_t rate_limit = 0; ///< notifications per rate_window; 0: unlimited
+  Duration reminder{};         ///< 0: no reminders
+  Duration escalate_after{};   ///< 0: no escalation
+  std::size_t rate_limit = 0;  ///< notifications per rate_window; 0: unlimited
   Duration rate_window{};
   Duration heartbeat{};       ///< 0: no heartbeat
   std::uint32_t id_seed = 0;  ///< first value of the id counter (random in the daemon)
@@ -97,7 +97,7 @@ class AlarmBook {
   std::string counter_hex();
 
   BookPolicy policy_;
-  std::map<std::string, Record, std::less<>> records_;       // by alarm id
+  std::map<std::string, Record, std::less<>> records_;         // by alarm id
   std::map<std::string, std::string, std::less<>> open_keys_;  // condition key -> alarm id
   std::uint64_t order_ = 0;
   std::uint32_t id_counter_;

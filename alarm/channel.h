@@ -25,14 +25,14 @@ class Channel {
 
 /// Email via libcurl SMTP (smtp:// with STARTTLS per StartTls, or smtps://).
 struct SmtpOptions {
-  std::string url;                     ///< smtp://host:port or smtps://host:port
+  std::string url;  ///< smtp://host:port or smtps://host:port
   StartTls starttls = StartTls::Try;
   std::string from;
-  std::vector<std::string> to;          ///< everything but escalations
-  std::vector<std::string> escalate_to; ///< Escalation notifications (and to, if this is empty)
-  std::string user;                     ///< empty: no AUTH
+  std::vector<std::string> to;           ///< everything but escalations
+  std::vector<std::string> escalate_to;  ///< Escalation notifications (and to, if this is empty)
+  std::string user;                      ///< empty: no AUTH
   std::string password;
-  std::string ca_file;                  ///< empty: the system's CAs
+  std::string ca_file;  ///< empty: the system's CAs
   Duration timeout = std::chrono::seconds(30);
 };
 std::unique_ptr<Channel> make_smtp_channel(std::string name, SmtpOptions options);
@@ -59,7 +59,7 @@ std::unique_ptr<Channel> make_command_channel(std::string name, CommandOptions o
 /// `page` order). The SMTP password comes from `secrets` (cfg.smtp_secret);
 /// Error names the missing secret or a bad setting.
 Result<std::vector<std::unique_ptr<Channel>>> make_channels(const AlarmConfig& cfg,
-                                                           const SecretSource& secrets);
+                                                            const SecretSource& secrets);
 
 /// The heartbeat's channels ("heartbeat-url", "heartbeat-command"); empty if none configured.
 std::vector<std::unique_ptr<Channel>> make_heartbeat_channels(const AlarmConfig& cfg);

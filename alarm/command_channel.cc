@@ -15,9 +15,8 @@
 #include <cstring>
 
 #include "alarm/channel.h"
-#include "base/child_env.h"
 #include "alarm/message.h"
-
+#include "base/child_env.h"
 
 namespace clusterd::alarm {
 
@@ -58,10 +57,12 @@ class CommandChannel : public Channel {
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);   // the worker thread blocks SIGPIPE; the child must not
+    posix_spawnattr_setsigmask(&attr,
+                               &none);  // the worker thread blocks SIGPIPE; the child must not
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setpgroup(&attr, 0);        // own group: a timeout kills its children too
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);  // own group: a timeout kills its children too
+    posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
     std::vector<std::string> env = clean_environment(n);
     std::vector<char*> argv, envp;
@@ -108,7 +109,8 @@ class CommandChannel : public Channel {
         p[0] = p[1];
         np = 1;
       }
-      if (::poll(p, static_cast<nfds_t>(np), static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+      if (::poll(p, static_cast<nfds_t>(np), static_cast<int>(left.count())) < 0 && errno != EINTR)
+        break;
       for (int i = 0; i < np; ++i) {
         if (p[i].fd == out_fd && (p[i].revents & (POLLIN | POLLHUP | POLLERR))) {
           char buf[1024];
@@ -148,14 +150,18 @@ class CommandChannel : public Channel {
     }
     if (timed_out) {
       ::kill(-pid, SIGKILL);
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
       return {Outcome::Temporary, o_.argv[0] + " timed out after " + format_duration(o_.timeout)};
     }
-    std::string tail = sanitize_text(output.size() > 200 ? output.substr(output.size() - 200) : output);
+    std::string tail =
+        sanitize_text(output.size() > 200 ? output.substr(output.size() - 200) : output);
     if (WIFSIGNALED(status))
-      return {Outcome::Temporary, o_.argv[0] + " killed by signal " + std::to_string(WTERMSIG(status))};
+      return {Outcome::Temporary,
+              o_.argv[0] + " killed by signal " + std::to_string(WTERMSIG(status))};
     int code = WEXITSTATUS(status);
-    std::string detail = o_.argv[0] + " exit " + std::to_string(code) + (tail.empty() ? "" : ": " + tail);
+    std::string detail =
+        o_.argv[0] + " exit " + std::to_string(code) + (tail.empty() ? "" : ": " + tail);
     if (code == 0) return {Outcome::Accepted, detail};
     // posix_spawn reports exec failures in the child as exit 127 on glibc.
     if (code == 127 || code == 126) return {Outcome::Permanent, detail};

@@ -38,7 +38,7 @@ std::string default_from() {
 }  // namespace
 
 Result<std::vector<std::unique_ptr<Channel>>> make_channels(const AlarmConfig& cfg,
-                                                           const SecretSource& secrets) {
+                                                            const SecretSource& secrets) {
   std::vector<std::unique_ptr<Channel>> out;
   if (!cfg.email.empty() || !cfg.escalate_to.empty()) {
     if (!cfg.smtp.starts_with("smtp://") && !cfg.smtp.starts_with("smtps://"))
@@ -64,8 +64,9 @@ Result<std::vector<std::unique_ptr<Channel>>> make_channels(const AlarmConfig& c
   int webhooks = 0, commands = 0;
   for (const PageTarget& t : cfg.page) {
     if (!t.url.empty()) {
-      out.push_back(make_webhook_channel("webhook-" + std::to_string(++webhooks),
-                                         {.url = t.url, .ca_file = cfg.ca_file, .timeout = cfg.timeout}));
+      out.push_back(
+          make_webhook_channel("webhook-" + std::to_string(++webhooks),
+                               {.url = t.url, .ca_file = cfg.ca_file, .timeout = cfg.timeout}));
     } else if (!t.argv.empty()) {
       out.push_back(make_command_channel("command-" + std::to_string(++commands),
                                          {.argv = t.argv, .timeout = cfg.timeout}));
@@ -78,7 +79,8 @@ std::vector<std::unique_ptr<Channel>> make_heartbeat_channels(const AlarmConfig&
   std::vector<std::unique_ptr<Channel>> out;
   if (!cfg.heartbeat_url.empty())
     out.push_back(make_webhook_channel(
-        "heartbeat-url", {.url = cfg.heartbeat_url, .ca_file = cfg.ca_file, .timeout = cfg.timeout}));
+        "heartbeat-url",
+        {.url = cfg.heartbeat_url, .ca_file = cfg.ca_file, .timeout = cfg.timeout}));
   if (!cfg.heartbeat_command.empty())
     out.push_back(make_command_channel("heartbeat-command",
                                        {.argv = cfg.heartbeat_command, .timeout = cfg.timeout}));

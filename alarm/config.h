@@ -41,23 +41,23 @@ struct AlarmConfig {
   std::vector<std::string> email;  ///< recipients; empty: no email channel
   std::string smtp = "smtp://localhost:25";
   StartTls starttls = StartTls::Try;
-  std::string from;               ///< empty: "clusterd@" + the host name
-  std::string smtp_user;          ///< empty: no AUTH
-  std::string smtp_secret;        ///< name of the password in the secrets file
-  std::string ca_file;            ///< extra CA bundle for smtps/STARTTLS/https; empty: system CAs
+  std::string from;         ///< empty: "clusterd@" + the host name
+  std::string smtp_user;    ///< empty: no AUTH
+  std::string smtp_secret;  ///< name of the password in the secrets file
+  std::string ca_file;      ///< extra CA bundle for smtps/STARTTLS/https; empty: system CAs
 
   // Pager.
   std::vector<PageTarget> page;
 
   // Timing.
-  Duration timeout = 30s;          ///< one delivery attempt, connection included
-  Duration retry_first = 10s;      ///< first retry after a temporary failure
-  Duration retry_cap = 10min;      ///< backoff doubles up to this
-  Duration retry_for = 24h;        ///< then a notification counts as failed for good
-  Duration reminder = 1h;          ///< while a condition lasts; 0: no reminders
-  Duration escalate_after = 15min; ///< unacknowledged critical alarms; needs escalate_to
+  Duration timeout = 30s;                ///< one delivery attempt, connection included
+  Duration retry_first = 10s;            ///< first retry after a temporary failure
+  Duration retry_cap = 10min;            ///< backoff doubles up to this
+  Duration retry_for = 24h;              ///< then a notification counts as failed for good
+  Duration reminder = 1h;                ///< while a condition lasts; 0: no reminders
+  Duration escalate_after = 15min;       ///< unacknowledged critical alarms; needs escalate_to
   std::vector<std::string> escalate_to;  ///< email addresses
-  std::size_t rate_limit = 20;     ///< notifications per rate_window; 0: no limit
+  std::size_t rate_limit = 20;           ///< notifications per rate_window; 0: no limit
   Duration rate_window = 10min;
 
   // External heartbeat ("monitor alive").

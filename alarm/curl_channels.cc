@@ -22,8 +22,8 @@ void global_init() {
 }
 
 long ms(Duration d) {
-  return static_cast<long>(std::max<std::int64_t>(
-      1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
+  return static_cast<long>(
+      std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
 }
 
 // Owns a CURL handle and the lists it points to.
@@ -67,7 +67,8 @@ size_t read_cb(char* buf, size_t size, size_t n, void* user) {
 
 size_t write_cb(char* data, size_t size, size_t n, void* user) {
   auto* e = static_cast<Easy*>(user);
-  if (e->last_reply.size() < 200) e->last_reply += sanitize_text(std::string_view(data, size * n).substr(0, 200));
+  if (e->last_reply.size() < 200)
+    e->last_reply += sanitize_text(std::string_view(data, size * n).substr(0, 200));
   return size * n;
 }
 
@@ -75,7 +76,8 @@ void common(Easy& e, const std::string& url, const std::string& ca_file, Duratio
   curl_easy_setopt(e.h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e.h, CURLOPT_NOSIGNAL, 1L);  // worker threads: no SIGALRM for DNS timeouts
   curl_easy_setopt(e.h, CURLOPT_TIMEOUT_MS, ms(timeout));
-  curl_easy_setopt(e.h, CURLOPT_CONNECTTIMEOUT_MS, ms(std::min<Duration>(timeout, std::chrono::seconds(10))));
+  curl_easy_setopt(e.h, CURLOPT_CONNECTTIMEOUT_MS,
+                   ms(std::min<Duration>(timeout, std::chrono::seconds(10))));
   curl_easy_setopt(e.h, CURLOPT_ERRORBUFFER, e.error);
   if (!ca_file.empty()) curl_easy_setopt(e.h, CURLOPT_CAINFO, ca_file.c_str());
 }
@@ -105,11 +107,14 @@ std::string describe(const Easy& e, CURLcode rc) {
 
 class SmtpChannel : public Channel {
  public:
-  SmtpChannel(std::string name, SmtpOptions o) : name_(std::move(name)), o_(std::move(o)) { global_init(); }
+  SmtpChannel(std::string name, SmtpOptions o) : name_(std::move(name)), o_(std::move(o)) {
+    global_init();
+  }
   const std::string& name() const override { return name_; }
 
   Delivery send(const Notification& n) override {
-    const auto& to = (n.kind == NoticeKind::Escalation && !o_.escalate_to.empty()) ? o_.escalate_to : o_.to;
+    const auto& to =
+        (n.kind == NoticeKind::Escalation && !o_.escalate_to.empty()) ? o_.escalate_to : o_.to;
     if (to.empty()) return {Outcome::Accepted, "no recipients for this kind"};
     std::string message = format_email(n, {.from = o_.from, .to = to});
     Reader reader{message};
@@ -154,7 +159,9 @@ class SmtpChannel : public Channel {
 
 class WebhookChannel : public Channel {
  public:
-  WebhookChannel(std::string name, WebhookOptions o) : name_(std::move(name)), o_(std::move(o)) { global_init(); }
+  WebhookChannel(std::string name, WebhookOptions o) : name_(std::move(name)), o_(std::move(o)) {
+    global_init();
+  }
   const std::string& name() const override { return name_; }
 
   Delivery send(const Notification& n) override {
@@ -174,7 +181,8 @@ class WebhookChannel : public Channel {
     curl_easy_setopt(e.h, CURLOPT_PROTOCOLS_STR, "http,https");
 
     CURLcode rc = curl_easy_perform(e.h);
-    if (rc != CURLE_OK) return {permanent_curl(rc) ? Outcome::Permanent : Outcome::Temporary, describe(e, rc)};
+    if (rc != CURLE_OK)
+      return {permanent_curl(rc) ? Outcome::Permanent : Outcome::Temporary, describe(e, rc)};
     long code = e.response_code();
     std::string detail = "HTTP " + std::to_string(code);
     if (!e.last_reply.empty()) detail += ": " + e.last_reply;

@@ -1,8 +1,8 @@
 #include "alarm/deliverer.h"
 
 #include <pthread.h>
-#include <algorithm>
 #include <signal.h>
+#include <algorithm>
 
 namespace clusterd::alarm {
 
@@ -21,7 +21,9 @@ std::string failure_id(const std::string& message_id, const std::string& channel
 
 Deliverer::Deliverer(std::vector<std::unique_ptr<Channel>> channels, std::optional<Spool> spool,
                      RetryPolicy retry, EventFn on_event)
-    : channels_(std::move(channels)), spool_(std::move(spool)), on_event_(std::move(on_event)),
+    : channels_(std::move(channels)),
+      spool_(std::move(spool)),
+      on_event_(std::move(on_event)),
       outbox_(retry) {}
 
 Deliverer::~Deliverer() { stop(); }
@@ -35,7 +37,8 @@ std::vector<std::string> Deliverer::start() {
       errors = std::move(loaded.errors);
       TimePoint t = now();
       for (Envelope& e : loaded.envelopes) {
-        std::erase_if(e.channels, [&](const ChannelRecord& c) { return channel(c.channel) == nullptr; });
+        std::erase_if(e.channels,
+                      [&](const ChannelRecord& c) { return channel(c.channel) == nullptr; });
         if (e.finished()) {  // nothing left that this configuration can deliver
           (void)spool_->remove(e.notification.message_id);
           continue;
@@ -136,9 +139,14 @@ void Deliverer::handle_result(const Notification& n, Channel& ch, const Delivery
   for (const auto& c : fx->envelope.channels)
     if (c.channel == ch.name()) attempts = c.attempts;
   if (on_event_) {
-    DeliveryEvent ev{.message_id = n.message_id, .alarm_id = n.alarm.id, .kind = n.kind,
-                     .channel = ch.name(), .outcome = d.outcome, .attempt = attempts,
-                     .detail = d.detail, .final = !fx->retry_at};
+    DeliveryEvent ev{.message_id = n.message_id,
+                     .alarm_id = n.alarm.id,
+                     .kind = n.kind,
+                     .channel = ch.name(),
+                     .outcome = d.outcome,
+                     .attempt = attempts,
+                     .detail = d.detail,
+                     .final = !fx->retry_at};
     if (fx->retry_at) ev.retry_in = *fx->retry_at - t;
     on_event_(ev);
   }

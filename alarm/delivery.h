@@ -3,8 +3,8 @@
 // where it stands on each channel), which is what the spool stores.
 #pragma once
 
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 

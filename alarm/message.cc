@@ -23,20 +23,29 @@ std::string header_value(std::string_view s) {
 
 std::string upper(std::string_view s) {
   std::string out(s);
-  for (char& c : out) if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   return out;
 }
 
 std::string kind_label(const Notification& n) {
   switch (n.kind) {
-    case NoticeKind::Raised: return upper(severity_name(n.alarm.severity));
-    case NoticeKind::Reminder: return "REMINDER " + upper(severity_name(n.alarm.severity));
-    case NoticeKind::Resolved: return "RESOLVED";
-    case NoticeKind::Escalation: return "ESCALATION " + upper(severity_name(n.alarm.severity));
-    case NoticeKind::DeliveryFailed: return "DELIVERY FAILED";
-    case NoticeKind::Suppressed: return "RATE LIMITED";
-    case NoticeKind::Test: return "TEST";
-    case NoticeKind::Heartbeat: return "ALIVE";
+    case NoticeKind::Raised:
+      return upper(severity_name(n.alarm.severity));
+    case NoticeKind::Reminder:
+      return "REMINDER " + upper(severity_name(n.alarm.severity));
+    case NoticeKind::Resolved:
+      return "RESOLVED";
+    case NoticeKind::Escalation:
+      return "ESCALATION " + upper(severity_name(n.alarm.severity));
+    case NoticeKind::DeliveryFailed:
+      return "DELIVERY FAILED";
+    case NoticeKind::Suppressed:
+      return "RATE LIMITED";
+    case NoticeKind::Test:
+      return "TEST";
+    case NoticeKind::Heartbeat:
+      return "ALIVE";
   }
   return "?";
 }
@@ -67,7 +76,8 @@ std::string plain_body(const Notification& n) {
     b += a.timeline;
     if (b.back() != '\n') b += '\n';
   }
-  if (n.kind != NoticeKind::Test && n.kind != NoticeKind::Heartbeat && a.severity == Severity::Critical)
+  if (n.kind != NoticeKind::Test && n.kind != NoticeKind::Heartbeat &&
+      a.severity == Severity::Critical)
     b += "\nAcknowledge: clusterctl ack " + a.cluster + " " + a.id + "\n";
   return b;
 }

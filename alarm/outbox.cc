@@ -6,18 +6,24 @@ namespace clusterd::alarm {
 
 std::string_view outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::Accepted: return "accepted";
-    case Outcome::Temporary: return "temporary failure";
-    case Outcome::Permanent: return "permanent failure";
+    case Outcome::Accepted:
+      return "accepted";
+    case Outcome::Temporary:
+      return "temporary failure";
+    case Outcome::Permanent:
+      return "permanent failure";
   }
   return "?";
 }
 
 std::string_view channel_status_name(ChannelStatus s) {
   switch (s) {
-    case ChannelStatus::Pending: return "pending";
-    case ChannelStatus::Accepted: return "accepted";
-    case ChannelStatus::Failed: return "failed";
+    case ChannelStatus::Pending:
+      return "pending";
+    case ChannelStatus::Accepted:
+      return "accepted";
+    case ChannelStatus::Failed:
+      return "failed";
   }
   return "?";
 }
@@ -117,7 +123,8 @@ std::optional<TimePoint> Outbox::next_deadline(std::string_view channel) const {
 std::vector<Envelope> Outbox::entries() const {
   std::vector<const Entry*> es;
   for (const auto& [id, e] : entries_) es.push_back(&e);
-  std::sort(es.begin(), es.end(), [](const Entry* a, const Entry* b) { return a->order < b->order; });
+  std::sort(es.begin(), es.end(),
+            [](const Entry* a, const Entry* b) { return a->order < b->order; });
   std::vector<Envelope> out;
   for (const Entry* e : es) out.push_back(e->envelope);
   return out;

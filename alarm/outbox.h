@@ -29,9 +29,9 @@ Duration backoff_delay(const RetryPolicy& p, int attempts);
 
 /// What on_result() changed.
 struct ResultEffect {
-  Envelope envelope;            ///< the entry after the update (persist or remove it)
-  bool finished = false;        ///< no channel pending any more: remove it from the spool
-  bool failed_for_good = false; ///< this channel refused (or retry_for ran out)
+  Envelope envelope;                  ///< the entry after the update (persist or remove it)
+  bool finished = false;              ///< no channel pending any more: remove it from the spool
+  bool failed_for_good = false;       ///< this channel refused (or retry_for ran out)
   std::optional<TimePoint> retry_at;  ///< when this channel is tried again
 };
 

@@ -23,9 +23,11 @@ std::string summarize(const std::vector<const Envelope*>& envs, bool any_channel
   for (const Envelope* e : envs) {
     if (!e->finished()) return "pending";
     for (const auto& c : e->channels)
-      if (c.status == ChannelStatus::Failed && failed.empty()) failed = c.channel + ": " + c.last_error;
+      if (c.status == ChannelStatus::Failed && failed.empty())
+        failed = c.channel + ": " + c.last_error;
   }
-  if (envs.empty()) return any_channel ? "not sent (rate limited)" : "logged only (no alarm channel configured)";
+  if (envs.empty())
+    return any_channel ? "not sent (rate limited)" : "logged only (no alarm channel configured)";
   return failed.empty() ? "delivered" : "failed: " + failed;
 }
 }  // namespace
@@ -48,7 +50,8 @@ Result<std::unique_ptr<AlarmService>> AlarmService::create(const AlarmConfig& cf
 AlarmService::AlarmService(const AlarmConfig& cfg, std::vector<std::unique_ptr<Channel>> channels,
                            std::vector<std::unique_ptr<Channel>> heartbeat,
                            std::optional<Spool> spool, ServiceOptions options, TimePoint now)
-    : cfg_(cfg), options_(std::move(options)),
+    : cfg_(cfg),
+      options_(std::move(options)),
       book_(policy_of(cfg, options_.id_seed, !heartbeat.empty()), now) {
   for (auto& c : channels) alarm_channels_.push_back(c->name());
   for (auto& c : heartbeat) heartbeat_channels_.push_back(c->name());
@@ -119,7 +122,8 @@ std::vector<AlarmListing> AlarmService::list() const {
                                 !alarm_channels_.empty())});
   }
   for (const auto& e : pending) {
-    if (book_.find(e.notification.alarm.id) || e.notification.kind == NoticeKind::Heartbeat) continue;
+    if (book_.find(e.notification.alarm.id) || e.notification.kind == NoticeKind::Heartbeat)
+      continue;
     if (!out.empty() && out.back().status.alarm.id == e.notification.alarm.id) continue;
     AlarmListing l;
     l.status.alarm = e.notification.alarm;

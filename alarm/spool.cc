@@ -103,11 +103,13 @@ Result<Envelope> decode_envelope(std::string_view text) {
   while (pos < text.size()) {
     ++line_no;
     std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) return Error::invalid("line " + std::to_string(line_no) + ": truncated");
+    if (end == std::string_view::npos)
+      return Error::invalid("line " + std::to_string(line_no) + ": truncated");
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     std::size_t colon = line.find(": ");
-    if (colon == std::string_view::npos) return Error::invalid("line " + std::to_string(line_no) + ": no ': '");
+    if (colon == std::string_view::npos)
+      return Error::invalid("line " + std::to_string(line_no) + ": no ': '");
     std::string_view name = line.substr(0, colon), raw = line.substr(colon + 2);
     if (name == "channel") {
       std::vector<std::string_view> w;
@@ -122,14 +124,19 @@ Result<Envelope> decode_envelope(std::string_view text) {
       auto err = w.size() == 4 ? unescape(w[3]) : std::nullopt;
       auto attempts = w.size() == 4 ? to_int(w[2]) : std::nullopt;
       ChannelRecord c;
-      if (!ch || !err || !attempts) return Error::invalid("line " + std::to_string(line_no) + ": bad channel");
+      if (!ch || !err || !attempts)
+        return Error::invalid("line " + std::to_string(line_no) + ": bad channel");
       c.channel = *ch;
       c.last_error = *err;
       c.attempts = static_cast<int>(*attempts);
-      if (w[1] == "pending") c.status = ChannelStatus::Pending;
-      else if (w[1] == "accepted") c.status = ChannelStatus::Accepted;
-      else if (w[1] == "failed") c.status = ChannelStatus::Failed;
-      else return Error::invalid("line " + std::to_string(line_no) + ": bad channel status");
+      if (w[1] == "pending")
+        c.status = ChannelStatus::Pending;
+      else if (w[1] == "accepted")
+        c.status = ChannelStatus::Accepted;
+      else if (w[1] == "failed")
+        c.status = ChannelStatus::Failed;
+      else
+        return Error::invalid("line " + std::to_string(line_no) + ": bad channel status");
       e.channels.push_back(std::move(c));
       continue;
     }

@@ -20,7 +20,7 @@ class RotatingFile {
     std::string path;
     std::uint64_t max_bytes = 64ull << 20;  ///< rotate when the next line would pass this; 0: never
     int keep = 5;                           ///< path.1 .. path.keep are kept
-    std::string header;                     ///< first line of every new file (with its "\n"), or empty
+    std::string header;  ///< first line of every new file (with its "\n"), or empty
   };
 
   /// Opens (appends to) `options.path`, creating it with mode 0640.

@@ -21,11 +21,13 @@ Result<std::string> SecretMap::secret(std::string_view name) const {
 
 Result<SecretsFile> SecretsFile::load(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Error::not_found("secrets file " + path + ": " + std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0)
+    return Error::not_found("secrets file " + path + ": " + std::strerror(errno));
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Error::invalid("secrets file " + path + " is mode " + mode + "; it must be 0600 (chmod 600 " + path + ")");
+    return Error::invalid("secrets file " + path + " is mode " + mode +
+                          "; it must be 0600 (chmod 600 " + path + ")");
   }
   if (st.st_uid != ::geteuid()) {
     return Error::invalid("secrets file " + path + " belongs to uid " + std::to_string(st.st_uid) +
@@ -58,7 +60,8 @@ Result<SecretsFile> SecretsFile::load(const std::string& path) {
       if (!u) return Error::invalid(where + ": bad escape in the quoted value of '" + name + "'");
       v = std::move(*u);
     }
-    if (!values.emplace(name, std::move(v)).second) return Error::invalid(where + ": '" + name + "' given twice");
+    if (!values.emplace(name, std::move(v)).second)
+      return Error::invalid(where + ": '" + name + "' given twice");
   }
   SecretsFile f;
   f.path_ = path;

@@ -23,7 +23,8 @@ class SecretSource {
 /// Secrets in memory (tests, or secrets a caller obtained some other way).
 class SecretMap : public SecretSource {
  public:
-  explicit SecretMap(std::map<std::string, std::string, std::less<>> values = {}) : values_(std::move(values)) {}
+  explicit SecretMap(std::map<std::string, std::string, std::less<>> values = {})
+      : values_(std::move(values)) {}
   Result<std::string> secret(std::string_view name) const override;
 
  private:

@@ -6,10 +6,14 @@ namespace clusterd {
 
 char direction_marker(Direction d) {
   switch (d) {
-    case Direction::In: return '<';
-    case Direction::Out: return '>';
-    case Direction::Break: return '!';
-    case Direction::Note: return '*';
+    case Direction::In:
+      return '<';
+    case Direction::Out:
+      return '>';
+    case Direction::Break:
+      return '!';
+    case Direction::Note:
+      return '*';
   }
   return '?';
 }
@@ -33,10 +37,18 @@ Result<TranscriptRecord> parse_transcript_line(std::string_view line, bool* skip
   TranscriptRecord r;
   r.stamp = *stamp;
   switch (rest[0]) {
-    case '<': r.dir = Direction::In; break;
-    case '>': r.dir = Direction::Out; break;
-    case '!': r.dir = Direction::Break; break;
-    case '*': r.dir = Direction::Note; break;
+    case '<':
+      r.dir = Direction::In;
+      break;
+    case '>':
+      r.dir = Direction::Out;
+      break;
+    case '!':
+      r.dir = Direction::Break;
+      break;
+    case '*':
+      r.dir = Direction::Note;
+      break;
     default:
       return Error::invalid(std::string("bad direction '") + rest[0] + "' (expected < > ! or *)");
   }

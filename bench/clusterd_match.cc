@@ -39,7 +39,8 @@
 // point (no timer matters here). Reading stops at the trigger or at EOF.
 //
 // Result line (stdout), the same as the anchors':
-//   RESULT tool=clusterd transport=pty k=10 status=trigger hits=name:n,... self_cpu_s=1.23 vmhwm_kb=4567 react_us=12
+//   RESULT tool=clusterd transport=pty k=10 status=trigger hits=name:n,... self_cpu_s=1.23
+//   vmhwm_kb=4567 react_us=12
 // hits: the non-trigger patterns that matched, in file order, "-" if none.
 // self_cpu_s: getrusage(RUSAGE_SELF) user+sys; vmhwm_kb: /proc/self/status VmHWM.
 // react_us (ours only, after the common fields): from the return of the read()
@@ -228,7 +229,8 @@ chat::LoadedScript load_ast(chat::ast::Script script) {
   out.diagnostics = std::move(compiled.diagnostics);
   if (compiled.program) {
     chat::check(*compiled.program, out.diagnostics);
-    if (chat::count(out.diagnostics, chat::Severity::Error) == 0) out.program = std::move(compiled.program);
+    if (chat::count(out.diagnostics, chat::Severity::Error) == 0)
+      out.program = std::move(compiled.program);
   }
   out.script = std::move(script);
   return out;
@@ -341,7 +343,8 @@ int main(int argc, char** argv) {
     }
   }
   const bool use_stdin = transport == "stdin";
-  if (transport != "pty" && transport != "pipe" && !use_stdin) die("unknown transport " + transport);
+  if (transport != "pty" && transport != "pipe" && !use_stdin)
+    die("unknown transport " + transport);
   if (frontend != "ast" && frontend != "text") die("unknown frontend " + frontend);
   // stdin mode accepts (and ignores) a STREAM argument such as "-".
   if (args.empty() || args.size() > 2 || (!use_stdin && args.size() != 2)) {
@@ -354,14 +357,16 @@ int main(int argc, char** argv) {
   const std::string script = make_script(pats);
   if (print_script) std::fputs(script.c_str(), stderr);
 
-  chat::LoadedScript loaded = frontend == "text" ? chat::load_script_text(script, "<" + args[0] + ">")
-                                                 : load_ast(make_ast(pats));
+  chat::LoadedScript loaded = frontend == "text"
+                                  ? chat::load_script_text(script, "<" + args[0] + ">")
+                                  : load_ast(make_ast(pats));
   for (const auto& d : loaded.diagnostics) {
     if (d.severity == chat::Severity::Error) std::fputs(chat::format_text(d).c_str(), stderr);
   }
   if (!loaded.ok()) {
-    die(frontend == "text" ? "the generated script was refused (see above; --frontend ast skips the parser)"
-                           : "the generated script was refused (see above)");
+    die(frontend == "text"
+            ? "the generated script was refused (see above; --frontend ast skips the parser)"
+            : "the generated script was refused (see above)");
   }
 
   CountingActuator act(pats, use_stdin);
@@ -427,10 +432,13 @@ int main(int argc, char** argv) {
     react = std::to_string(
         std::chrono::duration_cast<std::chrono::microseconds>(act.sent_at() - read_at).count());
   }
-  std::printf("RESULT tool=clusterd transport=%s k=%zu status=%s hits=%s self_cpu_s=%.3f vmhwm_kb=%ld react_us=%s\n",
-              transport.c_str(), k, status, hs.c_str(), cpu, hwm, react.c_str());
+  std::printf(
+      "RESULT tool=clusterd transport=%s k=%zu status=%s hits=%s self_cpu_s=%.3f vmhwm_kb=%ld "
+      "react_us=%s\n",
+      transport.c_str(), k, status, hs.c_str(), cpu, hwm, react.c_str());
   std::fflush(stdout);
-  for (const auto& f : act.faults()) std::fprintf(stderr, "clusterd-match: interpreter: %s\n", f.c_str());
+  for (const auto& f : act.faults())
+    std::fprintf(stderr, "clusterd-match: interpreter: %s\n", f.c_str());
 
   if (child > 0) {
     ::close(fd);  // pty: the child gets SIGHUP; pipe: SIGPIPE on its next write

@@ -20,13 +20,13 @@ namespace clusterd::chat {
 /// a CR and then ignored the BREAK (BREAK disabled, a Linux that wants two, a
 /// console parked at a service processor) is alive.
 struct FenceEvidence {
-  bool console_up = false;   // the node's console transport is connected
-  bool ping_down = false;    // the active node does not answer ping
-  bool break_sent = false;   // a BREAK went to the node in this incident
-  bool probed = false;       // a CR went to it after its last BREAK
-  bool answered = false;     // it sent a byte after that CR
-  Duration since_probe{};    // time since that CR
-  Duration silent_for{};     // time since the node last sent a byte (for messages)
+  bool console_up = false;  // the node's console transport is connected
+  bool ping_down = false;   // the active node does not answer ping
+  bool break_sent = false;  // a BREAK went to the node in this incident
+  bool probed = false;      // a CR went to it after its last BREAK
+  bool answered = false;    // it sent a byte after that CR
+  Duration since_probe{};   // time since that CR
+  Duration silent_for{};    // time since the node last sent a byte (for messages)
 };
 
 /// The runtime's rule for `mark fenced CH presumed`: accept only when the
@@ -37,8 +37,8 @@ struct FencePolicy {
   bool allow_presumed = true;  // unconfirmed_fence = takeover (default) | wait
   Duration silence = std::chrono::seconds(20);
   bool accepts(const FenceEvidence& e) const {
-    return allow_presumed && e.console_up && e.ping_down && e.break_sent && e.probed && !e.answered &&
-           e.since_probe >= silence;
+    return allow_presumed && e.console_up && e.ping_down && e.break_sent && e.probed &&
+           !e.answered && e.since_probe >= silence;
   }
   /// Why accepts() said no, for the refusal's log line ("" when it accepts).
   std::string refusal(const FenceEvidence& e) const;
@@ -47,7 +47,7 @@ struct FencePolicy {
 /// A state change, for timelines.
 struct StateChange {
   TimePoint at;
-  int from = -1;        // -1 at start
+  int from = -1;  // -1 at start
   int to = 0;
   std::string trigger;  // what fired: `ping.down`, `active "ok "`, `after 20s`
   std::string matched;  // the console text that matched (pattern triggers)

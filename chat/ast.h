@@ -36,9 +36,9 @@ struct Text {
 /// A literal value: `"string"`, `12`, `250ms` / `20s` / `10m` / `1h30m`.
 struct Value {
   enum class Kind { String, Integer, Interval } kind = Kind::String;
-  Text text;              // String
+  Text text;                 // String
   std::int64_t integer = 0;  // Integer
-  Duration duration{};    // Duration
+  Duration duration{};       // Duration
   Loc loc;
 };
 
@@ -73,12 +73,12 @@ struct Action {
   enum class Kind { Send, SendSecret, Break, Alarm, Exec, Log, Set, MarkFenced, Takeover, Power };
   Kind kind = Kind::Log;
   Loc loc;
-  Name channel;           // Send, SendSecret, Break, MarkFenced, Power
-  Name word;              // Alarm: severity; Power: off|on|cycle; Set: variable
-  Text text;              // Send, Alarm, Log, SendSecret (the secret's name)
-  std::vector<Text> args; // Exec: argv
-  Value value;            // Set
-  bool presumed = false;  // MarkFenced
+  Name channel;            // Send, SendSecret, Break, MarkFenced, Power
+  Name word;               // Alarm: severity; Power: off|on|cycle; Set: variable
+  Text text;               // Send, Alarm, Log, SendSecret (the secret's name)
+  std::vector<Text> args;  // Exec: argv
+  Value value;             // Set
+  bool presumed = false;   // MarkFenced
 };
 
 /// The `after` duration: a literal or a duration param (`$boot_timeout`).
@@ -92,12 +92,12 @@ struct Handler {
   enum class Kind { Pattern, Event, After };
   Kind kind = Kind::Pattern;
   Loc loc;
-  Name channel;            // Pattern
-  Name pattern_ref;        // Pattern, when it names a `pattern` declaration
-  PatternSpec pattern;     // Pattern, when written inline
-  Name event;              // Event: e.g. ping.down
-  Name event_arg;          // Event: console.lost CH, sh.exit N (may be empty)
-  DurationExpr after;      // After
+  Name channel;         // Pattern
+  Name pattern_ref;     // Pattern, when it names a `pattern` declaration
+  PatternSpec pattern;  // Pattern, when written inline
+  Name event;           // Event: e.g. ping.down
+  Name event_arg;       // Event: console.lost CH, sh.exit N (may be empty)
+  DurationExpr after;   // After
   std::vector<Action> actions;
   std::optional<Name> target;
 };

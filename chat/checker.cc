@@ -90,7 +90,8 @@ void fencing_rule(const Program& p, Diagnostics& out) {
         path += (path.empty() ? "" : " -> ") + *it;
       }
     }
-    out.push_back({bad->loc, Severity::Error,
+    out.push_back({bad->loc,
+                   Severity::Error,
                    "takeover reachable without 'mark fenced active' first" +
                        (path.empty() ? std::string() : " (path: " + path + ")"),
                    {}});
@@ -136,8 +137,10 @@ void check(const Program& p, Diagnostics& out) {
   for (std::size_t s = 0; s < n; ++s) {
     const State& st = p.states[s];
     if (!seen[s]) {
-      out.push_back({st.loc, Severity::Warning,
-                     "state '" + st.name + "' is unreachable from the initial state", {}});
+      out.push_back({st.loc,
+                     Severity::Warning,
+                     "state '" + st.name + "' is unreachable from the initial state",
+                     {}});
     }
     bool waits = false, has_after = false, leaves = false, refusable = false, refused = false;
     bool event_exit = false;  // an event handler that leaves: the state waits for that too
@@ -151,18 +154,24 @@ void check(const Program& p, Diagnostics& out) {
     }
     for (const auto& a : st.entry) refusable |= a.kind == Action::Kind::MarkFenced && a.presumed;
     if (static_cast<int>(s) != p.initial && waits && !has_after && !event_exit) {
-      out.push_back({st.loc, Severity::Warning,
-                     "state '" + st.name + "' waits for console text with no 'after': it can wait forever",
-                     {}});
+      out.push_back(
+          {st.loc,
+           Severity::Warning,
+           "state '" + st.name + "' waits for console text with no 'after': it can wait forever",
+           {}});
     }
     if (!leaves && static_cast<int>(s) != p.initial) {
-      out.push_back({st.loc, Severity::Warning,
-                     "state '" + st.name + "' has no way out: the script stops there", {}});
+      out.push_back({st.loc,
+                     Severity::Warning,
+                     "state '" + st.name + "' has no way out: the script stops there",
+                     {}});
     }
     if (refusable && !refused) {
-      out.push_back({st.loc, Severity::Warning,
-                     "state '" + st.name + "' presumes a fence but has no 'on fence.refused': "
-                     "when the runtime refuses, it stays here",
+      out.push_back({st.loc,
+                     Severity::Warning,
+                     "state '" + st.name +
+                         "' presumes a fence but has no 'on fence.refused': "
+                         "when the runtime refuses, it stays here",
                      {}});
     }
   }

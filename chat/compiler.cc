@@ -12,25 +12,38 @@ namespace clusterd::chat {
 
 const char* channel_name(Channel c) {
   switch (c) {
-    case Channel::Active: return "active";
-    case Channel::Standby: return "standby";
-    case Channel::Sh: return "sh";
+    case Channel::Active:
+      return "active";
+    case Channel::Standby:
+      return "standby";
+    case Channel::Sh:
+      return "sh";
   }
   return "?";
 }
 
 const char* event_name(EventKind k) {
   switch (k) {
-    case EventKind::PingDown: return "ping.down";
-    case EventKind::PingUp: return "ping.up";
-    case EventKind::MonitorIsolated: return "monitor.isolated";
-    case EventKind::MonitorOk: return "monitor.ok";
-    case EventKind::ConsoleLost: return "console.lost";
-    case EventKind::ConsoleUp: return "console.up";
-    case EventKind::ShExit: return "sh.exit";
-    case EventKind::ControlSwitchover: return "control.switchover";
-    case EventKind::ControlMaintenance: return "control.maintenance";
-    case EventKind::FenceRefused: return "fence.refused";
+    case EventKind::PingDown:
+      return "ping.down";
+    case EventKind::PingUp:
+      return "ping.up";
+    case EventKind::MonitorIsolated:
+      return "monitor.isolated";
+    case EventKind::MonitorOk:
+      return "monitor.ok";
+    case EventKind::ConsoleLost:
+      return "console.lost";
+    case EventKind::ConsoleUp:
+      return "console.up";
+    case EventKind::ShExit:
+      return "sh.exit";
+    case EventKind::ControlSwitchover:
+      return "control.switchover";
+    case EventKind::ControlMaintenance:
+      return "control.maintenance";
+    case EventKind::FenceRefused:
+      return "fence.refused";
   }
   return "?";
 }
@@ -44,27 +57,36 @@ std::optional<EventKind> event_from_name(std::string_view name) {
 
 const char* severity_name(AlarmSeverity s) {
   switch (s) {
-    case AlarmSeverity::Notice: return "notice";
-    case AlarmSeverity::Warning: return "warning";
-    case AlarmSeverity::Critical: return "critical";
+    case AlarmSeverity::Notice:
+      return "notice";
+    case AlarmSeverity::Warning:
+      return "warning";
+    case AlarmSeverity::Critical:
+      return "critical";
   }
   return "?";
 }
 
 const char* power_op_name(PowerOp p) {
   switch (p) {
-    case PowerOp::Off: return "off";
-    case PowerOp::On: return "on";
-    case PowerOp::Cycle: return "cycle";
+    case PowerOp::Off:
+      return "off";
+    case PowerOp::On:
+      return "on";
+    case PowerOp::Cycle:
+      return "cycle";
   }
   return "?";
 }
 
 std::string to_string(const Value& v) {
   switch (v.kind) {
-    case Value::Kind::String: return v.string;
-    case Value::Kind::Integer: return std::to_string(v.integer);
-    case Value::Kind::Interval: return format_duration(v.duration);
+    case Value::Kind::String:
+      return v.string;
+    case Value::Kind::Integer:
+      return std::to_string(v.integer);
+    case Value::Kind::Interval:
+      return format_duration(v.duration);
   }
   return {};
 }
@@ -80,9 +102,12 @@ namespace {
 
 const char* value_kind_name(Value::Kind k) {
   switch (k) {
-    case Value::Kind::String: return "a string";
-    case Value::Kind::Integer: return "an integer";
-    case Value::Kind::Interval: return "a duration";
+    case Value::Kind::String:
+      return "a string";
+    case Value::Kind::Integer:
+      return "an integer";
+    case Value::Kind::Interval:
+      return "a duration";
   }
   return "?";
 }
@@ -105,7 +130,9 @@ class Compiler {
   }
 
  private:
-  void error(const Loc& l, std::string m) { diags_.push_back({l, Severity::Error, std::move(m), {}}); }
+  void error(const Loc& l, std::string m) {
+    diags_.push_back({l, Severity::Error, std::move(m), {}});
+  }
 
   // --- params and vars -------------------------------------------------------
   void values() {
@@ -113,8 +140,8 @@ class Compiler {
     for (const auto& d : script_.values) {
       const char* what = d.is_var ? "var" : "param";
       if (is_builtin(d.name.text) >= 0) {
-        error(d.name.loc, std::string(what) + " '" + d.name.text + "' shadows the builtin $" +
-                              d.name.text);
+        error(d.name.loc,
+              std::string(what) + " '" + d.name.text + "' shadows the builtin $" + d.name.text);
         continue;
       }
       auto [it, fresh] = seen.emplace(d.name.text, d.name.loc);
@@ -157,7 +184,9 @@ class Compiler {
       }
       Value& v = prog_->values[static_cast<std::size_t>(it->second)];
       switch (v.kind) {
-        case Value::Kind::String: v.string = text; break;
+        case Value::Kind::String:
+          v.string = text;
+          break;
         case Value::Kind::Integer:
           try {
             std::size_t used = 0;
@@ -171,7 +200,8 @@ class Compiler {
           if (auto d = parse_duration(text)) {
             v.duration = *d;
           } else {
-            error(cli, "param '" + k + "' is a duration; '" + text + "' is not (e.g. 250ms, 20s, 10m)");
+            error(cli,
+                  "param '" + k + "' is a duration; '" + text + "' is not (e.g. 250ms, 20s, 10m)");
           }
           break;
       }
@@ -179,7 +209,8 @@ class Compiler {
   }
 
   static int is_builtin(const std::string& name) {
-    static const char* const kNames[] = {"active", "standby", "reason", "elapsed", "state", "trigger"};
+    static const char* const kNames[] = {"active",  "standby", "reason",
+                                         "elapsed", "state",   "trigger"};
     for (int i = 0; i < 6; ++i) {
       if (name == kNames[i]) return i;
     }
@@ -204,7 +235,9 @@ class Compiler {
         return false;
       }
       if (a.source.find('\r') != std::string::npos) {
-        error(a.loc, "a pattern cannot contain a CR: on a console CR ends a line, and matches never span lines");
+        error(a.loc,
+              "a pattern cannot contain a CR: on a console CR ends a line, and matches never span "
+              "lines");
         return false;
       }
       regex = RE2::QuoteMeta(a.source);
@@ -219,7 +252,8 @@ class Compiler {
         }
         if (a.source[i + 1] == 'r') {
           error(a.loc,
-                "a pattern cannot match a CR (\\r): on a console CR ends a line, and matches never span lines "
+                "a pattern cannot match a CR (\\r): on a console CR ends a line, and matches never "
+                "span lines "
                 "(`.*` already stops at the line's end)");
           return false;
         }
@@ -245,14 +279,19 @@ class Compiler {
     if (a.regex) return "/" + a.source + "/";
     std::string out = "\"";
     for (char c : a.source) {
-      if (c == '\r') out += "\\r";
-      else if (c == '\t') out += "\\t";
-      else if (c == '"' || c == '\\') { out += '\\'; out += c; }
-      else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
         char buf[8];
         std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
         out += buf;
-      } else out += c;
+      } else
+        out += c;
     }
     return out + "\"";
   }
@@ -303,8 +342,10 @@ class Compiler {
                               where(it->second) + ")");
         continue;
       }
-      if (auto c = spec(d.spec)) named_[d.name.text] = std::move(*c);
-      else named_bad_.insert(d.name.text);
+      if (auto c = spec(d.spec))
+        named_[d.name.text] = std::move(*c);
+      else
+        named_bad_.insert(d.name.text);
     }
   }
 
@@ -314,8 +355,10 @@ class Compiler {
     for (const auto& d : script_.patterns) {
       if (used_.count(d.name.text) || named_bad_.count(d.name.text)) continue;
       if (!used_.insert(d.name.text).second) continue;  // a duplicate: reported already
-      diags_.push_back({d.name.loc, Severity::Warning,
-                        "pattern '" + d.name.text + "' is defined but no handler uses it", {}});
+      diags_.push_back({d.name.loc,
+                        Severity::Warning,
+                        "pattern '" + d.name.text + "' is defined but no handler uses it",
+                        {}});
     }
   }
 
@@ -376,7 +419,8 @@ class Compiler {
     if (handlers_ > kMaxHandlers) return;  // reported; nothing more is compiled
     handlers_ += handlers.size();
     if (handlers_ > kMaxHandlers) {
-      error(s.name.loc, "state '" + s.name.text + "' takes the script past " + std::to_string(kMaxHandlers) +
+      error(s.name.loc, "state '" + s.name.text + "' takes the script past " +
+                            std::to_string(kMaxHandlers) +
                             " handlers (each state counts those it inherits through 'extends')");
       return;
     }
@@ -435,11 +479,13 @@ class Compiler {
               const Value& v = prog_->values[static_cast<std::size_t>(it->second)];
               if (v.kind != Value::Kind::Interval) {
                 error(h.after.param.loc, "'after $" + h.after.param.text + "' needs a duration; '" +
-                                             h.after.param.text + "' is " + value_kind_name(v.kind));
+                                             h.after.param.text + "' is " +
+                                             value_kind_name(v.kind));
                 ok = false;
               } else {
                 ch.after = v.duration;
-                ch.trigger = "after $" + h.after.param.text + " (" + format_duration(v.duration) + ")";
+                ch.trigger =
+                    "after $" + h.after.param.text + " (" + format_duration(v.duration) + ")";
               }
             }
           }
@@ -455,20 +501,23 @@ class Compiler {
           // checker's proofs see the state the config chose.
           std::string param = name.substr(1);
           auto it = value_index_.find(param);
-          if (it != value_index_.end() && prog_->value_is_var[static_cast<std::size_t>(it->second)]) {
-            error(h.target->loc, "'-> $" + param + "': '" + param +
-                                     "' is a var, which changes at run time; a target takes a param");
+          if (it != value_index_.end() &&
+              prog_->value_is_var[static_cast<std::size_t>(it->second)]) {
+            error(h.target->loc,
+                  "'-> $" + param + "': '" + param +
+                      "' is a var, which changes at run time; a target takes a param");
             ok = false;
             name.clear();
           } else if (it == value_index_.end()) {
-            error(h.target->loc, "unknown param '$" + param + "' (a '->' target names a state or a param)" +
+            error(h.target->loc, "unknown param '$" + param +
+                                     "' (a '->' target names a state or a param)" +
                                      suggest(param, value_keys()));
             ok = false;
             name.clear();
           } else if (const Value& v = prog_->values[static_cast<std::size_t>(it->second)];
                      v.kind != Value::Kind::String) {
-            error(h.target->loc, "'-> $" + param + "' needs a string param naming a state; '" + param + "' is " +
-                                     value_kind_name(v.kind));
+            error(h.target->loc, "'-> $" + param + "' needs a string param naming a state; '" +
+                                     param + "' is " + value_kind_name(v.kind));
             ok = false;
             name.clear();
           } else {
@@ -513,7 +562,8 @@ class Compiler {
     const auto& decls = script_.states;
     const std::size_t n = decls.size();
     std::unordered_map<std::string_view, int> by_name;
-    for (std::size_t i = 0; i < n; ++i) by_name[decls[i].name.text] = static_cast<int>(i);  // the last wins
+    for (std::size_t i = 0; i < n; ++i)
+      by_name[decls[i].name.text] = static_cast<int>(i);  // the last wins
     extends_.assign(n, -1);
     for (std::size_t i = 0; i < n; ++i) {
       const auto& parent = decls[i].parent;
@@ -521,7 +571,8 @@ class Compiler {
       if (auto it = by_name.find(parent.text); it != by_name.end()) {
         extends_[i] = it->second;
       } else {
-        error(parent.loc, "unknown state '" + parent.text + "' to extend" + suggest(parent.text, state_names()));
+        error(parent.loc, "unknown state '" + parent.text + "' to extend" +
+                              suggest(parent.text, state_names()));
       }
     }
     chain_.assign(n, 0);
@@ -533,7 +584,8 @@ class Compiler {
       // this path (a cycle).
       path.clear();
       int at = static_cast<int>(i);
-      while (at >= 0 && chain_[static_cast<std::size_t>(at)] == 0 && !on_path[static_cast<std::size_t>(at)]) {
+      while (at >= 0 && chain_[static_cast<std::size_t>(at)] == 0 &&
+             !on_path[static_cast<std::size_t>(at)]) {
         on_path[static_cast<std::size_t>(at)] = 1;
         path.push_back(static_cast<std::size_t>(at));
         at = extends_[static_cast<std::size_t>(at)];
@@ -541,10 +593,12 @@ class Compiler {
       std::size_t above = 0;  // the chain length of `at`
       std::size_t end = path.size();
       if (at >= 0 && on_path[static_cast<std::size_t>(at)]) {
-        const auto first = static_cast<std::size_t>(std::find(path.begin(), path.end(), static_cast<std::size_t>(at)) - path.begin());
+        const auto first = static_cast<std::size_t>(
+            std::find(path.begin(), path.end(), static_cast<std::size_t>(at)) - path.begin());
         for (std::size_t k = first; k < end; ++k) {
           const auto& d = decls[path[k]];
-          error(d.parent.loc, "state '" + d.name.text + "' extends itself through '" + d.parent.text + "'");
+          error(d.parent.loc,
+                "state '" + d.name.text + "' extends itself through '" + d.parent.text + "'");
           chain_[path[k]] = end - first;
           in_cycle[path[k]] = 1;
         }
@@ -600,10 +654,13 @@ class Compiler {
           error(h.event.loc, "'" + h.event.text + "' needs a channel: active or standby");
           return false;
         }
-        if (arg == "active") ch.event.channel = Channel::Active;
-        else if (arg == "standby") ch.event.channel = Channel::Standby;
+        if (arg == "active")
+          ch.event.channel = Channel::Active;
+        else if (arg == "standby")
+          ch.event.channel = Channel::Standby;
         else {
-          error(h.event_arg.loc, "'" + h.event.text + "' takes a channel (active, standby), not '" + arg + "'");
+          error(h.event_arg.loc,
+                "'" + h.event.text + "' takes a channel (active, standby), not '" + arg + "'");
           return false;
         }
         ch.trigger += " " + arg;
@@ -670,7 +727,8 @@ class Compiler {
             seg.index = it->second;
           } else {
             auto names = value_keys();
-            for (const char* n : {"active", "standby", "reason", "elapsed", "state", "trigger"}) names.emplace_back(n);
+            for (const char* n : {"active", "standby", "reason", "elapsed", "state", "trigger"})
+              names.emplace_back(n);
             error(s.loc, "unknown variable '$" + s.text + "'" + suggest(s.text, names));
             ok = false;
           }
@@ -709,11 +767,15 @@ class Compiler {
       }
       case K::Alarm: {
         out.kind = Action::Kind::Alarm;
-        if (a.word.text == "notice") out.severity = AlarmSeverity::Notice;
-        else if (a.word.text == "warning") out.severity = AlarmSeverity::Warning;
-        else if (a.word.text == "critical") out.severity = AlarmSeverity::Critical;
+        if (a.word.text == "notice")
+          out.severity = AlarmSeverity::Notice;
+        else if (a.word.text == "warning")
+          out.severity = AlarmSeverity::Warning;
+        else if (a.word.text == "critical")
+          out.severity = AlarmSeverity::Critical;
         else {
-          error(a.word.loc, "unknown severity '" + a.word.text + "' (expected notice, warning, critical)");
+          error(a.word.loc,
+                "unknown severity '" + a.word.text + "' (expected notice, warning, critical)");
           return std::nullopt;
         }
         auto t = tmpl(a.text, groups);
@@ -744,13 +806,16 @@ class Compiler {
           out.value_index = -1;
         } else if (auto it = value_index_.find(a.word.text); it != value_index_.end()) {
           if (!prog_->value_is_var[static_cast<std::size_t>(it->second)]) {
-            error(a.word.loc, "'" + a.word.text + "' is a param, which 'set' cannot change (declare it with 'var')");
+            error(a.word.loc,
+                  "'" + a.word.text +
+                      "' is a param, which 'set' cannot change (declare it with 'var')");
             return std::nullopt;
           }
           out.value_index = it->second;
           want = prog_->values[static_cast<std::size_t>(it->second)].kind;
         } else {
-          error(a.word.loc, "unknown variable '" + a.word.text + "' (declare it with 'var', or set 'reason')" +
+          error(a.word.loc, "unknown variable '" + a.word.text +
+                                "' (declare it with 'var', or set 'reason')" +
                                 suggest(a.word.text, value_keys()));
           return std::nullopt;
         }
@@ -780,11 +845,15 @@ class Compiler {
         auto c = channel(a.channel, false);
         if (!c) return std::nullopt;
         out.channel = *c;
-        if (a.word.text == "off") out.power = PowerOp::Off;
-        else if (a.word.text == "on") out.power = PowerOp::On;
-        else if (a.word.text == "cycle") out.power = PowerOp::Cycle;
+        if (a.word.text == "off")
+          out.power = PowerOp::Off;
+        else if (a.word.text == "on")
+          out.power = PowerOp::On;
+        else if (a.word.text == "cycle")
+          out.power = PowerOp::Cycle;
         else {
-          error(a.word.loc, "unknown power operation '" + a.word.text + "' (expected off, on, cycle)");
+          error(a.word.loc,
+                "unknown power operation '" + a.word.text + "' (expected off, on, cycle)");
           return std::nullopt;
         }
         return out;
@@ -816,7 +885,8 @@ class Compiler {
     std::size_t best_d = 3;  // suggest only close names
     for (const auto& k : known) {
       // The distance is at least the difference in length.
-      if ((name.size() > k.size() ? name.size() - k.size() : k.size() - name.size()) >= best_d) continue;
+      if ((name.size() > k.size() ? name.size() - k.size() : k.size() - name.size()) >= best_d)
+        continue;
       auto d = distance(name, k);
       if (d < best_d) {
         best_d = d;
@@ -852,18 +922,19 @@ class Compiler {
   std::map<std::string, int> value_index_;
   std::map<std::string, Compiled> named_;
   std::set<std::string> named_bad_;
-  std::set<std::string> used_;  // patterns some handler names
+  std::set<std::string> used_;                        // patterns some handler names
   std::unordered_map<std::string, int> state_index_;  // name -> index in prog_->states
   int suggestions_left_ = 100;
   std::size_t handlers_ = 0;  // compiled so far, inherited ones included (kMaxHandlers)
   std::vector<std::string> state_names_, named_keys_;  // state_names(), named_keys()
-  std::vector<int> extends_;        // resolve_extends()
-  std::vector<std::size_t> chain_;  // resolve_extends()
+  std::vector<int> extends_;                           // resolve_extends()
+  std::vector<std::size_t> chain_;                     // resolve_extends()
 };
 
 }  // namespace
 
-CompileResult compile(const ast::Script& script, const std::map<std::string, std::string>& overrides) {
+CompileResult compile(const ast::Script& script,
+                      const std::map<std::string, std::string>& overrides) {
   return Compiler(script, overrides).run();
 }
 

@@ -37,9 +37,12 @@ std::string format_text(const Diagnostic& d) {
     // sequence is one, an escaped byte four), and tabs kept so that it lines
     // up under tab-indented source.
     const auto before = static_cast<std::size_t>(std::max(d.loc.col - 1, 0));
-    for (char c : escape_text(std::string_view(d.source_line).substr(0, std::min(before, d.source_line.size())))) {
-      if (c == '\t') out += '\t';
-      else if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) out += ' ';  // not a continuation byte
+    for (char c : escape_text(
+             std::string_view(d.source_line).substr(0, std::min(before, d.source_line.size())))) {
+      if (c == '\t')
+        out += '\t';
+      else if ((static_cast<unsigned char>(c) & 0xc0) != 0x80)
+        out += ' ';  // not a continuation byte
     }
     out += "^\n";
   }
@@ -51,10 +54,11 @@ std::string format_json(const Diagnostics& ds) {
   for (std::size_t i = 0; i < ds.size(); ++i) {
     const auto& d = ds[i];
     if (i) out += ",";
-    out += "\n  {\"file\": \"" + json_escape(escape_text(d.loc.file)) + "\", \"line\": " +
-           std::to_string(d.loc.line) + ", \"col\": " + std::to_string(d.loc.col) +
-           ", \"severity\": \"" + severity_name(d.severity) + "\", \"message\": \"" +
-           json_escape(escape_text(d.message)) + "\"}";
+    out += "\n  {\"file\": \"" + json_escape(escape_text(d.loc.file)) +
+           "\", \"line\": " + std::to_string(d.loc.line) +
+           ", \"col\": " + std::to_string(d.loc.col) + ", \"severity\": \"" +
+           severity_name(d.severity) + "\", \"message\": \"" + json_escape(escape_text(d.message)) +
+           "\"}";
   }
   out += ds.empty() ? "]\n" : "\n]\n";
   return out;

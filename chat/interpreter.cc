@@ -134,7 +134,8 @@ void Interpreter::advance_to(TimePoint now) {
       for (std::size_t c = 0; c < probe_.size(); ++c) {
         if (probe_[c].due != due) continue;
         act_.at(*due);
-        act_.log("CR to " + names_[c] + " after its BREAK: a presumed fence counts its silence from here");
+        act_.log("CR to " + names_[c] +
+                 " after its BREAK: a presumed fence counts its silence from here");
         act_.send(static_cast<Channel>(c), "\r");
         sent(static_cast<Channel>(c), "\r", *due);
         break;
@@ -184,10 +185,18 @@ void Interpreter::on_event(const Event& ev, TimePoint now) {
     rearm(kind, kind, ch);
   };
   switch (ev.kind) {
-    case EventKind::PingDown: set_level(ping_, Level::Down, ev.kind, ev.channel); break;
-    case EventKind::PingUp: set_level(ping_, Level::Up, ev.kind, ev.channel); break;
-    case EventKind::MonitorIsolated: set_level(monitor_, Level::Down, ev.kind, ev.channel); break;
-    case EventKind::MonitorOk: set_level(monitor_, Level::Up, ev.kind, ev.channel); break;
+    case EventKind::PingDown:
+      set_level(ping_, Level::Down, ev.kind, ev.channel);
+      break;
+    case EventKind::PingUp:
+      set_level(ping_, Level::Up, ev.kind, ev.channel);
+      break;
+    case EventKind::MonitorIsolated:
+      set_level(monitor_, Level::Down, ev.kind, ev.channel);
+      break;
+    case EventKind::MonitorOk:
+      set_level(monitor_, Level::Up, ev.kind, ev.channel);
+      break;
     case EventKind::ConsoleLost:
     case EventKind::ConsoleUp:
       if (ev.channel == Channel::Sh) return;
@@ -207,22 +216,28 @@ void Interpreter::rearm(EventKind a, EventKind b, Channel ch) {
     if (hs[i].kind != Handler::Kind::Event) continue;
     auto k = hs[i].event.kind;
     if (k != a && k != b) continue;
-    if ((k == EventKind::ConsoleLost || k == EventKind::ConsoleUp) && hs[i].event.channel != ch) continue;
+    if ((k == EventKind::ConsoleLost || k == EventKind::ConsoleUp) && hs[i].event.channel != ch)
+      continue;
     armed_[i] = true;
   }
 }
 
 bool Interpreter::level_holds(const Handler& h) const {
   switch (h.event.kind) {
-    case EventKind::PingDown: return ping_ == Level::Down;
-    case EventKind::PingUp: return ping_ == Level::Up;
-    case EventKind::MonitorIsolated: return monitor_ == Level::Down;
-    case EventKind::MonitorOk: return monitor_ == Level::Up;
+    case EventKind::PingDown:
+      return ping_ == Level::Down;
+    case EventKind::PingUp:
+      return ping_ == Level::Up;
+    case EventKind::MonitorIsolated:
+      return monitor_ == Level::Down;
+    case EventKind::MonitorOk:
+      return monitor_ == Level::Up;
     case EventKind::ConsoleLost:
       return console_[static_cast<std::size_t>(h.event.channel)] == Level::Down;
     case EventKind::ConsoleUp:
       return console_[static_cast<std::size_t>(h.event.channel)] == Level::Up;
-    default: return false;  // edges never hold
+    default:
+      return false;  // edges never hold
   }
 }
 
@@ -243,7 +258,8 @@ void Interpreter::settle(TimePoint now) {
     const auto& hs = program_.states[static_cast<std::size_t>(state)].handlers;
     int pick = -1;
     for (std::size_t i = 0; i < hs.size() && pick < 0; ++i) {
-      if (hs[i].kind == Handler::Kind::Event && armed_[i] && level_holds(hs[i])) pick = static_cast<int>(i);
+      if (hs[i].kind == Handler::Kind::Event && armed_[i] && level_holds(hs[i]))
+        pick = static_cast<int>(i);
     }
     if (pick < 0) return;
     armed_[static_cast<std::size_t>(pick)] = false;
@@ -311,8 +327,8 @@ void Interpreter::feed(Channel ch, std::string_view bytes, TimePoint now, bool f
 }
 
 void Interpreter::fire(int handler, TimePoint now, std::string_view matched) {
-  const Handler& h =
-      program_.states[static_cast<std::size_t>(current_)].handlers[static_cast<std::size_t>(handler)];
+  const Handler& h = program_.states[static_cast<std::size_t>(current_)]
+                         .handlers[static_cast<std::size_t>(handler)];
   trigger_ = h.trigger;
   if (!run(h.actions, now)) {
     if (fence_refused_) {
@@ -324,7 +340,8 @@ void Interpreter::fire(int handler, TimePoint now, std::string_view matched) {
   if (h.target >= 0) enter(h.target, now, h.trigger, matched);
 }
 
-void Interpreter::enter(int state, TimePoint now, const std::string& trigger, std::string_view matched) {
+void Interpreter::enter(int state, TimePoint now, const std::string& trigger,
+                        std::string_view matched) {
   if (stopped_) return;
   if (now != step_time_) {
     step_time_ = now;
@@ -363,7 +380,8 @@ void Interpreter::enter(int state, TimePoint now, const std::string& trigger, st
     const Handler& h = st.handlers[i];
     if (h.kind != Handler::Kind::Pattern) continue;
     auto& v = pattern_handler_[static_cast<std::size_t>(h.channel)];
-    if (v.size() <= static_cast<std::size_t>(h.pattern)) v.resize(static_cast<std::size_t>(h.pattern) + 1, -1);
+    if (v.size() <= static_cast<std::size_t>(h.pattern))
+      v.resize(static_cast<std::size_t>(h.pattern) + 1, -1);
     v[static_cast<std::size_t>(h.pattern)] = static_cast<int>(i);
   }
   for (auto& s : streams_) s.reset();
@@ -389,7 +407,9 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
         sent(a.channel, text, now);
         break;
       }
-      case Action::Kind::SendSecret: act_.send_secret(a.channel, expand(a.text, now)); break;
+      case Action::Kind::SendSecret:
+        act_.send_secret(a.channel, expand(a.text, now));
+        break;
       case Action::Kind::Break:
         act_.send_break(a.channel);
         if (a.channel != Channel::Sh) {
@@ -399,8 +419,12 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
           p.due = now + opt_.break_probe;
         }
         break;
-      case Action::Kind::Alarm: act_.alarm(a.severity, expand(a.text, now)); break;
-      case Action::Kind::Log: act_.log(expand(a.text, now)); break;
+      case Action::Kind::Alarm:
+        act_.alarm(a.severity, expand(a.text, now));
+        break;
+      case Action::Kind::Log:
+        act_.log(expand(a.text, now));
+        break;
       case Action::Kind::Exec: {
         std::vector<std::string> argv;
         argv.reserve(a.argv.size());
@@ -428,8 +452,7 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
       }
       case Action::Kind::Takeover:
         if (!fenced_active_) {
-          act_.fault("takeover refused: the active node '" + names_[0] +
-                     "' is not marked fenced");
+          act_.fault("takeover refused: the active node '" + names_[0] + "' is not marked fenced");
           return false;
         }
         act_.takeover();
@@ -442,7 +465,9 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
         std::swap(streams_[0], streams_[1]);
         ping_ = Level::Unknown;  // the new active has not been pinged yet
         break;
-      case Action::Kind::Power: act_.power(a.channel, a.power); break;
+      case Action::Kind::Power:
+        act_.power(a.channel, a.power);
+        break;
     }
   }
   return true;
@@ -452,17 +477,35 @@ std::string Interpreter::expand(const Template& t, TimePoint now) const {
   std::string out;
   for (const auto& s : t.segments) {
     switch (s.kind) {
-      case Template::Segment::Kind::Literal: out += s.literal; break;
-      case Template::Segment::Kind::Capture: out += captures_[static_cast<std::size_t>(s.index)]; break;
-      case Template::Segment::Kind::Value: out += to_string(values_[static_cast<std::size_t>(s.index)]); break;
+      case Template::Segment::Kind::Literal:
+        out += s.literal;
+        break;
+      case Template::Segment::Kind::Capture:
+        out += captures_[static_cast<std::size_t>(s.index)];
+        break;
+      case Template::Segment::Kind::Value:
+        out += to_string(values_[static_cast<std::size_t>(s.index)]);
+        break;
       case Template::Segment::Kind::Builtin:
         switch (static_cast<Builtin>(s.index)) {
-          case Builtin::Active: out += names_[0]; break;
-          case Builtin::Standby: out += names_[1]; break;
-          case Builtin::Reason: out += reason_.empty() ? trigger_ : reason_; break;
-          case Builtin::Elapsed: out += seconds_text(in_incident_ ? now - incident_start_ : Duration{}); break;
-          case Builtin::State: out += state_name(); break;
-          case Builtin::Trigger: out += trigger_; break;
+          case Builtin::Active:
+            out += names_[0];
+            break;
+          case Builtin::Standby:
+            out += names_[1];
+            break;
+          case Builtin::Reason:
+            out += reason_.empty() ? trigger_ : reason_;
+            break;
+          case Builtin::Elapsed:
+            out += seconds_text(in_incident_ ? now - incident_start_ : Duration{});
+            break;
+          case Builtin::State:
+            out += state_name();
+            break;
+          case Builtin::Trigger:
+            out += trigger_;
+            break;
         }
         break;
     }

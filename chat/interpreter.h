@@ -97,7 +97,7 @@ class Interpreter {
   std::vector<bool> armed_;  // per handler of the current state
   std::array<StreamWindow, kChannelCount> streams_;
   std::array<std::vector<int>, kChannelCount> pattern_handler_;  // pattern index -> handler
-  Level ping_ = Level::Unknown, monitor_ = Level::Unknown;      // monitor Down = isolated
+  Level ping_ = Level::Unknown, monitor_ = Level::Unknown;       // monitor Down = isolated
   std::array<Level, 2> console_{Level::Unknown, Level::Unknown};
   std::array<std::optional<TimePoint>, kChannelCount> last_byte_;
   // The fence probe of each console (DESIGN.md §5): the last BREAK, the CR
@@ -116,8 +116,8 @@ class Interpreter {
   bool skip_entry_ = false;  // resume(): enter without the entry actions
   bool fence_refused_ = false;
   bool stopped_ = false;
-  int steps_ = 0;             // transitions at step_time_
-  int steps_total_ = 0;       // transitions since start (detects that one happened)
+  int steps_ = 0;        // transitions at step_time_
+  int steps_total_ = 0;  // transitions since start (detects that one happened)
   TimePoint step_time_{};
   bool started_ = false;
   TimePoint started_at_{};

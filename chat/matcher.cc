@@ -70,7 +70,8 @@ Result<std::unique_ptr<PatternSet>> PatternSet::compile(std::vector<PatternSourc
     if (!re->ok()) return Error::invalid("bad unless pattern /" + u + "/: " + re->error());
     set->unless_.push_back(std::move(re));
   }
-  if (!set->set_->set.Compile()) return Error::invalid("pattern set too large for RE2's memory budget");
+  if (!set->set_->set.Compile())
+    return Error::invalid("pattern set too large for RE2's memory budget");
   const auto n = static_cast<std::size_t>(std::min(most_groups, 9) + 1);
   set->scratch_.reset(new re2::StringPiece[n]);
   set->best_.reset(new re2::StringPiece[n]);
@@ -125,7 +126,8 @@ bool PatternSet::find(std::string_view text, std::size_t from, std::size_t line_
     const auto last = static_cast<std::size_t>(std::min(groups_[w], 9));
     for (std::size_t k = 0; k < 10; ++k) {
       m.captures[k] = std::string_view{};
-      if (k <= last && best_[k].data()) m.captures[k] = std::string_view(best_[k].data(), best_[k].size());
+      if (k <= last && best_[k].data())
+        m.captures[k] = std::string_view(best_[k].data(), best_[k].size());
     }
     return true;
   }

@@ -23,7 +23,7 @@
 namespace re2 {
 class RE2;
 class StringPiece;
-}
+}  // namespace re2
 
 namespace clusterd::chat {
 
@@ -39,10 +39,10 @@ struct PatternSource {
 
 /// Where a pattern matched: offsets into the text searched.
 struct Match {
-  int index = -1;              // which pattern of the set
+  int index = -1;  // which pattern of the set
   std::size_t begin = 0, end = 0;
-  int groups = 0;              // capture groups of that pattern, not counting $0
-  bool open = false;           // a to_line_end pattern whose match ends at the end of the bytes so far
+  int groups = 0;     // capture groups of that pattern, not counting $0
+  bool open = false;  // a to_line_end pattern whose match ends at the end of the bytes so far
   std::string_view captures[10];  // $0..$9 (views into the searched text)
 };
 
@@ -75,9 +75,9 @@ class PatternSet {
 
  private:
   PatternSet() = default;
-  struct SetHolder;                                // wraps re2::RE2::Set (a nested class)
+  struct SetHolder;  // wraps re2::RE2::Set (a nested class)
   std::unique_ptr<SetHolder> set_;
-  std::vector<std::unique_ptr<re2::RE2>> each_;     // pattern i alone
+  std::vector<std::unique_ptr<re2::RE2>> each_;    // pattern i alone
   std::vector<std::unique_ptr<re2::RE2>> unless_;  // null where a pattern has none
   std::vector<int> groups_;                        // pattern i's own capture groups
   std::vector<bool> to_line_end_;                  // pattern i takes the rest of its line

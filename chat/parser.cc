@@ -5,10 +5,10 @@
 
 #include "chat/compiler.h"  // parse_duration
 
-#include <linux/magic.h>
-#include <sys/vfs.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -145,38 +145,61 @@ struct script_end : eof {};
 struct script : seq<skip, star<decl, skip>, must<script_end>> {};
 // clang-format on
 
-template <typename> inline constexpr const char* message = nullptr;
-template <> inline constexpr auto message<str_body> = "unterminated string (a string ends on its line)";
-template <> inline constexpr auto message<re_body> = "unterminated regex (a regex ends on its line)";
-template <> inline constexpr auto message<atom_arg> = "expected a pattern: \"literal\" or /regex/";
-template <> inline constexpr auto message<pattern_def> = "expected a pattern: \"literal\" or /regex/";
-template <> inline constexpr auto message<pattern_use> =
+template <typename>
+inline constexpr const char* message = nullptr;
+template <>
+inline constexpr auto message<str_body> = "unterminated string (a string ends on its line)";
+template <>
+inline constexpr auto message<re_body> = "unterminated regex (a regex ends on its line)";
+template <>
+inline constexpr auto message<atom_arg> = "expected a pattern: \"literal\" or /regex/";
+template <>
+inline constexpr auto message<pattern_def> = "expected a pattern: \"literal\" or /regex/";
+template <>
+inline constexpr auto message<pattern_use> =
     "expected a pattern (\"literal\", /regex/ or a pattern name)";
-template <> inline constexpr auto message<channel_name> = "expected a channel (active, standby)";
-template <> inline constexpr auto message<send_payload> =
+template <>
+inline constexpr auto message<channel_name> = "expected a channel (active, standby)";
+template <>
+inline constexpr auto message<send_payload> =
     "expected the text to send: \"string\" or secret \"name\"";
-template <> inline constexpr auto message<severity> =
-    "expected a severity (notice, warning, critical)";
-template <> inline constexpr auto message<text_arg> = "expected a \"string\"";
-template <> inline constexpr auto message<var_name> = "expected a variable name";
-template <> inline constexpr auto message<equals> = "expected '='";
-template <> inline constexpr auto message<value> =
+template <>
+inline constexpr auto message<severity> = "expected a severity (notice, warning, critical)";
+template <>
+inline constexpr auto message<text_arg> = "expected a \"string\"";
+template <>
+inline constexpr auto message<var_name> = "expected a variable name";
+template <>
+inline constexpr auto message<equals> = "expected '='";
+template <>
+inline constexpr auto message<value> =
     "expected a value: \"string\", integer or duration (250ms, 20s, 10m, 1h)";
-template <> inline constexpr auto message<kw_fenced> = "expected 'fenced' after 'mark'";
-template <> inline constexpr auto message<power_op> = "expected off, on or cycle";
-template <> inline constexpr auto message<block_end> =
+template <>
+inline constexpr auto message<kw_fenced> = "expected 'fenced' after 'mark'";
+template <>
+inline constexpr auto message<power_op> = "expected off, on or cycle";
+template <>
+inline constexpr auto message<block_end> =
     "expected an action (send, break, alarm, exec, log, set, mark, takeover, power) or '}'";
-template <> inline constexpr auto message<target> = "expected a state name (or $param) after '->'";
-template <> inline constexpr auto message<on_trigger> =
+template <>
+inline constexpr auto message<target> = "expected a state name (or $param) after '->'";
+template <>
+inline constexpr auto message<on_trigger> =
     "expected an event (ping.down, …) or a channel and a pattern after 'on'";
-template <> inline constexpr auto message<after_expr> =
+template <>
+inline constexpr auto message<after_expr> =
     "expected a duration (250ms, 20s, 10m, 1h) or a $param after 'after'";
-template <> inline constexpr auto message<decl_name> = "expected a name";
-template <> inline constexpr auto message<state_open> = "expected '{' to open the state";
-template <> inline constexpr auto message<parent_name> = "expected the name of the state to extend";
-template <> inline constexpr auto message<state_end> =
+template <>
+inline constexpr auto message<decl_name> = "expected a name";
+template <>
+inline constexpr auto message<state_open> = "expected '{' to open the state";
+template <>
+inline constexpr auto message<parent_name> = "expected the name of the state to extend";
+template <>
+inline constexpr auto message<state_end> =
     "expected an action, a handler ('on', 'after') or '}' to close the state";
-template <> inline constexpr auto message<script_end> =
+template <>
+inline constexpr auto message<script_end> =
     "expected a declaration: state, initial state, param, var, pattern or include";
 
 struct errors {
@@ -189,13 +212,12 @@ using control = must_if<errors>::control<Rule>;
 template <typename Rule>
 using selector = parse_tree::selector<
     Rule,
-    parse_tree::store_content::on<include_decl, param_decl, var_decl, pattern_decl, state_decl,
-                                  initial_mark, decl_name, parent_name, string_lit, text_arg, trigger_channel, regex_lit, duration_lit,
-                                  integer_lit, param_ref, any_list, unless_list, pattern_ref,
-                                  channel_name, severity, power_op, var_name, secret_payload,
-                                  presumed, a_send, a_break, a_alarm, a_exec, a_log, a_set, a_mark,
-                                  a_takeover, a_power, target, event_name, event_arg, on_handler,
-                                  after_handler>>;
+    parse_tree::store_content::on<
+        include_decl, param_decl, var_decl, pattern_decl, state_decl, initial_mark, decl_name,
+        parent_name, string_lit, text_arg, trigger_channel, regex_lit, duration_lit, integer_lit,
+        param_ref, any_list, unless_list, pattern_ref, channel_name, severity, power_op, var_name,
+        secret_payload, presumed, a_send, a_break, a_alarm, a_exec, a_log, a_set, a_mark,
+        a_takeover, a_power, target, event_name, event_arg, on_handler, after_handler>>;
 
 }  // namespace grammar
 
@@ -211,7 +233,8 @@ class Builder {
   Builder(SourceLoader* loader, ParseResult& out) : loader_(loader), out_(out) {}
 
   void parse(const std::string& path, std::string text) {
-    if (std::find(stack_.begin(), stack_.end(), path) != stack_.end()) return;  // reported by caller
+    if (std::find(stack_.begin(), stack_.end(), path) != stack_.end())
+      return;  // reported by caller
     stack_.push_back(path);
     seen_.insert(path);
     out_.script.sources.emplace_back(path, std::move(text));
@@ -489,23 +512,39 @@ class Builder {
       if (c == '\\') {
         char e = body[++i];  // the grammar guarantees a character follows
         switch (e) {
-          case 'r': literal('\r'); break;
-          case 'n': literal('\n'); break;
-          case 't': literal('\t'); break;
-          case 'e': literal('\x1b'); break;
-          case '0': literal('\0'); break;
-          case '\\': literal('\\'); break;
-          case '"': literal('"'); break;
-          case '$': literal('$'); break;
+          case 'r':
+            literal('\r');
+            break;
+          case 'n':
+            literal('\n');
+            break;
+          case 't':
+            literal('\t');
+            break;
+          case 'e':
+            literal('\x1b');
+            break;
+          case '0':
+            literal('\0');
+            break;
+          case '\\':
+            literal('\\');
+            break;
+          case '"':
+            literal('"');
+            break;
+          case '$':
+            literal('$');
+            break;
           case 'x': {
             auto hex = [](char h) {
               return std::isxdigit(static_cast<unsigned char>(h))
-                         ? (std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
-                                                                         : (std::tolower(h) - 'a' + 10))
+                         ? (std::isdigit(static_cast<unsigned char>(h))
+                                ? h - '0'
+                                : (std::tolower(h) - 'a' + 10))
                          : -1;
             };
-            if (i + 2 < body.size() && hex(body[i + 1]) >= 0 &&
-                hex(body[i + 2]) >= 0) {
+            if (i + 2 < body.size() && hex(body[i + 1]) >= 0 && hex(body[i + 2]) >= 0) {
               literal(static_cast<char>(hex(body[i + 1]) * 16 + hex(body[i + 2])));
               i += 2;
             } else {
@@ -537,9 +576,12 @@ class Builder {
           i = close;
         } else {
           std::size_t j = i + 1;
-          while (j < body.size() && (std::isalnum(static_cast<unsigned char>(body[j])) || body[j] == '_')) ++j;
+          while (j < body.size() &&
+                 (std::isalnum(static_cast<unsigned char>(body[j])) || body[j] == '_'))
+            ++j;
           if (j == i + 1) {
-            error(seg.loc, "'$' must be followed by a name, a digit or {…} (write \\$ for a dollar)");
+            error(seg.loc,
+                  "'$' must be followed by a name, a digit or {…} (write \\$ for a dollar)");
             continue;
           }
           seg.kind = ast::Text::Segment::Kind::Variable;
@@ -579,12 +621,14 @@ Result<std::string> FileLoader::load(const std::string& path) {
     // /proc and /sys files look regular (size 0) but are the kernel's: an
     // include of /proc/self/environ would quote clusterd's environment.
     struct statfs fs {};
-    if (::statfs(path.c_str(), &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC)) {
+    if (::statfs(path.c_str(), &fs) == 0 &&
+        (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC)) {
       return Error::invalid(path + ": a kernel file (/proc, /sys), not a script");
     }
     if (static_cast<std::uintmax_t>(st.st_size) > kMaxBytes) {
-      return Error::invalid(path + ": is " + std::to_string(st.st_size) + " bytes; scripts are limited to " +
-                            std::to_string(kMaxBytes >> 20) + " MiB");
+      return Error::invalid(path + ": is " + std::to_string(st.st_size) +
+                            " bytes; scripts are limited to " + std::to_string(kMaxBytes >> 20) +
+                            " MiB");
     }
     return std::nullopt;
   };
@@ -610,7 +654,8 @@ Result<std::string> FileLoader::load(const std::string& path) {
     if (got == text.size()) {
       if (got > kMaxBytes) {
         return Error::invalid(path + ": is more than " + std::to_string(kMaxBytes) +
-                              " bytes; scripts are limited to " + std::to_string(kMaxBytes >> 20) + " MiB");
+                              " bytes; scripts are limited to " + std::to_string(kMaxBytes >> 20) +
+                              " MiB");
       }
       text.resize(std::min(text.size() * 2, kMaxBytes + 1));
     }
@@ -679,7 +724,8 @@ void attach_source_lines(Diagnostics& ds, const ast::Script& script) {
     if (l > starts.size()) continue;
     const std::size_t pos = starts[l - 1];
     auto end = text.find('\n', pos);
-    d.source_line = std::string(text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+    d.source_line = std::string(
+        text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
     if (!d.source_line.empty() && d.source_line.back() == '\r') d.source_line.pop_back();
   }
 }

@@ -27,8 +27,16 @@ const char* channel_name(Channel c);
 /// fires on entering a state while ping is down, or when it goes down. The
 /// rest are one-shot edges, lost if the current state does not handle them.
 enum class EventKind : std::uint8_t {
-  PingDown, PingUp, MonitorIsolated, MonitorOk, ConsoleLost, ConsoleUp,
-  ShExit, ControlSwitchover, ControlMaintenance, FenceRefused,
+  PingDown,
+  PingUp,
+  MonitorIsolated,
+  MonitorOk,
+  ConsoleLost,
+  ConsoleUp,
+  ShExit,
+  ControlSwitchover,
+  ControlMaintenance,
+  FenceRefused,
 };
 const char* event_name(EventKind k);
 /// The event called `name` ("ping.down", …); nullopt when there is none.
@@ -69,7 +77,16 @@ struct Template {
 
 struct Action {
   enum class Kind : std::uint8_t {
-    Send, SendSecret, Break, Alarm, Exec, Log, Set, MarkFenced, Takeover, Power
+    Send,
+    SendSecret,
+    Break,
+    Alarm,
+    Exec,
+    Log,
+    Set,
+    MarkFenced,
+    Takeover,
+    Power
   };
   Kind kind = Kind::Log;
   Loc loc;
@@ -94,9 +111,9 @@ struct Handler {
   bool any_code = true;               // Event ShExit: no code given
   Duration after{};                   // After
   std::vector<Action> actions;
-  int target = -1;                    // -1: stay in the state
-  std::string target_param;           // `-> $p`: the param that named the target
-  std::string trigger;                // how the timeline names it: `active "ok "`, `after 20s`
+  int target = -1;           // -1: stay in the state
+  std::string target_param;  // `-> $p`: the param that named the target
+  std::string trigger;       // how the timeline names it: `active "ok "`, `after 20s`
 };
 
 struct State {
@@ -111,7 +128,7 @@ struct Program {
   std::vector<State> states;
   int initial = 0;
   std::vector<std::string> value_names;
-  std::vector<Value> values;        // initial values of params and vars
+  std::vector<Value> values;  // initial values of params and vars
   std::vector<bool> value_is_var;
   int find_state(std::string_view name) const;
 };

@@ -28,7 +28,9 @@ std::string quoted(std::string_view bytes) { return "\"" + escape(bytes) + "\"";
 class TimelineActuator final : public Actuator {
  public:
   TimelineActuator(const Program& p, const ReplayOptions& o, TimePoint origin)
-      : program_(p), policy_(o.policy), origin_(origin),
+      : program_(p),
+        policy_(o.policy),
+        origin_(origin),
         names_{o.interpreter.active_name, o.interpreter.standby_name} {}
 
   std::vector<TimelineEntry> timeline;
@@ -51,7 +53,9 @@ class TimelineActuator final : public Actuator {
     now_ = c.at;
     add("state", text);
   }
-  void send(Channel ch, std::string_view bytes) override { add("send", chan(ch) + " " + quoted(bytes)); }
+  void send(Channel ch, std::string_view bytes) override {
+    add("send", chan(ch) + " " + quoted(bytes));
+  }
   void send_secret(Channel ch, std::string_view name) override {
     add("send", chan(ch) + " <secret:" + escape(name) + ">");
   }
@@ -72,7 +76,8 @@ class TimelineActuator final : public Actuator {
     }
     if (policy_.accepts(e)) {
       char why[160];
-      std::snprintf(why, sizeof why, "console up, ping down, silent %.1fs since the CR after the BREAK",
+      std::snprintf(why, sizeof why,
+                    "console up, ping down, silent %.1fs since the CR after the BREAK",
                     std::chrono::duration<double>(e.since_probe).count());
       add("fenced", chan(ch) + " presumed, accepted (" + why + ")");
       return true;
@@ -110,7 +115,8 @@ struct Input {
 
 }  // namespace
 
-Result<std::vector<TranscriptRecord>> read_transcript(std::string_view text, const std::string& name) {
+Result<std::vector<TranscriptRecord>> read_transcript(std::string_view text,
+                                                      const std::string& name) {
   std::vector<TranscriptRecord> out;
   int n = 0;
   for (auto line : split_lines(text)) {
@@ -185,7 +191,8 @@ std::vector<TimelineEntry> replay(const Program& program, const ReplayInput& inp
     if (!s.relative && (!origin || s.ns < *origin)) origin = s.ns;
   };
   for (const auto* list : {&input.active, &input.standby}) {
-    if (*list) for (const auto& r : **list) consider(r.stamp);
+    if (*list)
+      for (const auto& r : **list) consider(r.stamp);
   }
   for (const auto& e : input.events) consider(e.stamp);
   auto offset = [&](const Stamp& s) { return s.relative ? s.ns : s.ns - origin.value_or(0); };
@@ -204,7 +211,8 @@ std::vector<TimelineEntry> replay(const Program& program, const ReplayInput& inp
     const auto& list = src == 1 ? input.active : input.standby;
     if (!list) continue;
     for (const auto& r : *list) {
-      if (r.dir == Direction::In || r.dir == Direction::Note) inputs.push_back({offset(r.stamp), src, seq++, &r, nullptr});
+      if (r.dir == Direction::In || r.dir == Direction::Note)
+        inputs.push_back({offset(r.stamp), src, seq++, &r, nullptr});
     }
   }
   std::stable_sort(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) {
@@ -223,7 +231,8 @@ std::vector<TimelineEntry> replay(const Program& program, const ReplayInput& inp
     bool starts_lost = !list->empty() && list->front().dir == Direction::Note &&
                        list->front().data.rfind("lost", 0) == 0 && offset(list->front().stamp) == 0;
     if (!starts_lost) {
-      in.on_event(Event{EventKind::ConsoleUp, src == 1 ? Channel::Active : Channel::Standby, 0}, t0);
+      in.on_event(Event{EventKind::ConsoleUp, src == 1 ? Channel::Active : Channel::Standby, 0},
+                  t0);
     }
   }
   for (const auto& i : inputs) {
@@ -235,7 +244,8 @@ std::vector<TimelineEntry> replay(const Program& program, const ReplayInput& inp
       const Event& ev = *i.event->event;
       act.at(t);
       std::string text = event_name(ev.kind);
-      if (ev.kind == EventKind::ConsoleLost || ev.kind == EventKind::ConsoleUp) text += std::string(" ") + channel_name(ev.channel);
+      if (ev.kind == EventKind::ConsoleLost || ev.kind == EventKind::ConsoleUp)
+        text += std::string(" ") + channel_name(ev.channel);
       if (ev.kind == EventKind::ShExit) text += " " + std::to_string(ev.code);
       in.advance_to(t);
       act.at(t);

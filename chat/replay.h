@@ -25,7 +25,8 @@ struct TimedEvent {
 };
 
 /// Parses a transcript; errors read "NAME:LINE: message".
-Result<std::vector<TranscriptRecord>> read_transcript(std::string_view text, const std::string& name);
+Result<std::vector<TranscriptRecord>> read_transcript(std::string_view text,
+                                                      const std::string& name);
 /// Parses an event list; errors read "NAME:LINE: message".
 Result<std::vector<TimedEvent>> read_events(std::string_view text, const std::string& name);
 
@@ -40,8 +41,9 @@ struct ReplayOptions {
 };
 
 struct TimelineEntry {
-  Duration at{};     // since the replay's origin
-  std::string kind;  // state event send secret break alarm exec log fenced refused takeover power fault
+  Duration at{};  // since the replay's origin
+  std::string
+      kind;  // state event send secret break alarm exec log fenced refused takeover power fault
   std::string text;  // printable: console bytes are escaped
 };
 

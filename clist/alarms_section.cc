@@ -18,7 +18,8 @@ bool looks_like_email(std::string_view s) {
 }
 
 // A list of addresses; a bad one is reported at its element.
-void emails(TomlReader& rd, const toml::table& t, std::string_view key, std::vector<std::string>& out) {
+void emails(TomlReader& rd, const toml::table& t, std::string_view key,
+            std::vector<std::string>& out) {
   auto list = rd.strings(t, key, kPath);
   if (!list) return;
   const toml::array& a = *t.get(key)->as_array();
@@ -34,7 +35,8 @@ void emails(TomlReader& rd, const toml::table& t, std::string_view key, std::vec
 }
 
 // False when the key is present but wrong (reported).
-bool duration(TomlReader& rd, const toml::table& t, std::string_view key, bool zero_ok, Duration& out) {
+bool duration(TomlReader& rd, const toml::table& t, std::string_view key, bool zero_ok,
+              Duration& out) {
   if (!t.get(key)) return true;
   auto d = rd.duration(t, key, kPath, zero_ok);
   if (d) out = *d;
@@ -46,10 +48,11 @@ bool duration(TomlReader& rd, const toml::table& t, std::string_view key, bool z
 void read_alarms(TomlReader& rd, const toml::table& t, const std::string& home,
                  alarm::AlarmConfig& out, std::vector<SecretUse>& secrets) {
   rd.known_keys(t, kPath,
-                {"email", "smtp", "starttls", "from", "smtp_user", "smtp_secret", "ca_file", "page",
-                 "timeout", "retry_first", "retry_cap", "retry_for", "reminder", "escalate_after",
-                 "escalate_to", "rate_limit", "rate_window", "heartbeat_url", "heartbeat_command",
-                 "heartbeat_interval"});
+                {"email",       "smtp",           "starttls",          "from",
+                 "smtp_user",   "smtp_secret",    "ca_file",           "page",
+                 "timeout",     "retry_first",    "retry_cap",         "retry_for",
+                 "reminder",    "escalate_after", "escalate_to",       "rate_limit",
+                 "rate_window", "heartbeat_url",  "heartbeat_command", "heartbeat_interval"});
   emails(rd, t, "email", out.email);
   emails(rd, t, "escalate_to", out.escalate_to);
 
@@ -58,11 +61,12 @@ void read_alarms(TomlReader& rd, const toml::table& t, const std::string& home,
       out.smtp = *s;
     } else {
       rd.error(t.get("smtp")->source(),
-               "alarms.smtp: '" + *s + "' must start with smtp:// or smtps:// (e.g. smtp://mail.example:25)");
+               "alarms.smtp: '" + *s +
+                   "' must start with smtp:// or smtps:// (e.g. smtp://mail.example:25)");
     }
   }
   if (auto s = rd.choice(t, "starttls", kPath, {"try", "require", "off"})) {
-    out.starttls = *s == "try" ? alarm::StartTls::Try
+    out.starttls = *s == "try"       ? alarm::StartTls::Try
                    : *s == "require" ? alarm::StartTls::Require
                                      : alarm::StartTls::Off;
   }
@@ -70,7 +74,8 @@ void read_alarms(TomlReader& rd, const toml::table& t, const std::string& home,
     if (looks_like_email(*s)) {
       out.from = *s;
     } else {
-      rd.error(t.get("from")->source(), "alarms.from: '" + *s + "' is not an email address (user@domain)");
+      rd.error(t.get("from")->source(),
+               "alarms.from: '" + *s + "' is not an email address (user@domain)");
     }
   }
   // smtp_user and smtp_secret go together: AUTH with a password that is
@@ -79,10 +84,12 @@ void read_alarms(TomlReader& rd, const toml::table& t, const std::string& home,
   auto secret = rd.string(t, "smtp_secret", kPath);
   if (user) {
     if (user->empty()) {
-      rd.error(t.get("smtp_user")->source(), "alarms.smtp_user: empty; leave the key out for no AUTH");
+      rd.error(t.get("smtp_user")->source(),
+               "alarms.smtp_user: empty; leave the key out for no AUTH");
     } else if (!t.get("smtp_secret")) {
       rd.error(t.get("smtp_user")->source(),
-               "alarms.smtp_user: needs alarms.smtp_secret, the name of the SMTP password in the secrets file");
+               "alarms.smtp_user: needs alarms.smtp_secret, the name of the SMTP password in the "
+               "secrets file");
     }
     out.smtp_user = *user;
   }
@@ -90,7 +97,8 @@ void read_alarms(TomlReader& rd, const toml::table& t, const std::string& home,
     if (secret->empty()) {
       rd.error(t.get("smtp_secret")->source(), "alarms.smtp_secret: empty; give the secret's name");
     } else if (!t.get("smtp_user")) {
-      rd.error(t.get("smtp_secret")->source(), "alarms.smtp_secret: only used with alarms.smtp_user");
+      rd.error(t.get("smtp_secret")->source(),
+               "alarms.smtp_secret: only used with alarms.smtp_user");
     } else {
       secrets.push_back({*secret, "alarms.smtp_secret", t.get("smtp_secret")->source()});
     }
@@ -107,7 +115,8 @@ void read_alarms(TomlReader& rd, const toml::table& t, const std::string& home,
       if (target) {
         out.page.push_back(std::move(*target));
       } else {
-        rd.error(a[i].source(), "alarms.page[" + std::to_string(i) + "]: " + target.error().message);
+        rd.error(a[i].source(),
+                 "alarms.page[" + std::to_string(i) + "]: " + target.error().message);
       }
     }
   }
@@ -127,7 +136,8 @@ void read_alarms(TomlReader& rd, const toml::table& t, const std::string& home,
     } else {
       rd.error(t.get("retry_first")->source(),
                "alarms.retry_first: " + format_duration(out.retry_first) +
-                   " is longer than alarms.retry_cap (" + format_duration(out.retry_cap) + ", the default)");
+                   " is longer than alarms.retry_cap (" + format_duration(out.retry_cap) +
+                   ", the default)");
     }
   }
   if (auto n = rd.integer(t, "rate_limit", kPath, 0, 1'000'000)) {

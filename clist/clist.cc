@@ -69,7 +69,7 @@ std::string identity(const std::string& resolved) {
 CListResult parse_clist(std::string_view text, const std::string& file, const std::string& home) {
   CListResult r;
   r.clist.path = file;
-  std::map<std::string, int, std::less<>> names;     // name -> line
+  std::map<std::string, int, std::less<>> names;               // name -> line
   std::map<std::string, std::pair<std::string, int>> configs;  // identity -> first name, line
   int lineno = 0;
   while (!text.empty()) {
@@ -84,12 +84,16 @@ CListResult parse_clist(std::string_view text, const std::string& file, const st
     // A control byte (a NUL cuts a path short: "demo.toml\0.bak" would be
     // read as demo.toml) is never part of a name or a path.
     if (auto bad = std::find_if(line.begin(), line.end(),
-                                [](char c) { return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f; });
+                                [](char c) {
+                                  return (static_cast<unsigned char>(c) < 0x20 && c != '\t') ||
+                                         c == 0x7f;
+                                });
         bad != line.end()) {
-      r.diagnostics.push_back({{file, lineno, static_cast<int>(bad - line.begin()) + 1},
-                               "control byte " + escape(std::string_view(&*bad, 1)) +
-                                   " in the line: a CList line is NAME CONFIG-PATH in printable text",
-                               std::string(line)});
+      r.diagnostics.push_back(
+          {{file, lineno, static_cast<int>(bad - line.begin()) + 1},
+           "control byte " + escape(std::string_view(&*bad, 1)) +
+               " in the line: a CList line is NAME CONFIG-PATH in printable text",
+           std::string(line)});
       continue;
     }
     auto w = words(line);
@@ -146,8 +150,9 @@ CListResult read_clist(const std::string& home) {
     r.clist.path = path;
     std::error_code ec;
     r.diagnostics.push_back({{path, 0, 0},
-                             fs::exists(path, ec) ? "cannot read the cluster list"
-                                                  : "no cluster list (one cluster a line: NAME CONFIG-PATH)",
+                             fs::exists(path, ec)
+                                 ? "cannot read the cluster list"
+                                 : "no cluster list (one cluster a line: NAME CONFIG-PATH)",
                              ""});
     return r;
   }

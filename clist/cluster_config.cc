@@ -33,7 +33,7 @@ namespace {
 struct NodeRead {
   Node node;
   const toml::table* table = nullptr;
-  const toml::node* role = nullptr;  // the role value, when given
+  const toml::node* role = nullptr;              // the role value, when given
   std::vector<const toml::node*> address_nodes;  // per address: its value
   std::vector<std::string> address_keys;         // per address: "nodes.a.addresses[1]"
 };
@@ -45,7 +45,8 @@ struct NodeRead {
 // puts a proxy with both in front.
 std::string check_listen(const std::string& s, MetricsConfig& out) {
   const std::string hint = " (e.g. listen = \"127.0.0.1:9100\")";
-  if (s.empty()) return "empty; give ADDRESS:PORT" + hint + ", or leave [metrics] out for no endpoint";
+  if (s.empty())
+    return "empty; give ADDRESS:PORT" + hint + ", or leave [metrics] out for no endpoint";
   std::string host, port;
   if (s[0] == '[') {
     auto close = s.find(']');
@@ -65,7 +66,8 @@ std::string check_listen(const std::string& s, MetricsConfig& out) {
   }
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535) {
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 ||
+      value > 65535) {
     return "port '" + port + "' is not a number 1-65535";
   }
   unsigned char a4[4];
@@ -79,8 +81,10 @@ std::string check_listen(const std::string& s, MetricsConfig& out) {
     return "'" + host + "' is not an IP address; give a loopback address, not a host name" + hint;
   }
   if (!loopback) {
-    return host + " is not a loopback address; the endpoint has no TLS and no authentication, so it listens on "
-                  "127.0.0.1 (127.0.0.0/8) or [::1] only";
+    return host +
+           " is not a loopback address; the endpoint has no TLS and no authentication, so it "
+           "listens on "
+           "127.0.0.1 (127.0.0.0/8) or [::1] only";
   }
   out.listen = s;
   out.address = host;
@@ -94,7 +98,8 @@ class Loader {
 
   void run(const toml::table& root, ClusterConfig& cfg) {
     rd_.known_keys(root, "",
-                   {"script", "secrets", "params", "nodes", "ping", "alarms", "policy", "timeouts", "metrics"});
+                   {"script", "secrets", "params", "nodes", "ping", "alarms", "policy", "timeouts",
+                    "metrics"});
     script(root, cfg);
     secrets(root, cfg);
     if (const toml::table* t = rd_.table(root, "params", "")) params(*t, cfg);
@@ -111,7 +116,8 @@ class Loader {
 
  private:
   std::string resolve(const std::string& p) const {
-    return fs::path(p).is_absolute() ? p : (fs::path(options_.home) / p).lexically_normal().string();
+    return fs::path(p).is_absolute() ? p
+                                     : (fs::path(options_.home) / p).lexically_normal().string();
   }
 
   void script(const toml::table& root, ClusterConfig& cfg) {
@@ -145,11 +151,13 @@ class Loader {
         cfg.script = stock;
         return;
       }
-      rd_.error(at, "script: '" + *s + "' is neither in " + (fs::path(options_.home) / "scripts").string() +
+      rd_.error(at, "script: '" + *s + "' is neither in " +
+                        (fs::path(options_.home) / "scripts").string() +
                         " nor in the stock scripts (" + options_.stock_scripts + ")");
       return;
     }
-    rd_.error(at, "script: '" + *s + "' is not in " + (fs::path(options_.home) / "scripts").string());
+    rd_.error(at,
+              "script: '" + *s + "' is not in " + (fs::path(options_.home) / "scripts").string());
   }
 
   void secrets(const toml::table& root, ClusterConfig& cfg) {
@@ -176,11 +184,12 @@ class Loader {
       std::string kp = "params." + name;
       bool ident = !name.empty() && !(name[0] >= '0' && name[0] <= '9') &&
                    std::all_of(name.begin(), name.end(), [](char c) {
-                     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                            c == '_';
+                     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '_';
                    });
       if (!ident) {
-        rd_.error(k.source(), kp + ": not a param name (letters, digits and '_', not starting with a digit)");
+        rd_.error(k.source(),
+                  kp + ": not a param name (letters, digits and '_', not starting with a digit)");
         continue;
       }
       if (const auto* s = v.as_string()) {
@@ -188,8 +197,10 @@ class Loader {
       } else if (const auto* i = v.as_integer()) {
         cfg.params[name] = std::to_string(i->get());
       } else {
-        rd_.error(v.source(), kp + ": expected a string, an integer or a duration string such as \"10m\", got " +
-                                  TomlReader::type_phrase(v));
+        rd_.error(v.source(),
+                  kp +
+                      ": expected a string, an integer or a duration string such as \"10m\", got " +
+                      TomlReader::type_phrase(v));
         continue;
       }
       cfg.param_locs[name] = rd_.loc(v.source());
@@ -219,17 +230,19 @@ class Loader {
       std::string name(k->str());
       std::string kp = "nodes." + name;
       if (names.size() == 2) {
-        rd_.error(k->source(), kp + ": a cluster has exactly two nodes (" + names[0] + " and " + names[1] +
-                                   " come first)");
+        rd_.error(k->source(), kp + ": a cluster has exactly two nodes (" + names[0] + " and " +
+                                   names[1] + " come first)");
         continue;
       }
       names.push_back(name);
       if (!is_valid_name(name)) {
-        rd_.error(k->source(), kp + ": node name '" + name + "' is not valid: " + std::string(kNameRule));
+        rd_.error(k->source(),
+                  kp + ": node name '" + name + "' is not valid: " + std::string(kNameRule));
       }
       const toml::table* nt = v->as_table();
       if (!nt) {
-        rd_.error(v->source(), kp + ": expected a table ([" + kp + "]), got " + TomlReader::type_phrase(*v));
+        rd_.error(v->source(),
+                  kp + ": expected a table ([" + kp + "]), got " + TomlReader::type_phrase(*v));
         continue;
       }
       read.push_back(node(name, *nt));
@@ -247,13 +260,16 @@ class Loader {
 
   NodeRead node(const std::string& name, const toml::table& t) {
     std::string kp = "nodes." + name;
-    rd_.known_keys(t, kp, {"console", "address", "addresses", "role", "power_off", "power_on", "power_status"});
+    rd_.known_keys(
+        t, kp,
+        {"console", "address", "addresses", "role", "power_off", "power_on", "power_status"});
     NodeRead r;
     r.table = &t;
     r.node.name = name;
     if (!t.get("console")) {
-      rd_.error(t.source(), kp + ".console: missing; give the console URI, e.g. console = "
-                                 "\"telnet://nts1.example:7001\" (docs/config.md, Console endpoints)");
+      rd_.error(t.source(),
+                kp + ".console: missing; give the console URI, e.g. console = "
+                     "\"telnet://nts1.example:7001\" (docs/config.md, Console endpoints)");
     } else if (auto uri = rd_.string(t, "console", kp)) {
       r.node.console_uri = *uri;
       auto ep = tty::parse_endpoint(*uri);
@@ -263,7 +279,8 @@ class Loader {
       } else {
         r.node.console = std::move(*ep);
         if (!r.node.console.secret.empty()) {
-          secret_uses_.push_back({r.node.console.secret, kp + ".console", t.get("console")->source()});
+          secret_uses_.push_back(
+              {r.node.console.secret, kp + ".console", t.get("console")->source()});
         }
       }
     }
@@ -279,7 +296,8 @@ class Loader {
     // status command the runtime could never confirm one.
     if (!r.node.power_off.empty() && !t.get("power_status")) {
       rd_.error(t.get("power_off")->source(),
-                kp + ".power_off: needs " + kp + ".power_status too: a power fence counts only when read back");
+                kp + ".power_off: needs " + kp +
+                    ".power_status too: a power fence counts only when read back");
     }
     return r;
   }
@@ -292,8 +310,9 @@ class Loader {
       return;
     }
     if (!one && !many) {
-      rd_.error(t.source(), kp + ".address: missing; give the node's address for ping, e.g. address = "
-                                 "\"192.0.2.10\" (or addresses = [...])");
+      rd_.error(t.source(),
+                kp + ".address: missing; give the node's address for ping, e.g. address = "
+                     "\"192.0.2.10\" (or addresses = [...])");
       return;
     }
     std::string key = one ? "address" : "addresses";
@@ -340,8 +359,9 @@ class Loader {
     // none given the first node in the file is active.
     if (a.role && b.role) {
       if (a.node.role == b.node.role) {
-        rd_.error(b.role->source(), "nodes." + b.node.name + ".role: nodes." + a.node.name + " is already " +
-                                        role_name(a.node.role) + "; one node is active, the other standby");
+        rd_.error(b.role->source(), "nodes." + b.node.name + ".role: nodes." + a.node.name +
+                                        " is already " + role_name(a.node.role) +
+                                        "; one node is active, the other standby");
       }
     } else if (a.role) {
       b.node.role = a.node.role == Role::Active ? Role::Standby : Role::Active;
@@ -360,7 +380,8 @@ class Loader {
     }
     for (std::size_t i = 0; i < b.node.addresses.size(); ++i) {
       const std::string& addr = b.node.addresses[i];
-      if (std::find(a.node.addresses.begin(), a.node.addresses.end(), addr) != a.node.addresses.end()) {
+      if (std::find(a.node.addresses.begin(), a.node.addresses.end(), addr) !=
+          a.node.addresses.end()) {
         rd_.error(b.address_nodes[i]->source(),
                   b.address_keys[i] + ": " + addr + " is also an address of nodes." + a.node.name);
       }
@@ -389,7 +410,8 @@ class Loader {
       if (is_ipv4(*s)) {
         out.reference = *s;
       } else {
-        rd_.error(t.get("reference")->source(), "ping.reference: '" + *s + "' " + std::string(kIpv4Only));
+        rd_.error(t.get("reference")->source(),
+                  "ping.reference: '" + *s + "' " + std::string(kIpv4Only));
       }
     }
     auto method = rd_.choice(t, "method", "ping", {"icmp", "tcp"});
@@ -397,8 +419,9 @@ class Loader {
     auto port = rd_.integer(t, "tcp_port", "ping", 1, 65535);
     if (port) out.tcp_port = static_cast<std::uint16_t>(*port);
     if (method && out.method == PingMethod::Tcp && !t.get("tcp_port")) {
-      rd_.error(t.get("method")->source(),
-                "ping.method: \"tcp\" needs ping.tcp_port, the port to connect to (e.g. tcp_port = 22)");
+      rd_.error(
+          t.get("method")->source(),
+          "ping.method: \"tcp\" needs ping.tcp_port, the port to connect to (e.g. tcp_port = 22)");
     }
     if (t.get("tcp_port") && t.get("method") && !method) return;  // method already reported
     if (t.get("tcp_port") && out.method != PingMethod::Tcp) {
@@ -409,7 +432,8 @@ class Loader {
   void policy(const toml::table& t, PolicyConfig& out) {
     rd_.known_keys(t, "policy", {"unconfirmed_fence", "on_network_loss"});
     if (auto s = rd_.choice(t, "unconfirmed_fence", "policy", {"takeover", "wait"})) {
-      out.unconfirmed_fence = *s == "takeover" ? UnconfirmedFence::Takeover : UnconfirmedFence::Wait;
+      out.unconfirmed_fence =
+          *s == "takeover" ? UnconfirmedFence::Takeover : UnconfirmedFence::Wait;
     }
     if (auto s = rd_.choice(t, "on_network_loss", "policy", {"takeover", "alarm"})) {
       out.on_network_loss = *s == "takeover" ? OnNetworkLoss::Takeover : OnNetworkLoss::Alarm;
@@ -486,7 +510,9 @@ ConfigResult load_cluster_config(const std::string& path, const LoadOptions& opt
     ConfigResult r;
     std::error_code ec;
     r.diagnostics.push_back(
-        {{path, 0, 0}, fs::exists(path, ec) ? "cannot read the cluster file" : "no such cluster file", ""});
+        {{path, 0, 0},
+         fs::exists(path, ec) ? "cannot read the cluster file" : "no such cluster file",
+         ""});
     return r;
   }
   std::ostringstream buf;

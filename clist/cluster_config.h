@@ -52,9 +52,9 @@ enum class PingMethod { Icmp, Tcp };
 /// `[ping]`: how the nodes' liveness is probed.
 struct PingConfig {
   Duration interval = 1s;
-  Duration timeout = 1s;   ///< one probe's wait for its answer; default: the interval
-  int misses = 3;          ///< consecutive misses that make `ping.down`
-  std::string reference;   ///< IPv4, the monitor's own network; empty: no isolation check
+  Duration timeout = 1s;  ///< one probe's wait for its answer; default: the interval
+  int misses = 3;         ///< consecutive misses that make `ping.down`
+  std::string reference;  ///< IPv4, the monitor's own network; empty: no isolation check
   PingMethod method = PingMethod::Icmp;
   std::uint16_t tcp_port = 0;  ///< method Tcp: the port connected to (required then)
 };
@@ -112,8 +112,8 @@ struct ClusterConfig {
   TimeoutsConfig timeouts;
   MetricsConfig metrics;
 
-  std::string secrets_path;              ///< resolved `secrets = "PATH"`; empty: none
-  std::optional<SecretsFile> secrets;    ///< loaded (mode 0600 checked) when secrets_path is set
+  std::string secrets_path;            ///< resolved `secrets = "PATH"`; empty: none
+  std::optional<SecretsFile> secrets;  ///< loaded (mode 0600 checked) when secrets_path is set
 
   /// The node whose initial role is active / standby.
   const Node& active() const;

@@ -39,7 +39,8 @@ void TomlReader::error(std::string message) {
 void TomlReader::redact(std::string_view raw, std::string_view shown) {
   if (raw.empty()) return;
   auto scrub = [&](std::string& s) {
-    for (auto at = s.find(raw); at != std::string::npos; at = s.find(raw, at + shown.size())) s.replace(at, raw.size(), shown);
+    for (auto at = s.find(raw); at != std::string::npos; at = s.find(raw, at + shown.size()))
+      s.replace(at, raw.size(), shown);
   };
   for (auto& l : lines_) scrub(l);
   for (auto& d : diagnostics_) scrub(d.source_line);
@@ -48,9 +49,10 @@ void TomlReader::redact(std::string_view raw, std::string_view shown) {
 Diagnostics TomlReader::take() {
   // Tables iterate in key order, not file order: sort so that the messages
   // read top to bottom like the file.
-  std::stable_sort(diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    return a.loc.line != b.loc.line ? a.loc.line < b.loc.line : a.loc.col < b.loc.col;
-  });
+  std::stable_sort(
+      diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return a.loc.line != b.loc.line ? a.loc.line < b.loc.line : a.loc.col < b.loc.col;
+      });
   return std::move(diagnostics_);
 }
 
@@ -60,16 +62,26 @@ std::string TomlReader::join(std::string_view path, std::string_view key) {
 
 const char* TomlReader::type_phrase(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "a list";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "a list";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -111,7 +123,8 @@ std::optional<std::int64_t> TomlReader::integer(const toml::table& t, std::strin
   std::string range = std::to_string(min) + "-" + std::to_string(max);
   const auto* i = n->as_integer();
   if (!i) {
-    error(n->source(), join(path, key) + ": expected an integer " + range + ", got " + type_phrase(*n));
+    error(n->source(),
+          join(path, key) + ": expected an integer " + range + ", got " + type_phrase(*n));
     return std::nullopt;
   }
   if (i->get() < min || i->get() > max) {
@@ -127,7 +140,8 @@ std::optional<Duration> TomlReader::duration(const toml::table& t, std::string_v
   if (!n) return std::nullopt;
   const auto* s = n->as_string();
   if (!s) {
-    error(n->source(), join(path, key) + ": expected a duration string such as \"1s\" or \"250ms\", got " +
+    error(n->source(), join(path, key) +
+                           ": expected a duration string such as \"1s\" or \"250ms\", got " +
                            type_phrase(*n));
     return std::nullopt;
   }
@@ -207,8 +221,10 @@ std::optional<std::vector<std::string>> TomlReader::argv(const toml::table& t, s
   if (!n) return std::nullopt;
   std::string kp = join(path, key);
   if (!n->is_array()) {
-    error(n->source(), kp + ": expected a command as a list of words such as [\"prog\", \"arg\"] "
-                            "(no shell is used), got " + type_phrase(*n));
+    error(n->source(), kp +
+                           ": expected a command as a list of words such as [\"prog\", \"arg\"] "
+                           "(no shell is used), got " +
+                           type_phrase(*n));
     return std::nullopt;
   }
   auto words = strings(t, key, path);

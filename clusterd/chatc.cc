@@ -109,10 +109,12 @@ int parse_args(int argc, char** argv, Args& a) {
       }
       a.json = a.format == "json";
     } else if (key == "--param") {
-      if (!value(val) || val.find('=') == std::string::npos) return usage_error("--param needs NAME=VALUE");
+      if (!value(val) || val.find('=') == std::string::npos)
+        return usage_error("--param needs NAME=VALUE");
       a.params[val.substr(0, val.find('='))] = val.substr(val.find('=') + 1);
     } else if (key == "--console") {
-      if (!value(val) || val.find('=') == std::string::npos) return usage_error("--console needs ROLE=LOG");
+      if (!value(val) || val.find('=') == std::string::npos)
+        return usage_error("--console needs ROLE=LOG");
       std::string role = val.substr(0, val.find('='));
       if (role != "active" && role != "standby") {
         return usage_error("--console role must be active or standby, not '" + role + "'");
@@ -121,7 +123,8 @@ int parse_args(int argc, char** argv, Args& a) {
     } else if (key == "--events") {
       if (!value(a.events)) return usage_error("--events needs a file");
     } else if (key == "--names") {
-      if (!value(a.names) || a.names.find(',') == std::string::npos) return usage_error("--names needs A,B");
+      if (!value(a.names) || a.names.find(',') == std::string::npos)
+        return usage_error("--names needs A,B");
     } else if (key == "--unconfirmed-fence") {
       if (!value(a.fence) || (a.fence != "takeover" && a.fence != "wait")) {
         return usage_error("--unconfirmed-fence must be takeover or wait");
@@ -145,7 +148,8 @@ int parse_args(int argc, char** argv, Args& a) {
     return usage_error("unknown command '" + a.command + "' (expected check, dot or replay)");
   }
   if (a.files.empty()) return usage_error(a.command + " needs a script file");
-  if (a.command != "check" && a.files.size() > 1) return usage_error(a.command + " takes one script file");
+  if (a.command != "check" && a.files.size() > 1)
+    return usage_error(a.command + " takes one script file");
   return 0;
 }
 
@@ -213,7 +217,8 @@ int cmd_dot(const Args& a) {
 std::string node_from_log(const std::string& path) {
   std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
   const std::string ext = ".console";
-  if (base.size() <= ext.size() || base.compare(base.size() - ext.size(), ext.size(), ext) != 0) return {};
+  if (base.size() <= ext.size() || base.compare(base.size() - ext.size(), ext.size(), ext) != 0)
+    return {};
   base.resize(base.size() - ext.size());
   auto dot = base.rfind('.');
   return dot == std::string::npos ? std::string() : base.substr(dot + 1);

@@ -92,7 +92,8 @@ int cmd_console(const std::vector<std::string>& v) {
     } else if (a == "--timeout") {
       if (!value(tmp)) return usage_error("--timeout needs a duration");
       auto d = parse_duration(tmp);
-      if (!d || d->count() == 0) return usage_error("--timeout '" + tmp + "' is not a duration (e.g. 500ms, 10s, 2m)");
+      if (!d || d->count() == 0)
+        return usage_error("--timeout '" + tmp + "' is not a duration (e.g. 500ms, 10s, 2m)");
       o.timeout = *d;
     } else if (a == "--break") {
       o.send_break = true;
@@ -116,7 +117,8 @@ int cmd_console(const std::vector<std::string>& v) {
 
 // Sends one request to NAME's daemon over run/NAME.sock and prints the reply.
 int cmd_daemon(const std::string& cmd, std::vector<std::string> v) {
-  std::string home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
+  std::string home =
+      std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
   std::vector<std::string> rest;
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (v[i] == "-h" || v[i] == "--help") {
@@ -156,7 +158,8 @@ int cmd_daemon(const std::string& cmd, std::vector<std::string> v) {
 // with an error or the CList has errors (the good entries are still read);
 // 2 when the CList cannot be read at all.
 int cmd_metrics(const std::vector<std::string>& v) {
-  std::string home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
+  std::string home =
+      std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
   std::string name;
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (v[i] == "-h" || v[i] == "--help") {
@@ -186,10 +189,13 @@ int cmd_metrics(const std::vector<std::string>& v) {
   std::string notes;
   std::vector<std::string> texts;
   for (const auto& c : list.clist.clusters) {
-    auto reply = control_request(home + "/run/" + c.name + ".sock", "metrics", std::chrono::seconds(5));
+    auto reply =
+        control_request(home + "/run/" + c.name + ".sock", "metrics", std::chrono::seconds(5));
     if (!reply.ok()) {
       notes += "# " + c.name + ": " +
-               (reply.error().code == Error::Code::NotFound ? std::string("not running") : reply.error().message) + "\n";
+               (reply.error().code == Error::Code::NotFound ? std::string("not running")
+                                                            : reply.error().message) +
+               "\n";
       continue;
     }
     auto nl = reply->find('\n');
@@ -247,7 +253,8 @@ int main(int argc, char** argv) {
   if (cmd == "console") return cmd_console(v);
   if (cmd == "ports") return cmd_ports(v);
   if (cmd == "metrics") return cmd_metrics(v);
-  for (const char* c : {"status", "timeline", "switchover", "maintenance", "alarms", "ack", "reload"}) {
+  for (const char* c :
+       {"status", "timeline", "switchover", "maintenance", "alarms", "ack", "reload"}) {
     if (cmd == c) return cmd_daemon(cmd, v);
   }
   return usage_error("unknown command '" + cmd + "'");

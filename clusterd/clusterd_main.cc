@@ -15,8 +15,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -34,7 +34,8 @@ namespace {
 
 using namespace clusterd;
 
-constexpr const char* kUsage = R"(usage: clusterd --cluster NAME [--home DIR] [--foreground] [--check | --test-alarm]
+constexpr const char* kUsage =
+    R"(usage: clusterd --cluster NAME [--home DIR] [--foreground] [--check | --test-alarm]
 
   --cluster NAME   the cluster, as named in $CLUSTER_HOME/CList
   --home DIR       $CLUSTER_HOME (default: $CLUSTER_HOME, else /var/lib/clusterd)
@@ -77,7 +78,8 @@ int load(const std::string& name, const std::string& home, std::ostream& err, Lo
     err << "clusterd: " << home << "/CList: no cluster named '" << name << "'\n";
     return 1;
   }
-  out.cfg = clist::load_cluster_config(entry->config_path, {.home = home, .stock_scripts = CLUSTERD_STOCK_SCRIPTS, .name = name});
+  out.cfg = clist::load_cluster_config(
+      entry->config_path, {.home = home, .stock_scripts = CLUSTERD_STOCK_SCRIPTS, .name = name});
   auto& cfg = out.cfg;
   if (!cfg.ok()) {
     err << clist::format_text(cfg.diagnostics);
@@ -86,12 +88,14 @@ int load(const std::string& name, const std::string& home, std::ostream& err, Lo
   chat::FileLoader loader;
   // A script that includes the secrets file would have a secret quoted in the
   // parse error under it.
-  if (!cfg.config->secrets_path.empty()) loader.deny(cfg.config->secrets_path, "it is the secrets file");
+  if (!cfg.config->secrets_path.empty())
+    loader.deny(cfg.config->secrets_path, "it is the secrets file");
   // [policy] on_network_loss reaches the script as the state its confirm
   // step goes to (docs/config.md); an explicit [params] entry wins.
   auto params = cfg.config->params;
   bool policy_param = false;
-  if (cfg.config->policy.on_network_loss == clist::OnNetworkLoss::Alarm && !params.count(kNetworkLossParam)) {
+  if (cfg.config->policy.on_network_loss == clist::OnNetworkLoss::Alarm &&
+      !params.count(kNetworkLossParam)) {
     params[kNetworkLossParam] = "network_loss_alarm";
     policy_param = true;
   }
@@ -112,7 +116,8 @@ int load(const std::string& name, const std::string& home, std::ostream& err, Lo
     }
     err << chat::format_text(d);
     errors |= d.severity == chat::Severity::Error;
-    if (policy_param && d.message.find(std::string("'") + kNetworkLossParam + "'") != std::string::npos) {
+    if (policy_param &&
+        d.message.find(std::string("'") + kNetworkLossParam + "'") != std::string::npos) {
       err << entry->config_path << ": policy.on_network_loss = \"alarm\" needs a script with param "
           << kNetworkLossParam << " and a state network_loss_alarm (as scripts/sparc-obp.chat)\n";
     }
@@ -158,7 +163,8 @@ int main(int argc, char** argv) {
     }
   }
   if (name.empty()) return usage_error("--cluster NAME is required");
-  if (home.empty()) home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
+  if (home.empty())
+    home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
 
   Loaded loaded;
   if (int rc = load(name, home, std::cerr, loaded); rc != 0) return rc;
@@ -167,28 +173,33 @@ int main(int argc, char** argv) {
   const auto* entry = &loaded.entry;
   if (test_alarm) {
     SecretMap none;
-    const SecretSource& secrets = cfg.config->secrets ? static_cast<const SecretSource&>(*cfg.config->secrets) : none;
-    auto svc = alarm::AlarmService::create(cfg.config->alarms, secrets, {}, std::chrono::steady_clock::now());
+    const SecretSource& secrets =
+        cfg.config->secrets ? static_cast<const SecretSource&>(*cfg.config->secrets) : none;
+    auto svc = alarm::AlarmService::create(cfg.config->alarms, secrets, {},
+                                           std::chrono::steady_clock::now());
     if (!svc.ok()) {
       std::fprintf(stderr, "clusterd: %s: alarms: %s\n", name.c_str(), svc.error().message.c_str());
       return 1;
     }
     auto results = (*svc)->test_alarm();
     if (results.empty()) {
-      std::printf("clusterd: %s: no alarm channel is configured ([alarms] email, page, heartbeat_*)\n", name.c_str());
+      std::printf(
+          "clusterd: %s: no alarm channel is configured ([alarms] email, page, heartbeat_*)\n",
+          name.c_str());
       return 1;
     }
     bool all = true;
     for (const auto& r : results) {
-      std::printf("%-24s %-10s %s\n", r.channel.c_str(), std::string(alarm::outcome_name(r.delivery.outcome)).c_str(),
+      std::printf("%-24s %-10s %s\n", r.channel.c_str(),
+                  std::string(alarm::outcome_name(r.delivery.outcome)).c_str(),
                   r.delivery.detail.c_str());
       all &= r.delivery.outcome == alarm::Outcome::Accepted;
     }
     return all ? 0 : 1;
   }
   if (check) {
-    std::printf("clusterd: %s: config %s and script %s are good\n", name.c_str(), entry->config_path.c_str(),
-                cfg.config->script.c_str());
+    std::printf("clusterd: %s: config %s and script %s are good\n", name.c_str(),
+                entry->config_path.c_str(), cfg.config->script.c_str());
     return 0;
   }
   (void)foreground;  // the daemon always runs in the foreground; init.d/systemd background it

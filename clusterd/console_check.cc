@@ -2,11 +2,11 @@
 
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 + C++20
 
+#include <re2/re2.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
-#include <re2/re2.h>
 
 #include "base/escape.h"
 #include "base/secrets.h"
@@ -49,7 +49,8 @@ int run_console_check(const ConsoleCheckOptions& o, std::ostream& out, std::ostr
   for (const auto& s : o.send) {
     auto bytes = unescape(s);
     if (!bytes) {
-      err << "clusterctl console: --send '" << s << "': bad escape (use \\r, \\n, \\t, \\xHH, \\\\)\n";
+      err << "clusterctl console: --send '" << s
+          << "': bad escape (use \\r, \\n, \\t, \\xHH, \\\\)\n";
       return 64;
     }
     sends.push_back(std::move(*bytes));
@@ -76,7 +77,8 @@ int run_console_check(const ConsoleCheckOptions& o, std::ostream& out, std::ostr
   }
   std::unique_ptr<tty::TranscriptWriter> log;
   if (!o.log.empty()) {
-    auto w = tty::TranscriptWriter::open({.path = o.log, .header = "# clusterd transcript v1 uri=" + o.uri});
+    auto w = tty::TranscriptWriter::open(
+        {.path = o.log, .header = "# clusterd transcript v1 uri=" + o.uri});
     if (!w.ok()) {
       err << "clusterctl console: " << w.error().message << "\n";
       return 2;
@@ -104,7 +106,8 @@ int run_console_check(const ConsoleCheckOptions& o, std::ostream& out, std::ostr
     err << "clusterctl console: connected in " << seconds_since(start) << " s\n";
     if (o.send_break) {
       bool sent = console->send_break();
-      err << "clusterctl console: BREAK " << (sent ? "sent: " : "NOT sent: ") << console->break_method() << "\n";
+      err << "clusterctl console: BREAK " << (sent ? "sent: " : "NOT sent: ")
+          << console->break_method() << "\n";
     }
     for (const auto& s : sends) {
       console->write(s);
@@ -131,7 +134,8 @@ int run_console_check(const ConsoleCheckOptions& o, std::ostream& out, std::ostr
       if (c == ' ' || c == ':' || c == '>' || c == '#' || c == '$' || c == '\r') {
         if (RE2::PartialMatch(line, *expect)) {
           if (!line_start) out << '\n';
-          err << "clusterctl console: matched /" << o.expect << "/ after " << seconds_since(start) << " s\n";
+          err << "clusterctl console: matched /" << o.expect << "/ after " << seconds_since(start)
+              << " s\n";
           finish(0);
           return;
         }
@@ -139,20 +143,21 @@ int run_console_check(const ConsoleCheckOptions& o, std::ostream& out, std::ostr
     }
     if (RE2::PartialMatch(line, *expect)) {
       if (!line_start) out << '\n';
-      err << "clusterctl console: matched /" << o.expect << "/ after " << seconds_since(start) << " s\n";
+      err << "clusterctl console: matched /" << o.expect << "/ after " << seconds_since(start)
+          << " s\n";
       finish(0);
     }
   };
   h.on_lost = [&](tty::LostReason r, const std::string& detail, Duration) {
     if (!line_start) out << '\n';
-    err << "clusterctl console: lost (" << tty::lost_reason_name(r)
-        << "): " << detail << "\n";
+    err << "clusterctl console: lost (" << tty::lost_reason_name(r) << "): " << detail << "\n";
     finish(2);
   };
 
   err << "clusterctl console: " << tty::scheme_name(ep->scheme) << " endpoint " << o.uri << "\n"
       << "clusterctl console: BREAK is delivered as: " << tty::describe_break(*ep) << "\n";
-  console = tty::make_console(*ep, std::move(h), {.io = &io, .transcript = log.get(), .secrets = secrets.get()});
+  console = tty::make_console(*ep, std::move(h),
+                              {.io = &io, .transcript = log.get(), .secrets = secrets.get()});
   console->open();
   deadline.expires_after(o.timeout);
   deadline.async_wait([&](const boost::system::error_code& ec) {
@@ -162,7 +167,8 @@ int run_console_check(const ConsoleCheckOptions& o, std::ostream& out, std::ostr
       err << "clusterctl console: no connection within " << format_duration(o.timeout) << "\n";
       finish(2);
     } else if (expect) {
-      err << "clusterctl console: /" << o.expect << "/ did not arrive within " << format_duration(o.timeout) << "\n";
+      err << "clusterctl console: /" << o.expect << "/ did not arrive within "
+          << format_duration(o.timeout) << "\n";
       finish(1);
     } else {
       finish(0);

@@ -21,10 +21,10 @@ struct ConsoleCheckOptions {
   std::vector<std::string> send;  ///< escaped text (`\r`, `\x02`), sent in order after connecting
   std::string expect;             ///< RE2 pattern, matched within a line; empty: none
   Duration timeout = std::chrono::seconds(10);
-  bool send_break = false;        ///< BREAK right after connecting, before `send`
-  std::string log;                ///< transcript file; empty: none
-  std::string secrets;            ///< secrets file for ?secret=NAME
-  bool quiet = false;             ///< no traffic on stdout, only the verdict
+  bool send_break = false;  ///< BREAK right after connecting, before `send`
+  std::string log;          ///< transcript file; empty: none
+  std::string secrets;      ///< secrets file for ?secret=NAME
+  bool quiet = false;       ///< no traffic on stdout, only the verdict
 };
 
 /// Runs the check; `out` gets the traffic, `err` the progress and verdict.

@@ -31,17 +31,20 @@ struct Session : std::enable_shared_from_this<Session> {
     timer.async_wait([self](const boost::system::error_code& ec) {
       if (!ec) self->sock.close();
     });
-    asio::async_read_until(sock, buf, '\n', [self](const boost::system::error_code& ec, std::size_t n) {
-      if (ec || self->alive.expired()) return;
-      std::string line(asio::buffers_begin(self->buf.data()), asio::buffers_begin(self->buf.data()) + static_cast<long>(n) - 1);
-      self->reply = self->handler(line);
-      asio::async_write(self->sock, asio::buffer(self->reply), [self](const boost::system::error_code&, std::size_t) {
-        self->timer.cancel();
-        boost::system::error_code ignored;
-        self->sock.shutdown(local::socket::shutdown_both, ignored);
-        self->sock.close(ignored);
-      });
-    });
+    asio::async_read_until(
+        sock, buf, '\n', [self](const boost::system::error_code& ec, std::size_t n) {
+          if (ec || self->alive.expired()) return;
+          std::string line(asio::buffers_begin(self->buf.data()),
+                           asio::buffers_begin(self->buf.data()) + static_cast<long>(n) - 1);
+          self->reply = self->handler(line);
+          asio::async_write(self->sock, asio::buffer(self->reply),
+                            [self](const boost::system::error_code&, std::size_t) {
+                              self->timer.cancel();
+                              boost::system::error_code ignored;
+                              self->sock.shutdown(local::socket::shutdown_both, ignored);
+                              self->sock.close(ignored);
+                            });
+        });
   }
 
   local::socket sock;
@@ -75,10 +78,13 @@ ControlServer::~ControlServer() {
   ::unlink(path_.c_str());
 }
 
-Result<std::unique_ptr<ControlServer>> ControlServer::start(asio::io_context& io, const std::string& path,
+Result<std::unique_ptr<ControlServer>> ControlServer::start(asio::io_context& io,
+                                                            const std::string& path,
                                                             Handler handler) {
-  if (path.size() >= sizeof(sockaddr_un{}.sun_path)) return Error::invalid(path + ": socket path too long");
-  if (socket_is_live(path)) return Error::invalid(path + ": another clusterd is already running on this socket");
+  if (path.size() >= sizeof(sockaddr_un{}.sun_path))
+    return Error::invalid(path + ": socket path too long");
+  if (socket_is_live(path))
+    return Error::invalid(path + ": another clusterd is already running on this socket");
   ::unlink(path.c_str());  // left by a dead clusterd
   std::unique_ptr<ControlServer> s(new ControlServer(io, path, std::move(handler)));
   boost::system::error_code ec;
@@ -92,15 +98,16 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(asio::io_context& io
 }
 
 void ControlServer::accept() {
-  acceptor_.async_accept([this, alive = std::weak_ptr<int>(token_)](const boost::system::error_code& ec,
-                                                                     local::socket sock) {
+  acceptor_.async_accept([this, alive = std::weak_ptr<int>(token_)](
+                             const boost::system::error_code& ec, local::socket sock) {
     if (alive.expired()) return;
     if (!ec) std::make_shared<Session>(std::move(sock), handler_, alive)->run();
     if (ec != asio::error::operation_aborted) accept();
   });
 }
 
-Result<std::string> control_request(const std::string& path, const std::string& request, Duration timeout) {
+Result<std::string> control_request(const std::string& path, const std::string& request,
+                                    Duration timeout) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Error::io(std::string("socket: ") + std::strerror(errno));
   sockaddr_un addr{};
@@ -109,7 +116,8 @@ Result<std::string> control_request(const std::string& path, const std::string& 
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     int err = errno;
     ::close(fd);
-    if (err == ENOENT || err == ECONNREFUSED) return Error::not_found(path + ": clusterd is not running");
+    if (err == ENOENT || err == ECONNREFUSED)
+      return Error::not_found(path + ": clusterd is not running");
     return Error::io(path + ": " + std::strerror(err));
   }
   std::string line = request + "\n";
@@ -118,7 +126,8 @@ Result<std::string> control_request(const std::string& path, const std::string& 
     return Error::io(path + ": cannot send the request");
   }
   std::string reply;
-  auto ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+  auto ms =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
   char buf[4096];
   for (;;) {
     pollfd p{fd, POLLIN, 0};

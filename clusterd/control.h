@@ -26,8 +26,8 @@ class ControlServer {
 
   /// Binds `path` (an old socket file left by a dead clusterd is replaced;
   /// a live one is refused) with mode 0660 and starts accepting.
-  static Result<std::unique_ptr<ControlServer>> start(boost::asio::io_context& io, const std::string& path,
-                                                      Handler handler);
+  static Result<std::unique_ptr<ControlServer>> start(boost::asio::io_context& io,
+                                                      const std::string& path, Handler handler);
   ~ControlServer();
 
  private:

@@ -37,7 +37,6 @@
 #include "tty/console.h"
 #include "tty/transcript_writer.h"
 
-
 namespace clusterd {
 
 namespace asio = boost::asio;
@@ -46,9 +45,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 std::int64_t wall_ns() {
-  return static_cast<std::int64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
 }
 
 Result<bool> make_dir(const std::string& path, mode_t mode) {
@@ -58,9 +57,12 @@ Result<bool> make_dir(const std::string& path, mode_t mode) {
 
 alarm::Severity to_alarm(chat::AlarmSeverity s) {
   switch (s) {
-    case chat::AlarmSeverity::Notice: return alarm::Severity::Notice;
-    case chat::AlarmSeverity::Warning: return alarm::Severity::Warning;
-    case chat::AlarmSeverity::Critical: return alarm::Severity::Critical;
+    case chat::AlarmSeverity::Notice:
+      return alarm::Severity::Notice;
+    case chat::AlarmSeverity::Warning:
+      return alarm::Severity::Warning;
+    case chat::AlarmSeverity::Critical:
+      return alarm::Severity::Critical;
   }
   return alarm::Severity::Critical;
 }
@@ -80,7 +82,8 @@ class SpawnRunner : public CommandRunner {
     pid_t pid = 0;
     // A clean environment (base/child_env.h), never clusterd's own.
     std::vector<std::string> env = clean_child_environment();
-    int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environment_pointers(env).data());
+    int rc =
+        ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environment_pointers(env).data());
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
       say_("exec " + argv[0] + " failed: " + std::strerror(rc));
@@ -99,8 +102,9 @@ class SpawnRunner : public CommandRunner {
         ++it;
         continue;
       }
-      say_(it->second + (WIFEXITED(status) ? " exited " + std::to_string(WEXITSTATUS(status))
-                                           : " killed by signal " + std::to_string(WTERMSIG(status))));
+      say_(it->second + (WIFEXITED(status)
+                             ? " exited " + std::to_string(WEXITSTATUS(status))
+                             : " killed by signal " + std::to_string(WTERMSIG(status))));
       it = running_.erase(it);
     }
   }
@@ -115,12 +119,19 @@ double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 }  // namespace
 
 struct Daemon::Impl : AlarmSink {
-  Impl(asio::io_context& i, const clist::ClusterConfig& c, const chat::LoadedScript& s, DaemonPaths p)
-      : io(i), cfg(c), script(s), paths(std::move(p)), timer(i), children(i, SIGCHLD),
+  Impl(asio::io_context& i, const clist::ClusterConfig& c, const chat::LoadedScript& s,
+       DaemonPaths p)
+      : io(i),
+        cfg(c),
+        script(s),
+        paths(std::move(p)),
+        timer(i),
+        children(i, SIGCHLD),
         runner([this](const std::string& t) { say(t); }) {}
 
   // --- AlarmSink ---
-  void raise(chat::AlarmSeverity severity, const std::string& text, const std::string& state) override {
+  void raise(chat::AlarmSeverity severity, const std::string& text,
+             const std::string& state) override {
     ++alarms_raised;
     last_alarm = std::string(chat::severity_name(severity)) + ": " + text;
     if (!alarms) return;
@@ -203,8 +214,8 @@ struct Daemon::Impl : AlarmSink {
       last_takeover.reset();
       if (left_initial) {
         last_takeover = now - *left_initial;
-        say("failover: " + format_duration(*last_takeover) + " from leaving state " + initial_state() +
-            " to the takeover");
+        say("failover: " + format_duration(*last_takeover) + " from leaving state " +
+            initial_state() + " to the takeover");
       }
     }
     if (at_initial) left_initial.reset();
@@ -262,7 +273,8 @@ struct Daemon::Impl : AlarmSink {
         std::string when;
         in >> when;
         auto d = parse_duration(when);
-        if (!d) return "error: --since '" + escape(when) + "' is not a duration (e.g. 90s, 10m, 2h)\n";
+        if (!d)
+          return "error: --since '" + escape(when) + "' is not a duration (e.g. 90s, 10m, 2h)\n";
         std::int64_t cutoff = wall_ns() - d->count();
         std::string out = "ok\n";
         for (const auto& l : lines) {
@@ -275,7 +287,8 @@ struct Daemon::Impl : AlarmSink {
       if (!arg.empty()) {
         auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
         if (ec != std::errc() || p != arg.data() + arg.size()) {
-          return "error: timeline takes a line count or --since DURATION, not '" + escape(arg) + "'\n";
+          return "error: timeline takes a line count or --since DURATION, not '" + escape(arg) +
+                 "'\n";
         }
       }
       return "ok\n" + timeline_text(n);
@@ -293,19 +306,26 @@ struct Daemon::Impl : AlarmSink {
     if (cmd == "alarms") {
       std::string out = "ok\n";
       for (const auto& l : alarms->list()) {
-        out += l.status.alarm.id + "\t" + std::string(alarm::severity_name(l.status.alarm.severity)) + "\t" + l.delivery + "\t" +
-               escape(l.status.alarm.text) + "\n";
+        out += l.status.alarm.id + "\t" +
+               std::string(alarm::severity_name(l.status.alarm.severity)) + "\t" + l.delivery +
+               "\t" + escape(l.status.alarm.text) + "\n";
       }
       return out;
     }
     if (cmd == "reload") {
       if (!reload) return "error: reload is not available\n";
       std::string r = reload();
-      return r.rfind("ok", 0) == 0 ? "ok\n" + r.substr(r.find(' ') == std::string::npos ? r.size() : r.find(' ') + 1) + "\n"
-                                   : r + "\n";
+      return r.rfind("ok", 0) == 0
+                 ? "ok\n" +
+                       r.substr(r.find(' ') == std::string::npos ? r.size() : r.find(' ') + 1) +
+                       "\n"
+                 : r + "\n";
     }
-    if (cmd == "ack") return alarms->ack(arg, now) ? "ok\nacknowledged " + arg + "\n" : "error: no alarm " + arg + "\n";
-    return "error: unknown request '" + escape(cmd) + "' (status, timeline, switchover, maintenance, alarms, ack, reload, metrics)\n";
+    if (cmd == "ack")
+      return alarms->ack(arg, now) ? "ok\nacknowledged " + arg + "\n"
+                                   : "error: no alarm " + arg + "\n";
+    return "error: unknown request '" + escape(cmd) +
+           "' (status, timeline, switchover, maintenance, alarms, ack, reload, metrics)\n";
   }
 
   // The Prometheus exposition (clusterd/metrics.h), for `clusterctl metrics`
@@ -348,19 +368,22 @@ struct Daemon::Impl : AlarmSink {
     std::string ping = detector ? probe::reach_name(detector->node_level()) : "-";
     const auto& js = journal->state();
     if (json) {
-      return "{\"cluster\":\"" + json_escape(cfg.name) + "\",\"state\":\"" + std::string(runtime->state()) +
-             "\",\"active\":\"" + runtime->active() + "\",\"standby\":\"" + runtime->standby() +
-             "\",\"console_active\":\"" + console_state(runtime->active()) + "\",\"console_standby\":\"" +
+      return "{\"cluster\":\"" + json_escape(cfg.name) + "\",\"state\":\"" +
+             std::string(runtime->state()) + "\",\"active\":\"" + runtime->active() +
+             "\",\"standby\":\"" + runtime->standby() + "\",\"console_active\":\"" +
+             console_state(runtime->active()) + "\",\"console_standby\":\"" +
              console_state(runtime->standby()) + "\",\"ping\":\"" + ping + "\",\"rtt\":\"" + rtt +
              "\",\"isolated\":" + (detector && detector->isolated() ? "true" : "false") +
-             ",\"failovers\":" + std::to_string(js.takeovers) + ",\"last_alarm\":\"" + json_escape(last_alarm) + "\"}\n";
+             ",\"failovers\":" + std::to_string(js.takeovers) + ",\"last_alarm\":\"" +
+             json_escape(last_alarm) + "\"}\n";
     }
     std::ostringstream o;
     o << "cluster    " << cfg.name << "\n"
       << "state      " << runtime->state() << "\n"
-      << "active     " << runtime->active() << "  (console " << console_state(runtime->active()) << ", ping " << ping
-      << ", rtt " << rtt << ")\n"
-      << "standby    " << runtime->standby() << "  (console " << console_state(runtime->standby()) << ")\n"
+      << "active     " << runtime->active() << "  (console " << console_state(runtime->active())
+      << ", ping " << ping << ", rtt " << rtt << ")\n"
+      << "standby    " << runtime->standby() << "  (console " << console_state(runtime->standby())
+      << ")\n"
       << "monitor    " << (detector && detector->isolated() ? "ISOLATED" : "ok") << "\n"
       << "failovers  " << js.takeovers << "\n"
       << "last alarm " << (last_alarm.empty() ? "-" : escape(last_alarm)) << "\n";
@@ -407,8 +430,10 @@ Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Daemon::~Daemon() { stop(); }
 
-Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist::ClusterConfig& cfg,
-                                               const chat::LoadedScript& script, DaemonPaths paths) {
+Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
+                                               const clist::ClusterConfig& cfg,
+                                               const chat::LoadedScript& script,
+                                               DaemonPaths paths) {
   auto impl = std::make_unique<Impl>(io, cfg, script, paths);
   Impl& d = *impl;
   for (const auto& dir : {paths.log_dir(), paths.run_dir(), paths.state_dir(), paths.spool_dir()}) {
@@ -421,7 +446,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
   d.lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (d.lock_fd < 0) return Error::io(lock_path + ": " + std::strerror(errno));
   if (::flock(d.lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    return Error::invalid("another clusterd already runs cluster " + cfg.name + " (" + lock_path + " is locked)");
+    return Error::invalid("another clusterd already runs cluster " + cfg.name + " (" + lock_path +
+                          " is locked)");
   }
   std::string log_path = paths.log_dir() + "/" + cfg.name + ".log";
   auto lf = RotatingFile::open({.path = log_path, .max_bytes = 64ull << 20, .keep = 5});
@@ -435,12 +461,16 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
   for (const auto& w : warnings) d.say("journal: " + w);
   if (const char* crash = std::getenv("CLUSTERD_CRASH_AFTER"); crash && *crash) {
     auto kind = journal_kind_from_name(crash);
-    if (!kind) return Error::invalid(std::string("CLUSTERD_CRASH_AFTER: unknown journal record '") + crash + "'");
+    if (!kind)
+      return Error::invalid(std::string("CLUSTERD_CRASH_AFTER: unknown journal record '") + crash +
+                            "'");
     d.journal->crash_after(kind);
-    d.say(std::string("crash test: clusterd kills itself (SIGKILL) after journaling '") + crash + "'");
+    d.say(std::string("crash test: clusterd kills itself (SIGKILL) after journaling '") + crash +
+          "'");
   }
 
-  const SecretSource& secrets = cfg.secrets ? static_cast<const SecretSource&>(*cfg.secrets) : d.no_secrets;
+  const SecretSource& secrets =
+      cfg.secrets ? static_cast<const SecretSource&>(*cfg.secrets) : d.no_secrets;
   alarm::ServiceOptions aopt;
   aopt.spool_dir = paths.spool_dir() + "/" + cfg.name;
   aopt.on_event = [](const alarm::DeliveryEvent&) {};
@@ -451,9 +481,9 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
   // Consoles, in config order; handlers reach the runtime by node name.
   for (std::size_t i = 0; i < 2; ++i) {
     const auto& node = cfg.nodes[i];
-    auto w = tty::TranscriptWriter::open({.path = paths.log_dir() + "/" + cfg.name + "." + node.name + ".console",
-                                          .header = "# clusterd transcript v1 cluster=" + cfg.name +
-                                                    " node=" + node.name});
+    auto w = tty::TranscriptWriter::open(
+        {.path = paths.log_dir() + "/" + cfg.name + "." + node.name + ".console",
+         .header = "# clusterd transcript v1 cluster=" + cfg.name + " node=" + node.name});
     if (!w.ok()) return w.error();
     d.transcripts[i] = std::move(w.value());
     std::string name = node.name;
@@ -470,13 +500,16 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
     };
     h.on_lost = [&d, name](tty::LostReason r, const std::string& detail, Duration retry) {
       if (!d.runtime) return;
-      d.runtime->on_console_lost(name, std::string(tty::lost_reason_name(r)) + ": " + detail + " (retry in " +
-                                           format_duration(retry) + ")",
-                                 Clock::now(), r == tty::LostReason::HostKey || r == tty::LostReason::AuthFailed);
+      d.runtime->on_console_lost(name,
+                                 std::string(tty::lost_reason_name(r)) + ": " + detail +
+                                     " (retry in " + format_duration(retry) + ")",
+                                 Clock::now(),
+                                 r == tty::LostReason::HostKey || r == tty::LostReason::AuthFailed);
       d.after_input();
     };
-    d.consoles[i] = tty::make_console(node.console, std::move(h),
-                                      {.io = &io, .transcript = d.transcripts[i].get(), .secrets = &secrets});
+    d.consoles[i] =
+        tty::make_console(node.console, std::move(h),
+                          {.io = &io, .transcript = d.transcripts[i].get(), .secrets = &secrets});
   }
 
   // Probes: ICMP (needs CAP_NET_RAW or ping_group_range) or TCP connect.
@@ -500,15 +533,24 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
     dc.reference = dc.node;
   }
   d.detector = std::make_unique<probe::PingDetector>(
-      io, std::move(node_prober), std::move(ref_prober), dc, [&d](probe::ProbeEvent e, const std::string& detail) {
+      io, std::move(node_prober), std::move(ref_prober), dc,
+      [&d](probe::ProbeEvent e, const std::string& detail) {
         if (!d.runtime) return;
         auto now = Clock::now();
         d.say(std::string(probe::probe_event_name(e)) + " " + detail);
         switch (e) {
-          case probe::ProbeEvent::PingDown: d.runtime->on_ping(false, now); break;
-          case probe::ProbeEvent::PingUp: d.runtime->on_ping(true, now); break;
-          case probe::ProbeEvent::MonitorIsolated: d.runtime->on_isolation(true, now); break;
-          case probe::ProbeEvent::MonitorOk: d.runtime->on_isolation(false, now); break;
+          case probe::ProbeEvent::PingDown:
+            d.runtime->on_ping(false, now);
+            break;
+          case probe::ProbeEvent::PingUp:
+            d.runtime->on_ping(true, now);
+            break;
+          case probe::ProbeEvent::MonitorIsolated:
+            d.runtime->on_isolation(true, now);
+            break;
+          case probe::ProbeEvent::MonitorOk:
+            d.runtime->on_isolation(false, now);
+            break;
         }
         d.after_input();
       });
@@ -525,17 +567,17 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
     std::size_t ci = cfg.nodes[0].name == n.name ? 0 : 1;
     nodes[i] = NodeSetup{n.name, d.consoles[ci].get(), n.power_off, n.power_on};
   }
-  d.runtime = std::make_unique<ClusterRuntime>(*script.program, *d.journal, nodes, d, d.runner, &secrets, ro,
-                                               [&d](chat::TimePoint at, std::string_view text) {
-                                                 d.timeline_add(at, text);
-                                               });
+  d.runtime = std::make_unique<ClusterRuntime>(
+      *script.program, *d.journal, nodes, d, d.runner, &secrets, ro,
+      [&d](chat::TimePoint at, std::string_view text) { d.timeline_add(at, text); });
 
   auto ctl = ControlServer::start(io, paths.run_dir() + "/" + cfg.name + ".sock",
                                   [&d](const std::string& req) { return d.control(req); });
   if (!ctl.ok()) return ctl.error();
   d.control_server = std::move(ctl.value());
   if (cfg.metrics.enabled()) {
-    auto ms = MetricsServer::start(io, cfg.metrics.address, cfg.metrics.port, [&d] { return d.metrics_text(); });
+    auto ms = MetricsServer::start(io, cfg.metrics.address, cfg.metrics.port,
+                                   [&d] { return d.metrics_text(); });
     if (!ms.ok()) return ms.error();
     d.metrics_server = std::move(ms.value());
   }
@@ -547,7 +589,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io, const clist
     pf << ::getpid() << "\n";
     if (!pf.flush()) return Error::io(tmp + ": cannot write the pid file");
   }
-  if (std::rename(tmp.c_str(), d.pid_path.c_str()) != 0) return Error::io(d.pid_path + ": " + std::strerror(errno));
+  if (std::rename(tmp.c_str(), d.pid_path.c_str()) != 0)
+    return Error::io(d.pid_path + ": " + std::strerror(errno));
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
 
@@ -556,8 +599,8 @@ void Daemon::start() {
   auto now = Clock::now();
   d.say("clusterd " + d.cfg.name + " starting: script " + d.cfg.script);
   for (std::size_t i = 0; i < 2; ++i) {
-    d.say("console " + d.cfg.nodes[i].name + ": " + d.cfg.nodes[i].console_uri + "; BREAK: " +
-          d.consoles[i]->break_method());
+    d.say("console " + d.cfg.nodes[i].name + ": " + d.cfg.nodes[i].console_uri +
+          "; BREAK: " + d.consoles[i]->break_method());
   }
   d.say("ping: " + d.detector->node_prober().describe());
   d.on_child_signal();
@@ -568,10 +611,11 @@ void Daemon::start() {
   d.seen_takeovers = d.journal->state().takeovers;
   if (d.metrics_server) d.say("metrics: http://" + d.cfg.metrics.listen + "/metrics");
   d.probed = d.runtime->active();
-  d.detector->start(d.addresses_of(d.probed),
-                    d.cfg.ping.reference.empty()
-                        ? std::vector<asio::ip::address>{}
-                        : std::vector<asio::ip::address>{asio::ip::make_address(d.cfg.ping.reference)});
+  d.detector->start(
+      d.addresses_of(d.probed),
+      d.cfg.ping.reference.empty()
+          ? std::vector<asio::ip::address>{}
+          : std::vector<asio::ip::address>{asio::ip::make_address(d.cfg.ping.reference)});
   for (auto& c : d.consoles) c->open();
   d.after_input();
 }
@@ -608,7 +652,8 @@ void Daemon::reopen_logs() {
     if (!t) continue;
     if (auto r = t->reopen(); !r.ok()) problems += " " + r.error().message;
   }
-  d.say(problems.empty() ? "logs reopened (SIGUSR1)" : "logs reopened (SIGUSR1) with errors:" + problems);
+  d.say(problems.empty() ? "logs reopened (SIGUSR1)"
+                         : "logs reopened (SIGUSR1) with errors:" + problems);
 }
 void Daemon::set_reload(std::function<std::string()> reload) { impl_->reload = std::move(reload); }
 bool Daemon::idle() const {

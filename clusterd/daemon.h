@@ -41,8 +41,10 @@ class Daemon {
   /// Opens every file and socket, creates the consoles and probes (not yet
   /// started). Errors are one line for the operator. `config` and `script`
   /// are kept by reference and must outlive the daemon.
-  static Result<std::unique_ptr<Daemon>> create(boost::asio::io_context& io, const clist::ClusterConfig& config,
-                                                const chat::LoadedScript& script, DaemonPaths paths);
+  static Result<std::unique_ptr<Daemon>> create(boost::asio::io_context& io,
+                                                const clist::ClusterConfig& config,
+                                                const chat::LoadedScript& script,
+                                                DaemonPaths paths);
   ~Daemon();
 
   /// Starts consoles, probes and the script (or resumes a journaled failover).

@@ -65,7 +65,9 @@ void apply(JournalState& s, const JournalRecord& r) {
       s.active = field(r, "active");
       s.standby = field(r, "standby");
       break;
-    case JournalKind::FenceConfirmed: s.fenced.insert(field(r, "node")); break;
+    case JournalKind::FenceConfirmed:
+      s.fenced.insert(field(r, "node"));
+      break;
     case JournalKind::BootSent:
       s.boot_sent_to = field(r, "node");
       s.boot_sent_ns = r.time_ns;
@@ -82,7 +84,8 @@ void apply(JournalState& s, const JournalRecord& r) {
       ++s.takeovers;
       s.last_takeover_ns = r.time_ns;
       break;
-    case JournalKind::Note: break;
+    case JournalKind::Note:
+      break;
   }
 }
 
@@ -133,7 +136,8 @@ Result<JournalRecord> parse_journal_line(std::string_view line) {
   return r;
 }
 
-Result<std::unique_ptr<Journal>> Journal::open(const std::string& path, std::vector<std::string>* warnings) {
+Result<std::unique_ptr<Journal>> Journal::open(const std::string& path,
+                                               std::vector<std::string>* warnings) {
   JournalState state;
   std::size_t complete = 0;  // bytes up to the end of the last whole record
   {
@@ -149,7 +153,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path, std::vec
         ++lineno;
         if (nl == std::string::npos) {
           // Torn by a crash during write(2): the step it stood for was never taken.
-          if (warnings) warnings->push_back(path + ":" + std::to_string(lineno) + ": incomplete last record ignored");
+          if (warnings)
+            warnings->push_back(path + ":" + std::to_string(lineno) +
+                                ": incomplete last record ignored");
           break;
         }
         std::string_view line(text.data() + pos, nl - pos);
@@ -158,7 +164,8 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path, std::vec
         if (line.empty() || line.front() == '#') continue;
         auto r = parse_journal_line(line);
         if (!r.ok()) {
-          if (warnings) warnings->push_back(path + ":" + std::to_string(lineno) + ": " + r.error().message);
+          if (warnings)
+            warnings->push_back(path + ":" + std::to_string(lineno) + ": " + r.error().message);
           continue;
         }
         apply(state, *r);

@@ -38,11 +38,11 @@ struct JournalRecord {
 
 /// What the records say now. Built by replaying them in order.
 struct JournalState {
-  std::string active, standby;       ///< current roles (empty: never recorded)
-  std::set<std::string> fenced;      ///< confirmed fenced since the last takeover
-  std::string boot_sent_to;          ///< boot sent since the last takeover; empty: none
+  std::string active, standby;   ///< current roles (empty: never recorded)
+  std::set<std::string> fenced;  ///< confirmed fenced since the last takeover
+  std::string boot_sent_to;      ///< boot sent since the last takeover; empty: none
   std::int64_t boot_sent_ns = 0;
-  std::string boot_state;            ///< the script state that sent it (resumed after a restart)
+  std::string boot_state;  ///< the script state that sent it (resumed after a restart)
   int takeovers = 0;
   std::int64_t last_takeover_ns = 0;
 
@@ -67,7 +67,8 @@ class Journal {
   struct Loaded;
   /// Opens (creating with mode 0640) and replays `path`. Lines that do not
   /// parse are skipped and reported in `warnings` with their line numbers.
-  static Result<std::unique_ptr<Journal>> open(const std::string& path, std::vector<std::string>* warnings);
+  static Result<std::unique_ptr<Journal>> open(const std::string& path,
+                                               std::vector<std::string>* warnings);
   ~Journal();
 
   /// Writes, syncs, then applies `r`. On failure nothing is applied and the

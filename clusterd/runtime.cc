@@ -16,14 +16,16 @@ std::array<std::string, 2> initial_roles(const Journal& j, const std::array<Node
 }
 }  // namespace
 
-chat::InterpreterOptions ClusterRuntime::named(chat::InterpreterOptions o, const std::array<std::string, 2>& roles) {
+chat::InterpreterOptions ClusterRuntime::named(chat::InterpreterOptions o,
+                                               const std::array<std::string, 2>& roles) {
   o.active_name = roles[0];
   o.standby_name = roles[1];
   return o;
 }
 
-ClusterRuntime::ClusterRuntime(const chat::Program& program, Journal& journal, std::array<NodeSetup, 2> nodes,
-                               AlarmSink& alarms, CommandRunner& commands, const SecretSource* secrets,
+ClusterRuntime::ClusterRuntime(const chat::Program& program, Journal& journal,
+                               std::array<NodeSetup, 2> nodes, AlarmSink& alarms,
+                               CommandRunner& commands, const SecretSource* secrets,
                                RuntimeOptions options, Timeline timeline)
     : journal_(journal),
       nodes_(std::move(nodes)),
@@ -47,14 +49,15 @@ ClusterRuntime::ClusterRuntime(const chat::Program& program, Journal& journal, s
 void ClusterRuntime::start(chat::TimePoint now) {
   now_ = now;
   const auto& s = journal_.state();
-  if (s.active.empty()) journal(JournalKind::Roles, {{"active", roles_[0]}, {"standby", roles_[1]}});
+  if (s.active.empty())
+    journal(JournalKind::Roles, {{"active", roles_[0]}, {"standby", roles_[1]}});
   say("roles: " + roles_[0] + " active, " + roles_[1] + " standby");
   if (s.boot_in_flight() && !s.boot_state.empty()) {
     // A previous clusterd sent the boot and died before the takeover: wait
     // for that boot where it was sent, never send another.
     bool fenced = s.fenced.count(roles_[0]) > 0;
-    say("resuming the failover: the boot was already sent to " + s.boot_sent_to + " in state " + s.boot_state +
-        "; waiting for it, not sending it again");
+    say("resuming the failover: the boot was already sent to " + s.boot_sent_to + " in state " +
+        s.boot_state + "; waiting for it, not sending it again");
     if (interp_.resume(s.boot_state, fenced, now)) {
       // The standby may have finished booting while no clusterd watched, its
       // login prompt printed to nobody: ask for it again (a CR changes nothing
@@ -68,8 +71,8 @@ void ClusterRuntime::start(chat::TimePoint now) {
       return;
     }
     alarms_.raise(chat::AlarmSeverity::Critical,
-                  "journal says a boot was sent to " + s.boot_sent_to + " in state '" + s.boot_state +
-                      "', which the script no longer has: check the cluster by hand",
+                  "journal says a boot was sent to " + s.boot_sent_to + " in state '" +
+                      s.boot_state + "', which the script no longer has: check the cluster by hand",
                   "");
   }
   interp_.start(now);
@@ -97,14 +100,16 @@ bool ClusterRuntime::journal(JournalKind kind, std::map<std::string, std::string
   auto r = journal_.append({options_.wall_ns(), kind, std::move(fields)});
   if (r.ok()) return true;
   say("JOURNAL WRITE FAILED: " + r.error().message);
-  alarms_.raise(chat::AlarmSeverity::Critical, "journal write failed (" + r.error().message + "): failover step not taken",
+  alarms_.raise(chat::AlarmSeverity::Critical,
+                "journal write failed (" + r.error().message + "): failover step not taken",
                 std::string(interp_.state_name()));
   return false;
 }
 
 // --- inputs ------------------------------------------------------------------
 
-void ClusterRuntime::on_console_bytes(std::string_view name, std::string_view bytes, chat::TimePoint now) {
+void ClusterRuntime::on_console_bytes(std::string_view name, std::string_view bytes,
+                                      chat::TimePoint now) {
   int c = channel_of(name);
   if (c < 0) return;
   interp_.on_bytes(c == 0 ? Channel::Active : Channel::Standby, bytes, now);
@@ -116,17 +121,19 @@ void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
   now_ = now;
   say("console " + std::string(name) + " up");
   refused_alarmed_[nodes_[0].name == name ? 0 : 1] = false;
-  interp_.on_event({chat::EventKind::ConsoleUp, c == 0 ? Channel::Active : Channel::Standby, 0}, now);
+  interp_.on_event({chat::EventKind::ConsoleUp, c == 0 ? Channel::Active : Channel::Standby, 0},
+                   now);
   if (c == 1 && ask_standby_) {
     ask_standby_ = false;
     if (const NodeSetup* n = node(name); n && n->console && n->console->write("\r")) {
-      say("asked " + n->name + " for its prompt (CR): a resumed boot may have ended while clusterd was down");
+      say("asked " + n->name +
+          " for its prompt (CR): a resumed boot may have ended while clusterd was down");
     }
   }
 }
 
-void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why, chat::TimePoint now,
-                                     bool needs_operator) {
+void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why,
+                                     chat::TimePoint now, bool needs_operator) {
   int c = channel_of(name);
   if (c < 0) return;
   now_ = now;
@@ -142,19 +149,22 @@ void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why
               ") refused: " + std::string(why) +
               "; not used until an operator fixes it: no watch, no fence through this console");
   }
-  interp_.on_event({chat::EventKind::ConsoleLost, c == 0 ? Channel::Active : Channel::Standby, 0}, now);
+  interp_.on_event({chat::EventKind::ConsoleLost, c == 0 ? Channel::Active : Channel::Standby, 0},
+                   now);
 }
 
 void ClusterRuntime::on_ping(bool up, chat::TimePoint now) {
   now_ = now;
   say(std::string("ping ") + roles_[0] + (up ? " up" : " down"));
-  interp_.on_event({up ? chat::EventKind::PingUp : chat::EventKind::PingDown, Channel::Active, 0}, now);
+  interp_.on_event({up ? chat::EventKind::PingUp : chat::EventKind::PingDown, Channel::Active, 0},
+                   now);
 }
 
 void ClusterRuntime::on_isolation(bool isolated, chat::TimePoint now) {
   now_ = now;
   say(isolated ? "monitor isolated: reference address unreachable" : "monitor network ok");
-  interp_.on_event({isolated ? chat::EventKind::MonitorIsolated : chat::EventKind::MonitorOk, Channel::Active, 0},
+  interp_.on_event({isolated ? chat::EventKind::MonitorIsolated : chat::EventKind::MonitorOk,
+                    Channel::Active, 0},
                    now);
 }
 
@@ -169,14 +179,17 @@ void ClusterRuntime::on_control(chat::EventKind kind, chat::TimePoint now) {
 void ClusterRuntime::send(Channel ch, std::string_view bytes) {
   const NodeSetup* n = node_of(ch);
   if (!n || !n->console) {
-    say("send to " + std::string(chat::channel_name(ch)) + " ignored: no console (" + escape(bytes) + ")");
+    say("send to " + std::string(chat::channel_name(ch)) + " ignored: no console (" +
+        escape(bytes) + ")");
     return;
   }
   const auto& s = journal_.state();
   // The first thing sent to the standby once the active is fenced is its
   // boot: on disk before it is on the wire.
   if (ch == Channel::Standby && s.fenced.count(roles_[0]) && !s.boot_in_flight()) {
-    if (!journal(JournalKind::BootSent, {{"node", n->name}, {"state", std::string(interp_.state_name())}})) return;
+    if (!journal(JournalKind::BootSent,
+                 {{"node", n->name}, {"state", std::string(interp_.state_name())}}))
+      return;
   }
   bool ok = n->console->write(bytes);
   say("send " + n->name + " \"" + escape(bytes) + "\"" + (ok ? "" : " NOT SENT: console down"));
@@ -195,7 +208,8 @@ void ClusterRuntime::send_secret(Channel ch, std::string_view name) {
     return;
   }
   bool ok = n->console->write_secret(*value, name);
-  say("send " + n->name + " <secret " + std::string(name) + ">" + (ok ? "" : " NOT SENT: console down"));
+  say("send " + n->name + " <secret " + std::string(name) + ">" +
+      (ok ? "" : " NOT SENT: console down"));
 }
 
 void ClusterRuntime::send_break(Channel ch) {
@@ -229,10 +243,13 @@ bool ClusterRuntime::mark_fenced(Channel ch, bool presumed, const chat::FenceEvi
     say("presumed fence of " + n->name + " refused: " + options_.fence.refusal(e));
     return false;
   }
-  if (!journal(JournalKind::FenceConfirmed, {{"node", n->name}, {"how", presumed ? "presumed" : "confirmed"}})) {
+  if (!journal(JournalKind::FenceConfirmed,
+               {{"node", n->name}, {"how", presumed ? "presumed" : "confirmed"}})) {
     return false;
   }
-  say("fenced " + n->name + (presumed ? " (presumed: silent to the CR after its BREAK, console up, ping down)" : " (confirmed)"));
+  say("fenced " + n->name +
+      (presumed ? " (presumed: silent to the CR after its BREAK, console up, ping down)"
+                : " (confirmed)"));
   return true;
 }
 
@@ -249,7 +266,8 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
   if (!n) return;
   const auto& argv = op == chat::PowerOp::On ? n->power_on : n->power_off;
   if (argv.empty()) {
-    say(std::string("power ") + chat::power_op_name(op) + " " + n->name + ": no power method configured");
+    say(std::string("power ") + chat::power_op_name(op) + " " + n->name +
+        ": no power method configured");
     return;
   }
   say(std::string("power ") + chat::power_op_name(op) + " " + n->name);
@@ -266,7 +284,8 @@ void ClusterRuntime::entered(const chat::StateChange& c) {
 
 void ClusterRuntime::fault(std::string_view what) {
   say("FAULT " + std::string(what));
-  alarms_.raise(chat::AlarmSeverity::Critical, "script fault: " + std::string(what), std::string(interp_.state_name()));
+  alarms_.raise(chat::AlarmSeverity::Critical, "script fault: " + std::string(what),
+                std::string(interp_.state_name()));
 }
 
 }  // namespace clusterd

@@ -37,7 +37,8 @@ namespace clusterd {
 class AlarmSink {
  public:
   virtual ~AlarmSink() = default;
-  virtual void raise(chat::AlarmSeverity severity, const std::string& text, const std::string& state) = 0;
+  virtual void raise(chat::AlarmSeverity severity, const std::string& text,
+                     const std::string& state) = 0;
 };
 
 /// Runs a command without a shell (`exec`, power methods). Must not block:
@@ -57,8 +58,8 @@ struct NodeSetup {
 
 struct RuntimeOptions {
   chat::FencePolicy fence;
-  chat::InterpreterOptions interpreter;       ///< names are set from the roles
-  std::function<std::int64_t()> wall_ns;      ///< journal stamps; default the system clock
+  chat::InterpreterOptions interpreter;   ///< names are set from the roles
+  std::function<std::int64_t()> wall_ns;  ///< journal stamps; default the system clock
 };
 
 class ClusterRuntime : public chat::Actuator {
@@ -68,8 +69,9 @@ class ClusterRuntime : public chat::Actuator {
   /// `nodes[0]` is the initial active, `nodes[1]` the initial standby, unless
   /// the journal already records roles. Everything passed by reference must
   /// outlive the runtime; `secrets` may be null.
-  ClusterRuntime(const chat::Program& program, Journal& journal, std::array<NodeSetup, 2> nodes, AlarmSink& alarms,
-                 CommandRunner& commands, const SecretSource* secrets, RuntimeOptions options, Timeline timeline);
+  ClusterRuntime(const chat::Program& program, Journal& journal, std::array<NodeSetup, 2> nodes,
+                 AlarmSink& alarms, CommandRunner& commands, const SecretSource* secrets,
+                 RuntimeOptions options, Timeline timeline);
 
   /// Starts the script, or resumes the failover the journal says is under way.
   void start(chat::TimePoint now);
@@ -118,7 +120,8 @@ class ClusterRuntime : public chat::Actuator {
   int channel_of(std::string_view name) const;  // 0 active, 1 standby, -1 unknown
   bool journal(JournalKind kind, std::map<std::string, std::string> fields);
   void say(const std::string& text) { timeline_(now_, text); }
-  static chat::InterpreterOptions named(chat::InterpreterOptions o, const std::array<std::string, 2>& roles);
+  static chat::InterpreterOptions named(chat::InterpreterOptions o,
+                                        const std::array<std::string, 2>& roles);
 
   Journal& journal_;
   std::array<NodeSetup, 2> nodes_;
@@ -133,7 +136,8 @@ class ClusterRuntime : public chat::Actuator {
   int initial_ = 0;
   bool fencing_ = false;
   bool ask_standby_ = false;  // resumed a boot: ask for the prompt once its console is up
-  std::array<bool, 2> refused_alarmed_{};  // by node index: identity alarm raised, console not up since
+  std::array<bool, 2>
+      refused_alarmed_{};  // by node index: identity alarm raised, console not up since
 };
 
 }  // namespace clusterd

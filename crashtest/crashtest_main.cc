@@ -109,7 +109,9 @@ std::string slurp(const fs::path& p) {
 }
 
 std::string now_utc() {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
   return format_utc(ns).substr(0, 19) + "Z";
 }
 
@@ -119,7 +121,8 @@ double since(std::chrono::steady_clock::time_point t) {
 
 struct Options {
   std::vector<std::string> ids;
-  bool list = false, smoke = false, safety = false, all = false, load = false, keep = false, verbose = false;
+  bool list = false, smoke = false, safety = false, all = false, load = false, keep = false,
+       verbose = false;
   int repeat = 1;
   bool repeat_given = false;
   int random = 0;  ///< --random N: a lab of N iterations
@@ -142,10 +145,12 @@ int usage_error(const std::string& m) {
 // Guided mode: the operator makes the faults; clusterd's control socket tells.
 int run_guided_mode(const Options& o) {
   std::string home = o.home;
-  if (home.empty()) home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
+  if (home.empty())
+    home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
   std::string sock = home + "/run/" + o.cluster + ".sock";
   auto probe = control_request(sock, "status");
-  if (!probe.ok()) return usage_error(o.cluster + ": " + probe.error().message + " (is clusterd running for it?)");
+  if (!probe.ok())
+    return usage_error(o.cluster + ": " + probe.error().message + " (is clusterd running for it?)");
   std::vector<GuidedStep> steps;
   for (const auto& st : guided_steps()) {
     bool want = o.ids.empty();
@@ -155,7 +160,9 @@ int run_guided_mode(const Options& o) {
   for (const auto& id : o.ids) {
     bool known = false;
     for (const auto& st : guided_steps()) known |= st.id == id;
-    if (!known) return usage_error("unknown guided step '" + id + "' (standby_power_off, primary_panic, primary_power_off, cable_pull)");
+    if (!known)
+      return usage_error("unknown guided step '" + id +
+                         "' (standby_power_off, primary_panic, primary_power_off, cable_pull)");
   }
   GuidedIo io;
   io.say = [](const std::string& l) {
@@ -172,13 +179,17 @@ int run_guided_mode(const Options& o) {
     return r.ok() ? *r : std::string();
   };
   io.now_ns = [] {
-    return static_cast<std::int64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
   };
-  io.sleep = [](Duration d) { ::usleep(static_cast<useconds_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count())); };
+  io.sleep = [](Duration d) {
+    ::usleep(
+        static_cast<useconds_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
+  };
   std::string started = now_utc();
-  std::printf("crashtest --guided: cluster %s, %zu step(s); each waits up to %s for clusterd\n", o.cluster.c_str(),
-              steps.size(), format_duration(o.step_timeout).c_str());
+  std::printf("crashtest --guided: cluster %s, %zu step(s); each waits up to %s for clusterd\n",
+              o.cluster.c_str(), steps.size(), format_duration(o.step_timeout).c_str());
   auto results = run_guided(steps, io, o.step_timeout);
   fs::path report = fs::absolute(o.report);
   std::error_code ec;
@@ -186,7 +197,8 @@ int run_guided_mode(const Options& o) {
   std::ofstream(report / "signoff.md") << guided_report(o.cluster, started, results);
   int failed = 0;
   for (const auto& r : results) failed += r.passed ? 0 : 1;
-  std::printf("crashtest --guided: %zu step(s), %d failed; %s\n", results.size(), failed, (report / "signoff.md").c_str());
+  std::printf("crashtest --guided: %zu step(s), %d failed; %s\n", results.size(), failed,
+              (report / "signoff.md").c_str());
   return failed == 0 && results.size() == steps.size() ? 0 : 1;
 }
 
@@ -211,8 +223,9 @@ fs::path find_source() {
 // One run: the scenario script in its own process group (PGID, for the
 // audit); its lines go to OUTPUT (and the terminal when verbose); progress on
 // one line otherwise.
-int run_script(const fs::path& src, const fs::path& bin, const Scenario& s, const fs::path& evidence,
-               const Options& o, const PlannedRun& p, const std::string& label, pid_t& pgid) {
+int run_script(const fs::path& src, const fs::path& bin, const Scenario& s,
+               const fs::path& evidence, const Options& o, const PlannedRun& p,
+               const std::string& label, pid_t& pgid) {
   pgid = 0;
   int fds[2];
   if (::pipe(fds) != 0) return 2;
@@ -233,7 +246,8 @@ int run_script(const fs::path& src, const fs::path& bin, const Scenario& s, cons
     if (!o.script.empty()) ::setenv("CRASHTEST_SCRIPT", o.script.c_str(), 1);
     for (const auto& [k, v] : s.env) ::setenv(k.c_str(), v.c_str(), 1);
     std::string script = (src / "crashtest/scenarios" / s.script).string();
-    ::execl("/bin/bash", "bash", script.c_str(), bin.c_str(), src.c_str(), static_cast<char*>(nullptr));
+    ::execl("/bin/bash", "bash", script.c_str(), bin.c_str(), src.c_str(),
+            static_cast<char*>(nullptr));
     std::perror("crashtest: exec bash");
     ::_exit(127);
   }
@@ -325,7 +339,8 @@ std::string audit_leftovers(pid_t pgid, const fs::path& src) {
   }
   if (!nets.empty()) {
     left += (left.empty() ? "" : "; ") + std::string("test network") + nets;
-    std::string down = "'" + (src / "tools/testnet.sh").string() + "' down " + id + " >/dev/null 2>&1";
+    std::string down =
+        "'" + (src / "tools/testnet.sh").string() + "' down " + id + " >/dev/null 2>&1";
     if (std::system(down.c_str()) != 0) left += " (testnet.sh down failed)";
   }
   return left;
@@ -348,20 +363,25 @@ Result<std::vector<Scenario>> choose(const Options& o, const std::vector<Scenari
     if ((o.smoke && s.smoke) || (o.safety && s.safety)) ids.push_back(s.id);
   }
   if (ids.empty() && o.random > 0) return lab_pool(all);
-  if (ids.empty()) return Error::invalid("choose scenarios: --scenario ID, --smoke, --safety or --all (--list shows them)");
+  if (ids.empty())
+    return Error::invalid(
+        "choose scenarios: --scenario ID, --smoke, --safety or --all (--list shows them)");
   return select(all, ids);
 }
 
 // crashtest --dry-run: the plan, one line per run, under a '#' header.
-int print_plan(const Options& o, const std::vector<Scenario>& chosen, const std::vector<PlannedRun>& plan) {
+int print_plan(const Options& o, const std::vector<Scenario>& chosen,
+               const std::vector<PlannedRun>& plan) {
   if (o.random > 0) {
-    std::printf("# crashtest --random %d --seed %llu: %zu iteration(s) drawn from %zu scenario(s), timings %s; "
-                "replay one: crashtest --scenario ID --seed SEED --offset MS%s\n",
-                o.random, static_cast<unsigned long long>(o.seed), plan.size(), chosen.size(), o.timings.c_str(),
-                o.timings == "ci" ? "" : " --timings realistic");
+    std::printf(
+        "# crashtest --random %d --seed %llu: %zu iteration(s) drawn from %zu scenario(s), timings "
+        "%s; "
+        "replay one: crashtest --scenario ID --seed SEED --offset MS%s\n",
+        o.random, static_cast<unsigned long long>(o.seed), plan.size(), chosen.size(),
+        o.timings.c_str(), o.timings == "ci" ? "" : " --timings realistic");
   } else {
-    std::printf("# crashtest: %zu run(s) of %zu scenario(s), seed %llu, timings %s\n", plan.size(), chosen.size(),
-                static_cast<unsigned long long>(o.seed), o.timings.c_str());
+    std::printf("# crashtest: %zu run(s) of %zu scenario(s), seed %llu, timings %s\n", plan.size(),
+                chosen.size(), static_cast<unsigned long long>(o.seed), o.timings.c_str());
   }
   for (const auto& p : plan) std::printf("%s\n", plan_line(p).c_str());
   return 0;
@@ -410,7 +430,8 @@ int main(int argc, char** argv) {
       const char* v = value("N");
       char* end = nullptr;
       long n = v ? std::strtol(v, &end, 10) : 0;
-      if (!v || *end || n < 1 || n > 10000) return usage_error("--random needs a number of iterations 1-10000");
+      if (!v || *end || n < 1 || n > 10000)
+        return usage_error("--random needs a number of iterations 1-10000");
       o.random = static_cast<int>(n);
     } else if (a == "--dry-run") {
       o.dry_run = true;
@@ -418,7 +439,8 @@ int main(int argc, char** argv) {
       const char* v = value("MS");
       char* end = nullptr;
       long n = v ? std::strtol(v, &end, 10) : -1;
-      if (!v || *end || n < 0 || n > 60000) return usage_error("--offset needs milliseconds 0-60000");
+      if (!v || *end || n < 0 || n > 60000)
+        return usage_error("--offset needs milliseconds 0-60000");
       o.offset_ms = static_cast<int>(n);
       o.offset_given = true;
     } else if (a == "--seed") {
@@ -429,7 +451,8 @@ int main(int argc, char** argv) {
       o.seed = n;
     } else if (a == "--timings") {
       const char* v = value("ci|realistic");
-      if (!v || (std::string(v) != "ci" && std::string(v) != "realistic")) return usage_error("--timings is ci or realistic");
+      if (!v || (std::string(v) != "ci" && std::string(v) != "realistic"))
+        return usage_error("--timings is ci or realistic");
       o.timings = v;
       o.timings_given = true;
     } else if (a == "--report") {
@@ -440,7 +463,8 @@ int main(int argc, char** argv) {
       const char* v = value("FILE");
       if (!v) return usage_error("--script needs a chat script");
       o.script = fs::absolute(v).string();
-      if (!fs::exists(o.script)) return usage_error("--script " + std::string(v) + ": no such file");
+      if (!fs::exists(o.script))
+        return usage_error("--script " + std::string(v) + ": no such file");
     } else if (a == "--guided") {
       o.guided = true;
     } else if (a == "--cluster") {
@@ -479,16 +503,18 @@ int main(int argc, char** argv) {
     return usage_error("--offset and --random do not mix: a lab draws every offset");
   }
   fs::path src = find_source();
-  if (src.empty()) return usage_error("cannot find crashtest/scenarios/MANIFEST (set CRASHTEST_SOURCE_DIR)");
+  if (src.empty())
+    return usage_error("cannot find crashtest/scenarios/MANIFEST (set CRASHTEST_SOURCE_DIR)");
   auto manifest_path = src / "crashtest/scenarios/MANIFEST";
   auto all = parse_manifest(slurp(manifest_path), manifest_path.string());
   if (!all.ok()) return usage_error(all.error().message);
 
   if (o.list) {
     for (const auto& s : *all) {
-      std::string sets = std::string(s.smoke ? "smoke" : "") + (s.smoke && s.safety ? "," : "") + (s.safety ? "safety" : "");
-      std::printf("%-26s %-12s %s — %s\n", s.id.c_str(), sets.empty() ? "-" : sets.c_str(), s.covers.c_str(),
-                  s.what.c_str());
+      std::string sets = std::string(s.smoke ? "smoke" : "") + (s.smoke && s.safety ? "," : "") +
+                         (s.safety ? "safety" : "");
+      std::printf("%-26s %-12s %s — %s\n", s.id.c_str(), sets.empty() ? "-" : sets.c_str(),
+                  s.covers.c_str(), s.what.c_str());
     }
     return 0;
   }
@@ -496,18 +522,21 @@ int main(int argc, char** argv) {
   if (!sel.ok()) return usage_error(sel.error().message);
   const std::vector<Scenario>& chosen = *sel;
   if (chosen.empty()) return usage_error("no scenario to draw from");
-  const auto plan =
-      o.random > 0 ? lab_plan(chosen, o.random, o.seed) : repeat_plan(chosen, o.repeat, o.seed, o.offset_ms);
+  const auto plan = o.random > 0 ? lab_plan(chosen, o.random, o.seed)
+                                 : repeat_plan(chosen, o.repeat, o.seed, o.offset_ms);
   if (o.dry_run) return print_plan(o, chosen, plan);
   std::map<std::string, const Scenario*> by_id;
   for (const auto& s : chosen) by_id[s.id] = &s;
 
-  if (::geteuid() != 0) return usage_error("needs root: each scenario makes its own network namespaces");
+  if (::geteuid() != 0)
+    return usage_error("needs root: each scenario makes its own network namespaces");
   // Beside crashtest in a build tree; ../bin when installed (crashtest in sbin).
   fs::path bin = self_dir();
-  if (!fs::exists(bin / "clusterd") && fs::exists(bin / "../bin/clusterd")) bin = fs::canonical(bin / "../bin");
+  if (!fs::exists(bin / "clusterd") && fs::exists(bin / "../bin/clusterd"))
+    bin = fs::canonical(bin / "../bin");
   for (const char* p : {"clusterd", "clusterctl", "nodesim"}) {
-    if (!fs::exists(bin / p)) return usage_error((bin / p).string() + " is missing (build clusterd first)");
+    if (!fs::exists(bin / p))
+      return usage_error((bin / p).string() + " is missing (build clusterd first)");
   }
 
   fs::path report = fs::absolute(o.report);
@@ -539,14 +568,16 @@ int main(int argc, char** argv) {
   int total = static_cast<int>(plan.size()), failed = 0;
   auto t_all = std::chrono::steady_clock::now();
   if (o.random > 0) {
-    std::printf("crashtest: randomized lab, %d iteration(s) drawn from %zu scenario(s), seed %llu, offsets 0-%d ms, "
-                "timings %s%s; report in %s\n",
-                total, chosen.size(), static_cast<unsigned long long>(o.seed), kLabMaxOffsetMs, o.timings.c_str(),
-                o.load ? ", under load" : "", report.c_str());
+    std::printf(
+        "crashtest: randomized lab, %d iteration(s) drawn from %zu scenario(s), seed %llu, offsets "
+        "0-%d ms, "
+        "timings %s%s; report in %s\n",
+        total, chosen.size(), static_cast<unsigned long long>(o.seed), kLabMaxOffsetMs,
+        o.timings.c_str(), o.load ? ", under load" : "", report.c_str());
   } else {
-    std::printf("crashtest: %d run(s) of %zu scenario(s), seed %llu, timings %s%s; report in %s\n", total,
-                chosen.size(), static_cast<unsigned long long>(o.seed), o.timings.c_str(), o.load ? ", under load" : "",
-                report.c_str());
+    std::printf("crashtest: %d run(s) of %zu scenario(s), seed %llu, timings %s%s; report in %s\n",
+                total, chosen.size(), static_cast<unsigned long long>(o.seed), o.timings.c_str(),
+                o.load ? ", under load" : "", report.c_str());
   }
   for (const auto& p : plan) {
     if (g_interrupted) break;
@@ -556,8 +587,8 @@ int main(int argc, char** argv) {
     fs::create_directories(ev, ec);
     char label[128];
     if (o.random > 0) {
-      std::snprintf(label, sizeof label, "[%d/%d] %s (seed %llu, offset %d ms)", p.index, total, s.id.c_str(),
-                    static_cast<unsigned long long>(p.seed), p.offset_ms);
+      std::snprintf(label, sizeof label, "[%d/%d] %s (seed %llu, offset %d ms)", p.index, total,
+                    s.id.c_str(), static_cast<unsigned long long>(p.seed), p.offset_ms);
     } else {
       std::snprintf(label, sizeof label, "[%d/%d] %s", p.index, total, s.id.c_str());
     }
@@ -574,7 +605,8 @@ int main(int argc, char** argv) {
     r.seconds = since(t0);
     if (rc != 0 && r.passed) {
       r.passed = false;
-      r.first_broken = "the scenario exited with status " + std::to_string(rc) + " after a pass verdict";
+      r.first_broken =
+          "the scenario exited with status " + std::to_string(rc) + " after a pass verdict";
     }
     if (g_interrupted && !r.passed) break;  // a run cut short is not a result
     r.leftovers = audit_leftovers(pgid, src);
@@ -586,12 +618,13 @@ int main(int argc, char** argv) {
     std::string figs;
     for (Figure f : kFigures) {
       auto it = r.figures.find(f);
-      if (it != r.figures.end() && !it->second.empty()) figs += std::string(" ") + figure_name(f) + "=" + seconds_text(it->second.front());
+      if (it != r.figures.end() && !it->second.empty())
+        figs += std::string(" ") + figure_name(f) + "=" + seconds_text(it->second.front());
     }
     std::printf("%s: %s in %.1fs%s%s\n", label, r.passed ? "PASS" : "FAIL", r.seconds, figs.c_str(),
                 r.passed ? ""
-                         : ("\n    first broken: " + r.first_broken + "\n    evidence: " + ev.string() +
-                            "\n    replay: " + replay_command(st, r))
+                         : ("\n    first broken: " + r.first_broken + "\n    evidence: " +
+                            ev.string() + "\n    replay: " + replay_command(st, r))
                                .c_str());
     std::fflush(stdout);
     runs.push_back(std::move(r));
@@ -606,8 +639,9 @@ int main(int argc, char** argv) {
   std::ofstream(report / "report.json") << report_json(st, chosen, runs);
   if (o.random > 0) {
     std::printf("crashtest: lab seed %llu: %zu of %zu iteration(s) passed, %.0fs; %s\n",
-                static_cast<unsigned long long>(o.seed), runs.size() - static_cast<std::size_t>(failed), plan.size(),
-                since(t_all), (report / "report.md").c_str());
+                static_cast<unsigned long long>(o.seed),
+                runs.size() - static_cast<std::size_t>(failed), plan.size(), since(t_all),
+                (report / "report.md").c_str());
   } else {
     std::printf("crashtest: %zu run(s), %d failed, %.0fs; %s\n", runs.size(), failed, since(t_all),
                 (report / "report.md").c_str());

@@ -41,18 +41,23 @@ bool is_detection(const std::string& t) {
 
 bool matches(Figure f, const std::string& t, const Scenario& s) {
   switch (f) {
-    case Figure::Detect: return is_detection(t);
-    case Figure::Fence: return starts(t, "fenced ");
-    case Figure::Takeover: return starts(t, "takeover: ");
-    case Figure::Alarm: return starts(t, "alarm critical ");
-    case Figure::HaltRogue: return s.id.find("rogue") != std::string::npos && starts(t, "BREAK beta");
+    case Figure::Detect:
+      return is_detection(t);
+    case Figure::Fence:
+      return starts(t, "fenced ");
+    case Figure::Takeover:
+      return starts(t, "takeover: ");
+    case Figure::Alarm:
+      return starts(t, "alarm critical ");
+    case Figure::HaltRogue:
+      return s.id.find("rogue") != std::string::npos && starts(t, "BREAK beta");
   }
   return false;
 }
 
 bool interesting(const std::string& t) {
-  for (const char* p : {"state ", "BREAK", "send ", "fenced", "takeover", "alarm ", "ping ", "console ", "resum",
-                        "operator", "refused", "crash test", "clusterd "}) {
+  for (const char* p : {"state ", "BREAK", "send ", "fenced", "takeover", "alarm ", "ping ",
+                        "console ", "resum", "operator", "refused", "crash test", "clusterd "}) {
     if (starts(t, p) || (std::string_view(p) == "refused" && has(t, p))) return true;
   }
   return false;
@@ -79,11 +84,16 @@ std::int64_t parse_epoch(const std::string& token) {
 
 const char* figure_name(Figure f) {
   switch (f) {
-    case Figure::Detect: return "T_detect";
-    case Figure::Fence: return "T_fence";
-    case Figure::Takeover: return "T_takeover";
-    case Figure::Alarm: return "T_alarm";
-    case Figure::HaltRogue: return "T_halt_rogue";
+    case Figure::Detect:
+      return "T_detect";
+    case Figure::Fence:
+      return "T_fence";
+    case Figure::Takeover:
+      return "T_takeover";
+    case Figure::Alarm:
+      return "T_alarm";
+    case Figure::HaltRogue:
+      return "T_halt_rogue";
   }
   return "?";
 }
@@ -101,7 +111,8 @@ std::vector<TimelineLine> parse_timeline(const std::string& text) {
 }
 
 std::map<Figure, std::vector<double>> measure(const std::vector<TimelineLine>& timeline,
-                                              const std::vector<Injection>& injections, const Scenario& s) {
+                                              const std::vector<Injection>& injections,
+                                              const Scenario& s) {
   std::map<Figure, std::vector<double>> out;
   for (std::size_t i = 0; i < injections.size(); ++i) {
     std::int64_t from = injections[i].ns;
@@ -142,7 +153,8 @@ RunResult read_evidence(const std::string& dir_text, const Scenario& s) {
   std::string verdict = slurp(dir / "verdict");
   while (!verdict.empty() && (verdict.back() == '\n' || verdict.back() == '\r')) verdict.pop_back();
   bool said_pass = starts(verdict, "pass");
-  r.verdict = verdict.empty() ? "no verdict: the scenario ended before writing one" : verdict.substr(verdict.find(' ') + 1);
+  r.verdict = verdict.empty() ? "no verdict: the scenario ended before writing one"
+                              : verdict.substr(verdict.find(' ') + 1);
 
   for (const auto& l : lines_of(slurp(dir / "injections"))) {
     auto sp = l.find(' ');
@@ -170,10 +182,12 @@ RunResult read_evidence(const std::string& dir_text, const Scenario& s) {
   }
   // The consoles around the first fault.
   if (!r.injections.empty()) {
-    std::int64_t a = r.injections.front().ns - 2'000'000'000, b = r.injections.front().ns + 15'000'000'000;
+    std::int64_t a = r.injections.front().ns - 2'000'000'000,
+                 b = r.injections.front().ns + 15'000'000'000;
     for (const char* node : {"alpha", "beta"}) {
       auto& out = r.consoles[node];
-      for (const auto& l : parse_timeline(slurp(dir / "logs" / (std::string("demo.") + node + ".console")))) {
+      for (const auto& l :
+           parse_timeline(slurp(dir / "logs" / (std::string("demo.") + node + ".console")))) {
         if (l.ns < a || l.ns > b) continue;
         if (out.size() >= 30) {
           out.push_back("…");
@@ -184,13 +198,17 @@ RunResult read_evidence(const std::string& dir_text, const Scenario& s) {
     }
   }
 
-  for (const auto& l : lines_of(slurp(dir / "journal"))) r.takeovers += has(l, " takeover ") ? 1 : 0;
+  for (const auto& l : lines_of(slurp(dir / "journal")))
+    r.takeovers += has(l, " takeover ") ? 1 : 0;
   r.false_failovers = std::max(0, r.takeovers - s.failovers);
 
-  for (const auto& entry : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied)) {
+  for (const auto& entry :
+       fs::directory_iterator(dir, fs::directory_options::skip_permission_denied)) {
     if (entry.path().extension() != ".ledger") continue;
     for (const auto& l : lines_of(slurp(entry.path()))) {
-      if (has(l, "\"ev\":\"break\"") && has(l, "\"effect\":\"halted\"") && !has(l, "\"via\":\"control\"")) ++r.halts;
+      if (has(l, "\"ev\":\"break\"") && has(l, "\"effect\":\"halted\"") &&
+          !has(l, "\"via\":\"control\""))
+        ++r.halts;
     }
   }
   if (s.halts_allowed) r.spurious_halts = std::max(0, r.halts - *s.halts_allowed);
@@ -208,16 +226,19 @@ RunResult read_evidence(const std::string& dir_text, const Scenario& s) {
   if (r.overlap_ms && *r.overlap_ms > 0) {
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f", *r.overlap_ms);
-    r.first_broken = std::string("split-brain: both nodes held the shared disk for ") + ms + " ms (nodesim check)";
+    r.first_broken = std::string("split-brain: both nodes held the shared disk for ") + ms +
+                     " ms (nodesim check)";
   } else if (r.writes_after_fence && *r.writes_after_fence > 0) {
-    r.first_broken = std::to_string(*r.writes_after_fence) + " write(s) after the fence (nodesim check)";
+    r.first_broken =
+        std::to_string(*r.writes_after_fence) + " write(s) after the fence (nodesim check)";
   } else if (!said_pass) {
     r.first_broken = "scenario: " + r.verdict;
   } else if (r.false_failovers > 0) {
-    r.first_broken = std::to_string(r.takeovers) + " takeover(s) where the scenario means " + std::to_string(s.failovers) +
-                     " (journal)";
+    r.first_broken = std::to_string(r.takeovers) + " takeover(s) where the scenario means " +
+                     std::to_string(s.failovers) + " (journal)";
   } else if (r.spurious_halts > 0) {
-    r.first_broken = std::to_string(r.spurious_halts) + " node(s) halted by clusterd where no halt is warranted (ledgers)";
+    r.first_broken = std::to_string(r.spurious_halts) +
+                     " node(s) halted by clusterd where no halt is warranted (ledgers)";
   } else if (!r.overlap_ms || !r.writes_after_fence) {
     r.first_broken = "no nodesim check in the evidence: the ground truth was not read";
   }

@@ -27,7 +27,8 @@ namespace clusterd::crashtest {
 
 /// The figures of the crash-test plan, in report order.
 enum class Figure { Detect, Fence, Takeover, Alarm, HaltRogue };
-constexpr Figure kFigures[] = {Figure::Detect, Figure::Fence, Figure::Takeover, Figure::Alarm, Figure::HaltRogue};
+constexpr Figure kFigures[] = {Figure::Detect, Figure::Fence, Figure::Takeover, Figure::Alarm,
+                               Figure::HaltRogue};
 const char* figure_name(Figure f);  ///< "T_detect", ...
 
 struct TimelineLine {
@@ -43,26 +44,28 @@ struct Injection {
 struct RunResult {
   std::string scenario;
   int attempt = 1;
-  int index = 0;                  ///< in the plan (crashtest/lab.h), 1-based; the lab's iteration
+  int index = 0;  ///< in the plan (crashtest/lab.h), 1-based; the lab's iteration
   std::uint64_t seed = 0;
-  int offset_ms = 0;              ///< CRASHTEST_OFFSET_MS: delay before the first fault
-  bool passed = false;            ///< the scenario's verdict AND every zero-tolerance invariant
-  std::string verdict;            ///< the scenario's own words
-  std::string first_broken;       ///< empty when passed: the first broken invariant and where
-  double seconds = 0;             ///< wall time of the run
+  int offset_ms = 0;         ///< CRASHTEST_OFFSET_MS: delay before the first fault
+  bool passed = false;       ///< the scenario's verdict AND every zero-tolerance invariant
+  std::string verdict;       ///< the scenario's own words
+  std::string first_broken;  ///< empty when passed: the first broken invariant and where
+  double seconds = 0;        ///< wall time of the run
   std::vector<Injection> injections;
   // Zero-tolerance invariants (nullopt: no evidence for it).
   std::optional<double> overlap_ms;
   std::optional<int> writes_after_fence;
   int takeovers = 0;
   int false_failovers = 0;
-  int halts = 0;                  ///< nodes halted by a BREAK from clusterd (ledgers)
+  int halts = 0;  ///< nodes halted by a BREAK from clusterd (ledgers)
   int spurious_halts = 0;
   int critical_alarms = 0;
-  std::string leftovers;          ///< the audit after the run: what it left behind (empty: nothing)
-  std::map<Figure, std::vector<double>> figures;  ///< seconds, one sample per injection that reached it
-  std::vector<std::string> excerpt;               ///< timeline around the decisions
-  std::map<std::string, std::vector<std::string>> consoles;  ///< node -> transcript lines around the first injection
+  std::string leftovers;  ///< the audit after the run: what it left behind (empty: nothing)
+  std::map<Figure, std::vector<double>>
+      figures;                       ///< seconds, one sample per injection that reached it
+  std::vector<std::string> excerpt;  ///< timeline around the decisions
+  std::map<std::string, std::vector<std::string>>
+      consoles;  ///< node -> transcript lines around the first injection
 };
 
 /// Reads the evidence folder of one run of `s` and judges it.
@@ -74,7 +77,8 @@ std::vector<TimelineLine> parse_timeline(const std::string& text);
 /// Figures from a timeline and the injections: for each injection, the first
 /// matching line before the next injection.
 std::map<Figure, std::vector<double>> measure(const std::vector<TimelineLine>& timeline,
-                                              const std::vector<Injection>& injections, const Scenario& s);
+                                              const std::vector<Injection>& injections,
+                                              const Scenario& s);
 
 /// n, p50, p95, max of samples (nearest-rank percentiles).
 struct Summary {

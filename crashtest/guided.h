@@ -18,8 +18,8 @@ namespace clusterd::crashtest {
 /// One line the timeline must (or must not) show after the fault. `{active}`
 /// and `{standby}` in `text` stand for the roles at the start of the step.
 struct Expectation {
-  std::string text;   ///< a substring of a timeline line
-  std::string why;    ///< for the report: what it proves
+  std::string text;  ///< a substring of a timeline line
+  std::string why;   ///< for the report: what it proves
   bool forbidden = false;
 };
 
@@ -28,7 +28,7 @@ struct GuidedStep {
   std::string covers;
   std::string instruction;  ///< what the operator does; {active}/{standby}
   std::vector<Expectation> expect;
-  std::string restore;      ///< how to heal afterwards (empty: nothing)
+  std::string restore;                ///< how to heal afterwards (empty: nothing)
   std::vector<Expectation> restored;  ///< lines after the heal (roles after the fault)
 };
 
@@ -37,10 +37,10 @@ const std::vector<GuidedStep>& guided_steps();
 
 /// How guided mode talks to the operator and to clusterd; replaceable in tests.
 struct GuidedIo {
-  std::function<void(const std::string&)> say;        ///< a line to the operator
-  std::function<bool()> wait_enter;                   ///< false: the operator quit (EOF, "q")
+  std::function<void(const std::string&)> say;         ///< a line to the operator
+  std::function<bool()> wait_enter;                    ///< false: the operator quit (EOF, "q")
   std::function<std::string(const std::string&)> ask;  ///< a control request -> reply ("" on error)
-  std::function<std::int64_t()> now_ns;               ///< UTC ns
+  std::function<std::int64_t()> now_ns;                ///< UTC ns
   std::function<void(Duration)> sleep;
 };
 
@@ -54,12 +54,14 @@ struct GuidedResult {
 
 /// Runs `steps` on the cluster behind `io.ask`; each step waits at most
 /// `timeout` for its expectations.
-std::vector<GuidedResult> run_guided(const std::vector<GuidedStep>& steps, GuidedIo& io, Duration timeout);
+std::vector<GuidedResult> run_guided(const std::vector<GuidedStep>& steps, GuidedIo& io,
+                                     Duration timeout);
 
 /// "active     alpha  (console up, ...)" -> "alpha"; empty when absent.
 std::string status_field(const std::string& status, const std::string& key);
 
 /// The sign-off sheet (Markdown).
-std::string guided_report(const std::string& cluster, const std::string& started, const std::vector<GuidedResult>& results);
+std::string guided_report(const std::string& cluster, const std::string& started,
+                          const std::vector<GuidedResult>& results);
 
 }  // namespace clusterd::crashtest

@@ -48,31 +48,44 @@ Result<std::vector<Scenario>> parse_manifest(const std::string& text, const std:
     auto where = name + ":" + std::to_string(n) + ": ";
     auto f = split_fields(t);
     if (f.size() != 7) {
-      return Error::invalid(where + "expected 7 fields separated by ' | ' (ID | SCRIPT | SETS | FAILOVERS | HALTS | "
-                                    "COVERS | WHAT), found " + std::to_string(f.size()));
+      return Error::invalid(
+          where +
+          "expected 7 fields separated by ' | ' (ID | SCRIPT | SETS | FAILOVERS | HALTS | "
+          "COVERS | WHAT), found " +
+          std::to_string(f.size()));
     }
     Scenario s;
     s.line = n;
     s.id = f[0];
-    if (!valid_id(s.id)) return Error::invalid(where + "scenario id '" + s.id + "' is not letters, digits, '_' and '-'");
-    if (!ids.insert(s.id).second) return Error::invalid(where + "duplicate scenario id '" + s.id + "'");
+    if (!valid_id(s.id))
+      return Error::invalid(where + "scenario id '" + s.id +
+                            "' is not letters, digits, '_' and '-'");
+    if (!ids.insert(s.id).second)
+      return Error::invalid(where + "duplicate scenario id '" + s.id + "'");
     std::istringstream words(f[1]);
     words >> s.script;
     if (s.script.empty() || s.script.find('/') != std::string::npos || s.script.size() < 4 ||
         s.script.substr(s.script.size() - 3) != ".sh") {
-      return Error::invalid(where + "SCRIPT must be a file name ending in .sh in the scenarios folder, not '" + s.script + "'");
+      return Error::invalid(
+          where + "SCRIPT must be a file name ending in .sh in the scenarios folder, not '" +
+          s.script + "'");
     }
     for (std::string kv; words >> kv;) {
       auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) return Error::invalid(where + "'" + kv + "' is not VAR=VALUE");
+      if (eq == std::string::npos || eq == 0)
+        return Error::invalid(where + "'" + kv + "' is not VAR=VALUE");
       s.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
     if (f[2] != "-") {
       std::istringstream sets(f[2]);
       for (std::string set; std::getline(sets, set, ',');) {
-        if (set == "smoke") s.smoke = true;
-        else if (set == "safety") s.safety = true;
-        else return Error::invalid(where + "SETS is '-' or a comma list of 'smoke' and 'safety', not '" + f[2] + "'");
+        if (set == "smoke")
+          s.smoke = true;
+        else if (set == "safety")
+          s.safety = true;
+        else
+          return Error::invalid(
+              where + "SETS is '-' or a comma list of 'smoke' and 'safety', not '" + f[2] + "'");
       }
     }
     try {
@@ -89,14 +102,16 @@ Result<std::vector<Scenario>> parse_manifest(const std::string& text, const std:
     }
     s.covers = f[5];
     s.what = f[6];
-    if (s.covers.empty() || s.what.empty()) return Error::invalid(where + "COVERS and WHAT must not be empty");
+    if (s.covers.empty() || s.what.empty())
+      return Error::invalid(where + "COVERS and WHAT must not be empty");
     out.push_back(std::move(s));
   }
   if (out.empty()) return Error::invalid(name + ": no scenarios");
   return out;
 }
 
-Result<std::vector<Scenario>> select(const std::vector<Scenario>& all, const std::vector<std::string>& ids) {
+Result<std::vector<Scenario>> select(const std::vector<Scenario>& all,
+                                     const std::vector<std::string>& ids) {
   std::set<std::string> want(ids.begin(), ids.end());
   for (const auto& id : want) {
     bool known = false;

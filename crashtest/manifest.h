@@ -36,6 +36,7 @@ Result<std::vector<Scenario>> parse_manifest(const std::string& text, const std:
 
 /// The scenarios whose ids are listed, in manifest order; an unknown id is an
 /// error that lists the known ones.
-Result<std::vector<Scenario>> select(const std::vector<Scenario>& all, const std::vector<std::string>& ids);
+Result<std::vector<Scenario>> select(const std::vector<Scenario>& all,
+                                     const std::vector<std::string>& ids);
 
 }  // namespace clusterd::crashtest

@@ -35,24 +35,28 @@ std::vector<double> samples(const std::vector<const RunResult*>& runs, Figure f)
 
 std::string summary_text(const Summary& s) {
   if (s.n == 0) return "-";
-  return seconds_text(s.p50) + " / " + seconds_text(s.p95) + " / " + seconds_text(s.max) + " (n=" +
-         std::to_string(s.n) + ")";
+  return seconds_text(s.p50) + " / " + seconds_text(s.p95) + " / " + seconds_text(s.max) +
+         " (n=" + std::to_string(s.n) + ")";
 }
 
 // A table cell: no '|' or newline may break the table.
 std::string cell(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
 
 struct Totals {
   double overlap_ms = 0;
-  int writes_after_fence = 0, false_failovers = 0, spurious_halts = 0, missing_ground_truth = 0, leftovers = 0;
+  int writes_after_fence = 0, false_failovers = 0, spurious_halts = 0, missing_ground_truth = 0,
+      leftovers = 0;
 };
 
 Totals totals(const std::vector<RunResult>& runs) {
@@ -84,7 +88,9 @@ std::string run_name(const RunSettings& st, const RunResult& r) {
   return "run " + std::to_string(r.attempt) + " of `" + r.scenario + "`";
 }
 
-std::string evidence_dir(const RunResult& r) { return "runs/" + r.scenario + "." + std::to_string(r.attempt); }
+std::string evidence_dir(const RunResult& r) {
+  return "runs/" + r.scenario + "." + std::to_string(r.attempt);
+}
 
 // {"T_detect":{"n":…,"p50":…,"p95":…,"max":…},…}: the figures with samples.
 std::string figures_json(const std::vector<const RunResult*>& runs) {
@@ -94,8 +100,8 @@ std::string figures_json(const std::vector<const RunResult*>& runs) {
   for (Figure f : kFigures) {
     auto sm = summarize(samples(runs, f));
     if (sm.n == 0) continue;
-    o << (first ? "" : ",") << "\"" << figure_name(f) << "\":{\"n\":" << sm.n << ",\"p50\":" << sm.p50
-      << ",\"p95\":" << sm.p95 << ",\"max\":" << sm.max << "}";
+    o << (first ? "" : ",") << "\"" << figure_name(f) << "\":{\"n\":" << sm.n
+      << ",\"p50\":" << sm.p50 << ",\"p95\":" << sm.p95 << ",\"max\":" << sm.max << "}";
     first = false;
   }
   o << "}";
@@ -105,11 +111,13 @@ std::string figures_json(const std::vector<const RunResult*>& runs) {
 void lab_iterations_markdown(std::ostringstream& o, const std::vector<RunResult>& runs) {
   o << "## Iterations\n\n";
   o << "In run order; the evidence of each in its folder, the figures of all of them below.\n\n";
-  o << "| # | scenario | seed | offset | time | result | evidence |\n|---|---|---|---|---|---|---|\n";
+  o << "| # | scenario | seed | offset | time | result | evidence "
+       "|\n|---|---|---|---|---|---|---|\n";
   for (const auto& r : runs) {
-    o << "| " << r.index << " | " << r.scenario << " | " << r.seed << " | " << r.offset_ms << " ms | "
-      << seconds_text(r.seconds) << " | " << (r.passed ? "pass" : "**FAIL**: " + cell(r.first_broken)) << " | "
-      << evidence_dir(r) << " |\n";
+    o << "| " << r.index << " | " << r.scenario << " | " << r.seed << " | " << r.offset_ms
+      << " ms | " << seconds_text(r.seconds) << " | "
+      << (r.passed ? "pass" : "**FAIL**: " + cell(r.first_broken)) << " | " << evidence_dir(r)
+      << " |\n";
   }
   o << "\n";
 }
@@ -137,7 +145,8 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
   o << "# Crash-test report\n\n";
   o << "| | |\n|---|---|\n";
   o << "| started | " << st.started_utc << " |\n| host | " << cell(st.host) << " |\n";
-  o << "| clusterd | " << cell(st.clusterd_version) << " |\n| chat script | " << cell(st.script) << " |\n";
+  o << "| clusterd | " << cell(st.clusterd_version) << " |\n| chat script | " << cell(st.script)
+    << " |\n";
   o << "| seed | " << st.seed << " |\n";
   if (is_lab(st)) {
     o << "| randomized lab | " << st.lab_iterations << " iterations drawn from " << st.lab_pool
@@ -146,8 +155,10 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
     o << "| repeat | " << st.repeat << " |\n";
   }
   o << "| load | " << (st.load ? "on" : "off") << " |\n| timings | " << st.timings << " |\n";
-  o << "| result | **" << passed << " of " << runs.size() << (is_lab(st) ? " iterations" : " runs") << " passed**";
-  if (is_lab(st) && static_cast<int>(runs.size()) != st.lab_iterations) o << " (" << st.lab_iterations << " planned)";
+  o << "| result | **" << passed << " of " << runs.size() << (is_lab(st) ? " iterations" : " runs")
+    << " passed**";
+  if (is_lab(st) && static_cast<int>(runs.size()) != st.lab_iterations)
+    o << " (" << st.lab_iterations << " planned)";
   o << (st.interrupted ? " (interrupted)" : "") << " |\n";
   if (const RunResult* f = first_failure(runs)) {
     o << "| first failure | " << run_name(st, *f) << ": " << cell(f->first_broken) << "; replay: `"
@@ -159,32 +170,39 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
   o << "| invariant | total | source |\n|---|---|---|\n";
   o << "| split-brain overlap | " << t.overlap_ms << " ms | nodesim ledgers |\n";
   o << "| writes after a fence | " << t.writes_after_fence << " | nodesim ledgers |\n";
-  o << "| false failovers | " << t.false_failovers << " | clusterd journal vs. the scenario's intent |\n";
-  o << "| spurious halts | " << t.spurious_halts << " | nodesim ledgers, where no halt is warranted |\n";
-  o << "| runs without ground truth | " << t.missing_ground_truth << " | no `nodesim check` in the evidence |\n";
+  o << "| false failovers | " << t.false_failovers
+    << " | clusterd journal vs. the scenario's intent |\n";
+  o << "| spurious halts | " << t.spurious_halts
+    << " | nodesim ledgers, where no halt is warranted |\n";
+  o << "| runs without ground truth | " << t.missing_ground_truth
+    << " | no `nodesim check` in the evidence |\n";
   o << "| runs that left something behind | " << t.leftovers
     << " | the audit after each run: its processes and test network gone |\n\n";
   if (is_lab(st)) lab_iterations_markdown(o, runs);
 
   o << "## Scenarios\n\n";
-  o << "Figures are seconds from the injected fault to the timeline line that shows the step, as p50 / p95 / max "
+  o << "Figures are seconds from the injected fault to the timeline line that shows the step, as "
+       "p50 / p95 / max "
        "over every run (n samples).\n\n";
-  o << "| scenario | covers | runs | passed | T_detect | T_fence | T_takeover | T_alarm | T_halt_rogue |\n";
+  o << "| scenario | covers | runs | passed | T_detect | T_fence | T_takeover | T_alarm | "
+       "T_halt_rogue |\n";
   o << "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& s : scenarios) {
     auto rs = runs_of(runs, s.id);
     if (rs.empty()) continue;
     int ok = 0;
     for (const auto* r : rs) ok += r->passed ? 1 : 0;
-    o << "| " << s.id << " | " << cell(s.covers) << " | " << rs.size() << " | " << (ok == static_cast<int>(rs.size()) ? "yes" : "**NO** (" + std::to_string(ok) + ")");
+    o << "| " << s.id << " | " << cell(s.covers) << " | " << rs.size() << " | "
+      << (ok == static_cast<int>(rs.size()) ? "yes" : "**NO** (" + std::to_string(ok) + ")");
     for (Figure f : kFigures) o << " | " << summary_text(summarize(samples(rs, f)));
     o << " |\n";
   }
   o << "\n## All runs, per figure\n\n| figure | n | p50 | p95 | max |\n|---|---|---|---|---|\n";
   for (Figure f : kFigures) {
     auto sm = summarize(samples(all_of(runs), f));
-    o << "| " << figure_name(f) << " | " << sm.n << " | " << (sm.n ? seconds_text(sm.p50) : "-") << " | "
-      << (sm.n ? seconds_text(sm.p95) : "-") << " | " << (sm.n ? seconds_text(sm.max) : "-") << " |\n";
+    o << "| " << figure_name(f) << " | " << sm.n << " | " << (sm.n ? seconds_text(sm.p50) : "-")
+      << " | " << (sm.n ? seconds_text(sm.p95) : "-") << " | "
+      << (sm.n ? seconds_text(sm.max) : "-") << " |\n";
   }
 
   o << "\n## Evidence\n";
@@ -197,15 +215,17 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
       if (is_lab(st)) o << "iteration " << r->index << ", ";
       o << "seed " << r->seed;
       if (r->offset_ms > 0) o << ", offset " << r->offset_ms << " ms";
-      o << ", " << seconds_text(r->seconds) << "): " << (r->passed ? "**pass**" : "**FAIL**") << " — " << r->verdict
-        << "\n";
+      o << ", " << seconds_text(r->seconds) << "): " << (r->passed ? "**pass**" : "**FAIL**")
+        << " — " << r->verdict << "\n";
       if (!r->passed) o << "  - first broken invariant: " << r->first_broken << "\n";
-      if (!r->leftovers.empty()) o << "  - left behind (killed and removed after the run): " << r->leftovers << "\n";
+      if (!r->leftovers.empty())
+        o << "  - left behind (killed and removed after the run): " << r->leftovers << "\n";
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1f ms", r->overlap_ms.value_or(0));
       o << "  - overlap " << (r->overlap_ms ? ms : "?") << ", writes after fence "
-        << (r->writes_after_fence ? std::to_string(*r->writes_after_fence) : "?") << ", takeovers " << r->takeovers
-        << " (meant " << s.failovers << "), halts " << r->halts << ", critical alarms " << r->critical_alarms << "\n";
+        << (r->writes_after_fence ? std::to_string(*r->writes_after_fence) : "?") << ", takeovers "
+        << r->takeovers << " (meant " << s.failovers << "), halts " << r->halts
+        << ", critical alarms " << r->critical_alarms << "\n";
     }
     // The evidence of the last run (the failing one, if any failed).
     const RunResult* shown = rs.back();
@@ -216,13 +236,15 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
       }
     }
     o << "\nInjected (run " << shown->attempt << "):\n\n";
-    for (const auto& i : shown->injections) o << "- " << format_utc(i.ns).substr(11) << " " << i.text << "\n";
+    for (const auto& i : shown->injections)
+      o << "- " << format_utc(i.ns).substr(11) << " " << i.text << "\n";
     o << "\nTimeline (clusterd's decisions):\n\n```\n";
     for (const auto& l : shown->excerpt) o << l << "\n";
     o << "```\n";
     for (const auto& [node, lines] : shown->consoles) {
       if (lines.empty()) continue;
-      o << "\nConsole " << node << " around the first fault (`<` from the node, `>` sent, `!` BREAK):\n\n```\n";
+      o << "\nConsole " << node
+        << " around the first fault (`<` from the node, `>` sent, `!` BREAK):\n\n```\n";
       for (const auto& l : lines) o << l << "\n";
       o << "```\n";
     }
@@ -237,18 +259,21 @@ std::string report_json(const RunSettings& st, const std::vector<Scenario>& scen
   auto t = totals(runs);
   int passed = 0;
   for (const auto& r : runs) passed += r.passed ? 1 : 0;
-  o << "{\"started\":" << q(st.started_utc) << ",\"host\":" << q(st.host) << ",\"clusterd\":" << q(st.clusterd_version)
-    << ",\"script\":" << q(st.script) << ",\"seed\":" << st.seed << ",\"repeat\":" << st.repeat
+  o << "{\"started\":" << q(st.started_utc) << ",\"host\":" << q(st.host)
+    << ",\"clusterd\":" << q(st.clusterd_version) << ",\"script\":" << q(st.script)
+    << ",\"seed\":" << st.seed << ",\"repeat\":" << st.repeat
     << ",\"load\":" << (st.load ? "true" : "false") << ",\"timings\":" << q(st.timings)
     << ",\"interrupted\":" << (st.interrupted ? "true" : "false") << ",\"runs\":" << runs.size()
     << ",\"passed\":" << passed << ",\n\"zero_tolerance\":{\"overlap_ms\":" << t.overlap_ms
-    << ",\"writes_after_fence\":" << t.writes_after_fence << ",\"false_failovers\":" << t.false_failovers
-    << ",\"spurious_halts\":" << t.spurious_halts << ",\"runs_without_ground_truth\":" << t.missing_ground_truth
-    << ",\"runs_with_leftovers\":" << t.leftovers << "},\n\"figures\":" << figures_json(all_of(runs))
-    << ",\n\"first_failure\":";
+    << ",\"writes_after_fence\":" << t.writes_after_fence
+    << ",\"false_failovers\":" << t.false_failovers << ",\"spurious_halts\":" << t.spurious_halts
+    << ",\"runs_without_ground_truth\":" << t.missing_ground_truth
+    << ",\"runs_with_leftovers\":" << t.leftovers
+    << "},\n\"figures\":" << figures_json(all_of(runs)) << ",\n\"first_failure\":";
   if (const RunResult* f = first_failure(runs)) {
-    o << "{\"index\":" << f->index << ",\"scenario\":" << q(f->scenario) << ",\"attempt\":" << f->attempt
-      << ",\"seed\":" << f->seed << ",\"offset_ms\":" << f->offset_ms << ",\"first_broken\":" << q(f->first_broken)
+    o << "{\"index\":" << f->index << ",\"scenario\":" << q(f->scenario)
+      << ",\"attempt\":" << f->attempt << ",\"seed\":" << f->seed
+      << ",\"offset_ms\":" << f->offset_ms << ",\"first_broken\":" << q(f->first_broken)
       << ",\"replay\":" << q(replay_command(st, *f)) << "}";
   } else {
     o << "null";
@@ -256,14 +281,15 @@ std::string report_json(const RunSettings& st, const std::vector<Scenario>& scen
   o << ",\n\"lab\":";
   if (is_lab(st)) {
     o << "{\"iterations\":" << st.lab_iterations << ",\"pool\":" << st.lab_pool
-      << ",\"max_offset_ms\":" << kLabMaxOffsetMs << ",\"ran\":" << runs.size() << ",\"passed\":" << passed
-      << ",\"plan\":[";
+      << ",\"max_offset_ms\":" << kLabMaxOffsetMs << ",\"ran\":" << runs.size()
+      << ",\"passed\":" << passed << ",\"plan\":[";
     for (std::size_t i = 0; i < runs.size(); ++i) {
       const auto& r = runs[i];
       o << (i ? "," : "") << "\n{\"iteration\":" << r.index << ",\"scenario\":" << q(r.scenario)
-        << ",\"seed\":" << r.seed << ",\"offset_ms\":" << r.offset_ms << ",\"seconds\":" << r.seconds
-        << ",\"passed\":" << (r.passed ? "true" : "false") << ",\"first_broken\":" << q(r.first_broken)
-        << ",\"evidence\":" << q(evidence_dir(r)) << "}";
+        << ",\"seed\":" << r.seed << ",\"offset_ms\":" << r.offset_ms
+        << ",\"seconds\":" << r.seconds << ",\"passed\":" << (r.passed ? "true" : "false")
+        << ",\"first_broken\":" << q(r.first_broken) << ",\"evidence\":" << q(evidence_dir(r))
+        << "}";
     }
     o << "]}";
   } else {
@@ -274,21 +300,26 @@ std::string report_json(const RunSettings& st, const std::vector<Scenario>& scen
   for (const auto& s : scenarios) {
     auto rs = runs_of(runs, s.id);
     if (rs.empty()) continue;
-    o << (first_s ? "\n" : ",\n") << "{\"id\":" << q(s.id) << ",\"covers\":" << q(s.covers) << ",\"what\":" << q(s.what)
-      << ",\"figures\":" << figures_json(rs);
+    o << (first_s ? "\n" : ",\n") << "{\"id\":" << q(s.id) << ",\"covers\":" << q(s.covers)
+      << ",\"what\":" << q(s.what) << ",\"figures\":" << figures_json(rs);
     first_s = false;
     o << ",\"runs\":[";
     for (std::size_t i = 0; i < rs.size(); ++i) {
       const auto& r = *rs[i];
-      o << (i ? "," : "") << "{\"attempt\":" << r.attempt << ",\"index\":" << r.index << ",\"seed\":" << r.seed
-        << ",\"offset_ms\":" << r.offset_ms << ",\"seconds\":" << r.seconds
-        << ",\"passed\":" << (r.passed ? "true" : "false") << ",\"verdict\":" << q(r.verdict)
-        << ",\"first_broken\":" << q(r.first_broken) << ",\"overlap_ms\":"
-        << (r.overlap_ms ? std::to_string(*r.overlap_ms).substr(0, std::to_string(*r.overlap_ms).find('.') + 2) : "null") << ",\"writes_after_fence\":"
-        << (r.writes_after_fence ? std::to_string(*r.writes_after_fence) : "null") << ",\"takeovers\":" << r.takeovers
-        << ",\"false_failovers\":" << r.false_failovers << ",\"halts\":" << r.halts
-        << ",\"spurious_halts\":" << r.spurious_halts << ",\"critical_alarms\":" << r.critical_alarms
-        << ",\"leftovers\":" << q(r.leftovers) << "}";
+      o << (i ? "," : "") << "{\"attempt\":" << r.attempt << ",\"index\":" << r.index
+        << ",\"seed\":" << r.seed << ",\"offset_ms\":" << r.offset_ms
+        << ",\"seconds\":" << r.seconds << ",\"passed\":" << (r.passed ? "true" : "false")
+        << ",\"verdict\":" << q(r.verdict) << ",\"first_broken\":" << q(r.first_broken)
+        << ",\"overlap_ms\":"
+        << (r.overlap_ms ? std::to_string(*r.overlap_ms)
+                               .substr(0, std::to_string(*r.overlap_ms).find('.') + 2)
+                         : "null")
+        << ",\"writes_after_fence\":"
+        << (r.writes_after_fence ? std::to_string(*r.writes_after_fence) : "null")
+        << ",\"takeovers\":" << r.takeovers << ",\"false_failovers\":" << r.false_failovers
+        << ",\"halts\":" << r.halts << ",\"spurious_halts\":" << r.spurious_halts
+        << ",\"critical_alarms\":" << r.critical_alarms << ",\"leftovers\":" << q(r.leftovers)
+        << "}";
     }
     o << "]}";
   }

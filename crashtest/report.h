@@ -12,18 +12,19 @@
 namespace clusterd::crashtest {
 
 struct RunSettings {
-  std::string started_utc;   ///< "2026-11-22T07:30:00Z"
+  std::string started_utc;  ///< "2026-11-22T07:30:00Z"
   std::string host;
   std::uint64_t seed = 1;
   int repeat = 1;
   bool load = false;
   std::string timings = "ci";
-  std::string script;        ///< the chat script under test
+  std::string script;  ///< the chat script under test
   std::string clusterd_version;
   bool interrupted = false;  ///< Ctrl-C: the report covers the runs that finished
   int lab_iterations = 0;    ///< crashtest --random N: N (0: not a lab)
   int lab_pool = 0;          ///< the scenarios a lab drew from
-  std::string replay_extra;  ///< options a replay needs besides the run's own: " --load --timings realistic"
+  std::string replay_extra;  ///< options a replay needs besides the run's own: " --load --timings
+                             ///< realistic"
 };
 
 /// The command that runs `r` again alone: "crashtest --scenario ID --seed S

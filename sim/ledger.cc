@@ -175,11 +175,12 @@ std::string CheckReport::summary() const {
     out += buf;
   }
   for (const auto& o : before) {
-    std::snprintf(buf, sizeof buf,
-                  "before-since: %s and %s held the disk together for %.1f ms%s, from before %.3f s "
-                  "(the starting condition, not counted)\n",
-                  o.a.c_str(), o.b.c_str(), o.ms(), o.open ? " (still open at ledger end)" : "",
-                  static_cast<double>(since_ns) / 1e9);
+    std::snprintf(
+        buf, sizeof buf,
+        "before-since: %s and %s held the disk together for %.1f ms%s, from before %.3f s "
+        "(the starting condition, not counted)\n",
+        o.a.c_str(), o.b.c_str(), o.ms(), o.open ? " (still open at ledger end)" : "",
+        static_cast<double>(since_ns) / 1e9);
     out += buf;
   }
   for (const auto& e : errors) out += "error: " + e + "\n";
@@ -187,7 +188,8 @@ std::string CheckReport::summary() const {
 }
 
 CheckReport check_ledger(const std::vector<std::string>& lines,
-                         const std::map<std::string, std::int64_t>& external_fences, std::int64_t since_ns) {
+                         const std::map<std::string, std::int64_t>& external_fences,
+                         std::int64_t since_ns) {
   CheckReport rep;
   rep.since_ns = since_ns;
   std::vector<ParsedRecord> recs;
@@ -212,7 +214,9 @@ CheckReport check_ledger(const std::vector<std::string>& lines,
   std::map<std::string, std::int64_t> holders;  // node -> acquired at
   std::map<std::string, std::int64_t> fenced;   // node -> fenced at
   std::vector<Overlap> open;                    // intervals not closed yet
-  auto keep = [&](const Overlap& o) { (o.start_ns < since_ns ? rep.before : rep.overlaps).push_back(o); };
+  auto keep = [&](const Overlap& o) {
+    (o.start_ns < since_ns ? rep.before : rep.overlaps).push_back(o);
+  };
   auto close_for = [&](const std::string& node, std::int64_t t) {
     for (auto it = open.begin(); it != open.end();) {
       if (it->a == node || it->b == node) {

@@ -29,7 +29,8 @@ constexpr const char* kUsage =
     "usage: nodesim COMMAND [ARGS]\n"
     "  run [OPTIONS]                    simulate one node (nodesim run --help)\n"
     "  ctl SOCKET|NODE COMMAND [ARGS]   send one control command (nodesim ctl --help)\n"
-    "  check [--fence NODE=T_NS] [--since T_NS] LEDGER...  report split-brain overlap and writes-after-fence\n"
+    "  check [--fence NODE=T_NS] [--since T_NS] LEDGER...  report split-brain overlap and "
+    "writes-after-fence\n"
     "  disk init|show IMAGE             create or show a shared disk image\n"
     "Guide: docs/nodesim.md\n";
 
@@ -143,7 +144,8 @@ int cmd_check(const std::vector<std::string>& args) {
       try {
         since = std::stoll(args[++i]);
       } catch (...) {
-        std::cerr << "nodesim check: --since wants T_NS (ns since the epoch), got " << args[i] << "\n";
+        std::cerr << "nodesim check: --since wants T_NS (ns since the epoch), got " << args[i]
+                  << "\n";
         return 2;
       }
       continue;

@@ -25,17 +25,17 @@ class TranscriptSink;
 /// Why a console link went down. The daemon turns each into a
 /// `console.lost NODE` event; the reason goes to the log and the transcript.
 enum class LostReason {
-  Refused,       ///< connection refused, no route, name not found
-  Timeout,       ///< connect did not finish in connect_timeout
-  Closed,        ///< the peer closed the link (EOF, reset)
-  Kicked,        ///< another client took the terminal-server port (ser2net kickolduser)
-  DeviceMissing, ///< the terminal server could not open its device, or the local device is gone
-  Silent,        ///< no answer to the idle probe within probe_timeout
-  WriteBlocked,  ///< a write made no progress for write_timeout
-  AuthFailed,    ///< ssh or terminal-server login refused
-  HostKey,       ///< ssh host key unknown or changed: refused, never accepted
-  ChildExited,   ///< the exec command ended
-  Io,            ///< any other I/O error
+  Refused,        ///< connection refused, no route, name not found
+  Timeout,        ///< connect did not finish in connect_timeout
+  Closed,         ///< the peer closed the link (EOF, reset)
+  Kicked,         ///< another client took the terminal-server port (ser2net kickolduser)
+  DeviceMissing,  ///< the terminal server could not open its device, or the local device is gone
+  Silent,         ///< no answer to the idle probe within probe_timeout
+  WriteBlocked,   ///< a write made no progress for write_timeout
+  AuthFailed,     ///< ssh or terminal-server login refused
+  HostKey,        ///< ssh host key unknown or changed: refused, never accepted
+  ChildExited,    ///< the exec command ended
+  Io,             ///< any other I/O error
 };
 
 /// "refused", "kicked", "host-key", ...: one word for logs and transcripts.
@@ -45,7 +45,7 @@ const char* lost_reason_name(LostReason r);
 /// io_context thread; none runs after close().
 struct ConsoleHandlers {
   std::function<void(std::string_view bytes)> on_bytes;  ///< node output, protocol removed
-  std::function<void()> on_up;                            ///< link (re)established
+  std::function<void()> on_up;                           ///< link (re)established
   /// The link is down; the next attempt comes in `retry_in` (the backoff cap
   /// straight away after a refused host key or login, which need an operator).
   std::function<void(LostReason reason, const std::string& detail, Duration retry_in)> on_lost;
@@ -85,9 +85,9 @@ class Console {
 
 /// Everything a console needs besides its endpoint.
 struct ConsoleContext {
-  boost::asio::io_context* io = nullptr;      ///< required; must outlive the console
-  TranscriptSink* transcript = nullptr;       ///< optional; must outlive the console
-  const SecretSource* secrets = nullptr;      ///< optional; must outlive the console
+  boost::asio::io_context* io = nullptr;  ///< required; must outlive the console
+  TranscriptSink* transcript = nullptr;   ///< optional; must outlive the console
+  const SecretSource* secrets = nullptr;  ///< optional; must outlive the console
 };
 
 /// Makes the console for `endpoint`. The console is not open yet.

@@ -11,17 +11,21 @@ namespace {
 
 // Keys every scheme accepts, then each scheme's own.
 const std::vector<std::string_view> kCommonKeys = {
-    "break", "break_duration", "connect_timeout", "retry", "retry_max",
-    "probe", "probe_timeout",  "write_timeout"};
+    "break",     "break_duration", "connect_timeout", "retry",
+    "retry_max", "probe",          "probe_timeout",   "write_timeout"};
 
 std::vector<std::string_view> scheme_keys(Scheme s) {
   switch (s) {
     case Scheme::Serial:
-    case Scheme::Pty: return {"baud", "data", "parity", "stop", "flow"};
-    case Scheme::Telnet: return {"rfc2217", "secret"};
-    case Scheme::Ssh: return {"identity", "known_hosts", "secret"};
+    case Scheme::Pty:
+      return {"baud", "data", "parity", "stop", "flow"};
+    case Scheme::Telnet:
+      return {"rfc2217", "secret"};
+    case Scheme::Ssh:
+      return {"identity", "known_hosts", "secret"};
     case Scheme::Exec:
-    case Scheme::Tcp: return {};
+    case Scheme::Tcp:
+      return {};
   }
   return {};
 }
@@ -70,7 +74,8 @@ Result<std::vector<std::string>> split_words(std::string_view s) {
       in_word = true;
       std::size_t j = i + 1;
       for (; j < s.size() && s[j] != c; ++j) {
-        if (c == '"' && s[j] == '\\' && j + 1 < s.size() && (s[j + 1] == '"' || s[j + 1] == '\\')) ++j;
+        if (c == '"' && s[j] == '\\' && j + 1 < s.size() && (s[j + 1] == '"' || s[j + 1] == '\\'))
+          ++j;
         cur += s[j];
       }
       if (j >= s.size()) return Error::invalid(std::string("unterminated ") + c + " quote");
@@ -118,9 +123,11 @@ class Parser {
       query = rest.substr(q + 1);
       rest = rest.substr(0, q);
     }
-    bool networked = e_.scheme == Scheme::Telnet || e_.scheme == Scheme::Ssh || e_.scheme == Scheme::Tcp;
+    bool networked =
+        e_.scheme == Scheme::Telnet || e_.scheme == Scheme::Ssh || e_.scheme == Scheme::Tcp;
     if (networked) {
-      if (rest.substr(0, 2) != "//") return fail("expected '//' after '" + std::string(scheme) + ":'");
+      if (rest.substr(0, 2) != "//")
+        return fail("expected '//' after '" + std::string(scheme) + ":'");
       if (auto r = authority(rest.substr(2)); !r.ok()) return r.error();
     } else {
       if (rest.substr(0, 2) == "//") rest.remove_prefix(2);
@@ -129,11 +136,13 @@ class Parser {
       if (e_.scheme == Scheme::Exec) {
         auto words = split_words(*decoded);
         if (!words.ok()) return fail("command: " + words.error().message);
-        if (words->empty()) return fail("exec: needs a command, e.g. exec:ipmitool -I lanplus -H bmc1 sol activate");
+        if (words->empty())
+          return fail("exec: needs a command, e.g. exec:ipmitool -I lanplus -H bmc1 sol activate");
         e_.argv = std::move(words.value());
       } else {
         if (decoded->empty() || decoded->front() != '/') {
-          return fail("path '" + *decoded + "' must be absolute, e.g. " + std::string(scheme) + ":/dev/ttyS0");
+          return fail("path '" + *decoded + "' must be absolute, e.g. " + std::string(scheme) +
+                      ":/dev/ttyS0");
         }
         e_.path = std::move(decoded.value());
       }
@@ -167,7 +176,9 @@ class Parser {
       if (!user.ok()) return fail("user: " + user.error().message);
       if (user->empty()) return fail("empty user before '@'");
       if (user->find(':') != std::string::npos) {
-        return fail("user must not carry a password; put it in the secrets file and name it with ?secret=NAME");
+        return fail(
+            "user must not carry a password; put it in the secrets file and name it with "
+            "?secret=NAME");
       }
       e_.user = std::move(user.value());
       a = a.substr(at + 1);
@@ -195,10 +206,12 @@ class Parser {
         return fail("port '" + std::string(port) + "' is not a number 1-65535");
       }
     } else if (e_.scheme != Scheme::Ssh) {
-      return fail("no port: write " + std::string(scheme_name(e_.scheme)) + "://" + e_.host + ":PORT");
+      return fail("no port: write " + std::string(scheme_name(e_.scheme)) + "://" + e_.host +
+                  ":PORT");
     }
     if (!path.empty()) {
-      if (e_.scheme != Scheme::Ssh) return fail("a path after host:port is only for ssh (the remote command)");
+      if (e_.scheme != Scheme::Ssh)
+        return fail("a path after host:port is only for ssh (the remote command)");
       auto cmd = percent_decode(path);
       if (!cmd.ok()) return fail("command: " + cmd.error().message);
       e_.command = std::move(cmd.value());
@@ -209,7 +222,8 @@ class Parser {
   Result<bool> duration(std::string_view key, std::string_view value, Duration& out, bool zero_ok) {
     auto d = parse_duration(value);
     if (!d || (!zero_ok && d->count() == 0)) {
-      return fail(std::string(key) + "='" + std::string(value) + "' is not a duration (e.g. 250ms, 1s, 30s)");
+      return fail(std::string(key) + "='" + std::string(value) +
+                  "' is not a duration (e.g. 250ms, 1s, 30s)");
     }
     out = *d;
     return true;
@@ -234,7 +248,8 @@ class Parser {
       if (!known) {
         auto all = own;
         all.insert(all.end(), kCommonKeys.begin(), kCommonKeys.end());
-        return fail("unknown key '" + key + "' for " + scheme_name(e_.scheme) + " (known: " + join(all) + ")");
+        return fail("unknown key '" + key + "' for " + scheme_name(e_.scheme) +
+                    " (known: " + join(all) + ")");
       }
       if (seen[key]) return fail("key '" + key + "' given twice");
       seen[key] = true;
@@ -253,29 +268,40 @@ class Parser {
     if (key == "probe_timeout") return duration(key, value, e_.probe_timeout, false);
     if (key == "write_timeout") return duration(key, value, e_.write_timeout, false);
     if (key == "baud") {
-      if (!parse_uint<unsigned>(value, 50, 4'000'000, e_.serial.baud)) return fail("baud '" + value + "' is not a rate");
+      if (!parse_uint<unsigned>(value, 50, 4'000'000, e_.serial.baud))
+        return fail("baud '" + value + "' is not a rate");
       return true;
     }
     if (key == "data") {
-      if (!parse_uint<unsigned>(value, 5, 8, e_.serial.data_bits)) return fail("data '" + value + "' is not 5-8");
+      if (!parse_uint<unsigned>(value, 5, 8, e_.serial.data_bits))
+        return fail("data '" + value + "' is not 5-8");
       return true;
     }
     if (key == "stop") {
-      if (!parse_uint<unsigned>(value, 1, 2, e_.serial.stop_bits)) return fail("stop '" + value + "' is not 1 or 2");
+      if (!parse_uint<unsigned>(value, 1, 2, e_.serial.stop_bits))
+        return fail("stop '" + value + "' is not 1 or 2");
       return true;
     }
     if (key == "parity") {
-      if (value == "none") e_.serial.parity = Parity::None;
-      else if (value == "odd") e_.serial.parity = Parity::Odd;
-      else if (value == "even") e_.serial.parity = Parity::Even;
-      else return fail("parity '" + value + "' is not none, odd or even");
+      if (value == "none")
+        e_.serial.parity = Parity::None;
+      else if (value == "odd")
+        e_.serial.parity = Parity::Odd;
+      else if (value == "even")
+        e_.serial.parity = Parity::Even;
+      else
+        return fail("parity '" + value + "' is not none, odd or even");
       return true;
     }
     if (key == "flow") {
-      if (value == "none") e_.serial.flow = Flow::None;
-      else if (value == "xonxoff") e_.serial.flow = Flow::XonXoff;
-      else if (value == "rtscts") e_.serial.flow = Flow::RtsCts;
-      else return fail("flow '" + value + "' is not none, xonxoff or rtscts");
+      if (value == "none")
+        e_.serial.flow = Flow::None;
+      else if (value == "xonxoff")
+        e_.serial.flow = Flow::XonXoff;
+      else if (value == "rtscts")
+        e_.serial.flow = Flow::RtsCts;
+      else
+        return fail("flow '" + value + "' is not none, xonxoff or rtscts");
       return true;
     }
     if (key == "rfc2217") {
@@ -310,7 +336,8 @@ class Parser {
     if (v == "rfc2217") return only(Scheme::Telnet, BreakStyle::Rfc2217);
     if (v == "ssh") return only(Scheme::Ssh, BreakStyle::SshRequest);
     if (v == "line") {
-      if (e_.scheme != Scheme::Serial && e_.scheme != Scheme::Pty) return fail("break=line is only for serial and pty");
+      if (e_.scheme != Scheme::Serial && e_.scheme != Scheme::Pty)
+        return fail("break=line is only for serial and pty");
       e_.break_style = BreakStyle::Line;
       return true;
     }
@@ -321,7 +348,8 @@ class Parser {
     std::size_t bad = 0;
     auto bytes = unescape(v, &bad);
     if (!bytes || bytes->empty()) {
-      return fail("break='" + v + "' is neither iac, rfc2217, ssh, line, none nor an escape sequence "
+      return fail("break='" + v +
+                  "' is neither iac, rfc2217, ssh, line, none nor an escape sequence "
                   "(e.g. ~B, or \\r~\\x02 for the Solaris alternate break)");
     }
     e_.break_style = BreakStyle::Escape;
@@ -337,12 +365,18 @@ class Parser {
 
 const char* scheme_name(Scheme s) {
   switch (s) {
-    case Scheme::Serial: return "serial";
-    case Scheme::Telnet: return "telnet";
-    case Scheme::Ssh: return "ssh";
-    case Scheme::Exec: return "exec";
-    case Scheme::Pty: return "pty";
-    case Scheme::Tcp: return "tcp";
+    case Scheme::Serial:
+      return "serial";
+    case Scheme::Telnet:
+      return "telnet";
+    case Scheme::Ssh:
+      return "ssh";
+    case Scheme::Exec:
+      return "exec";
+    case Scheme::Pty:
+      return "pty";
+    case Scheme::Tcp:
+      return "tcp";
   }
   return "?";
 }
@@ -374,7 +408,8 @@ Result<std::string> percent_decode(std::string_view s) {
     }
     int hi = i + 1 < s.size() ? hex_value(s[i + 1]) : -1;
     int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
-    if (hi < 0 || lo < 0) return Error::invalid("'%' at offset " + std::to_string(i) + " needs two hex digits");
+    if (hi < 0 || lo < 0)
+      return Error::invalid("'%' at offset " + std::to_string(i) + " needs two hex digits");
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
   }
@@ -385,11 +420,15 @@ BreakStyle effective_break(const Endpoint& e) {
   if (e.break_style != BreakStyle::Default) return e.break_style;
   switch (e.scheme) {
     case Scheme::Serial:
-    case Scheme::Pty: return BreakStyle::Line;
-    case Scheme::Telnet: return e.rfc2217 ? BreakStyle::Rfc2217 : BreakStyle::Iac;
-    case Scheme::Ssh: return BreakStyle::SshRequest;
+    case Scheme::Pty:
+      return BreakStyle::Line;
+    case Scheme::Telnet:
+      return e.rfc2217 ? BreakStyle::Rfc2217 : BreakStyle::Iac;
+    case Scheme::Ssh:
+      return BreakStyle::SshRequest;
     case Scheme::Exec:
-    case Scheme::Tcp: return BreakStyle::None;
+    case Scheme::Tcp:
+      return BreakStyle::None;
   }
   return BreakStyle::None;
 }
@@ -397,12 +436,18 @@ BreakStyle effective_break(const Endpoint& e) {
 std::string break_word(const Endpoint& e) {
   auto ms = " " + format_duration(e.break_duration);
   switch (effective_break(e)) {
-    case BreakStyle::Line: return "line" + ms;
-    case BreakStyle::Iac: return "iac";
-    case BreakStyle::Rfc2217: return "rfc2217" + ms;
-    case BreakStyle::SshRequest: return "ssh" + ms;
-    case BreakStyle::Escape: return "escape";
-    default: return "none";
+    case BreakStyle::Line:
+      return "line" + ms;
+    case BreakStyle::Iac:
+      return "iac";
+    case BreakStyle::Rfc2217:
+      return "rfc2217" + ms;
+    case BreakStyle::SshRequest:
+      return "ssh" + ms;
+    case BreakStyle::Escape:
+      return "escape";
+    default:
+      return "none";
   }
 }
 
@@ -411,17 +456,24 @@ std::string describe_break(const Endpoint& e) {
   switch (effective_break(e)) {
     case BreakStyle::Line:
       if (e.scheme == Scheme::Pty) {
-        return "line break of " + ms + " (tcsendbreak); a pseudo-terminal drops it: "
+        return "line break of " + ms +
+               " (tcsendbreak); a pseudo-terminal drops it: "
                "use ?break=\\r~\\x02 for the Solaris alternate break";
       }
       return "line break of " + ms + " (libserialport sp_start_break/sp_end_break)";
-    case BreakStyle::Iac: return "telnet IAC BRK";
-    case BreakStyle::Rfc2217: return "RFC 2217 SET-CONTROL break on, " + ms + ", break off";
-    case BreakStyle::SshRequest: return "ssh break request (RFC 4335), " + ms;
-    case BreakStyle::Escape: return "escape sequence \"" + escape(e.break_escape) + "\" written to the console";
+    case BreakStyle::Iac:
+      return "telnet IAC BRK";
+    case BreakStyle::Rfc2217:
+      return "RFC 2217 SET-CONTROL break on, " + ms + ", break off";
+    case BreakStyle::SshRequest:
+      return "ssh break request (RFC 4335), " + ms;
+    case BreakStyle::Escape:
+      return "escape sequence \"" + escape(e.break_escape) + "\" written to the console";
     case BreakStyle::None:
-      return std::string("none: ") + scheme_name(e.scheme) + " cannot send BREAK (configure ?break=ESCAPE)";
-    case BreakStyle::Default: break;
+      return std::string("none: ") + scheme_name(e.scheme) +
+             " cannot send BREAK (configure ?break=ESCAPE)";
+    case BreakStyle::Default:
+      break;
   }
   return "none";
 }

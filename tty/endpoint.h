@@ -52,8 +52,8 @@ struct Endpoint {
   // tcp, telnet, ssh
   std::string host;
   std::uint16_t port = 0;
-  std::string user;     ///< ssh login; telnet: terminal-server login (optional)
-  std::string secret;   ///< name in the secrets file: ssh key passphrase or telnet password
+  std::string user;    ///< ssh login; telnet: terminal-server login (optional)
+  std::string secret;  ///< name in the secrets file: ssh key passphrase or telnet password
 
   // serial, pty
   std::string path;

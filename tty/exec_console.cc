@@ -24,7 +24,8 @@ namespace asio = boost::asio;
 
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
+  if (WIFSIGNALED(status))
+    return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
   return "ended";
 }
 
@@ -83,7 +84,8 @@ class ExecConsole : public LinkConsole {
   void on_wire_error(const boost::system::error_code&) override {
     int status = 0;
     bool reaped = wait_for(std::chrono::milliseconds(500), &status);
-    std::string detail = ep_.argv[0] + ": " + (reaped ? describe_status(status) : "closed its terminal");
+    std::string detail =
+        ep_.argv[0] + ": " + (reaped ? describe_status(status) : "closed its terminal");
     failed(LostReason::ChildExited, detail);
   }
 

@@ -29,16 +29,26 @@ namespace asio = boost::asio;
 
 speed_t speed_of(unsigned baud) {
   switch (baud) {
-    case 1200: return B1200;
-    case 2400: return B2400;
-    case 4800: return B4800;
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
-    default: return B0;
+    case 1200:
+      return B1200;
+    case 2400:
+      return B2400;
+    case 4800:
+      return B4800;
+    case 9600:
+      return B9600;
+    case 19200:
+      return B19200;
+    case 38400:
+      return B38400;
+    case 57600:
+      return B57600;
+    case 115200:
+      return B115200;
+    case 230400:
+      return B230400;
+    default:
+      return B0;
   }
 }
 
@@ -61,7 +71,8 @@ Result<bool> configure_termios(int fd, const SerialSettings& s) {
   if (sp == B0) return Error::invalid("baud " + std::to_string(s.baud) + " has no termios speed");
   ::cfsetispeed(&t, sp);
   ::cfsetospeed(&t, sp);
-  if (::tcsetattr(fd, TCSANOW, &t) != 0) return Error::io(std::string("tcsetattr: ") + std::strerror(errno));
+  if (::tcsetattr(fd, TCSANOW, &t) != 0)
+    return Error::io(std::string("tcsetattr: ") + std::strerror(errno));
   return true;
 }
 
@@ -78,7 +89,8 @@ class PtyConsole : public LinkConsole {
     int fd = ::open(ep_.path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
       int err = errno;
-      failed(err == ENOENT ? LostReason::DeviceMissing : LostReason::Io, ep_.path + ": " + std::strerror(err));
+      failed(err == ENOENT ? LostReason::DeviceMissing : LostReason::Io,
+             ep_.path + ": " + std::strerror(err));
       return;
     }
     if (auto r = configure_termios(fd, ep_.serial); !r.ok()) {
@@ -98,7 +110,9 @@ class PtyConsole : public LinkConsole {
 
   bool transmit_break() override {
     switch (effective_break(ep_)) {
-      case BreakStyle::Escape: send_wire(ep_.break_escape); return true;
+      case BreakStyle::Escape:
+        send_wire(ep_.break_escape);
+        return true;
       case BreakStyle::Line:
         if (fd_ < 0 || ::ioctl(fd_, TIOCSBRK) != 0) return false;
         break_timer_.expires_after(ep_.break_duration);
@@ -106,7 +120,8 @@ class PtyConsole : public LinkConsole {
           if (!ec && ok() && fd_ >= 0) ::ioctl(fd_, TIOCCBRK);
         });
         return true;
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -161,7 +176,9 @@ class SerialConsole : public LinkConsole {
 
   bool transmit_break() override {
     switch (effective_break(ep_)) {
-      case BreakStyle::Escape: send_wire(ep_.break_escape); return true;
+      case BreakStyle::Escape:
+        send_wire(ep_.break_escape);
+        return true;
       case BreakStyle::Line:
         if (!port_ || sp_start_break(port_) != SP_OK) return false;
         break_timer_.expires_after(ep_.break_duration);
@@ -169,7 +186,8 @@ class SerialConsole : public LinkConsole {
           if (!ec && ok() && port_) sp_end_break(port_);
         });
         return true;
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -186,12 +204,16 @@ class SerialConsole : public LinkConsole {
       return e;
     }
     const auto& s = ep_.serial;
-    sp_parity parity = s.parity == Parity::None ? SP_PARITY_NONE : s.parity == Parity::Odd ? SP_PARITY_ODD : SP_PARITY_EVEN;
+    sp_parity parity = s.parity == Parity::None  ? SP_PARITY_NONE
+                       : s.parity == Parity::Odd ? SP_PARITY_ODD
+                                                 : SP_PARITY_EVEN;
     sp_flowcontrol flow = s.flow == Flow::None      ? SP_FLOWCONTROL_NONE
                           : s.flow == Flow::XonXoff ? SP_FLOWCONTROL_XONXOFF
                                                     : SP_FLOWCONTROL_RTSCTS;
-    if (sp_set_baudrate(port_, static_cast<int>(s.baud)) != SP_OK || sp_set_bits(port_, static_cast<int>(s.data_bits)) != SP_OK ||
-        sp_set_parity(port_, parity) != SP_OK || sp_set_stopbits(port_, static_cast<int>(s.stop_bits)) != SP_OK ||
+    if (sp_set_baudrate(port_, static_cast<int>(s.baud)) != SP_OK ||
+        sp_set_bits(port_, static_cast<int>(s.data_bits)) != SP_OK ||
+        sp_set_parity(port_, parity) != SP_OK ||
+        sp_set_stopbits(port_, static_cast<int>(s.stop_bits)) != SP_OK ||
         sp_set_flowcontrol(port_, flow) != SP_OK) {
       auto e = Error::io(sp_message(("cannot set the line of " + ep_.path).c_str()));
       disconnect();
@@ -210,7 +232,8 @@ std::unique_ptr<Console> make_pty_console(const Endpoint& e, ConsoleHandlers h, 
   return std::make_unique<PtyConsole>(e, std::move(h), c);
 }
 
-std::unique_ptr<Console> make_serial_console(const Endpoint& e, ConsoleHandlers h, ConsoleContext c) {
+std::unique_ptr<Console> make_serial_console(const Endpoint& e, ConsoleHandlers h,
+                                             ConsoleContext c) {
   return std::make_unique<SerialConsole>(e, std::move(h), c);
 }
 

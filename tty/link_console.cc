@@ -19,24 +19,36 @@ constexpr auto kStableLink = std::chrono::seconds(10);
 
 const char* lost_reason_name(LostReason r) {
   switch (r) {
-    case LostReason::Refused: return "refused";
-    case LostReason::Timeout: return "timeout";
-    case LostReason::Closed: return "closed";
-    case LostReason::Kicked: return "kicked";
-    case LostReason::DeviceMissing: return "device-missing";
-    case LostReason::Silent: return "silent";
-    case LostReason::WriteBlocked: return "write-blocked";
-    case LostReason::AuthFailed: return "auth-failed";
-    case LostReason::HostKey: return "host-key";
-    case LostReason::ChildExited: return "child-exited";
-    case LostReason::Io: return "io";
+    case LostReason::Refused:
+      return "refused";
+    case LostReason::Timeout:
+      return "timeout";
+    case LostReason::Closed:
+      return "closed";
+    case LostReason::Kicked:
+      return "kicked";
+    case LostReason::DeviceMissing:
+      return "device-missing";
+    case LostReason::Silent:
+      return "silent";
+    case LostReason::WriteBlocked:
+      return "write-blocked";
+    case LostReason::AuthFailed:
+      return "auth-failed";
+    case LostReason::HostKey:
+      return "host-key";
+    case LostReason::ChildExited:
+      return "child-exited";
+    case LostReason::Io:
+      return "io";
   }
   return "?";
 }
 
 LostReason classify(const boost::system::error_code& ec) {
   namespace e = asio::error;
-  if (ec == e::eof || ec == e::connection_reset || ec == e::broken_pipe || ec == e::connection_aborted) {
+  if (ec == e::eof || ec == e::connection_reset || ec == e::broken_pipe ||
+      ec == e::connection_aborted) {
     return LostReason::Closed;
   }
   if (ec == e::connection_refused || ec == e::host_unreachable || ec == e::network_unreachable ||
@@ -46,11 +58,14 @@ LostReason classify(const boost::system::error_code& ec) {
   if (ec == e::timed_out) return LostReason::Timeout;
   if (ec.category() == boost::system::system_category()) {
     switch (ec.value()) {
-      case EIO: return LostReason::Closed;  // pty whose other side closed (hangup)
+      case EIO:
+        return LostReason::Closed;  // pty whose other side closed (hangup)
       case ENODEV:
       case ENXIO:
-      case ENOENT: return LostReason::DeviceMissing;
-      default: break;
+      case ENOENT:
+        return LostReason::DeviceMissing;
+      default:
+        break;
     }
   }
   return LostReason::Io;
@@ -140,7 +155,8 @@ void LinkConsole::failed(LostReason reason, const std::string& detail) {
   if (state_ != State::Connecting && state_ != State::Up) return;
   bool was_up = state_ == State::Up;
   if (was_up && Clock::now() - up_since_ >= kStableLink) backoff_.reset();
-  if (reason == LostReason::HostKey || reason == LostReason::AuthFailed || reason == LostReason::Kicked) {
+  if (reason == LostReason::HostKey || reason == LostReason::AuthFailed ||
+      reason == LostReason::Kicked) {
     backoff_.saturate();  // an operator must act, or another client wants the port: do not fight
   }
   drop(std::string("lost ") + lost_reason_name(reason) + (detail.empty() ? "" : ": " + detail));
@@ -169,14 +185,16 @@ void LinkConsole::deliver(std::string_view bytes) {
 }
 
 bool LinkConsole::write(std::string_view bytes) {
-  if (state_ != State::Up || pending_.size() + inflight_.size() + bytes.size() > kMaxPending) return false;
+  if (state_ != State::Up || pending_.size() + inflight_.size() + bytes.size() > kMaxPending)
+    return false;
   if (ctx_.transcript) ctx_.transcript->record(Direction::Out, bytes);
   transmit(bytes);
   return true;
 }
 
 bool LinkConsole::write_secret(std::string_view bytes, std::string_view name) {
-  if (state_ != State::Up || pending_.size() + inflight_.size() + bytes.size() > kMaxPending) return false;
+  if (state_ != State::Up || pending_.size() + inflight_.size() + bytes.size() > kMaxPending)
+    return false;
   note("sent secret " + std::string(name));
   transmit(bytes);
   return true;
@@ -214,7 +232,8 @@ void LinkConsole::on_probe_timer() {
       probing_ = false;  // answered (anything at all counts)
       last_activity_ = std::max(last_activity_, probe_sent_);
     } else if (now - probe_sent_ >= ep_.probe_timeout) {
-      failed(LostReason::Silent, "no answer to the idle probe within " + format_duration(ep_.probe_timeout));
+      failed(LostReason::Silent,
+             "no answer to the idle probe within " + format_duration(ep_.probe_timeout));
       return;
     }
   } else if (now - last_activity_ >= ep_.probe) {
@@ -269,7 +288,8 @@ void LinkConsole::on_wire_error(const boost::system::error_code& ec) {
   // write_timeout): the same stall our write watchdog looks for, and whichever
   // of the two fires first, it is one condition with one name.
   if (ec == asio::error::timed_out && !inflight_.empty()) {
-    failed(LostReason::WriteBlocked, "no write progress for " + format_duration(ep_.write_timeout) + " with " +
+    failed(LostReason::WriteBlocked, "no write progress for " + format_duration(ep_.write_timeout) +
+                                         " with " +
                                          std::to_string(inflight_.size() + pending_.size()) +
                                          " bytes queued (the kernel's user timeout)");
     return;
@@ -304,31 +324,32 @@ void LinkConsole::start_write() {
   write_timer_.expires_after(ep_.write_timeout);
   write_timer_.async_wait([this, ok = guard()](const boost::system::error_code& ec) {
     if (ec || !ok() || !writing_) return;
-    failed(LostReason::WriteBlocked, "no write progress for " + format_duration(ep_.write_timeout) + " with " +
-                                         std::to_string(inflight_.size() + pending_.size()) + " bytes queued");
+    failed(LostReason::WriteBlocked,
+           "no write progress for " + format_duration(ep_.write_timeout) + " with " +
+               std::to_string(inflight_.size() + pending_.size()) + " bytes queued");
   });
-  wire_->async_write_some(asio::buffer(inflight_), [this, ok = guard()](const boost::system::error_code& ec,
-                                                                         std::size_t n) {
-    if (!ok() || ec == asio::error::operation_aborted) return;
-    writing_ = false;
-    write_timer_.cancel();
-    if (ec) {
-      // The peer may have said its last words (ser2net's "Device open
-      // failure") before closing: read them before reporting the loss.
-      static thread_local std::array<char, 4096> last;
-      for (int i = 0; i < 16 && wire_; ++i) {
-        boost::system::error_code rec;
-        std::size_t got = wire_->read_some(asio::buffer(last), rec);
-        if (rec || got == 0) break;
-        on_wire_bytes(std::string_view(last.data(), got));
-        if (!ok()) return;
-      }
-      on_wire_error(ec);
-      return;
-    }
-    inflight_.erase(0, n);
-    start_write();
-  });
+  wire_->async_write_some(asio::buffer(inflight_),
+                          [this, ok = guard()](const boost::system::error_code& ec, std::size_t n) {
+                            if (!ok() || ec == asio::error::operation_aborted) return;
+                            writing_ = false;
+                            write_timer_.cancel();
+                            if (ec) {
+                              // The peer may have said its last words (ser2net's "Device open
+                              // failure") before closing: read them before reporting the loss.
+                              static thread_local std::array<char, 4096> last;
+                              for (int i = 0; i < 16 && wire_; ++i) {
+                                boost::system::error_code rec;
+                                std::size_t got = wire_->read_some(asio::buffer(last), rec);
+                                if (rec || got == 0) break;
+                                on_wire_bytes(std::string_view(last.data(), got));
+                                if (!ok()) return;
+                              }
+                              on_wire_error(ec);
+                              return;
+                            }
+                            inflight_.erase(0, n);
+                            start_write();
+                          });
 }
 
 }  // namespace clusterd::tty

@@ -42,7 +42,9 @@ Result<std::vector<PortInfo>> list_serial_ports() {
     info.name = str(sp_get_port_name(p));
     info.description = str(sp_get_port_description(p));
     switch (sp_get_port_transport(p)) {
-      case SP_TRANSPORT_NATIVE: info.transport = "native"; break;
+      case SP_TRANSPORT_NATIVE:
+        info.transport = "native";
+        break;
       case SP_TRANSPORT_USB: {
         info.transport = "usb";
         int vid = 0, pid = 0;
@@ -56,7 +58,9 @@ Result<std::vector<PortInfo>> list_serial_ports() {
         info.serial = str(sp_get_port_usb_serial(p));
         break;
       }
-      case SP_TRANSPORT_BLUETOOTH: info.transport = "bluetooth"; break;
+      case SP_TRANSPORT_BLUETOOTH:
+        info.transport = "bluetooth";
+        break;
     }
     info.by_id = by_id_link(info.name);
     out.push_back(std::move(info));

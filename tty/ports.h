@@ -18,7 +18,7 @@ struct PortInfo {
   std::string manufacturer;  ///< USB strings, when the adapter has them
   std::string product;
   std::string serial;
-  std::string by_id;         ///< /dev/serial/by-id/... link, stable across reboots
+  std::string by_id;  ///< /dev/serial/by-id/... link, stable across reboots
 };
 
 /// Every port libserialport lists (pseudo-terminals are never listed).

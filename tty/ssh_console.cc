@@ -36,7 +36,11 @@ std::string home_file(const char* rel) {
 class SshWire : public Wire {
  public:
   SshWire(asio::io_context& io, ssh_session s, ssh_channel ch, std::function<void()> activity)
-      : sock_(io, ::dup(ssh_get_fd(s))), retry_(io), session_(s), channel_(ch), activity_(std::move(activity)) {}
+      : sock_(io, ::dup(ssh_get_fd(s))),
+        retry_(io),
+        session_(s),
+        channel_(ch),
+        activity_(std::move(activity)) {}
 
   void async_wait_readable(WaitHandler h) override {
     // libssh may already hold channel data it read with an earlier packet.
@@ -53,7 +57,8 @@ class SshWire : public Wire {
   }
 
   std::size_t read_some(asio::mutable_buffer buf, boost::system::error_code& ec) override {
-    int n = ssh_channel_read_nonblocking(channel_, buf.data(), static_cast<std::uint32_t>(buf.size()), 0);
+    int n = ssh_channel_read_nonblocking(channel_, buf.data(),
+                                         static_cast<std::uint32_t>(buf.size()), 0);
     if (n > 0) {
       ec = {};
       return static_cast<std::size_t>(n);
@@ -75,7 +80,8 @@ class SshWire : public Wire {
       return;
     }
     if (n > 0) {
-      asio::post(sock_.get_executor(), [h = std::move(h), n] { h({}, static_cast<std::size_t>(n)); });
+      asio::post(sock_.get_executor(),
+                 [h = std::move(h), n] { h({}, static_cast<std::size_t>(n)); });
       return;
     }
     // Remote window full: try again shortly (a window adjust arrives as a read).
@@ -115,7 +121,8 @@ class SshWire : public Wire {
 
 class SshConsole : public LinkConsole {
  public:
-  SshConsole(const Endpoint& e, ConsoleHandlers h, ConsoleContext c) : LinkConsole(e, std::move(h), c), tick_(io()) {}
+  SshConsole(const Endpoint& e, ConsoleHandlers h, ConsoleContext c)
+      : LinkConsole(e, std::move(h), c), tick_(io()) {}
   ~SshConsole() override { SshConsole::disconnect(); }
 
  protected:
@@ -127,7 +134,8 @@ class SshConsole : public LinkConsole {
       failed(LostReason::Io, "ssh_new failed");
       return;
     }
-    long timeout_s = static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(ep_.connect_timeout).count());
+    long timeout_s = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::seconds>(ep_.connect_timeout).count());
     int port = ep_.port;
     int no = 0;
     std::string known = ep_.known_hosts.empty() ? home_file(".ssh/known_hosts") : ep_.known_hosts;
@@ -171,7 +179,8 @@ class SshConsole : public LinkConsole {
       send_wire(ep_.break_escape);
       return true;
     }
-    auto ms = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(ep_.break_duration).count());
+    auto ms = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(ep_.break_duration).count());
     return ssh_channel_request_send_break(channel_, ms) == SSH_OK;
   }
 
@@ -196,7 +205,8 @@ class SshConsole : public LinkConsole {
     // Milliseconds ago, counted in jiffies: allow their rounding. Nothing
     // arrived in the idle period before the probe, so an early hit is
     // impossible but for libssh's own traffic, itself a sign of life.
-    return std::chrono::milliseconds(info.tcpi_last_data_recv) <= since + std::chrono::milliseconds(10);
+    return std::chrono::milliseconds(info.tcpi_last_data_recv) <=
+           since + std::chrono::milliseconds(10);
   }
 
  private:
@@ -208,7 +218,8 @@ class SshConsole : public LinkConsole {
       if (rc == SSH_AGAIN) break;
       if (rc != SSH_OK) return;  // failed() already called
       if (step_ == Step::Done) {
-        auto wire = std::make_unique<SshWire>(io(), session_, channel_, [this] { note_activity(); });
+        auto wire =
+            std::make_unique<SshWire>(io(), session_, channel_, [this] { note_activity(); });
         attach_wire(std::move(wire));
         connected();
         return;
@@ -235,12 +246,15 @@ class SshConsole : public LinkConsole {
       case Step::Connect: {
         int rc = ssh_connect(session_);
         if (rc == SSH_AGAIN) return rc;
-        if (rc != SSH_OK) return fail_ssh(LostReason::Refused, ep_.host + ":" + std::to_string(ep_.port));
+        if (rc != SSH_OK)
+          return fail_ssh(LostReason::Refused, ep_.host + ":" + std::to_string(ep_.port));
         step_ = Step::HostKey;
         return SSH_OK;
       }
-      case Step::HostKey: return check_host_key();
-      case Step::Auth: return authenticate();
+      case Step::HostKey:
+        return check_host_key();
+      case Step::Auth:
+        return authenticate();
       case Step::Channel: {
         if (!channel_) channel_ = ssh_channel_new(session_);
         int rc = ssh_channel_open_session(channel_);
@@ -260,11 +274,13 @@ class SshConsole : public LinkConsole {
         int rc = ep_.command.empty() ? ssh_channel_request_shell(channel_)
                                      : ssh_channel_request_exec(channel_, ep_.command.c_str());
         if (rc == SSH_AGAIN) return rc;
-        if (rc != SSH_OK) return fail_ssh(LostReason::Io, "the ssh server refused to start the console command");
+        if (rc != SSH_OK)
+          return fail_ssh(LostReason::Io, "the ssh server refused to start the console command");
         step_ = Step::Done;
         return SSH_OK;
       }
-      case Step::Done: return SSH_OK;
+      case Step::Done:
+        return SSH_OK;
     }
     return SSH_ERROR;
   }
@@ -285,21 +301,26 @@ class SshConsole : public LinkConsole {
     }
     std::string known = ep_.known_hosts.empty() ? home_file(".ssh/known_hosts") : ep_.known_hosts;
     switch (ssh_session_is_known_server(session_)) {
-      case SSH_KNOWN_HOSTS_OK: step_ = Step::Auth; return SSH_OK;
+      case SSH_KNOWN_HOSTS_OK:
+        step_ = Step::Auth;
+        return SSH_OK;
       case SSH_KNOWN_HOSTS_CHANGED:
-        failed(LostReason::HostKey, "host key for " + ep_.host + " CHANGED: offered " + fp + ", not the one in " +
-                                        known + "; refused (check the console server, then fix known_hosts)");
+        failed(LostReason::HostKey,
+               "host key for " + ep_.host + " CHANGED: offered " + fp + ", not the one in " +
+                   known + "; refused (check the console server, then fix known_hosts)");
         return SSH_ERROR;
       case SSH_KNOWN_HOSTS_OTHER:
-        failed(LostReason::HostKey, "host key for " + ep_.host + " is of another type than in " + known +
-                                        ": offered " + fp + "; refused");
+        failed(LostReason::HostKey, "host key for " + ep_.host + " is of another type than in " +
+                                        known + ": offered " + fp + "; refused");
         return SSH_ERROR;
       case SSH_KNOWN_HOSTS_UNKNOWN:
       case SSH_KNOWN_HOSTS_NOT_FOUND:
-        failed(LostReason::HostKey, "host key for " + ep_.host + " is not in " + known + ": offered " + fp +
+        failed(LostReason::HostKey, "host key for " + ep_.host + " is not in " + known +
+                                        ": offered " + fp +
                                         "; refused (verify it, then add it to known_hosts)");
         return SSH_ERROR;
-      case SSH_KNOWN_HOSTS_ERROR: break;
+      case SSH_KNOWN_HOSTS_ERROR:
+        break;
     }
     return fail_ssh(LostReason::HostKey, "cannot check the host key against " + known);
   }
@@ -327,11 +348,13 @@ class SshConsole : public LinkConsole {
       }
       std::string tried;
       for (const auto& file : candidates) {
-        int rc = ssh_pki_import_privkey_file(file.c_str(), passphrase.empty() ? nullptr : passphrase.c_str(),
+        int rc = ssh_pki_import_privkey_file(file.c_str(),
+                                             passphrase.empty() ? nullptr : passphrase.c_str(),
                                              nullptr, nullptr, &key_);
         if (rc == SSH_OK) break;
         key_ = nullptr;
-        tried += (tried.empty() ? "" : ", ") + file + (rc == SSH_EOF ? " (missing)" : " (unreadable or wrong passphrase)");
+        tried += (tried.empty() ? "" : ", ") + file +
+                 (rc == SSH_EOF ? " (missing)" : " (unreadable or wrong passphrase)");
       }
       std::fill(passphrase.begin(), passphrase.end(), '\0');
       if (!key_) {

@@ -29,7 +29,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 int seconds_at_least_1(Duration d) {
-  return static_cast<int>(std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(d).count()));
+  return static_cast<int>(
+      std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(d).count()));
 }
 
 // Kernel-level liveness: keepalive after `probe` of silence (30 s when the
@@ -40,8 +41,8 @@ void set_liveness(tcp::socket& s, const Endpoint& e) {
   int on = 1;
   int idle = seconds_at_least_1(e.probe == Duration::zero() ? std::chrono::seconds(30) : e.probe);
   int intvl = 5, cnt = 3;
-  auto user_timeout =
-      static_cast<unsigned>(std::chrono::duration_cast<std::chrono::milliseconds>(e.write_timeout).count());
+  auto user_timeout = static_cast<unsigned>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(e.write_timeout).count());
   ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
@@ -58,27 +59,30 @@ class TcpConsole : public LinkConsole {
 
  protected:
   void connect() override {
-    resolver_.async_resolve(ep_.host, std::to_string(ep_.port),
-                            [this, ok = guard()](const boost::system::error_code& ec, tcp::resolver::results_type r) {
-                              if (!ok()) return;
-                              if (ec) {
-                                failed(LostReason::Refused, "cannot resolve " + ep_.host + ": " + ec.message());
-                                return;
-                              }
-                              socket_ = std::make_unique<tcp::socket>(io());
-                              asio::async_connect(*socket_, r, [this, ok2 = guard()](const boost::system::error_code& ec2,
-                                                                                     const tcp::endpoint&) {
-                                if (!ok2()) return;
-                                if (ec2) {
-                                  failed(classify(ec2), ep_.host + ":" + std::to_string(ep_.port) + ": " + ec2.message());
-                                  return;
-                                }
-                                set_liveness(*socket_, ep_);
-                                attach_wire(std::make_unique<StreamWire<tcp::socket>>(std::move(*socket_)));
-                                socket_.reset();
-                                on_tcp_up();
-                              });
-                            });
+    resolver_.async_resolve(
+        ep_.host, std::to_string(ep_.port),
+        [this, ok = guard()](const boost::system::error_code& ec, tcp::resolver::results_type r) {
+          if (!ok()) return;
+          if (ec) {
+            failed(LostReason::Refused, "cannot resolve " + ep_.host + ": " + ec.message());
+            return;
+          }
+          socket_ = std::make_unique<tcp::socket>(io());
+          asio::async_connect(
+              *socket_, r,
+              [this, ok2 = guard()](const boost::system::error_code& ec2, const tcp::endpoint&) {
+                if (!ok2()) return;
+                if (ec2) {
+                  failed(classify(ec2),
+                         ep_.host + ":" + std::to_string(ep_.port) + ": " + ec2.message());
+                  return;
+                }
+                set_liveness(*socket_, ep_);
+                attach_wire(std::make_unique<StreamWire<tcp::socket>>(std::move(*socket_)));
+                socket_.reset();
+                on_tcp_up();
+              });
+        });
   }
 
   void disconnect() override {
@@ -109,8 +113,8 @@ constexpr std::string_view kDeviceFailure = "Device open failure";
 constexpr std::string_view kKicked = "kicked off, new user is coming";
 constexpr std::chrono::seconds kKickWindow{60};
 
-constexpr int kComPort = 44;                  // RFC 2217 COM-PORT-OPTION
-constexpr unsigned char kSetControl = 5;       // RFC 2217 SET-CONTROL
+constexpr int kComPort = 44;              // RFC 2217 COM-PORT-OPTION
+constexpr unsigned char kSetControl = 5;  // RFC 2217 SET-CONTROL
 constexpr unsigned char kBreakOn = 5, kBreakOff = 6;
 
 class TelnetConsole : public TcpConsole {
@@ -161,7 +165,8 @@ class TelnetConsole : public TcpConsole {
   }
 
   void on_wire_error(const boost::system::error_code& ec) override {
-    if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+    if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+        ec == asio::error::broken_pipe) {
       if (tail_.find(kKicked) != std::string::npos) {
         failed(LostReason::Kicked, "another client took the terminal-server port");
         return;
@@ -175,14 +180,18 @@ class TelnetConsole : public TcpConsole {
       // working link within a minute, each after a successful reconnect, are
       // another client taking the port back: say so, and back off.
       auto now = std::chrono::steady_clock::now();
-      while (!peer_closes_.empty() && now - peer_closes_.front() > kKickWindow) peer_closes_.pop_front();
+      while (!peer_closes_.empty() && now - peer_closes_.front() > kKickWindow)
+        peer_closes_.pop_front();
       peer_closes_.push_back(now);
       if (peer_closes_.size() >= 2) {
-        failed(LostReason::Kicked, "the port was taken by another client " + std::to_string(peer_closes_.size()) +
-                                       " times within " + format_duration(kKickWindow) + " (terminal server kickolduser)");
+        failed(LostReason::Kicked, "the port was taken by another client " +
+                                       std::to_string(peer_closes_.size()) + " times within " +
+                                       format_duration(kKickWindow) +
+                                       " (terminal server kickolduser)");
         return;
       }
-      failed(LostReason::Closed, "the terminal server closed the port (it restarted, or another client took it)");
+      failed(LostReason::Closed,
+             "the terminal server closed the port (it restarted, or another client took it)");
       return;
     }
     TcpConsole::on_wire_error(ec);
@@ -191,7 +200,9 @@ class TelnetConsole : public TcpConsole {
   bool transmit_break() override {
     if (!tn_) return false;
     switch (effective_break(ep_)) {
-      case BreakStyle::Iac: telnet_iac(tn_, TELNET_BREAK); return true;
+      case BreakStyle::Iac:
+        telnet_iac(tn_, TELNET_BREAK);
+        return true;
       case BreakStyle::Rfc2217: {
         const char on[] = {static_cast<char>(kSetControl), static_cast<char>(kBreakOn)};
         telnet_subnegotiation(tn_, kComPort, on, sizeof on);
@@ -203,8 +214,11 @@ class TelnetConsole : public TcpConsole {
         });
         return true;
       }
-      case BreakStyle::Escape: telnet_send(tn_, ep_.break_escape.data(), ep_.break_escape.size()); return true;
-      default: return false;
+      case BreakStyle::Escape:
+        telnet_send(tn_, ep_.break_escape.data(), ep_.break_escape.size());
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -238,10 +252,17 @@ class TelnetConsole : public TcpConsole {
     auto* self = static_cast<TelnetConsole*>(user);
     if (t != self->tn_) return;  // a freed session still draining its buffer
     switch (ev->type) {
-      case TELNET_EV_DATA: self->on_data(std::string_view(ev->data.buffer, ev->data.size)); break;
-      case TELNET_EV_SEND: self->send_wire(std::string_view(ev->data.buffer, ev->data.size)); break;
-      case TELNET_EV_ERROR: self->failed(LostReason::Io, std::string("telnet: ") + ev->error.msg); break;
-      default: break;  // negotiation is libtelnet's; COM-PORT replies need no action
+      case TELNET_EV_DATA:
+        self->on_data(std::string_view(ev->data.buffer, ev->data.size));
+        break;
+      case TELNET_EV_SEND:
+        self->send_wire(std::string_view(ev->data.buffer, ev->data.size));
+        break;
+      case TELNET_EV_ERROR:
+        self->failed(LostReason::Io, std::string("telnet: ") + ev->error.msg);
+        break;
+      default:
+        break;  // negotiation is libtelnet's; COM-PORT replies need no action
     }
   }
 
@@ -265,7 +286,8 @@ class TelnetConsole : public TcpConsole {
   }
 
   void login_step(std::string_view data) {
-    for (char c : data) login_tail_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char c : data)
+      login_tail_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (login_tail_.size() > 256) login_tail_.erase(0, login_tail_.size() - 128);
     auto ends_with_prompt = [&](std::string_view word) {
       auto end = login_tail_.find_last_not_of(' ');
@@ -273,7 +295,8 @@ class TelnetConsole : public TcpConsole {
       auto start = end >= word.size() ? end - word.size() : 0;
       return login_tail_.compare(start, word.size(), word) == 0;
     };
-    if (login_tail_.find("incorrect") != std::string::npos || login_tail_.find("denied") != std::string::npos) {
+    if (login_tail_.find("incorrect") != std::string::npos ||
+        login_tail_.find("denied") != std::string::npos) {
       failed(LostReason::AuthFailed, "terminal server refused the login for " + ep_.user);
       return;
     }
@@ -281,7 +304,8 @@ class TelnetConsole : public TcpConsole {
       // Asked again for the user or the password: the last one was refused.
       // (Not "login:": a node's own console prompt may follow a good login.)
       if (ends_with_prompt("username") || ends_with_prompt("password")) {
-        failed(LostReason::AuthFailed, "terminal server asked again after the password: login refused for " + ep_.user);
+        failed(LostReason::AuthFailed,
+               "terminal server asked again after the password: login refused for " + ep_.user);
         return;
       }
       verified_bytes_ += data.size();
@@ -297,7 +321,8 @@ class TelnetConsole : public TcpConsole {
       login_ = Login::Verifying;
       verified_bytes_ = 0;
       if (!secrets() || ep_.secret.empty()) {
-        failed(LostReason::AuthFailed, "the terminal server asks for a password and no ?secret=NAME is set");
+        failed(LostReason::AuthFailed,
+               "the terminal server asks for a password and no ?secret=NAME is set");
         return;
       }
       auto pw = secrets()->secret(ep_.secret);
@@ -324,7 +349,8 @@ std::unique_ptr<Console> make_tcp_console(const Endpoint& e, ConsoleHandlers h, 
   return std::make_unique<TcpConsole>(e, std::move(h), c);
 }
 
-std::unique_ptr<Console> make_telnet_console(const Endpoint& e, ConsoleHandlers h, ConsoleContext c) {
+std::unique_ptr<Console> make_telnet_console(const Endpoint& e, ConsoleHandlers h,
+                                             ConsoleContext c) {
   return std::make_unique<TelnetConsole>(e, std::move(h), c);
 }
 

@@ -1,6 +1,5 @@
 #include "tty/transcript_writer.h"
 
-
 #include <chrono>
 
 namespace clusterd::tty {
@@ -18,7 +17,8 @@ Result<std::unique_ptr<TranscriptWriter>> TranscriptWriter::open(Options options
                                   .keep = options.keep,
                                   .header = options.header.empty() ? "" : options.header + "\n"});
   if (!file.ok()) return file.error();
-  return std::unique_ptr<TranscriptWriter>(new TranscriptWriter(std::move(options), std::move(file.value())));
+  return std::unique_ptr<TranscriptWriter>(
+      new TranscriptWriter(std::move(options), std::move(file.value())));
 }
 
 TranscriptWriter::TranscriptWriter(Options options, std::unique_ptr<RotatingFile> file)
@@ -41,8 +41,9 @@ void TranscriptWriter::record(Direction dir, std::string_view data) {
     if (lost_pending_ > 0 && file_->is_open()) {
       auto n = lost_pending_;
       lost_pending_ = 0;
-      TranscriptRecord note{r.stamp, Direction::Note,
-                            "transcript lost " + std::to_string(n) + " records (" + file_->last_error() + ")"};
+      TranscriptRecord note{
+          r.stamp, Direction::Note,
+          "transcript lost " + std::to_string(n) + " records (" + file_->last_error() + ")"};
       write_line(format_transcript_record(note) + "\n");
     }
     write_line(line);

@@ -31,8 +31,8 @@ class TranscriptWriter : public TranscriptSink {
     std::string path;
     std::uint64_t max_bytes = 64ull << 20;  ///< rotate when the next record would pass this
     int keep = 5;                           ///< path.1 .. path.keep are kept
-    std::string header;                     ///< first line of every file, e.g. "# clusterd transcript v1 ..."
-    std::function<std::int64_t()> now_ns;   ///< UTC ns since the epoch; default the system clock
+    std::string header;  ///< first line of every file, e.g. "# clusterd transcript v1 ..."
+    std::function<std::int64_t()> now_ns;  ///< UTC ns since the epoch; default the system clock
   };
 
   /// Opens (appends to) `options.path`, creating it with mode 0640.

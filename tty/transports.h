@@ -19,7 +19,9 @@ class StreamWire : public Wire {
     boost::system::error_code ignored;
     s_.non_blocking(true, ignored);
   }
-  void async_wait_readable(WaitHandler h) override { s_.async_wait(Stream::wait_read, std::move(h)); }
+  void async_wait_readable(WaitHandler h) override {
+    s_.async_wait(Stream::wait_read, std::move(h));
+  }
   std::size_t read_some(boost::asio::mutable_buffer buf, boost::system::error_code& ec) override {
     return s_.read_some(buf, ec);
   }
@@ -42,9 +44,11 @@ class StreamWire : public Wire {
 using FdWire = StreamWire<boost::asio::posix::stream_descriptor>;
 
 std::unique_ptr<Console> make_tcp_console(const Endpoint& e, ConsoleHandlers h, ConsoleContext c);
-std::unique_ptr<Console> make_telnet_console(const Endpoint& e, ConsoleHandlers h, ConsoleContext c);
+std::unique_ptr<Console> make_telnet_console(const Endpoint& e, ConsoleHandlers h,
+                                             ConsoleContext c);
 std::unique_ptr<Console> make_pty_console(const Endpoint& e, ConsoleHandlers h, ConsoleContext c);
-std::unique_ptr<Console> make_serial_console(const Endpoint& e, ConsoleHandlers h, ConsoleContext c);
+std::unique_ptr<Console> make_serial_console(const Endpoint& e, ConsoleHandlers h,
+                                             ConsoleContext c);
 std::unique_ptr<Console> make_exec_console(const Endpoint& e, ConsoleHandlers h, ConsoleContext c);
 std::unique_ptr<Console> make_ssh_console(const Endpoint& e, ConsoleHandlers h, ConsoleContext c);
 

@@ -11,12 +11,19 @@ using namespace std::chrono_literals;
 const TimePoint t0{std::chrono::hours(1000)};
 
 Alarm standby_silent() {
-  return {.key = "standby.silent", .cluster = "c1", .node = "beta", .severity = Severity::Warning,
-          .text = "standby beta does not answer", .time_ns = 1'795'309'323'000'000'000};
+  return {.key = "standby.silent",
+          .cluster = "c1",
+          .node = "beta",
+          .severity = Severity::Warning,
+          .text = "standby beta does not answer",
+          .time_ns = 1'795'309'323'000'000'000};
 }
 Alarm fencing() {
-  return {.cluster = "c1", .node = "alpha", .severity = Severity::Critical,
-          .text = "fencing alpha: panic", .time_ns = 1'795'309'323'000'000'000};
+  return {.cluster = "c1",
+          .node = "alpha",
+          .severity = Severity::Critical,
+          .text = "fencing alpha: panic",
+          .time_ns = 1'795'309'323'000'000'000};
 }
 
 BookPolicy policy() {
@@ -173,7 +180,7 @@ TEST(AlarmBook, NextDeadlineIsTheEarliestOfEverything) {
   BookPolicy p = policy();
   p.heartbeat = 1h;
   AlarmBook book(p, t0);
-  book.advance_to(t0);  // heartbeat next at t0 + 1h
+  book.advance_to(t0);                      // heartbeat next at t0 + 1h
   book.raise(fencing(), t0 + 1min);         // escalation at t0 + 16min
   book.raise(standby_silent(), t0 + 2min);  // reminder at t0 + 12min
   EXPECT_EQ(book.next_deadline(), t0 + 12min);

@@ -57,7 +57,8 @@ std::vector<std::pair<std::string, std::string>> headers_of(const std::string& m
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) break;
     std::size_t colon = line.find(':');
-    out.emplace_back(line.substr(0, colon), colon == std::string::npos ? "" : line.substr(colon + 2));
+    out.emplace_back(line.substr(0, colon),
+                     colon == std::string::npos ? "" : line.substr(colon + 2));
     if (end == std::string::npos) break;
     pos = end + 1;
   }
@@ -77,9 +78,10 @@ struct Cert {
 };
 Result<Cert> make_cert(const TempDir& dir) {
   Cert c{dir.file("cert.pem"), dir.file("key.pem")};
-  auto r = run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                        "-keyout", c.key, "-out", c.cert});
+  auto r =
+      run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                   "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                   "-keyout", c.key, "-out", c.cert});
   if (!r) return r.error();
   if (r->exit_code != 0) return Error::io("openssl req failed: " + r->output);
   return c;
@@ -95,13 +97,15 @@ class SmtpSink {
     return run();
   }
   Status run() {
-    std::vector<std::string> argv = {"/usr/bin/python3", kDir + "/smtp_sink.py", "--port",
-                                     std::to_string(port_), "--maildir", maildir()};
+    std::vector<std::string> argv = {"/usr/bin/python3", kDir + "/smtp_sink.py",
+                                     "--port",           std::to_string(port_),
+                                     "--maildir",        maildir()};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     auto p = Process::spawn(argv, dir_ + "/smtp_sink.log");
     if (!p) return p.error();
     proc_ = std::move(*p);
-    if (!wait_for_listen(port_, kWait)) return Error::io("smtp_sink did not listen: " + read_file(dir_ + "/smtp_sink.log"));
+    if (!wait_for_listen(port_, kWait))
+      return Error::io("smtp_sink did not listen: " + read_file(dir_ + "/smtp_sink.log"));
     return ok_status();
   }
   void stop() {
@@ -133,8 +137,14 @@ class HttpSink {
                std::vector<std::string> extra = {}) {
     dir_ = dir + "/http";
     port_ = free_tcp_port();
-    std::vector<std::string> argv = {"/usr/bin/python3", kDir + "/http_sink.py", "--port",
-                                     std::to_string(port_), "--dir", dir_, "--statuses", statuses};
+    std::vector<std::string> argv = {"/usr/bin/python3",
+                                     kDir + "/http_sink.py",
+                                     "--port",
+                                     std::to_string(port_),
+                                     "--dir",
+                                     dir_,
+                                     "--statuses",
+                                     statuses};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto p = Process::spawn(argv, dir + "/http_sink.log");
     if (!p) return p.error();
@@ -209,16 +219,22 @@ AlarmConfig email_config(const SmtpSink& sink) {
 }
 
 Alarm fencing(std::string text = "fencing alpha: panic") {
-  return {.node = "alpha", .severity = Severity::Critical, .text = std::move(text),
-          .state = "fence", .trigger = "on active /panic/",
+  return {.node = "alpha",
+          .severity = Severity::Critical,
+          .text = std::move(text),
+          .state = "fence",
+          .trigger = "on active /panic/",
           .timeline = "01:02:03 active: panic[cpu0]: zero\n01:02:04 clusterd: BREAK to alpha"};
 }
 
 Notification test_note(std::string text = "hello") {
   Notification n;
   n.message_id = "20261122-010203-0001.raised.1@c1.clusterd";
-  n.alarm = sanitized({.id = "20261122-010203-0001", .cluster = "c1", .node = "alpha",
-                       .severity = Severity::Critical, .text = std::move(text),
+  n.alarm = sanitized({.id = "20261122-010203-0001",
+                       .cluster = "c1",
+                       .node = "alpha",
+                       .severity = Severity::Critical,
+                       .text = std::move(text),
                        .time_ns = 1'795'309'323'000'000'000});
   n.time_ns = n.alarm.time_ns;
   return n;
@@ -243,9 +259,11 @@ TEST(SmtpChannel, DeliversToSeveralRecipientsWithDateMessageIdAndSubject) {
   TempDir dir;
   SmtpSink sink;
   ASSERT_OK(sink.start(dir.path()));
-  auto ch = make_smtp_channel("email", {.url = sink.url(), .starttls = StartTls::Off,
+  auto ch = make_smtp_channel("email", {.url = sink.url(),
+                                        .starttls = StartTls::Off,
                                         .from = "clusterd@test.invalid",
-                                        .to = {"a@test.invalid", "b@test.invalid"}, .timeout = 5s});
+                                        .to = {"a@test.invalid", "b@test.invalid"},
+                                        .timeout = 5s});
   Delivery d = ch->send(test_note("fencing alpha: panic"));
   EXPECT_EQ(d.outcome, Outcome::Accepted) << d.detail;
   EXPECT_NE(d.detail.find("250"), std::string::npos) << d.detail;
@@ -265,7 +283,8 @@ TEST(SmtpChannel, ConsoleLineCraftedToInjectAHeaderIsEscaped) {
   Events ev;
   auto svc = service(email_config(sink), dir.file("spool"), ev);
   ASSERT_TRUE(svc);
-  svc->raise(fencing("login: \r\nBcc: evil@x\r\n\r\ninjected body"), std::chrono::steady_clock::now());
+  svc->raise(fencing("login: \r\nBcc: evil@x\r\n\r\ninjected body"),
+             std::chrono::steady_clock::now());
   ASSERT_TRUE(svc->deliverer().wait_idle(kWait));
   // then the mail went to the configured recipients only and has no Bcc header.
   auto mails = sink.messages();
@@ -274,7 +293,8 @@ TEST(SmtpChannel, ConsoleLineCraftedToInjectAHeaderIsEscaped) {
   for (auto& [name, value] : headers_of(mails[0])) EXPECT_NE(name, "Bcc") << value;
   EXPECT_EQ(header(mails[0], "Subject"),
             "[clusterd c1] CRITICAL: login: \\r\\nBcc: evil@x\\r\\n\\r\\ninjected body");
-  EXPECT_NE(mails[0].find("01:02:03 active: panic[cpu0]: zero"), std::string::npos) << "timeline in body";
+  EXPECT_NE(mails[0].find("01:02:03 active: panic[cpu0]: zero"), std::string::npos)
+      << "timeline in body";
 }
 
 TEST(SmtpDelivery, ServerDownThenBackDeliversExactlyOnce) {
@@ -376,7 +396,8 @@ TEST(SmtpDelivery, ClusterdKilledWithAlarmsInSpoolDeliversAfterRestartWithoutDup
   std::string spool = dir.file("spool");
   auto p = Process::spawn({ALARM_RAISE, spool, sink.url(), "3"}, dir.file("raise.log"));
   ASSERT_TRUE(p.ok()) << p.error().message;
-  ASSERT_TRUE(wait_until([&] { return read_file(dir.file("raise.log")).find("ready") != std::string::npos; }, kWait));
+  ASSERT_TRUE(wait_until(
+      [&] { return read_file(dir.file("raise.log")).find("ready") != std::string::npos; }, kWait));
   p->kill9();
   std::string log = read_file(dir.file("raise.log"));
   std::vector<std::string> ids;
@@ -412,13 +433,15 @@ TEST(SmtpTls, StartTlsWithAuthFromTheSecretsFile) {
   auto cert = make_cert(dir);
   ASSERT_TRUE(cert.ok()) << cert.error().message;
   SmtpSink sink;
-  ASSERT_OK(sink.start(dir.path(), {"--starttls", cert->cert, cert->key, "--auth", "clusterd:s3cret"}));
+  ASSERT_OK(
+      sink.start(dir.path(), {"--starttls", cert->cert, cert->key, "--auth", "clusterd:s3cret"}));
   AlarmConfig cfg = email_config(sink);
   cfg.starttls = StartTls::Require;
   cfg.ca_file = cert->cert;
   cfg.smtp_user = "clusterd";
   cfg.smtp_secret = "smtp";
-  auto chans = make_channels(cfg, SecretMap(std::map<std::string, std::string, std::less<>>{{"smtp", "s3cret"}}));
+  auto chans = make_channels(
+      cfg, SecretMap(std::map<std::string, std::string, std::less<>>{{"smtp", "s3cret"}}));
   ASSERT_TRUE(chans.ok()) << chans.error().message;
   Delivery d = (*chans)[0]->send(test_note());
   EXPECT_EQ(d.outcome, Outcome::Accepted) << d.detail;
@@ -427,7 +450,8 @@ TEST(SmtpTls, StartTlsWithAuthFromTheSecretsFile) {
   EXPECT_EQ(header(mails[0], "X-Tls"), "yes");
   EXPECT_EQ(header(mails[0], "X-Auth"), "yes");
   // A wrong password is a permanent failure (535), not something to retry.
-  auto bad = make_channels(cfg, SecretMap(std::map<std::string, std::string, std::less<>>{{"smtp", "wrong"}}));
+  auto bad = make_channels(
+      cfg, SecretMap(std::map<std::string, std::string, std::less<>>{{"smtp", "wrong"}}));
   Delivery refused = (*bad)[0]->send(test_note());
   EXPECT_EQ(refused.outcome, Outcome::Permanent) << refused.detail;
   EXPECT_NE(refused.detail.find("535"), std::string::npos) << refused.detail;
@@ -440,8 +464,11 @@ TEST(SmtpTls, ImplicitTlsSmtps) {
   ASSERT_TRUE(cert.ok()) << cert.error().message;
   SmtpSink sink;
   ASSERT_OK(sink.start(dir.path(), {"--smtps", cert->cert, cert->key}));
-  auto ch = make_smtp_channel("email", {.url = sink.url("smtps"), .from = "clusterd@test.invalid",
-                                        .to = {"a@test.invalid"}, .ca_file = cert->cert, .timeout = 5s});
+  auto ch = make_smtp_channel("email", {.url = sink.url("smtps"),
+                                        .from = "clusterd@test.invalid",
+                                        .to = {"a@test.invalid"},
+                                        .ca_file = cert->cert,
+                                        .timeout = 5s});
   Delivery d = ch->send(test_note());
   EXPECT_EQ(d.outcome, Outcome::Accepted) << d.detail;
   auto mails = sink.messages();
@@ -455,9 +482,12 @@ TEST(SmtpTls, UntrustedCertificateIsAPermanentFailure) {
   ASSERT_TRUE(cert.ok()) << cert.error().message;
   SmtpSink sink;
   ASSERT_OK(sink.start(dir.path(), {"--starttls", cert->cert, cert->key}));
-  auto ch = make_smtp_channel("email", {.url = sink.url(), .starttls = StartTls::Require,
-                                        .from = "clusterd@test.invalid", .to = {"a@test.invalid"},
-                                        .timeout = 5s});  // no ca_file: the system CAs do not know it
+  auto ch =
+      make_smtp_channel("email", {.url = sink.url(),
+                                  .starttls = StartTls::Require,
+                                  .from = "clusterd@test.invalid",
+                                  .to = {"a@test.invalid"},
+                                  .timeout = 5s});  // no ca_file: the system CAs do not know it
   Delivery d = ch->send(test_note());
   EXPECT_EQ(d.outcome, Outcome::Permanent) << d.detail;
   EXPECT_TRUE(sink.messages().empty());
@@ -490,7 +520,8 @@ TEST(WebhookChannel, PostsJsonAndRetriesA503) {
   EXPECT_NE(posts[0].find(R"("text":"fencing \"alpha\"\\r\\n")"), std::string::npos) << posts[0];
   std::string headers = read_file(hook.requests()[1]);
   EXPECT_NE(headers.find("Content-Type: application/json"), std::string::npos) << headers;
-  EXPECT_NE(headers.find("X-Clusterd-Message-Id: " + id + ".raised.1@c1.clusterd"), std::string::npos);
+  EXPECT_NE(headers.find("X-Clusterd-Message-Id: " + id + ".raised.1@c1.clusterd"),
+            std::string::npos);
 }
 
 TEST(WebhookChannel, ClientErrorIsPermanentAndHttpsVerifiesTheCa) {
@@ -505,7 +536,8 @@ TEST(WebhookChannel, ClientErrorIsPermanentAndHttpsVerifiesTheCa) {
   ASSERT_TRUE(cert.ok()) << cert.error().message;
   HttpSink secure;
   ASSERT_OK(secure.start(tls_dir.path(), "200", {"--tls", cert->cert, cert->key}));
-  auto good = make_webhook_channel("webhook-1", {.url = secure.url("https"), .ca_file = cert->cert, .timeout = 2s});
+  auto good = make_webhook_channel(
+      "webhook-1", {.url = secure.url("https"), .ca_file = cert->cert, .timeout = 2s});
   Delivery d = good->send(test_note());
   EXPECT_EQ(d.outcome, Outcome::Accepted) << d.detail;
   auto unknown_ca = make_webhook_channel("webhook-2", {.url = secure.url("https"), .timeout = 2s});
@@ -526,10 +558,15 @@ TEST(CommandChannel, AlarmComesOnStdinAndInEnvironmentNeverInArgv) {
   TempDir dir;
   std::string out = dir.file("out");
   std::string script = write_script(dir, "page.sh",
-      "cat > " + out + ".stdin\n"
-      "env > " + out + ".env\n"
-      "echo \"$@\" > " + out + ".argv\n"
-      "echo paged\n");
+                                    "cat > " + out +
+                                        ".stdin\n"
+                                        "env > " +
+                                        out +
+                                        ".env\n"
+                                        "echo \"$@\" > " +
+                                        out +
+                                        ".argv\n"
+                                        "echo paged\n");
   auto ch = make_command_channel("command-1", {.argv = {script, "--team", "ops"}, .timeout = 5s});
   Delivery d = ch->send(test_note("fencing alpha; rm -rf / $(reboot)"));
   EXPECT_EQ(d.outcome, Outcome::Accepted) << d.detail;
@@ -544,15 +581,16 @@ TEST(CommandChannel, AlarmComesOnStdinAndInEnvironmentNeverInArgv) {
 
 TEST(CommandChannel, FailureIsTemporaryMissingCommandPermanentHangTimesOut) {
   TempDir dir;
-  auto failing = make_command_channel("command-1", {.argv = {write_script(dir, "f.sh", "cat >/dev/null; exit 3\n")}});
+  auto failing = make_command_channel(
+      "command-1", {.argv = {write_script(dir, "f.sh", "cat >/dev/null; exit 3\n")}});
   Delivery d = failing->send(test_note());
   EXPECT_EQ(d.outcome, Outcome::Temporary);
   EXPECT_NE(d.detail.find("exit 3"), std::string::npos) << d.detail;
   auto missing = make_command_channel("command-2", {.argv = {dir.file("no-such-pager")}});
   EXPECT_EQ(missing->send(test_note()).outcome, Outcome::Permanent);
   // A command that never reads stdin and hangs: killed at the timeout, no SIGPIPE for us.
-  auto hang = make_command_channel("command-3", {.argv = {write_script(dir, "h.sh", "exec sleep 30\n")},
-                                                 .timeout = 500ms});
+  auto hang = make_command_channel(
+      "command-3", {.argv = {write_script(dir, "h.sh", "exec sleep 30\n")}, .timeout = 500ms});
   auto t = std::chrono::steady_clock::now();
   Delivery h = hang->send(test_note(std::string(1 << 20, 'x')));
   EXPECT_EQ(h.outcome, Outcome::Temporary);
@@ -569,7 +607,8 @@ TEST(Heartbeat, MonitorAliveGoesToTheUrlAndTheCommandEveryInterval) {
   AlarmConfig cfg;
   cfg.cluster = "c1";
   cfg.heartbeat_url = hook.url();
-  cfg.heartbeat_command = {write_script(dir, "hb.sh", "echo \"$CLUSTERD_KIND\" >> " + dir.file("beats") + "\n")};
+  cfg.heartbeat_command = {
+      write_script(dir, "hb.sh", "echo \"$CLUSTERD_KIND\" >> " + dir.file("beats") + "\n")};
   cfg.heartbeat_interval = 1min;
   Events ev;
   const TimePoint t0 = std::chrono::steady_clock::now();

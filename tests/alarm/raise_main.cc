@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   (*svc)->start();
   int count = std::atoi(argv[3]);
   for (int i = 0; i < count; ++i) {
-    Alarm a{.node = "alpha", .severity = Severity::Critical,
+    Alarm a{.node = "alpha",
+            .severity = Severity::Critical,
             .text = "fencing alpha: crash test " + std::to_string(i)};
     std::string id = (*svc)->raise(a, now);
     std::printf("raised %s.raised.1@c1.clusterd\n", id.c_str());

@@ -51,7 +51,10 @@ AlarmConfig config() {
   return c;
 }
 
-Alarm fencing() { return {.cluster = "c1", .node = "alpha", .severity = Severity::Critical, .text = "fencing alpha"}; }
+Alarm fencing() {
+  return {
+      .cluster = "c1", .node = "alpha", .severity = Severity::Critical, .text = "fencing alpha"};
+}
 
 struct Fakes {
   FakeChannel* email;
@@ -93,7 +96,8 @@ TEST(AlarmService, PermanentRefusalIsReportedThroughTheOtherChannels) {
   ASSERT_EQ(pages.size(), 2u);
   EXPECT_EQ(pages[1].kind, NoticeKind::DeliveryFailed);
   EXPECT_EQ(pages[1].alarm.id, id);
-  EXPECT_NE(pages[1].note.find("email refused raised notification"), std::string::npos) << pages[1].note;
+  EXPECT_NE(pages[1].note.find("email refused raised notification"), std::string::npos)
+      << pages[1].note;
   EXPECT_EQ(f.email->seen().size(), 1u) << "the refusal report does not go back to email";
   auto listing = svc.list();
   ASSERT_EQ(listing.size(), 1u);
@@ -118,7 +122,10 @@ TEST(AlarmService, TemporaryFailureIsRetriedUntilAccepted) {
   std::mutex mu;
   std::vector<DeliveryEvent> events;
   ServiceOptions o;
-  o.on_event = [&](const DeliveryEvent& e) { std::lock_guard lk(mu); events.push_back(e); };
+  o.on_event = [&](const DeliveryEvent& e) {
+    std::lock_guard lk(mu);
+    events.push_back(e);
+  };
   AlarmService svc(config(), std::move(f.list), {}, std::nullopt, o, {});
   svc.start();
   svc.raise(fencing(), {});
@@ -140,7 +147,8 @@ TEST(AlarmService, PendingNotificationsSurviveARestartWithTheirMessageId) {
     AlarmService svc(config(), std::move(f.list), {}, Spool::open(dir.path()).value(), {}, {});
     svc.start();
     svc.raise(fencing(), {});
-    ASSERT_TRUE(wait_until([&] { return !f.email->seen().empty() && !f.pager->seen().empty(); }, 2s));
+    ASSERT_TRUE(
+        wait_until([&] { return !f.email->seen().empty() && !f.pager->seen().empty(); }, 2s));
     message_id = f.email->seen()[0].message_id;
     svc.stop();
   }

@@ -20,12 +20,19 @@ Envelope sample() {
   n.kind = NoticeKind::Raised;
   n.note = "note with spaces";
   n.time_ns = 42;
-  n.alarm = {.id = "20261122-010203-0001", .key = "standby.silent", .cluster = "c1",
-             .node = "beta", .severity = Severity::Critical,
+  n.alarm = {.id = "20261122-010203-0001",
+             .key = "standby.silent",
+             .cluster = "c1",
+             .node = "beta",
+             .severity = Severity::Critical,
              .text = std::string("hostile: \\ \r\n\x1b[0m\x00\xff end", 24),
-             .time_ns = 1'795'309'323'000'000'000, .state = "fence", .trigger = "after 30s",
+             .time_ns = 1'795'309'323'000'000'000,
+             .state = "fence",
+             .trigger = "after 30s",
              .timeline = "line one\nline two: \"quoted\"\n"};
-  e.channels = {{.channel = "email", .status = ChannelStatus::Pending, .attempts = 2,
+  e.channels = {{.channel = "email",
+                 .status = ChannelStatus::Pending,
+                 .attempts = 2,
                  .last_error = "451 4.3.0 try later"},
                 {.channel = "webhook-1", .status = ChannelStatus::Accepted, .attempts = 1}};
   return e;
@@ -56,7 +63,7 @@ TEST(Spool, WrittenEnvelopeIsLoadedAfterRestart) {
     ASSERT_TRUE(s.ok()) << s.error().message;
     ASSERT_TRUE(s->write(sample()).ok());
   }
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(sd.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   auto s = Spool::open(sd);  // "after restart": a fresh object over the same directory
@@ -92,8 +99,10 @@ TEST(Spool, CrashLeftoversAreDroppedAndBadFilesSetAside) {
   ASSERT_EQ(loaded.errors.size(), 1u);
   EXPECT_NE(loaded.errors[0].find("junk.alarm: not a clusterd alarm spool file"), std::string::npos)
       << loaded.errors[0];
-  EXPECT_FALSE(clusterd::testing::wait_for_path(dir.file("x.alarm.tmp"), std::chrono::milliseconds(0)));
-  EXPECT_TRUE(clusterd::testing::wait_for_path(dir.file("junk.alarm.bad"), std::chrono::milliseconds(0)));
+  EXPECT_FALSE(
+      clusterd::testing::wait_for_path(dir.file("x.alarm.tmp"), std::chrono::milliseconds(0)));
+  EXPECT_TRUE(
+      clusterd::testing::wait_for_path(dir.file("junk.alarm.bad"), std::chrono::milliseconds(0)));
 }
 
 TEST(Spool, MessageIdBecomesASafeFileName) {

@@ -12,9 +12,13 @@ namespace {
 Notification note_with_text(std::string text) {
   Notification n;
   n.message_id = "20261122-010203-0001.raised.1@c1.clusterd";
-  n.alarm = sanitized({.id = "20261122-010203-0001", .cluster = "c1", .node = "alpha",
-                       .severity = Severity::Critical, .text = std::move(text),
-                       .time_ns = 1'795'309'323'000'000'000, .state = "fence",
+  n.alarm = sanitized({.id = "20261122-010203-0001",
+                       .cluster = "c1",
+                       .node = "alpha",
+                       .severity = Severity::Critical,
+                       .text = std::move(text),
+                       .time_ns = 1'795'309'323'000'000'000,
+                       .state = "fence",
                        .trigger = "on active /panic/",
                        .timeline = "01:02:03 active: panic[cpu0]\r\n01:02:04 \x1b[31mred\x1b[0m"});
   n.time_ns = n.alarm.time_ns;
@@ -35,10 +39,13 @@ std::vector<std::string> header_lines(const std::string& mail) {
 }
 
 TEST(SanitizeText, RemovesAnsiSequencesAndEscapesControlBytes) {
-  EXPECT_EQ(sanitize_text("\x1b[1;31mpanic\x1b[0m: cpu\x07 \x1b]0;title\x07" "done"),
+  EXPECT_EQ(sanitize_text("\x1b[1;31mpanic\x1b[0m: cpu\x07 \x1b]0;title\x07"
+                          "done"),
             "panic: cpu\\x07 done");
   EXPECT_EQ(sanitize_text("a\r\nb\tc\x7f\xff"), "a\\r\\nb\\tc\\x7f\\xff");
-  EXPECT_EQ(sanitize_text("\x9b" "2Jcleared"), "cleared");
+  EXPECT_EQ(sanitize_text("\x9b"
+                          "2Jcleared"),
+            "cleared");
 }
 
 TEST(SanitizeText, LinesKeepTheirBreaksButNothingElse) {
@@ -54,14 +61,17 @@ TEST(FormatEmail, ConsoleLineWithCrLfCreatesNoHeader) {
     EXPECT_FALSE(h.starts_with("Bcc")) << h;
     EXPECT_EQ(h.find('\n'), std::string::npos);
   }
-  EXPECT_NE(mail.find("Subject: [clusterd c1] CRITICAL: login: \\r\\nBcc: evil@x\\r\\n\\r\\nfake body\r\n"),
-            std::string::npos)
+  EXPECT_NE(
+      mail.find(
+          "Subject: [clusterd c1] CRITICAL: login: \\r\\nBcc: evil@x\\r\\n\\r\\nfake body\r\n"),
+      std::string::npos)
       << mail;
 }
 
 TEST(FormatEmail, HasDateMessageIdAndSubjectNamingClusterAndSeverity) {
-  std::string mail = format_email(note_with_text("fencing alpha: panic"),
-                                  {.from = "clusterd@mon", .to = {"a@example.com", "b@example.com"}});
+  std::string mail =
+      format_email(note_with_text("fencing alpha: panic"),
+                   {.from = "clusterd@mon", .to = {"a@example.com", "b@example.com"}});
   auto h = header_lines(mail);
   ASSERT_GE(h.size(), 6u);
   EXPECT_EQ(h[0], "Date: Sun, 22 Nov 2026 01:02:03 +0000");
@@ -71,7 +81,8 @@ TEST(FormatEmail, HasDateMessageIdAndSubjectNamingClusterAndSeverity) {
   EXPECT_EQ(h[4], "Message-ID: <20261122-010203-0001.raised.1@c1.clusterd>");
   // Body: CRLF only, the timeline excerpt escaped, and how to acknowledge.
   std::string body = mail.substr(mail.find("\r\n\r\n") + 4);
-  EXPECT_NE(body.find("Timeline:\r\n01:02:03 active: panic[cpu0]\r\n01:02:04 red\r\n"), std::string::npos)
+  EXPECT_NE(body.find("Timeline:\r\n01:02:03 active: panic[cpu0]\r\n01:02:04 red\r\n"),
+            std::string::npos)
       << body;
   EXPECT_NE(body.find("clusterctl ack c1 20261122-010203-0001"), std::string::npos);
   for (std::size_t i = 0; i < mail.size(); ++i) {

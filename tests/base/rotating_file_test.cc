@@ -33,7 +33,8 @@ std::string slurp(const fs::path& p) {
 
 TEST(RotatingFile, RotatesBySizeKeepsKeepFilesAndNeverSplitsALine) {
   TempDir d;
-  auto f = RotatingFile::open({.path = (d.path / "x.log").string(), .max_bytes = 100, .keep = 2, .header = "# h\n"});
+  auto f = RotatingFile::open(
+      {.path = (d.path / "x.log").string(), .max_bytes = 100, .keep = 2, .header = "# h\n"});
   ASSERT_TRUE(f.ok()) << f.error().message;
   std::string all;
   for (int i = 0; i < 40; ++i) {
@@ -66,7 +67,7 @@ TEST(RotatingFile, ReopenAfterAnOutsideRenameLosesNoLine) {
   ASSERT_TRUE(f.ok());
   ASSERT_TRUE((*f)->write("one\n"));
   fs::rename(path, d.path / "c.log.1");  // logrotate's move
-  ASSERT_TRUE((*f)->write("two\n"));       // still the old file until the signal
+  ASSERT_TRUE((*f)->write("two\n"));     // still the old file until the signal
   ASSERT_TRUE((*f)->reopen().ok());
   ASSERT_TRUE((*f)->write("three\n"));
   EXPECT_EQ(slurp(d.path / "c.log.1"), "one\ntwo\n");
@@ -76,7 +77,8 @@ TEST(RotatingFile, ReopenAfterAnOutsideRenameLosesNoLine) {
 TEST(RotatingFile, UnwritableDirectoryIsAnErrorNamingThePath) {
   auto f = RotatingFile::open({.path = "/nonexistent-dir/x.log"});
   ASSERT_FALSE(f.ok());
-  EXPECT_NE(f.error().message.find("/nonexistent-dir/x.log"), std::string::npos) << f.error().message;
+  EXPECT_NE(f.error().message.find("/nonexistent-dir/x.log"), std::string::npos)
+      << f.error().message;
 }
 
 }  // namespace

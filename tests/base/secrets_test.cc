@@ -23,7 +23,8 @@ std::string write_file(const std::string& text, mode_t mode) {
 }
 
 TEST(SecretsFile, ReadsPlainAndQuotedValues) {
-  auto p = write_file("# consoles\nnts1 = s3cret word \nbmc=\"with \\\"quotes\\\" and \\\\\"\n\n", 0600);
+  auto p =
+      write_file("# consoles\nnts1 = s3cret word \nbmc=\"with \\\"quotes\\\" and \\\\\"\n\n", 0600);
   auto f = SecretsFile::load(p);
   ASSERT_TRUE(f.ok()) << f.error().message;
   EXPECT_EQ(f->secret("nts1").value(), "s3cret word");
@@ -38,7 +39,8 @@ TEST(SecretsFile, RefusesAFileOthersCanRead) {
   auto p = write_file("nts1 = s3cret\n", 0644);
   auto f = SecretsFile::load(p);
   ASSERT_FALSE(f.ok());
-  EXPECT_EQ(f.error().message, "secrets file " + p + " is mode 0644; it must be 0600 (chmod 600 " + p + ")");
+  EXPECT_EQ(f.error().message,
+            "secrets file " + p + " is mode 0644; it must be 0600 (chmod 600 " + p + ")");
   ::unlink(p.c_str());
 }
 

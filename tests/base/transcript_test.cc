@@ -34,7 +34,8 @@ TEST(Stamp, FormatsOffsetsInMilliseconds) {
 }
 
 TEST(Transcript, RecordsRoundTripWhateverTheBytes) {
-  TranscriptRecord r{{1795309323456789000LL, false}, Direction::In, std::string("ok \r\n\x00\xff\\", 8)};
+  TranscriptRecord r{
+      {1795309323456789000LL, false}, Direction::In, std::string("ok \r\n\x00\xff\\", 8)};
   std::string line = format_transcript_record(r);
   EXPECT_EQ(line, "2026-11-22T01:02:03.456789Z < ok \\r\\n\\x00\\xff\\\\");
   EXPECT_EQ(line.find('\n'), std::string::npos);
@@ -60,10 +61,14 @@ TEST(Transcript, ReadsEveryDirectionAndSkipsComments) {
 
 TEST(Transcript, ErrorsSayWhichFieldIsWrong) {
   bool skip = false;
-  EXPECT_EQ(parse_transcript_line("+1", &skip).error().message, "expected 'STAMP DIR DATA', got no direction");
-  EXPECT_EQ(parse_transcript_line("+1 ? x", &skip).error().message, "bad direction '?' (expected < > ! or *)");
-  EXPECT_EQ(parse_transcript_line("+1 <x", &skip).error().message, "expected a space after the direction");
-  EXPECT_EQ(parse_transcript_line("+1 < a\\q", &skip).error().message, "bad escape at data offset 1");
+  EXPECT_EQ(parse_transcript_line("+1", &skip).error().message,
+            "expected 'STAMP DIR DATA', got no direction");
+  EXPECT_EQ(parse_transcript_line("+1 ? x", &skip).error().message,
+            "bad direction '?' (expected < > ! or *)");
+  EXPECT_EQ(parse_transcript_line("+1 <x", &skip).error().message,
+            "expected a space after the direction");
+  EXPECT_EQ(parse_transcript_line("+1 < a\\q", &skip).error().message,
+            "bad escape at data offset 1");
 }
 
 }  // namespace

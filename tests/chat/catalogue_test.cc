@@ -46,7 +46,9 @@ const Example kExamples[] = {
     {"boot_error", "\r\nBad magic number in disk label\r\n", true},
     {"boot_error", "\r\nBoot device: /pci@1f,0/disk  File and args:\r\n", false},
     {"solaris_panic", "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31\r\n", true},
-    {"solaris_panic", "\r\nNov 22 01:02:03 alpha unix: [ID 836849 kern.notice] panic[cpu0]/thread=2a1: x\r\n", false},
+    {"solaris_panic",
+     "\r\nNov 22 01:02:03 alpha unix: [ID 836849 kern.notice] panic[cpu0]/thread=2a1: x\r\n",
+     false},
     {"solaris_panic", "\r\n# grep 'panic[cpu0]/thread=2a1: ' /var/adm/messages\r\n", false},
     {"solaris_login", "\r\nalpha console login: ", true},
     // Console messages often follow the prompt on the same line, in the same
@@ -71,8 +73,10 @@ TEST(Catalogue, EveryPatternMatchesItsExamplesAndNotItsLookAlikes) {
     // A probe script beside the stock scripts, so the include resolves to the real file.
     std::string text = std::string("include \"lib/patterns.chat\"\ninitial state a { on active ") +
                        e.pattern + " -> hit }\nstate hit {}\n";
-    auto s = load_script_text(text, std::string(CLUSTERD_SOURCE_DIR) + "/scripts/probe.chat", &files);
-    ASSERT_TRUE(s.ok()) << e.pattern << ": " << (s.diagnostics.empty() ? "" : format_gcc(s.diagnostics[0]));
+    auto s =
+        load_script_text(text, std::string(CLUSTERD_SOURCE_DIR) + "/scripts/probe.chat", &files);
+    ASSERT_TRUE(s.ok()) << e.pattern << ": "
+                        << (s.diagnostics.empty() ? "" : format_gcc(s.diagnostics[0]));
     testing::RecordingActuator act;
     Interpreter in(*s.program, act);
     in.start(testing::t0);
@@ -84,7 +88,8 @@ TEST(Catalogue, EveryPatternMatchesItsExamplesAndNotItsLookAlikes) {
     for (char c : t) bytewise.on_bytes(Channel::Active, std::string_view(&c, 1), testing::t0);
     EXPECT_EQ(in.state_name() == "hit", e.matches) << e.pattern << " on \"" << escape(t) << "\"";
     if (e.one_read_only) continue;
-    EXPECT_EQ(bytewise.state_name() == "hit", e.matches) << e.pattern << " byte by byte on \"" << escape(t) << "\"";
+    EXPECT_EQ(bytewise.state_name() == "hit", e.matches)
+        << e.pattern << " byte by byte on \"" << escape(t) << "\"";
   }
 }
 

@@ -15,13 +15,16 @@ TEST(Checker, RejectsTakeoverWithoutFence) {
       "initial state watch { on ping.down -> boot }\n"
       "state boot { on standby \"login: \" { takeover } -> watch\n after 1m -> watch }");
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0], "<input>:2:37: error: takeover reachable without 'mark fenced active' first (path: watch -> boot)");
+  EXPECT_EQ(d[0],
+            "<input>:2:37: error: takeover reachable without 'mark fenced active' first (path: "
+            "watch -> boot)");
 }
 
 TEST(Checker, AcceptsTakeoverAfterFenceOnEveryPath) {
-  EXPECT_TRUE(diags("initial state watch { on ping.down { mark fenced active } -> boot }\n"
-                    "state boot { on standby \"login: \" { takeover } -> watch\n after 1m -> watch }")
-                  .empty());
+  EXPECT_TRUE(
+      diags("initial state watch { on ping.down { mark fenced active } -> boot }\n"
+            "state boot { on standby \"login: \" { takeover } -> watch\n after 1m -> watch }")
+          .empty());
   // Fenced in the entry of the state before.
   EXPECT_TRUE(diags("initial state watch { on ping.down -> fence }\n"
                     "state fence { mark fenced active\n after 1s -> boot }\n"
@@ -35,27 +38,34 @@ TEST(Checker, OneUnfencedPathIsEnough) {
       "state fence { after 1s { mark fenced active } -> boot }\n"
       "state boot { after 1m { takeover } -> watch }");
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0], "<input>:4:25: error: takeover reachable without 'mark fenced active' first (path: watch -> boot)");
+  EXPECT_EQ(d[0],
+            "<input>:4:25: error: takeover reachable without 'mark fenced active' first (path: "
+            "watch -> boot)");
 }
 
 TEST(Checker, FencingTheStandbyDoesNotCount) {
   auto d = diags("initial state a { on ping.down { mark fenced standby; takeover } -> a }");
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0], "<input>:1:55: error: takeover reachable without 'mark fenced active' first (path: a)");
+  EXPECT_EQ(d[0],
+            "<input>:1:55: error: takeover reachable without 'mark fenced active' first (path: a)");
 }
 
 TEST(Checker, ASecondTakeoverNeedsASecondFence) {
-  auto d = diags("initial state a { on ping.down { mark fenced active; takeover; takeover } -> a }");
+  auto d =
+      diags("initial state a { on ping.down { mark fenced active; takeover; takeover } -> a }");
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0], "<input>:1:64: error: takeover reachable without 'mark fenced active' first (path: a)");
+  EXPECT_EQ(d[0],
+            "<input>:1:64: error: takeover reachable without 'mark fenced active' first (path: a)");
 }
 
 TEST(Checker, AFenceInAHandlerThatMayNotHaveRunDoesNotCount) {
   auto d = diags(
-      "initial state a { on active \"x\" { mark fenced active }\n on ping.down { takeover } -> a }");
+      "initial state a { on active \"x\" { mark fenced active }\n on ping.down { takeover } -> a "
+      "}");
   // The no-target handler may not have fired before ping.down.
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0], "<input>:2:17: error: takeover reachable without 'mark fenced active' first (path: a)");
+  EXPECT_EQ(d[0],
+            "<input>:2:17: error: takeover reachable without 'mark fenced active' first (path: a)");
 }
 
 TEST(Checker, WarnsAboutUnreachableWaitingAndDeadEndStates) {
@@ -65,7 +75,8 @@ TEST(Checker, WarnsAboutUnreachableWaitingAndDeadEndStates) {
       "state orphan { after 1s -> a }\n"
       "state c { }");
   EXPECT_EQ(d, (std::vector<std::string>{
-                   "<input>:2:7: warning: state 'b' waits for console text with no 'after': it can wait forever",
+                   "<input>:2:7: warning: state 'b' waits for console text with no 'after': it can "
+                   "wait forever",
                    "<input>:3:7: warning: state 'orphan' is unreachable from the initial state",
                    "<input>:4:7: warning: state 'c' is unreachable from the initial state",
                    "<input>:4:7: warning: state 'c' has no way out: the script stops there"}));
@@ -77,7 +88,8 @@ TEST(Checker, WarnsAboutAPatternNoHandlerUses) {
       "pattern used = /ok $/\n"
       "pattern oops = /Oops: .*/\n"
       "initial state a { on active used -> a }");
-  EXPECT_EQ(d, (std::vector<std::string>{"<input>:2:9: warning: pattern 'oops' is defined but no handler uses it"}));
+  EXPECT_EQ(d, (std::vector<std::string>{
+                   "<input>:2:9: warning: pattern 'oops' is defined but no handler uses it"}));
 }
 
 // `-> $p`: the proof holds for the state the config chose; a state only a
@@ -94,14 +106,17 @@ TEST(Checker, AParamTargetIsProvedForTheChosenStateAndItsAlternativesAreReachabl
   EXPECT_TRUE(diags(text).empty()) << diags(text)[0];
   auto d = diags(text, nullptr, {{"on_loss", "reckless"}});
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0], "<input>:4:25: error: takeover reachable without 'mark fenced active' first (path: watch -> reckless -> boot)");
+  EXPECT_EQ(d[0],
+            "<input>:4:25: error: takeover reachable without 'mark fenced active' first (path: "
+            "watch -> reckless -> boot)");
 }
 
 TEST(Checker, WarnsWhenAPresumedFenceHasNoRefusalHandler) {
   auto d = diags("initial state a { after 1s { mark fenced active presumed } -> a }");
-  EXPECT_EQ(d, (std::vector<std::string>{
-                   "<input>:1:15: warning: state 'a' presumes a fence but has no 'on fence.refused': "
-                   "when the runtime refuses, it stays here"}));
+  EXPECT_EQ(d,
+            (std::vector<std::string>{
+                "<input>:1:15: warning: state 'a' presumes a fence but has no 'on fence.refused': "
+                "when the runtime refuses, it stays here"}));
 }
 
 }  // namespace

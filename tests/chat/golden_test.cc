@@ -46,7 +46,8 @@ TEST_P(Golden, ReplayMatchesExpectedTimeline) {
   }
   FileLoader loader;
   auto script = load_script(source_dir() + "/scripts/sparc-obp.chat", loader, params);
-  ASSERT_TRUE(script.ok()) << (script.diagnostics.empty() ? "" : format_text(script.diagnostics[0]));
+  ASSERT_TRUE(script.ok()) << (script.diagnostics.empty() ? ""
+                                                          : format_text(script.diagnostics[0]));
 
   ReplayInput input;
   auto active = read_transcript(slurp(dir / (name + ".alpha.console")), name + ".alpha.console");
@@ -73,7 +74,8 @@ TEST_P(Golden, ReplayMatchesExpectedTimeline) {
 INSTANTIATE_TEST_SUITE_P(StockScript, Golden,
                          ::testing::Values("primary_panic", "ping_loss_console_alive",
                                            "ping_loss_console_dead", "rogue_standby_boot",
-                                           "accidental_break", "fence_readback_failing", "ping_flap"));
+                                           "accidental_break", "fence_readback_failing",
+                                           "ping_flap"));
 
 // The six cases must cover the decisions they are named after: guard against
 // an .expected file rewritten into something that no longer shows them.

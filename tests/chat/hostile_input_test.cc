@@ -73,10 +73,10 @@ TEST(FileLoader, RefusesDevicesDirectoriesAndFifosWithTheIncludesPosition) {
   ASSERT_EQ(s.diagnostics.size(), 3u) << all_text(s);
   EXPECT_EQ(format_gcc(s.diagnostics[0]),
             main + ":1:9: error: cannot include \"/dev/zero\": /dev/zero: not a regular file");
-  EXPECT_EQ(format_gcc(s.diagnostics[1]),
-            main + ":2:9: error: cannot include \"lib\": " + dir.file("lib") + ": not a regular file");
-  EXPECT_EQ(format_gcc(s.diagnostics[2]),
-            main + ":3:11: error: cannot include \"fifo\": " + dir.file("fifo") + ": not a regular file");
+  EXPECT_EQ(format_gcc(s.diagnostics[1]), main + ":2:9: error: cannot include \"lib\": " +
+                                              dir.file("lib") + ": not a regular file");
+  EXPECT_EQ(format_gcc(s.diagnostics[2]), main + ":3:11: error: cannot include \"fifo\": " +
+                                              dir.file("fifo") + ": not a regular file");
   EXPECT_FALSE(s.unreadable);
   EXPECT_FALSE(s.ok());
 }
@@ -87,12 +87,15 @@ TEST(FileLoader, RefusesKernelFilesUnderProcAndSys) {
   Scratch dir;
   // A sysfs file every kernel has; /sys/kernel/uevent_seqnum is regular, 4096 bytes by stat.
   ASSERT_TRUE(fs::exists("/sys/kernel/uevent_seqnum"));
-  auto main = dir.write("main.chat", "include \"/proc/self/environ\"\ninclude \"/sys/kernel/uevent_seqnum\"\n");
+  auto main = dir.write("main.chat",
+                        "include \"/proc/self/environ\"\ninclude \"/sys/kernel/uevent_seqnum\"\n");
   FileLoader files;
   auto s = load_script(main, files);
   ASSERT_EQ(s.diagnostics.size(), 2u) << all_text(s);
-  EXPECT_EQ(format_gcc(s.diagnostics[0]), main + ":1:9: error: cannot include \"/proc/self/environ\": "
-                                                 "/proc/self/environ: a kernel file (/proc, /sys), not a script");
+  EXPECT_EQ(format_gcc(s.diagnostics[0]),
+            main +
+                ":1:9: error: cannot include \"/proc/self/environ\": "
+                "/proc/self/environ: a kernel file (/proc, /sys), not a script");
   EXPECT_NE(s.diagnostics[1].message.find("a kernel file"), std::string::npos) << all_text(s);
 }
 
@@ -112,7 +115,8 @@ TEST(FileLoader, FollowsASymlinkToARegularFile) {
   Scratch dir;
   dir.write("real/lib.chat", "pattern ok = \"ok \"\n");
   fs::create_symlink("real/lib.chat", dir.file("lib.chat"));
-  auto main = dir.write("main.chat", "include \"lib.chat\"\ninitial state a { on active ok -> a }\n");
+  auto main =
+      dir.write("main.chat", "include \"lib.chat\"\ninitial state a { on active ok -> a }\n");
   FileLoader files;
   auto s = load_script(main, files);
   EXPECT_TRUE(s.ok()) << all_text(s);
@@ -132,12 +136,14 @@ TEST(FileLoader, RefusesAFileOverTheSizeLimitButTakesOneAtIt) {
   auto main = dir.write("main.chat", "include \"over.chat\"\n");
   auto s = load_script(main, files);
   ASSERT_EQ(s.diagnostics.size(), 1u);
-  EXPECT_EQ(format_gcc(s.diagnostics[0]), main + ":1:9: error: cannot include \"over.chat\": " + dir.file("over.chat") +
-                                              ": is 2097153 bytes; scripts are limited to 2 MiB");
+  EXPECT_EQ(format_gcc(s.diagnostics[0]),
+            main + ":1:9: error: cannot include \"over.chat\": " + dir.file("over.chat") +
+                ": is 2097153 bytes; scripts are limited to 2 MiB");
   auto top = load_script(dir.file("over.chat"), files);
   EXPECT_TRUE(top.unreadable);
   ASSERT_EQ(top.diagnostics.size(), 1u);
-  EXPECT_EQ(top.diagnostics[0].message, dir.file("over.chat") + ": is 2097153 bytes; scripts are limited to 2 MiB");
+  EXPECT_EQ(top.diagnostics[0].message,
+            dir.file("over.chat") + ": is 2097153 bytes; scripts are limited to 2 MiB");
 }
 
 // --- the deny-list: the secrets file is never read -------------------------
@@ -153,17 +159,18 @@ TEST(FileLoader, RefusesADeniedFileHoweverItIsNamed) {
 
   // Without the deny-list the secret's line was quoted under a syntax error.
   FileLoader plain;
-  auto leaked = load_script(dir.write("scripts/main.chat", "include \"../secrets\"\ninclude \"ok.chat\"\n"), plain);
+  auto leaked = load_script(
+      dir.write("scripts/main.chat", "include \"../secrets\"\ninclude \"ok.chat\"\n"), plain);
   EXPECT_NE(all_text(leaked).find("CANARY-SECRET"), std::string::npos);
 
-  for (const std::string& name : {std::string("../secrets"), std::string("./../scripts/../secrets"), std::string("alias"),
-                                 std::string("../hardlink"), secrets}) {
+  for (const std::string& name : {std::string("../secrets"), std::string("./../scripts/../secrets"),
+                                  std::string("alias"), std::string("../hardlink"), secrets}) {
     auto main = dir.write("scripts/main.chat", "include \"ok.chat\"\ninclude \"" + name + "\"\n");
     auto s = load_script(main, files);
     ASSERT_EQ(s.diagnostics.size(), 1u) << name << "\n" << all_text(s);
     const std::string full = name[0] == '/' ? name : dir.file("scripts/" + name);
-    EXPECT_EQ(format_gcc(s.diagnostics[0]),
-              main + ":2:9: error: cannot include \"" + name + "\": " + full + ": it is the secrets file");
+    EXPECT_EQ(format_gcc(s.diagnostics[0]), main + ":2:9: error: cannot include \"" + name +
+                                                "\": " + full + ": it is the secrets file");
     EXPECT_EQ(all_text(s).find("CANARY"), std::string::npos) << all_text(s);
   }
   // As the script itself, too.
@@ -182,7 +189,8 @@ TEST(Diagnostic, HostileBytesAreEscapedInEveryFormat) {
   auto s = load_script_text("initial state a {\n  after 1s -> wa\x1b[2Jtch\n}");
   ASSERT_EQ(s.diagnostics.size(), 1u);
   EXPECT_EQ(format_text(s.diagnostics[0]),
-            "<input>:2:17: error: expected an action, a handler ('on', 'after') or '}' to close the state\n"
+            "<input>:2:17: error: expected an action, a handler ('on', 'after') or '}' to close "
+            "the state\n"
             "      after 1s -> wa\\x1b[2Jtch\n"
             "                    ^\n");
 
@@ -195,7 +203,12 @@ TEST(Diagnostic, HostileBytesAreEscapedInEveryFormat) {
 
   // A message quoting hostile bytes; the caret (under the C1 control's first
   // byte, col 13) counts an escaped byte as four columns and "é" as one.
-  Diagnostic d{{"f\x1b.chat", 1, 13}, Severity::Error, "unknown state 'x\xc2\x9b" "1m\xff'", "caf\xc3\xa9 \xff -> x\xc2\x9b" "1m"};
+  Diagnostic d{{"f\x1b.chat", 1, 13},
+               Severity::Error,
+               "unknown state 'x\xc2\x9b"
+               "1m\xff'",
+               "caf\xc3\xa9 \xff -> x\xc2\x9b"
+               "1m"};
   EXPECT_EQ(format_text(d),
             "f\\x1b.chat:1:13: error: unknown state 'x\\xc2\\x9b1m\\xff'\n"
             "    caf\xc3\xa9 \\xff -> x\\xc2\\x9b1m\n"
@@ -210,15 +223,16 @@ TEST(Diagnostic, NoFormattedDiagnosticHoldsAControlByteOrInvalidUtf8) {
   // Every byte value in a state name, in a target and in an include name.
   for (int c = 0; c < 256; ++c) {
     const std::string b(1, static_cast<char>(c));
-    for (const std::string& text : {"initial state a {}\nstate x" + b + "y {}",
-                                    "initial state a { after 1s -> x" + b + "y }",
-                                    "include \"x" + b + "y\"\ninitial state a {}"}) {
+    for (const std::string& text :
+         {"initial state a {}\nstate x" + b + "y {}", "initial state a { after 1s -> x" + b + "y }",
+          "include \"x" + b + "y\"\ninitial state a {}"}) {
       auto s = load_script_text(text);
       std::string out = all_text(s) + format_json(s.diagnostics);
       for (const auto& d : s.diagnostics) out += format_gcc(d);
       for (char ch : out) {
         auto u = static_cast<unsigned char>(ch);
-        ASSERT_TRUE((u >= 0x20 && u < 0x7f) || u == '\n' || u == '\t') << "byte " << c << ":\n" << out;
+        ASSERT_TRUE((u >= 0x20 && u < 0x7f) || u == '\n' || u == '\t') << "byte " << c << ":\n"
+                                                                       << out;
       }
     }
   }
@@ -230,7 +244,8 @@ TEST(Diagnostic, NoFormattedDiagnosticHoldsAControlByteOrInvalidUtf8) {
 std::string chain(int n, const std::string& last_target = "a") {
   std::string text = "initial state a { after 1s -> s0 }\n";
   for (int i = 0; i < n; ++i) {
-    text += "state s" + std::to_string(i) + " extends s" + std::to_string(i + 1) + " { after 1s -> a }\n";
+    text += "state s" + std::to_string(i) + " extends s" + std::to_string(i + 1) +
+            " { after 1s -> a }\n";
   }
   text += "state s" + std::to_string(n) + " { after 2s -> " + last_target + " }\n";
   return text;
@@ -245,7 +260,8 @@ TEST(Extends, AChainOf3000StatesIsRefusedOnceWithoutCopying3000Handlers) {
   ASSERT_EQ(s.diagnostics.size(), 2u) << all_text(s);
   // s2936's chain is s2936 .. s3000: 65 states.
   EXPECT_EQ(format_gcc(s.diagnostics[0]),
-            "<input>:2938:21: error: state 's2936' extends a chain deeper than 64 states (up to 's3000')");
+            "<input>:2938:21: error: state 's2936' extends a chain deeper than 64 states (up to "
+            "'s3000')");
   EXPECT_EQ(format_gcc(s.diagnostics[1]), "<input>:3002:27: error: unknown state 'nowhere'");
   EXPECT_FALSE(s.ok());
 }
@@ -273,18 +289,20 @@ TEST(Extends, ManyStatesExtendingALongChainArePastTheHandlerLimit) {
   // 1 MiB script of them tens of seconds and gigabytes.
   std::string text = "initial state a { after 1s -> a }\n";
   for (int i = 0; i < 9; ++i) {
-    text += "state s" + std::to_string(i) + " extends s" + std::to_string(i + 1) + " { on active \"x" +
-            std::to_string(i) + "\" -> a }\n";
+    text += "state s" + std::to_string(i) + " extends s" + std::to_string(i + 1) +
+            " { on active \"x" + std::to_string(i) + "\" -> a }\n";
   }
   text += "state s9 { after 2s -> a }\n";  // 56 handlers so far: 1 + 10 + 9 + ... + 1
-  for (int i = 0; i < 5000; ++i) text += "state c" + std::to_string(i) + " extends s0 {}\n";  // 10 each
+  for (int i = 0; i < 5000; ++i)
+    text += "state c" + std::to_string(i) + " extends s0 {}\n";  // 10 each
   auto s = load_script_text(text);
   std::vector<std::string> errors;
   for (const auto& d : s.diagnostics) {
     if (d.severity == Severity::Error) errors.push_back(format_gcc(d));
   }
-  EXPECT_EQ(errors, std::vector<std::string>{"<input>:2006:7: error: state 'c1994' takes the script past 20000 "
-                                             "handlers (each state counts those it inherits through 'extends')"});
+  EXPECT_EQ(errors, std::vector<std::string>{
+                        "<input>:2006:7: error: state 'c1994' takes the script past 20000 "
+                        "handlers (each state counts those it inherits through 'extends')"});
   EXPECT_FALSE(s.ok());
 }
 
@@ -307,7 +325,8 @@ TEST(Extends, CyclesAndUnknownParentsAreReportedOncePerState) {
   }
   auto cyc = load_script_text(text);
   ASSERT_EQ(cyc.diagnostics.size(), 100u);
-  EXPECT_EQ(format_gcc(cyc.diagnostics[99]), "<input>:101:19: error: state 's99' extends itself through 's0'");
+  EXPECT_EQ(format_gcc(cyc.diagnostics[99]),
+            "<input>:101:19: error: state 's99' extends itself through 's0'");
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ using testing::t0;
 
 struct Script {
   explicit Script(const std::string& text, std::map<std::string, std::string> params = {},
-               MemoryLoader* loader = nullptr)
+                  MemoryLoader* loader = nullptr)
       : script(compile_ok(text, params, loader)) {
     in = std::make_unique<Interpreter>(*script->program, act,
                                        InterpreterOptions{4096, 256, "alpha", "beta"});
@@ -38,8 +38,9 @@ TEST(Interpreter, AfterFiresAtDeadlineNotBefore) {
 }
 
 TEST(Interpreter, ChainedAftersFireAtTheirOwnDeadlinesInOneAdvance) {
-  Script r("initial state a { after 1s -> b }\nstate b { log \"b at $elapsed\"\n after 2s -> c }\n"
-        "state c { log \"c at $elapsed\"\n after 1h -> a }");
+  Script r(
+      "initial state a { after 1s -> b }\nstate b { log \"b at $elapsed\"\n after 2s -> c }\n"
+      "state c { log \"c at $elapsed\"\n after 1h -> a }");
   r.in->start(t0);
   r.in->advance_to(t0 + 10s);
   EXPECT_EQ(r.in->state_name(), "c");
@@ -47,20 +48,22 @@ TEST(Interpreter, ChainedAftersFireAtTheirOwnDeadlinesInOneAdvance) {
 }
 
 TEST(Interpreter, EntryActionsRunInOrder) {
-  Script r("initial state a { send active \"1\"\n break standby\n alarm warning \"w $active/$standby\"\n"
-        " exec \"/bin/echo\" \"two words\" \"$state\"\n log \"done\" }");
+  Script r(
+      "initial state a { send active \"1\"\n break standby\n alarm warning \"w $active/$standby\"\n"
+      " exec \"/bin/echo\" \"two words\" \"$state\"\n log \"done\" }");
   r.in->start(t0);
-  EXPECT_EQ(r.act.calls, (std::vector<std::string>{"send active \"1\"", "break standby",
-                                                   "alarm warning w alpha/beta",
-                                                   "exec [/bin/echo] [two words] [a]", "log done"}));
+  EXPECT_EQ(r.act.calls, (std::vector<std::string>{
+                             "send active \"1\"", "break standby", "alarm warning w alpha/beta",
+                             "exec [/bin/echo] [two words] [a]", "log done"}));
 }
 
 // Given a clusterd restarted after its journal said `boot-sent` in state
 // boot: resuming there must not send the boot again, and the takeover the
 // login leads to must be allowed (the active was fenced before the crash).
 TEST(Interpreter, ResumeSkipsEntryActionsAndKeepsTheFence) {
-  Script r("initial state watch { on ping.down { mark fenced active } -> boot }\n"
-           "state boot { send standby \"boot\\r\"\n on standby \"login: \" { takeover } -> watch }");
+  Script r(
+      "initial state watch { on ping.down { mark fenced active } -> boot }\n"
+      "state boot { send standby \"boot\\r\"\n on standby \"login: \" { takeover } -> watch }");
   ASSERT_TRUE(r.in->resume("boot", true, t0));
   EXPECT_EQ(r.in->state_name(), "boot");
   EXPECT_TRUE(r.act.calls.empty()) << r.act.calls[0];
@@ -71,8 +74,9 @@ TEST(Interpreter, ResumeSkipsEntryActionsAndKeepsTheFence) {
 }
 
 TEST(Interpreter, ResumeWithoutTheFenceStillRefusesTakeover) {
-  Script r("initial state watch { on ping.down { mark fenced active } -> boot }\n"
-           "state boot { on standby \"login: \" { takeover } -> watch }");
+  Script r(
+      "initial state watch { on ping.down { mark fenced active } -> boot }\n"
+      "state boot { on standby \"login: \" { takeover } -> watch }");
   ASSERT_TRUE(r.in->resume("boot", false, t0));
   r.in->on_bytes(Channel::Standby, "login: ", t0 + 1s);
   EXPECT_TRUE(r.act.calls.empty());
@@ -89,8 +93,9 @@ TEST(Interpreter, TiesGoToTheFirstDeclaredHandler) {
 TEST(Interpreter, OnlyBytesAfterEnteringTheStateCount) {
   // Given a login prompt received in `a`, when `b` is entered and sends CR,
   // then the old prompt does not satisfy `b`; only a new one does.
-  Script r("initial state a { on active \"go\" -> b }\n"
-        "state b { send active \"\\r\"\n on active /login: $/ -> c\n after 10s -> a }\nstate c {}");
+  Script r(
+      "initial state a { on active \"go\" -> b }\n"
+      "state b { send active \"\\r\"\n on active /login: $/ -> c\n after 10s -> a }\nstate c {}");
   r.in->start(t0);
   r.in->on_bytes(Channel::Active, "console login: ", t0 + 1s);
   r.in->on_bytes(Channel::Active, "\r\ngo", t0 + 2s);
@@ -102,15 +107,19 @@ TEST(Interpreter, OnlyBytesAfterEnteringTheStateCount) {
 }
 
 TEST(Interpreter, BytesAfterAMatchBelongToTheNextState) {
-  Script r("initial state a { on active /Type 'go'/ -> b }\nstate b { on active /ok $/ -> c\n after 1s -> a }\n"
-        "state c {}");
+  Script r(
+      "initial state a { on active /Type 'go'/ -> b }\nstate b { on active /ok $/ -> c\n after 1s "
+      "-> a }\n"
+      "state c {}");
   r.in->start(t0);
   r.in->on_bytes(Channel::Active, "\r\nType 'go' to resume\r\n{0} ok ", t0 + 1s);
   EXPECT_EQ(r.in->state_name(), "c");
 }
 
 TEST(Interpreter, CapturesReachTheHandlersActions) {
-  Script r("initial state a { on active /panic\\[cpu(\\d+)\\]/ { alarm critical \"cpu $1: $0\" } -> b }\nstate b {}");
+  Script r(
+      "initial state a { on active /panic\\[cpu(\\d+)\\]/ { alarm critical \"cpu $1: $0\" } -> b "
+      "}\nstate b {}");
   r.in->start(t0);
   r.in->on_bytes(Channel::Active, "panic[cpu7]/thread=", t0);
   EXPECT_EQ(r.act.calls, std::vector<std::string>{"alarm critical cpu 7: panic[cpu7]"});
@@ -121,13 +130,19 @@ TEST(Interpreter, CapturesReachTheHandlersActions) {
 // quotes the whole line, not the piece the first read brought; a line that
 // does not end within line_wait (500 ms) fires with what came.
 TEST(Interpreter, APatternThatTakesItsLineWaitsForTheLineEnd) {
-  Script r("initial state a { on active /^panic\\[cpu\\d+\\]: .*/ { alarm critical \"$0\" } -> b }\nstate b {}");
+  Script r(
+      "initial state a { on active /^panic\\[cpu\\d+\\]: .*/ { alarm critical \"$0\" } -> b "
+      "}\nstate b {}");
   r.in->start(t0);
   const std::string line = "\r\n\rpanic[cpu0]: BAD TRAP: type=31 rp=2a100547450\r\n";
-  for (std::size_t i = 0; i < line.size(); i += 3) r.in->on_bytes(Channel::Active, line.substr(i, 3), t0 + 1ms * i);  // 9600 baud: ~1 ms a byte
-  EXPECT_EQ(r.act.calls, std::vector<std::string>{"alarm critical panic[cpu0]: BAD TRAP: type=31 rp=2a100547450"});
+  for (std::size_t i = 0; i < line.size(); i += 3)
+    r.in->on_bytes(Channel::Active, line.substr(i, 3), t0 + 1ms * i);  // 9600 baud: ~1 ms a byte
+  EXPECT_EQ(r.act.calls, std::vector<std::string>{
+                             "alarm critical panic[cpu0]: BAD TRAP: type=31 rp=2a100547450"});
   // A line that stops short fires after line_wait with what it has.
-  Script q("initial state a { on active /^panic\\[cpu\\d+\\]: .*/ { alarm critical \"$0\" } -> b }\nstate b {}");
+  Script q(
+      "initial state a { on active /^panic\\[cpu\\d+\\]: .*/ { alarm critical \"$0\" } -> b "
+      "}\nstate b {}");
   q.in->start(t0);
   q.in->on_bytes(Channel::Active, "\r\npanic[cpu1]: half", t0 + 1s);
   EXPECT_TRUE(q.act.calls.empty());
@@ -143,9 +158,11 @@ TEST(Interpreter, APatternThatTakesItsLineWaitsForTheLineEnd) {
 }
 
 TEST(Interpreter, ParamsTakeTheirOverrides) {
-  Script r("param dev = \"disk\"\nparam t = 10s\ninitial state a { send standby \"boot $dev\\r\"\n after $t -> b }\n"
-        "state b {}",
-        {{"dev", "shared"}, {"t", "3s"}});
+  Script r(
+      "param dev = \"disk\"\nparam t = 10s\ninitial state a { send standby \"boot $dev\\r\"\n "
+      "after $t -> b }\n"
+      "state b {}",
+      {{"dev", "shared"}, {"t", "3s"}});
   r.in->start(t0);
   r.in->advance_to(t0 + 3s);
   EXPECT_EQ(r.act.calls, std::vector<std::string>{"send standby \"boot shared\\r\""});
@@ -153,8 +170,10 @@ TEST(Interpreter, ParamsTakeTheirOverrides) {
 }
 
 TEST(Interpreter, VarsAndReasonCanBeSet) {
-  Script r("var n = 0\nvar s = \"\"\ninitial state a { on ping.down { set n = 2; set s = \"x$active\"; set reason = \"why\" } -> b }\n"
-        "state b { log \"$n $s $reason\" }");
+  Script r(
+      "var n = 0\nvar s = \"\"\ninitial state a { on ping.down { set n = 2; set s = \"x$active\"; "
+      "set reason = \"why\" } -> b }\n"
+      "state b { log \"$n $s $reason\" }");
   r.in->start(t0);
   r.in->on_event(Event{EventKind::PingDown, Channel::Active, 0}, t0);
   EXPECT_EQ(r.act.calls, std::vector<std::string>{"log 2 xalpha why"});
@@ -164,7 +183,8 @@ TEST(Interpreter, VarsAndReasonCanBeSet) {
 TEST(Interpreter, IncludedPatternsWork) {
   MemoryLoader files;
   files.files["lib.chat"] = "pattern prompt = /^ok $/";
-  Script r("include \"lib.chat\"\ninitial state a { on standby prompt -> b }\nstate b {}", {}, &files);
+  Script r("include \"lib.chat\"\ninitial state a { on standby prompt -> b }\nstate b {}", {},
+           &files);
   r.in->start(t0);
   r.in->on_bytes(Channel::Standby, "\nok ", t0);
   EXPECT_EQ(r.in->state_name(), "b");
@@ -172,7 +192,9 @@ TEST(Interpreter, IncludedPatternsWork) {
 
 TEST(Interpreter, LevelEventsFireOnEntryWhenTheyAlreadyHold) {
   // ping went down while in `a`, which does not handle it; `b` does.
-  Script r("initial state a { after 1s -> b }\nstate b { on ping.down -> c\n after 1h -> a }\nstate c {}");
+  Script r(
+      "initial state a { after 1s -> b }\nstate b { on ping.down -> c\n after 1h -> a }\nstate c "
+      "{}");
   r.in->start(t0);
   r.in->on_event(Event{EventKind::PingDown, Channel::Active, 0}, t0 + 500ms);
   EXPECT_EQ(r.in->state_name(), "a");
@@ -181,17 +203,22 @@ TEST(Interpreter, LevelEventsFireOnEntryWhenTheyAlreadyHold) {
 }
 
 TEST(Interpreter, HandlersThatStayFireOnlyWhenTheLevelChanges) {
-  Script r("initial state a { on console.up standby { log \"up\" }\n on console.lost standby { log \"lost\" }\n after 1s -> a }");
+  Script r(
+      "initial state a { on console.up standby { log \"up\" }\n on console.lost standby { log "
+      "\"lost\" }\n after 1s -> a }");
   r.in->start(t0);
   r.in->on_event(Event{EventKind::ConsoleLost, Channel::Standby, 0}, t0);
-  r.in->on_event(Event{EventKind::ConsoleLost, Channel::Standby, 0}, t0);  // a repeat changes nothing
+  r.in->on_event(Event{EventKind::ConsoleLost, Channel::Standby, 0},
+                 t0);         // a repeat changes nothing
   r.in->advance_to(t0 + 3s);  // re-entering `a` three times does not repeat it
   r.in->on_event(Event{EventKind::ConsoleUp, Channel::Standby, 0}, t0 + 3s);
   EXPECT_EQ(r.act.calls, (std::vector<std::string>{"log lost", "log up"}));
 }
 
 TEST(Interpreter, EdgeEventsAreLostWhenNotHandled) {
-  Script r("initial state a { after 1s -> b }\nstate b { on control.switchover -> c\n after 1h -> a }\nstate c {}");
+  Script r(
+      "initial state a { after 1s -> b }\nstate b { on control.switchover -> c\n after 1h -> a "
+      "}\nstate c {}");
   r.in->start(t0);
   r.in->on_event(Event{EventKind::ControlSwitchover, Channel::Active, 0}, t0);
   r.in->advance_to(t0 + 1s);
@@ -206,7 +233,9 @@ TEST(Interpreter, ShExitMatchesItsCode) {
 }
 
 TEST(Interpreter, TakeoverSwapsRolesAndNames) {
-  Script r("initial state a { on ping.down { mark fenced active; takeover; log \"$active/$standby\" } -> a }");
+  Script r(
+      "initial state a { on ping.down { mark fenced active; takeover; log \"$active/$standby\" } "
+      "-> a }");
   r.in->start(t0);
   r.in->on_event(Event{EventKind::PingDown, Channel::Active, 0}, t0);
   EXPECT_EQ(r.act.calls, (std::vector<std::string>{"fenced active", "takeover", "log beta/alpha"}));
@@ -214,8 +243,9 @@ TEST(Interpreter, TakeoverSwapsRolesAndNames) {
 }
 
 TEST(Interpreter, RefusedPresumedFenceRaisesFenceRefusedAndSkipsTheRest) {
-  Script r("initial state a { after 1s { mark fenced active presumed; log \"not reached\" } -> boot\n"
-        " on fence.refused -> failed }\nstate boot { takeover }\nstate failed {}");
+  Script r(
+      "initial state a { after 1s { mark fenced active presumed; log \"not reached\" } -> boot\n"
+      " on fence.refused -> failed }\nstate boot { takeover }\nstate failed {}");
   r.act.accept_presumed = false;
   r.in->start(t0);
   r.in->advance_to(t0 + 1s);
@@ -225,7 +255,8 @@ TEST(Interpreter, RefusedPresumedFenceRaisesFenceRefusedAndSkipsTheRest) {
 
 TEST(Interpreter, RuntimeRefusesTakeoverWithoutFenceWhateverTheScript) {
   // Compiled without the checker, as a script that slipped past it would be.
-  auto parsed = parse_text("initial state a { on ping.down { takeover; log \"after\" } -> b }\nstate b {}");
+  auto parsed =
+      parse_text("initial state a { on ping.down { takeover; log \"after\" } -> b }\nstate b {}");
   auto compiled = compile(parsed.script);
   ASSERT_TRUE(compiled.program);
   RecordingActuator act;
@@ -263,7 +294,8 @@ TEST(Interpreter, SecretsAreSentByName) {
 }
 
 TEST(Interpreter, ElapsedCountsFromLeavingTheInitialState) {
-  Script r("initial state w { on ping.down -> f }\nstate f { after 30s { log \"$elapsed\" } -> w }");
+  Script r(
+      "initial state w { on ping.down -> f }\nstate f { after 30s { log \"$elapsed\" } -> w }");
   r.in->start(t0);
   r.in->on_event(Event{EventKind::PingDown, Channel::Active, 0}, t0 + 100s);
   r.in->on_event(Event{EventKind::PingUp, Channel::Active, 0}, t0 + 120s);  // else `w` re-fences

@@ -15,7 +15,9 @@ std::unique_ptr<PatternSet> set_of(std::vector<PatternSource> p) {
   return std::move(*s);
 }
 PatternSource lit(const std::string& s) { return {RE2::QuoteMeta(s), {}}; }
-PatternSource re(const std::string& s, std::vector<std::string> unless = {}) { return {s, std::move(unless)}; }
+PatternSource re(const std::string& s, std::vector<std::string> unless = {}) {
+  return {s, std::move(unless)};
+}
 
 // Feeds `chunks` one by one; returns every match as "index:matched text".
 std::vector<std::string> run(const PatternSet& set, const std::vector<std::string>& chunks,
@@ -25,7 +27,8 @@ std::vector<std::string> run(const PatternSet& set, const std::vector<std::strin
   for (const auto& c : chunks) {
     w.append(c);
     Match m;
-    while (w.next(set, m)) out.push_back(std::to_string(m.index) + ":" + std::string(m.captures[0]));
+    while (w.next(set, m))
+      out.push_back(std::to_string(m.index) + ":" + std::string(m.captures[0]));
     EXPECT_LE(w.text().size(), window + 1) << "window must stay bounded";
   }
   return out;
@@ -49,14 +52,16 @@ TEST(Matcher, FindsAPatternSplitAtEveryByteOffset) {
 // through a tty's onlcr the wire carries "\r\n\rpanic…". Prompts are redrawn
 // after a bare CR. `^` must see all of them as line starts, at any split.
 TEST(Matcher, ACrStartsALineWhateverTheLineEndsAround) {
-  auto set = set_of({re("^panic\\[cpu\\d+\\]/thread=[0-9a-f]+: BAD TRAP"), re("^(\\{\\d+\\} )?ok $")});
+  auto set =
+      set_of({re("^panic\\[cpu\\d+\\]/thread=[0-9a-f]+: BAD TRAP"), re("^(\\{\\d+\\} )?ok $")});
   const std::string text =
       "\r\n\rpanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31\r\n\r\rdone\r{0} ok \n\rok \r\n";
   const std::vector<std::string> want{"0:panic[cpu0]/thread=2a100547ca0: BAD TRAP", "1:{0} ok ",
                                       "1:ok "};
   for (std::size_t cut = 0; cut <= text.size(); ++cut) {
     auto got = run(*set, {text.substr(0, cut), text.substr(cut)});
-    if (cut > 0 && cut < text.size() && (text[cut - 1] == ' ' || text[cut] == ' ')) continue;  // `$` at a read's end
+    if (cut > 0 && cut < text.size() && (text[cut - 1] == ' ' || text[cut] == ' '))
+      continue;  // `$` at a read's end
     EXPECT_EQ(got, want) << "cut at " << cut;
   }
   // $0 never holds a CR, and a match never spans one.
@@ -66,7 +71,8 @@ TEST(Matcher, ACrStartsALineWhateverTheLineEndsAround) {
 
 TEST(Matcher, APromptMatchesWithoutATrailingNewline) {
   auto set = set_of({re("console login: ?$")});
-  EXPECT_EQ(run(*set, {"\r\nalpha console login: "}), std::vector<std::string>{"0:console login: "});
+  EXPECT_EQ(run(*set, {"\r\nalpha console login: "}),
+            std::vector<std::string>{"0:console login: "});
   // Not when something follows on the same line: `$` is the end of the bytes so far.
   EXPECT_TRUE(run(*set, {"console login: x"}).empty());
 }
@@ -90,7 +96,8 @@ TEST(Matcher, UnlessVetoesAMatchOnItsLineOnly) {
   EXPECT_EQ(run(*set, {"grep done\r\n", "Kernel panic - not syncing\r\n"}),
             std::vector<std::string>{"0:Kernel panic"});
   // A vetoed match does not hide a later one on the next line.
-  EXPECT_EQ(run(*set, {"grep Kernel panic\nKernel panic\n"}), std::vector<std::string>{"0:Kernel panic"});
+  EXPECT_EQ(run(*set, {"grep Kernel panic\nKernel panic\n"}),
+            std::vector<std::string>{"0:Kernel panic"});
 }
 
 TEST(Matcher, NulAndHighBytesAreOrdinaryCharacters) {

@@ -23,8 +23,10 @@ TEST(Parser, AcceptsEveryConstruct) {
       "initial state a { on active \"ok \" | /x+y/ unless /grep/ -> a }",
       "pattern p = /a/ | \"b\" unless /c/ | \"d\"\ninitial state a { on standby p -> a }",
       "initial state a { on console.lost active -> a\n on sh.exit 2 -> a\n on sh.exit -> a }",
-      "initial state a { on ping.down { mark fenced active presumed; takeover } -> a on fence.refused -> a }",
-      "initial state a { exec \"/bin/true\" \"$0\" \"x\"\n log \"l\" alarm critical \"c\" power standby cycle }",
+      "initial state a { on ping.down { mark fenced active presumed; takeover } -> a on "
+      "fence.refused -> a }",
+      "initial state a { exec \"/bin/true\" \"$0\" \"x\"\n log \"l\" alarm critical \"c\" power "
+      "standby cycle }",
       "initial state a { send active secret \"console_password\" break standby }",
       "# comment\ninitial state a { } # trailing\nstate b extends a { after 1h30m -> a }",
       "initial state a{on ping.up->a}",
@@ -42,26 +44,49 @@ struct Bad {
 
 TEST(Parser, RejectsWithExactPosition) {
   const Bad kBad[] = {
-      {"initial state a { send active \"x }", "<input>:1:35: error: unterminated string (a string ends on its line)"},
-      {"initial state a { on active /x }", "<input>:1:33: error: unterminated regex (a regex ends on its line)"},
-      {"initial state a { sned active \"x\" }", "<input>:1:19: error: expected an action, a handler ('on', 'after') or '}' to close the state"},
-      {"initial state a { on ping.down -> }", "<input>:1:35: error: expected a state name (or $param) after '->'"},
-      {"initial state a { after soon -> a }", "<input>:1:25: error: expected a duration (250ms, 20s, 10m, 1h) or a $param after 'after'"},
-      {"initial state a { on -> a }", "<input>:1:22: error: expected an event (ping.down, …) or a channel and a pattern after 'on'"},
-      {"initial state a { on active -> a }", "<input>:1:29: error: expected a pattern (\"literal\", /regex/ or a pattern name)"},
+      {"initial state a { send active \"x }",
+       "<input>:1:35: error: unterminated string (a string ends on its line)"},
+      {"initial state a { on active /x }",
+       "<input>:1:33: error: unterminated regex (a regex ends on its line)"},
+      {"initial state a { sned active \"x\" }",
+       "<input>:1:19: error: expected an action, a handler ('on', 'after') or '}' to close the "
+       "state"},
+      {"initial state a { on ping.down -> }",
+       "<input>:1:35: error: expected a state name (or $param) after '->'"},
+      {"initial state a { after soon -> a }",
+       "<input>:1:25: error: expected a duration (250ms, 20s, 10m, 1h) or a $param after 'after'"},
+      {"initial state a { on -> a }",
+       "<input>:1:22: error: expected an event (ping.down, …) or a channel and a pattern after "
+       "'on'"},
+      {"initial state a { on active -> a }",
+       "<input>:1:29: error: expected a pattern (\"literal\", /regex/ or a pattern name)"},
       {"param x 3", "<input>:1:9: error: expected '='"},
-      {"param x = ", "<input>:1:11: error: expected a value: \"string\", integer or duration (250ms, 20s, 10m, 1h)"},
-      {"statee a {}", "<input>:1:1: error: expected a declaration: state, initial state, param, var, pattern or include"},
+      {"param x = ",
+       "<input>:1:11: error: expected a value: \"string\", integer or duration (250ms, 20s, 10m, "
+       "1h)"},
+      {"statee a {}",
+       "<input>:1:1: error: expected a declaration: state, initial state, param, var, pattern or "
+       "include"},
       {"initial state a { mark active }", "<input>:1:24: error: expected 'fenced' after 'mark'"},
       {"initial state a { alarm critical }", "<input>:1:34: error: expected a \"string\""},
-      {"initial state a { on ping.down { send active \"x\" -> a }", "<input>:1:50: error: expected an action (send, break, alarm, exec, log, set, mark, takeover, power) or '}'"},
-      {"initial state a {", "<input>:1:18: error: expected an action, a handler ('on', 'after') or '}' to close the state"},
+      {"initial state a { on ping.down { send active \"x\" -> a }",
+       "<input>:1:50: error: expected an action (send, break, alarm, exec, log, set, mark, "
+       "takeover, power) or '}'"},
+      {"initial state a {",
+       "<input>:1:18: error: expected an action, a handler ('on', 'after') or '}' to close the "
+       "state"},
       {"pattern p = | /x/", "<input>:1:13: error: expected a pattern: \"literal\" or /regex/"},
-      {"initial state a { on active \"x\" | }", "<input>:1:35: error: expected a pattern: \"literal\" or /regex/"},
-      {"initial state a { send active \"\\q\" }", "<input>:1:32: error: unknown escape '\\q' (known: \\r \\n \\t \\e \\0 \\\\ \\\" \\$ \\xHH)"},
+      {"initial state a { on active \"x\" | }",
+       "<input>:1:35: error: expected a pattern: \"literal\" or /regex/"},
+      {"initial state a { send active \"\\q\" }",
+       "<input>:1:32: error: unknown escape '\\q' (known: \\r \\n \\t \\e \\0 \\\\ \\\" \\$ "
+       "\\xHH)"},
       {"initial state a { send active \"\\x4\" }", "<input>:1:32: error: \\x needs two hex digits"},
-      {"initial state a { log \"cost $ 5\" }", "<input>:1:29: error: '$' must be followed by a name, a digit or {…} (write \\$ for a dollar)"},
-      {"initial state a { after 1000000000h -> a }", "<input>:1:25: error: duration out of range (at most 10000h): 1000000000h"},
+      {"initial state a { log \"cost $ 5\" }",
+       "<input>:1:29: error: '$' must be followed by a name, a digit or {…} (write \\$ for a "
+       "dollar)"},
+      {"initial state a { after 1000000000h -> a }",
+       "<input>:1:25: error: duration out of range (at most 10000h): 1000000000h"},
       {"state b extends {}", "<input>:1:17: error: expected the name of the state to extend"},
   };
   for (const auto& b : kBad) {
@@ -95,7 +120,8 @@ TEST(Parser, LiteralPatternsKeepDollarsAndRegexesUnescapeSlashes) {
 
 TEST(Parser, IncludesRelativeToTheIncludingFileOnce) {
   MemoryLoader files;
-  files.files["dir/main.chat"] = "include \"lib/p.chat\"\ninclude \"lib/p.chat\"\ninitial state a { on active p -> a }";
+  files.files["dir/main.chat"] =
+      "include \"lib/p.chat\"\ninclude \"lib/p.chat\"\ninitial state a { on active p -> a }";
   files.files["dir/lib/p.chat"] = "pattern p = \"ok \"";
   auto p = parse_file("dir/main.chat", files);
   EXPECT_TRUE(p.diagnostics.empty());
@@ -110,13 +136,15 @@ TEST(Parser, ReportsIncludeCyclesAndMissingFiles) {
   files.files["b.chat"] = "include \"a.chat\"";
   auto p = parse_file("a.chat", files);
   ASSERT_EQ(p.diagnostics.size(), 1u);
-  EXPECT_EQ(format_gcc(p.diagnostics[0]), "b.chat:1:1: error: include cycle: a.chat -> b.chat -> a.chat");
+  EXPECT_EQ(format_gcc(p.diagnostics[0]),
+            "b.chat:1:1: error: include cycle: a.chat -> b.chat -> a.chat");
 
   files.files["c.chat"] = "include \"nope.chat\"";
   auto q = parse_file("c.chat", files);
   ASSERT_EQ(q.diagnostics.size(), 1u);
-  EXPECT_EQ(format_gcc(q.diagnostics[0]),
-            "c.chat:1:9: error: cannot include \"nope.chat\": nope.chat: No such file or directory");
+  EXPECT_EQ(
+      format_gcc(q.diagnostics[0]),
+      "c.chat:1:9: error: cannot include \"nope.chat\": nope.chat: No such file or directory");
 }
 
 TEST(Parser, ErrorsInIncludedFilesNameThatFile) {
@@ -125,7 +153,8 @@ TEST(Parser, ErrorsInIncludedFilesNameThatFile) {
   files.files["x.chat"] = "\n\npattern p = /unterminated";
   auto p = parse_file("m.chat", files);
   ASSERT_EQ(p.diagnostics.size(), 1u);
-  EXPECT_EQ(format_gcc(p.diagnostics[0]), "x.chat:3:26: error: unterminated regex (a regex ends on its line)");
+  EXPECT_EQ(format_gcc(p.diagnostics[0]),
+            "x.chat:3:26: error: unterminated regex (a regex ends on its line)");
 }
 
 TEST(Diagnostic, TextFormatShowsTheLineAndACaret) {

@@ -24,13 +24,15 @@ std::string run(const std::string& script, const std::string& active, const std:
 }
 
 TEST(Replay, EventsParseWithLineNumbersInErrors) {
-  auto e = read_events("# comment\n+1s ping.down\n+2s console.lost standby\n+3s sh.exit 2\n+9s end\n", "ev");
+  auto e = read_events(
+      "# comment\n+1s ping.down\n+2s console.lost standby\n+3s sh.exit 2\n+9s end\n", "ev");
   ASSERT_TRUE(e.ok());
   ASSERT_EQ(e->size(), 4u);
   EXPECT_EQ((*e)[1].event->channel, Channel::Standby);
   EXPECT_EQ((*e)[2].event->code, 2);
   EXPECT_FALSE((*e)[3].event.has_value());
-  EXPECT_EQ(read_events("+1s console.up\n", "ev").error().message, "ev:1: console.up needs a channel: active or standby");
+  EXPECT_EQ(read_events("+1s console.up\n", "ev").error().message,
+            "ev:1: console.up needs a channel: active or standby");
   EXPECT_EQ(read_events("\n+1s\n", "ev").error().message, "ev:2: expected 'TIME EVENT [ARG]'");
   EXPECT_EQ(read_transcript("+1 < ok\nbad < x\n", "t").error().message,
             "t:2: bad time 'bad' (expected 2026-11-22T01:02:03.456Z or +SECONDS)");
@@ -44,42 +46,54 @@ TEST(Replay, AbsoluteStampsCountFromTheEarliest) {
 
 TEST(Replay, ATranscriptFollowsItsNodeAcrossATakeover) {
   // After the takeover, beta's bytes arrive on `active` and alpha's on `standby`.
-  std::string out = run(
-      "initial state a { on ping.down { mark fenced active; takeover } -> b }\n"
-      "state b { on active \"from-beta\" -> c\n after 1h -> b }\nstate c { on standby \"from-alpha\" -> d\n after 1h -> c }\nstate d {}",
-      "+5 < from-alpha\n", "+3 < from-beta\n", "+1s ping.down\n");
+  std::string out =
+      run("initial state a { on ping.down { mark fenced active; takeover } -> b }\n"
+          "state b { on active \"from-beta\" -> c\n after 1h -> b }\nstate c { on standby "
+          "\"from-alpha\" -> d\n after 1h -> c }\nstate d {}",
+          "+5 < from-alpha\n", "+3 < from-beta\n", "+1s ping.down\n");
   EXPECT_NE(out.find("+3.000s    state    c"), std::string::npos) << out;
   EXPECT_NE(out.find("+5.000s    state    d"), std::string::npos) << out;
 }
 
 TEST(Replay, ConsoleNotesBecomeConsoleEvents) {
-  std::string out = run("initial state a { on console.lost active -> b }\nstate b { on console.up active -> a }",
-                        "+1 * lost kicked by another client\n+2 * up\n", "", "");
-  EXPECT_NE(out.find("+1.000s    event    console.lost active (kicked by another client)"), std::string::npos) << out;
+  std::string out =
+      run("initial state a { on console.lost active -> b }\nstate b { on console.up active -> a }",
+          "+1 * lost kicked by another client\n+2 * up\n", "", "");
+  EXPECT_NE(out.find("+1.000s    event    console.lost active (kicked by another client)"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("+2.000s    state    a  <- console.up active"), std::string::npos) << out;
 }
 
 TEST(Replay, PresumedFenceFollowsThePolicy) {
   const char* script =
       "initial state a { on ping.down -> f }\n"
-      "state f { break active\n after 30s { mark fenced active presumed } -> ok\n on fence.refused -> no }\n"
+      "state f { break active\n after 30s { mark fenced active presumed } -> ok\n on fence.refused "
+      "-> no }\n"
       "state ok {}\nstate no {}";
   // The runtime sends its own CR 2 s after the BREAK (the script sent none);
   // silence counts from there: 28 s at the presumption.
   std::string taken = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n");
   EXPECT_NE(taken.find("+12.000s   send     active (alpha) \"\\r\""), std::string::npos) << taken;
-  EXPECT_NE(taken.find("presumed, accepted (console up, ping down, silent 28.0s since the CR after the BREAK)"),
-            std::string::npos) << taken;
+  EXPECT_NE(
+      taken.find(
+          "presumed, accepted (console up, ping down, silent 28.0s since the CR after the BREAK)"),
+      std::string::npos)
+      << taken;
   FencePolicy wait;
   wait.allow_presumed = false;
   std::string refused = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n", wait);
-  EXPECT_NE(refused.find("refused  presumed fence of active (alpha) (unconfirmed_fence = wait)"), std::string::npos)
+  EXPECT_NE(refused.find("refused  presumed fence of active (alpha) (unconfirmed_fence = wait)"),
+            std::string::npos)
       << refused;
   EXPECT_NE(refused.find("state    no"), std::string::npos);
   // A node that answers the CR after its BREAK is alive, however silent it
   // is afterwards: no presumption, whatever the script says.
-  std::string answered = run(script, "+0 < hello\n+12.5 < \\r\\nalpha console login: \n", "", "+10s ping.down\n+60s end\n");
-  EXPECT_NE(answered.find("the node answered the CR sent after the BREAK: it is alive"), std::string::npos) << answered;
+  std::string answered = run(script, "+0 < hello\n+12.5 < \\r\\nalpha console login: \n", "",
+                             "+10s ping.down\n+60s end\n");
+  EXPECT_NE(answered.find("the node answered the CR sent after the BREAK: it is alive"),
+            std::string::npos)
+      << answered;
   EXPECT_NE(answered.find("state    no"), std::string::npos);
   // Bytes before that CR (the BREAK's own echo, old chatter) do not count
   // against the presumption; silence after the CR must last the window.
@@ -87,15 +101,18 @@ TEST(Replay, PresumedFenceFollowsThePolicy) {
   EXPECT_NE(early.find("presumed, accepted"), std::string::npos) << early;
   FencePolicy long_window;
   long_window.silence = std::chrono::seconds(29);
-  std::string short_silence = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n", long_window);
-  EXPECT_NE(short_silence.find("silent only 28.0s since the CR after the BREAK, not 29.0s"), std::string::npos)
+  std::string short_silence =
+      run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n", long_window);
+  EXPECT_NE(short_silence.find("silent only 28.0s since the CR after the BREAK, not 29.0s"),
+            std::string::npos)
       << short_silence;
 }
 
 TEST(Replay, APresumptionWithoutABreakIsRefused) {
   const char* script =
       "initial state a { on ping.down -> f }\n"
-      "state f { after 30s { mark fenced active presumed } -> ok\n on fence.refused -> no }\nstate ok {}\nstate no {}";
+      "state f { after 30s { mark fenced active presumed } -> ok\n on fence.refused -> no }\nstate "
+      "ok {}\nstate no {}";
   std::string out = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n");
   EXPECT_NE(out.find("(no BREAK was sent)"), std::string::npos) << out;
   EXPECT_NE(out.find("state    no"), std::string::npos) << out;
@@ -107,7 +124,8 @@ TEST(Replay, TheScriptsOwnCrAfterTheBreakIsTheProbe) {
   const char* script =
       "initial state a { on ping.down -> f }\n"
       "state f { break active\n after 1s -> g }\n"
-      "state g { send active \"\\r\"\n after 29s { mark fenced active presumed } -> ok\n on fence.refused -> no }\n"
+      "state g { send active \"\\r\"\n after 29s { mark fenced active presumed } -> ok\n on "
+      "fence.refused -> no }\n"
       "state ok {}\nstate no {}";
   std::string out = run(script, "+0 < hello\n", "", "+10s ping.down\n+60s end\n");
   EXPECT_EQ(out.find("after its BREAK"), std::string::npos) << out;
@@ -116,14 +134,16 @@ TEST(Replay, TheScriptsOwnCrAfterTheBreakIsTheProbe) {
   const char* twice =
       "initial state a { on ping.down -> f }\n"
       "state f { break active\n send active \"\\r\"\n after 20s -> g }\n"
-      "state g { break active\n after 1s { mark fenced active presumed } -> ok\n on fence.refused -> no }\n"
+      "state g { break active\n after 1s { mark fenced active presumed } -> ok\n on fence.refused "
+      "-> no }\n"
       "state ok {}\nstate no {}";
   std::string out2 = run(twice, "+0 < hello\n", "", "+10s ping.down\n+60s end\n");
   EXPECT_NE(out2.find("(no CR sent after the last BREAK yet)"), std::string::npos) << out2;
 }
 
 TEST(Replay, EndStopsTheReplayAndFiresTimersUpToIt) {
-  std::string out = run("initial state a { after 10s -> b }\nstate b { after 10s -> a }", "", "", "+25s end\n");
+  std::string out =
+      run("initial state a { after 10s -> b }\nstate b { after 10s -> a }", "", "", "+25s end\n");
   EXPECT_NE(out.find("+20.000s   state    a"), std::string::npos) << out;
   EXPECT_EQ(out.find("+30.000s"), std::string::npos) << out;
 }

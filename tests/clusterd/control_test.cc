@@ -25,7 +25,8 @@ TEST(ControlServer, AnswersOneRequestPerConnectionWithMode0660) {
   Dir d;
   std::string sock = d.path + "/prod.sock";
   boost::asio::io_context io;
-  auto server = ControlServer::start(io, sock, [](const std::string& req) { return "ok\nyou said " + req + "\n"; });
+  auto server = ControlServer::start(
+      io, sock, [](const std::string& req) { return "ok\nyou said " + req + "\n"; });
   ASSERT_TRUE(server.ok()) << server.error().message;
   struct stat st {};
   ASSERT_EQ(::stat(sock.c_str(), &st), 0);

@@ -24,7 +24,9 @@ struct TempFile {
   ~TempFile() { fs::remove_all(fs::path(path).parent_path()); }
 };
 
-JournalRecord rec(std::int64_t t, JournalKind k, std::map<std::string, std::string> f) { return {t, k, std::move(f)}; }
+JournalRecord rec(std::int64_t t, JournalKind k, std::map<std::string, std::string> f) {
+  return {t, k, std::move(f)};
+}
 
 constexpr std::int64_t kT = 1'795'000'000'000'000'000;
 
@@ -33,8 +35,11 @@ TEST(Journal, ReplayKnowsRolesFenceAndTheBootInFlight) {
   {
     auto j = Journal::open(f.path, nullptr);
     ASSERT_TRUE(j.ok()) << j.error().message;
-    ASSERT_TRUE((*j)->append(rec(kT, JournalKind::Roles, {{"active", "alpha"}, {"standby", "beta"}})).ok());
-    ASSERT_TRUE((*j)->append(rec(kT + 1000000, JournalKind::FenceConfirmed, {{"node", "alpha"}, {"how", "auto-boot-false"}})).ok());
+    ASSERT_TRUE(
+        (*j)->append(rec(kT, JournalKind::Roles, {{"active", "alpha"}, {"standby", "beta"}})).ok());
+    ASSERT_TRUE((*j)->append(rec(kT + 1000000, JournalKind::FenceConfirmed,
+                                 {{"node", "alpha"}, {"how", "auto-boot-false"}}))
+                    .ok());
     ASSERT_TRUE((*j)->append(rec(kT + 2000000, JournalKind::BootSent, {{"node", "beta"}})).ok());
   }
   // Given clusterd killed after `boot sent`: the reopened journal says so.
@@ -63,8 +68,8 @@ TEST(Journal, TakeoverSwapsRolesAndEndsTheFailover) {
 }
 
 TEST(Journal, KindNamesRoundTrip) {
-  for (auto k : {JournalKind::Roles, JournalKind::FenceConfirmed, JournalKind::BootSent, JournalKind::Takeover,
-                 JournalKind::Note}) {
+  for (auto k : {JournalKind::Roles, JournalKind::FenceConfirmed, JournalKind::BootSent,
+                 JournalKind::Takeover, JournalKind::Note}) {
     EXPECT_EQ(journal_kind_from_name(journal_kind_name(k)), k) << journal_kind_name(k);
   }
   EXPECT_FALSE(journal_kind_from_name("boot_sent").has_value());
@@ -81,7 +86,8 @@ TEST(Journal, CrashAfterKillsTheProcessOnceTheRecordIsSynced) {
     (*j)->crash_after(JournalKind::BootSent);
     (void)(*j)->append(rec(kT, JournalKind::FenceConfirmed, {{"node", "alpha"}}));
     (void)(*j)->append(rec(kT + 1, JournalKind::BootSent, {{"node", "beta"}}));
-    (void)(*j)->append(rec(kT + 2, JournalKind::Takeover, {{"active", "beta"}, {"standby", "alpha"}}));
+    (void)(*j)->append(
+        rec(kT + 2, JournalKind::Takeover, {{"active", "beta"}, {"standby", "alpha"}}));
     ::_exit(0);
   }
   int status = 0;
@@ -98,7 +104,8 @@ TEST(Journal, TornLastRecordIsCutNotCompleted) {
   TempFile f;
   {
     auto j = Journal::open(f.path, nullptr);
-    ASSERT_TRUE((*j)->append(rec(kT, JournalKind::Roles, {{"active", "alpha"}, {"standby", "beta"}})).ok());
+    ASSERT_TRUE(
+        (*j)->append(rec(kT, JournalKind::Roles, {{"active", "alpha"}, {"standby", "beta"}})).ok());
   }
   // A crash in the middle of write(2): half a boot-sent record.
   std::string full = format_journal_record(rec(kT + 5, JournalKind::BootSent, {{"node", "beta"}}));
@@ -130,7 +137,8 @@ TEST(Journal, ValuesWithBlanksAndControlBytesStayOneLine) {
 TEST(Journal, BadLinesAreReportedWithTheirNumberAndSkipped) {
   TempFile f;
   std::ofstream(f.path) << "# clusterd journal\n"
-                        << format_journal_record(rec(kT, JournalKind::Roles, {{"active", "a"}, {"standby", "b"}}))
+                        << format_journal_record(
+                               rec(kT, JournalKind::Roles, {{"active", "a"}, {"standby", "b"}}))
                         << "\nyesterday roles active=b\n"
                         << "2026-11-22T01:02:03Z reboot node=a\n";
   std::vector<std::string> warnings;

@@ -38,18 +38,21 @@ struct RecordingCommands : CommandRunner {
 struct Cluster {
   explicit Cluster(const std::string& journal_path) {
     chat::FileLoader loader;
-    script = chat::load_script(std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat", loader);
+    script =
+        chat::load_script(std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat", loader);
     EXPECT_TRUE(script.ok());
     auto j = Journal::open(journal_path, nullptr);
     EXPECT_TRUE(j.ok());
     journal = std::move(j.value());
     runtime = std::make_unique<ClusterRuntime>(
         *script.program, *journal,
-        std::array<NodeSetup, 2>{NodeSetup{"alpha", &alpha, {}, {}}, NodeSetup{"beta", &beta, {}, {}}}, alarms,
-        commands, nullptr, RuntimeOptions{},
-        [this](TimePoint at, std::string_view text) {
-          timeline.push_back(std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(at - t0).count()) +
-                             "ms " + std::string(text));
+        std::array<NodeSetup, 2>{NodeSetup{"alpha", &alpha, {}, {}},
+                                 NodeSetup{"beta", &beta, {}, {}}},
+        alarms, commands, nullptr, RuntimeOptions{}, [this](TimePoint at, std::string_view text) {
+          timeline.push_back(
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(at - t0).count()) +
+              "ms " + std::string(text));
         });
     alpha.bring_up();
     beta.bring_up();
@@ -88,7 +91,9 @@ std::vector<std::string> journal_kinds(const std::string& path) {
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
     auto r = parse_journal_line(line);
-    if (r.ok()) kinds.push_back(journal_kind_name(r->kind) + (r->fields.count("node") ? " " + r->fields.at("node") : ""));
+    if (r.ok())
+      kinds.push_back(journal_kind_name(r->kind) +
+                      (r->fields.count("node") ? " " + r->fields.at("node") : ""));
   }
   return kinds;
 }
@@ -96,10 +101,13 @@ std::vector<std::string> journal_kinds(const std::string& path) {
 // The panic conversation of tests/chat/golden/primary_panic, up to the boot.
 void panic_until_boot(Cluster& c) {
   c.runtime->start(t0);
-  c.feed(c.alpha, "alpha", "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31 rp=2a100546f80 addr=0\r\n", t0 + 12s);
+  c.feed(c.alpha, "alpha",
+         "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31 rp=2a100546f80 addr=0\r\n",
+         t0 + 12s);
   c.feed(c.alpha, "alpha", "\r\nType 'go' to resume\r\n{0} ok ", t0 + 13s);
   c.feed(c.alpha, "alpha", "setenv auto-boot? false\r\n{0} ok ", t0 + 13200ms);
-  c.feed(c.alpha, "alpha", "printenv auto-boot?\r\nauto-boot? =          false\r\n{0} ok ", t0 + 13400ms);
+  c.feed(c.alpha, "alpha", "printenv auto-boot?\r\nauto-boot? =          false\r\n{0} ok ",
+         t0 + 13400ms);
 }
 
 TEST(ClusterRuntime, PanicFencesJournalsThenBootsThenTakesOver) {
@@ -112,7 +120,8 @@ TEST(ClusterRuntime, PanicFencesJournalsThenBootsThenTakesOver) {
   EXPECT_EQ(c.beta.written, "boot shared\r") << c.timeline_text();
   EXPECT_EQ(c.runtime->state(), "boot_standby");
   // The fence and the boot are on disk, in that order, before the takeover.
-  EXPECT_EQ(journal_kinds(jp), (std::vector<std::string>{"roles", "fence-confirmed alpha", "boot-sent beta"}));
+  EXPECT_EQ(journal_kinds(jp),
+            (std::vector<std::string>{"roles", "fence-confirmed alpha", "boot-sent beta"}));
   c.feed(c.beta, "beta", "\r\nbeta console login: ", t0 + 58s);
   EXPECT_EQ(c.runtime->active(), "beta");
   EXPECT_EQ(c.runtime->standby(), "alpha");
@@ -129,7 +138,8 @@ TEST(ClusterRuntime, ConsoleBytesInAnAlarmAreEscapedInTheTimeline) {
   c.feed(c.alpha, "alpha", "\r\npanic[cpu0]/thread=1: \x1b]0;owned\x07 BAD TRAP\r\n", t0 + 12s);
   c.runtime->advance_to(t0 + 13s);  // past panic_confirm: no prompt followed the line
   std::string t = c.timeline_text();
-  EXPECT_NE(t.find("alarm critical \"fencing alpha: panic on alpha: panic[cpu0]/thread=1: \\e]0;owned\\x07 BAD TRAP"),
+  EXPECT_NE(t.find("alarm critical \"fencing alpha: panic on alpha: panic[cpu0]/thread=1: "
+                   "\\e]0;owned\\x07 BAD TRAP"),
             std::string::npos)
       << t;
   EXPECT_EQ(t.find('\x1b'), std::string::npos) << "a raw ESC in the timeline";
@@ -152,7 +162,8 @@ TEST(ClusterRuntime, RestartAfterBootSentWaitsForThatBootAndNeverSendsAnother) {
   EXPECT_EQ(c.beta.written, "\r") << "a second boot went to the standby";
   EXPECT_EQ(c.alpha.breaks + c.beta.breaks, 0) << "BREAK on restart";
   // The boot the dead process sent shows its text: not a rogue boot to stop.
-  c.feed(c.beta, "beta", "boot shared\r\nBoot device: /pci@1f,0/scsi@8/disk@1,0  File and args:\r\n", t0 + 21s);
+  c.feed(c.beta, "beta",
+         "boot shared\r\nBoot device: /pci@1f,0/scsi@8/disk@1,0  File and args:\r\n", t0 + 21s);
   c.feed(c.beta, "beta", "SunOS Release 5.10 Version Generic_147147-26 64-bit\r\n", t0 + 22s);
   EXPECT_EQ(c.beta.breaks, 0) << c.timeline_text();
   c.feed(c.beta, "beta", "\r\nbeta console login: ", t0 + 60s);
@@ -181,7 +192,9 @@ TEST(ClusterRuntime, RestartWhileHealthySendsNothingAndKeepsTheRoles) {
   TempDir d;
   std::string jp = d.path + "/prod.journal";
   {
-    Journal::open(jp, nullptr).value()->append({1, JournalKind::Roles, {{"active", "beta"}, {"standby", "alpha"}}});
+    Journal::open(jp, nullptr)
+        .value()
+        ->append({1, JournalKind::Roles, {{"active", "beta"}, {"standby", "alpha"}}});
   }
   Cluster c(jp);
   c.runtime->start(t0);
@@ -228,7 +241,8 @@ TEST(ClusterRuntime, ConsoleRefusedForItsIdentityRaisesOneCriticalAlarmUntilItIs
   c.runtime->start(t0);
   auto critical_refused = [&] {
     int n = 0;
-    for (const auto& a : c.alarms.raised) n += a.rfind("critical console of alpha (active) refused", 0) == 0;
+    for (const auto& a : c.alarms.raised)
+      n += a.rfind("critical console of alpha (active) refused", 0) == 0;
     return n;
   };
   c.runtime->on_console_lost("alpha", "closed: reset by peer", t0 + 1s);
@@ -239,8 +253,10 @@ TEST(ClusterRuntime, ConsoleRefusedForItsIdentityRaisesOneCriticalAlarmUntilItIs
   EXPECT_EQ(critical_refused(), 1) << c.timeline_text();
   std::string all;
   for (const auto& a : c.alarms.raised) all += a + "\n";
-  EXPECT_NE(all.find("refused: host-key: changed (offered SHA256:abc); not used until an operator fixes it"),
-            std::string::npos)
+  EXPECT_NE(
+      all.find(
+          "refused: host-key: changed (offered SHA256:abc); not used until an operator fixes it"),
+      std::string::npos)
       << all;
   c.runtime->on_console_up("alpha", t0 + 40s);
   c.runtime->on_console_lost("alpha", "auth-failed: password refused", t0 + 50s, true);

@@ -37,7 +37,8 @@ TEST(Manifest, ParsesFieldsEnvAndSets) {
   EXPECT_TRUE((*m)[2].smoke && (*m)[2].safety);
   EXPECT_EQ((*m)[0].failovers, 1);
   EXPECT_FALSE((*m)[0].halts_allowed.has_value());
-  EXPECT_EQ((*m)[1].env, (std::vector<std::pair<std::string, std::string>>{{"X", "1"}, {"Y", "two"}}));
+  EXPECT_EQ((*m)[1].env,
+            (std::vector<std::pair<std::string, std::string>>{{"X", "1"}, {"Y", "two"}}));
   EXPECT_EQ((*m)[1].halts_allowed, 0);
   EXPECT_EQ((*m)[1].line, 4);
 }
@@ -47,14 +48,21 @@ TEST(Manifest, ErrorsNameTheLine) {
     const char* text;
     const char* error;
   } cases[] = {
-      {"a | a.sh | smoke | 1 | -\n", "M:1: expected 7 fields separated by ' | ' (ID | SCRIPT | SETS | FAILOVERS | HALTS | COVERS | WHAT), found 5"},
-      {"a b | a.sh | smoke | 1 | - | c | w\n", "M:1: scenario id 'a b' is not letters, digits, '_' and '-'"},
-      {"a | ../a.sh | smoke | 1 | - | c | w\n", "M:1: SCRIPT must be a file name ending in .sh in the scenarios folder, not '../a.sh'"},
-      {"a | a.sh | often | 1 | - | c | w\n", "M:1: SETS is '-' or a comma list of 'smoke' and 'safety', not 'often'"},
-      {"a | a.sh | smoke,often | 1 | - | c | w\n", "M:1: SETS is '-' or a comma list of 'smoke' and 'safety', not 'smoke,often'"},
+      {"a | a.sh | smoke | 1 | -\n",
+       "M:1: expected 7 fields separated by ' | ' (ID | SCRIPT | SETS | FAILOVERS | HALTS | COVERS "
+       "| WHAT), found 5"},
+      {"a b | a.sh | smoke | 1 | - | c | w\n",
+       "M:1: scenario id 'a b' is not letters, digits, '_' and '-'"},
+      {"a | ../a.sh | smoke | 1 | - | c | w\n",
+       "M:1: SCRIPT must be a file name ending in .sh in the scenarios folder, not '../a.sh'"},
+      {"a | a.sh | often | 1 | - | c | w\n",
+       "M:1: SETS is '-' or a comma list of 'smoke' and 'safety', not 'often'"},
+      {"a | a.sh | smoke,often | 1 | - | c | w\n",
+       "M:1: SETS is '-' or a comma list of 'smoke' and 'safety', not 'smoke,often'"},
       {"a | a.sh | - | x | - | c | w\n", "M:1: FAILOVERS must be a number >= 0, not 'x'"},
       {"a | a.sh | - | 1 | 2 | c | w\n", "M:1: HALTS is '0' or '-', not '2'"},
-      {"a | a.sh | - | 1 | - | c | w\n\na | b.sh | - | 1 | - | c | w\n", "M:3: duplicate scenario id 'a'"},
+      {"a | a.sh | - | 1 | - | c | w\n\na | b.sh | - | 1 | - | c | w\n",
+       "M:3: duplicate scenario id 'a'"},
       {"a | a.sh NOEQ | - | 1 | - | c | w\n", "M:1: 'NOEQ' is not VAR=VALUE"},
       {"# only comments\n", "M: no scenarios"},
   };
@@ -98,8 +106,9 @@ std::vector<Scenario> lab_manifest() {
 bool same_plan(const std::vector<PlannedRun>& a, const std::vector<PlannedRun>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].index != b[i].index || a[i].scenario != b[i].scenario || a[i].attempt != b[i].attempt ||
-        a[i].seed != b[i].seed || a[i].offset_ms != b[i].offset_ms) {
+    if (a[i].index != b[i].index || a[i].scenario != b[i].scenario ||
+        a[i].attempt != b[i].attempt || a[i].seed != b[i].seed ||
+        a[i].offset_ms != b[i].offset_ms) {
       return false;
     }
   }
@@ -152,7 +161,8 @@ TEST(Lab, EveryDrawIsEligibleAndInRangeAndSeveralScenariosAreCovered) {
     EXPECT_LE(p.seed, kLabMaxSeed);
     EXPECT_GE(p.offset_ms, 0);
     EXPECT_LE(p.offset_ms, kLabMaxOffsetMs);
-    EXPECT_EQ(p.attempt, ++runs[p.scenario]) << "attempt counts the runs of the scenario: runs/ID.ATTEMPT";
+    EXPECT_EQ(p.attempt, ++runs[p.scenario])
+        << "attempt counts the runs of the scenario: runs/ID.ATTEMPT";
     seen.insert(p.scenario);
   }
   EXPECT_EQ(seen.size(), pool.size()) << "50 draws from 6 scenarios reach every one";
@@ -183,7 +193,9 @@ struct Evidence {
     fs::create_directories(dir / "logs");
   }
   ~Evidence() { fs::remove_all(dir); }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name) << text;
+  }
 };
 
 // 2026-11-22T07:00:00Z is 1795330800 s after the epoch.
@@ -209,7 +221,8 @@ Scenario scenario(int failovers, std::optional<int> halts) {
 TEST(Evidence, FiguresCountFromEachInjectionToTheFirstLineThatShowsTheStep) {
   auto tl = parse_timeline(kTimeline);
   ASSERT_EQ(tl.size(), 9u);
-  std::vector<Injection> inj{{1795330810'000000000, "cable-pull alpha"}, {1795330859'000000000, "cable-pull beta"}};
+  std::vector<Injection> inj{{1795330810'000000000, "cable-pull alpha"},
+                             {1795330859'000000000, "cable-pull beta"}};
   auto f = measure(tl, inj, scenario(1, std::nullopt));
   ASSERT_EQ(f[Figure::Detect].size(), 2u);
   EXPECT_NEAR(f[Figure::Detect][0], 0.25, 1e-6);
@@ -227,8 +240,11 @@ TEST(Evidence, APassingRunWithCleanGroundTruthPasses) {
   e.write("verdict", "pass cable pulled -> takeover\n");
   e.write("injections", "1795330810.000000000 cable-pull alpha\n");
   e.write("logs/demo.log", kTimeline);
-  e.write("journal", "2026-11-22T07:00:00Z roles active=alpha standby=beta\n2026-11-22T07:00:15Z takeover active=beta standby=alpha\n");
-  e.write("alpha.ledger", "{\"ev\":\"break\",\"via\":\"telnet-brk\",\"effect\":\"halted\",\"in\":\"RUNNING\"}\n");
+  e.write("journal",
+          "2026-11-22T07:00:00Z roles active=alpha standby=beta\n2026-11-22T07:00:15Z takeover "
+          "active=beta standby=alpha\n");
+  e.write("alpha.ledger",
+          "{\"ev\":\"break\",\"via\":\"telnet-brk\",\"effect\":\"halted\",\"in\":\"RUNNING\"}\n");
   e.write("nodesim-check", "  overlap: 0.0 ms in 0 interval(s)\n  writes-after-fence: 0\n");
   auto r = read_evidence(e.dir.string(), scenario(1, std::nullopt));
   EXPECT_TRUE(r.passed) << r.first_broken;
@@ -251,7 +267,8 @@ TEST(Evidence, TheFirstBrokenInvariantIsNamed) {
   e.write("nodesim-check", "overlap: 1520.5 ms in 1 interval(s)\nwrites-after-fence: 3\n");
   auto r = read_evidence(e.dir.string(), scenario(1, std::nullopt));
   EXPECT_FALSE(r.passed);
-  EXPECT_EQ(r.first_broken.rfind("split-brain: both nodes held the shared disk for 1520.5", 0), 0u) << r.first_broken;
+  EXPECT_EQ(r.first_broken.rfind("split-brain: both nodes held the shared disk for 1520.5", 0), 0u)
+      << r.first_broken;
 
   e.write("nodesim-check", "overlap: 0.0 ms in 0 interval(s)\nwrites-after-fence: 0\n");
   r = read_evidence(e.dir.string(), scenario(0, 0));
@@ -259,8 +276,9 @@ TEST(Evidence, TheFirstBrokenInvariantIsNamed) {
   EXPECT_EQ(r.false_failovers, 1);
 
   e.write("journal", "");
-  e.write("alpha.ledger", "{\"ev\":\"break\",\"via\":\"control\",\"effect\":\"halted\"}\n"
-                          "{\"ev\":\"break\",\"via\":\"telnet-brk\",\"effect\":\"halted\"}\n");
+  e.write("alpha.ledger",
+          "{\"ev\":\"break\",\"via\":\"control\",\"effect\":\"halted\"}\n"
+          "{\"ev\":\"break\",\"via\":\"telnet-brk\",\"effect\":\"halted\"}\n");
   r = read_evidence(e.dir.string(), scenario(0, 0));
   EXPECT_EQ(r.halts, 1) << "a BREAK injected through the control socket is not clusterd's";
   EXPECT_EQ(r.first_broken, "1 node(s) halted by clusterd where no halt is warranted (ledgers)");
@@ -298,8 +316,10 @@ TEST(Report, TablesCarryVerdictsFiguresAndTheZeroToleranceTotals) {
   auto md = report_markdown(st, *all, {a, b});
   EXPECT_NE(md.find("**1 of 2 runs passed**"), std::string::npos) << md;
   EXPECT_NE(md.find("| split-brain overlap | 12 ms |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| panic | seed: simulated panic | 1 | yes | - | - | 4.00 s / 4.00 s / 4.00 s (n=1) |"),
-            std::string::npos)
+  EXPECT_NE(
+      md.find(
+          "| panic | seed: simulated panic | 1 | yes | - | - | 4.00 s / 4.00 s / 4.00 s (n=1) |"),
+      std::string::npos)
       << md;
   EXPECT_NE(md.find("first broken invariant: split-brain: 12 ms"), std::string::npos);
   EXPECT_NE(md.find("| seed | 7 |"), std::string::npos);
@@ -312,7 +332,8 @@ TEST(Report, TablesCarryVerdictsFiguresAndTheZeroToleranceTotals) {
 
 TEST(Report, ALabCarriesPassTotalTheSeedItsIterationsAndTheFirstFailuresReplay) {
   auto all = parse_manifest(kManifest, "M");
-  auto run = [](const char* id, int index, int attempt, std::uint64_t seed, int offset, double takeover, bool passed) {
+  auto run = [](const char* id, int index, int attempt, std::uint64_t seed, int offset,
+                double takeover, bool passed) {
     RunResult r;
     r.scenario = id;
     r.index = index;
@@ -327,7 +348,8 @@ TEST(Report, ALabCarriesPassTotalTheSeedItsIterationsAndTheFirstFailuresReplay) 
     if (!passed) r.first_broken = "1 takeover(s) where the scenario means 0 (journal)";
     return r;
   };
-  std::vector<RunResult> runs{run("panic", 1, 1, 512, 10, 4.0, true), run("quiet", 2, 1, 77, 850, 6.0, false),
+  std::vector<RunResult> runs{run("panic", 1, 1, 512, 10, 4.0, true),
+                              run("quiet", 2, 1, 77, 850, 6.0, false),
                               run("panic", 3, 2, 9, 0, 5.0, true)};
   runs[0].leftovers = "processes nodesim[42]";
   RunSettings st;
@@ -339,38 +361,55 @@ TEST(Report, ALabCarriesPassTotalTheSeedItsIterationsAndTheFirstFailuresReplay) 
   st.interrupted = true;
   auto md = report_markdown(st, *all, runs);
   EXPECT_NE(md.find("| seed | 42 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| randomized lab | 4 iterations drawn from 2 scenario(s), timing offsets 0-2000 ms |"),
-            std::string::npos)
+  EXPECT_NE(
+      md.find(
+          "| randomized lab | 4 iterations drawn from 2 scenario(s), timing offsets 0-2000 ms |"),
+      std::string::npos)
       << md;
   EXPECT_EQ(md.find("| repeat |"), std::string::npos) << md;
-  EXPECT_NE(md.find("**2 of 3 iterations passed** (4 planned) (interrupted)"), std::string::npos) << md;
-  EXPECT_NE(md.find("| first failure | iteration 2 (`quiet`): 1 takeover(s) where the scenario means 0 (journal); "
+  EXPECT_NE(md.find("**2 of 3 iterations passed** (4 planned) (interrupted)"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| first failure | iteration 2 (`quiet`): 1 takeover(s) where the scenario "
+                    "means 0 (journal); "
                     "replay: `crashtest --scenario quiet --seed 77 --offset 850 --load` |"),
             std::string::npos)
       << md;
   EXPECT_NE(md.find("| runs that left something behind | 1 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| 2 | quiet | 77 | 850 ms | 0.00 s | **FAIL**: 1 takeover(s) where the scenario means 0 "
-                    "(journal) | runs/quiet.1 |"),
-            std::string::npos)
+  EXPECT_NE(
+      md.find(
+          "| 2 | quiet | 77 | 850 ms | 0.00 s | **FAIL**: 1 takeover(s) where the scenario means 0 "
+          "(journal) | runs/quiet.1 |"),
+      std::string::npos)
       << md;
-  EXPECT_NE(md.find("| 3 | panic | 9 | 0 ms | 0.00 s | pass | runs/panic.2 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 3 | panic | 9 | 0 ms | 0.00 s | pass | runs/panic.2 |"), std::string::npos)
+      << md;
   EXPECT_NE(md.find("| T_takeover | 3 | 5.00 s | 6.00 s | 6.00 s |"), std::string::npos) << md;
   EXPECT_NE(md.find("- run 2 (iteration 3, seed 9, 0.00 s): **pass**"), std::string::npos) << md;
-  EXPECT_NE(md.find("left behind (killed and removed after the run): processes nodesim[42]"), std::string::npos) << md;
+  EXPECT_NE(md.find("left behind (killed and removed after the run): processes nodesim[42]"),
+            std::string::npos)
+      << md;
 
   auto js = report_json(st, *all, runs);
   EXPECT_NE(js.find("\"runs_with_leftovers\":1}"), std::string::npos) << js;
-  EXPECT_NE(js.find("\"figures\":{\"T_takeover\":{\"n\":3,\"p50\":5,\"p95\":6,\"max\":6}}"), std::string::npos)
-      << js;
-  EXPECT_NE(js.find("\"first_failure\":{\"index\":2,\"scenario\":\"quiet\",\"attempt\":1,\"seed\":77,"
-                    "\"offset_ms\":850,"),
+  EXPECT_NE(js.find("\"figures\":{\"T_takeover\":{\"n\":3,\"p50\":5,\"p95\":6,\"max\":6}}"),
             std::string::npos)
       << js;
-  EXPECT_NE(js.find("\"replay\":\"crashtest --scenario quiet --seed 77 --offset 850 --load\""), std::string::npos) << js;
-  EXPECT_NE(js.find("\"lab\":{\"iterations\":4,\"pool\":2,\"max_offset_ms\":2000,\"ran\":3,\"passed\":2,"),
+  EXPECT_NE(
+      js.find("\"first_failure\":{\"index\":2,\"scenario\":\"quiet\",\"attempt\":1,\"seed\":77,"
+              "\"offset_ms\":850,"),
+      std::string::npos)
+      << js;
+  EXPECT_NE(js.find("\"replay\":\"crashtest --scenario quiet --seed 77 --offset 850 --load\""),
             std::string::npos)
       << js;
-  EXPECT_NE(js.find("{\"iteration\":2,\"scenario\":\"quiet\",\"seed\":77,\"offset_ms\":850,"), std::string::npos) << js;
+  EXPECT_NE(
+      js.find(
+          "\"lab\":{\"iterations\":4,\"pool\":2,\"max_offset_ms\":2000,\"ran\":3,\"passed\":2,"),
+      std::string::npos)
+      << js;
+  EXPECT_NE(js.find("{\"iteration\":2,\"scenario\":\"quiet\",\"seed\":77,\"offset_ms\":850,"),
+            std::string::npos)
+      << js;
 
   runs[1].passed = true;
   EXPECT_NE(report_json(st, *all, runs).find("\"first_failure\":null"), std::string::npos);

@@ -149,7 +149,8 @@ class ScriptLoopTest : public SimTest, public chat::Actuator {
 TEST_F(ScriptLoopTest, PingLossWithLiveConsoleFencesAlphaAndBootsBetaWithZeroOverlap) {
   in_->on_event(chat::Event{chat::EventKind::PingDown}, now);
   run(25s);  // network_loss_holdoff (10 s) with ping still down, then the fence and the boot
-  for (const char* s : {"confirm", "network_loss_hold", "fence", "lock_active", "readback_active", "boot_standby"})
+  for (const char* s :
+       {"confirm", "network_loss_hold", "fence", "lock_active", "readback_active", "boot_standby"})
     EXPECT_TRUE(was_in(s)) << s << " never entered; states: " << ::testing::PrintToString(states_);
   ASSERT_TRUE(takeover_at_.has_value());
   EXPECT_FALSE(fenced_presumed_) << "the fence must be confirmed by the read-back";

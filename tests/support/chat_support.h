@@ -29,9 +29,9 @@ inline std::vector<std::string> diags(const std::string& text, MemoryLoader* loa
 }
 
 /// The compiled program of `text`, which must have no errors (warnings allowed).
-inline std::shared_ptr<LoadedScript> compile_ok(const std::string& text,
-                                                const std::map<std::string, std::string>& params = {},
-                                                MemoryLoader* loader = nullptr) {
+inline std::shared_ptr<LoadedScript> compile_ok(
+    const std::string& text, const std::map<std::string, std::string>& params = {},
+    MemoryLoader* loader = nullptr) {
   auto s = std::make_shared<LoadedScript>(load_script_text(text, "<input>", loader, params));
   for (const auto& d : s->diagnostics) {
     if (d.severity == Severity::Error) ADD_FAILURE() << format_gcc(d);
@@ -47,10 +47,18 @@ class RecordingActuator : public Actuator {
   std::vector<std::string> faults;
   std::vector<std::string> states;  // names of states entered, in order
 
-  void send(Channel ch, std::string_view b) override { calls.push_back(std::string("send ") + channel_name(ch) + " \"" + escape(b) + "\""); }
-  void send_secret(Channel ch, std::string_view n) override { calls.push_back(std::string("secret ") + channel_name(ch) + " " + std::string(n)); }
-  void send_break(Channel ch) override { calls.push_back(std::string("break ") + channel_name(ch)); }
-  void alarm(AlarmSeverity s, std::string_view t) override { calls.push_back(std::string("alarm ") + severity_name(s) + " " + std::string(t)); }
+  void send(Channel ch, std::string_view b) override {
+    calls.push_back(std::string("send ") + channel_name(ch) + " \"" + escape(b) + "\"");
+  }
+  void send_secret(Channel ch, std::string_view n) override {
+    calls.push_back(std::string("secret ") + channel_name(ch) + " " + std::string(n));
+  }
+  void send_break(Channel ch) override {
+    calls.push_back(std::string("break ") + channel_name(ch));
+  }
+  void alarm(AlarmSeverity s, std::string_view t) override {
+    calls.push_back(std::string("alarm ") + severity_name(s) + " " + std::string(t));
+  }
   void exec(const std::vector<std::string>& argv) override {
     std::string c = "exec";
     for (const auto& a : argv) c += " [" + a + "]";
@@ -59,11 +67,14 @@ class RecordingActuator : public Actuator {
   void log(std::string_view t) override { calls.push_back("log " + std::string(t)); }
   bool mark_fenced(Channel ch, bool presumed, const FenceEvidence&) override {
     bool ok = !presumed || accept_presumed;
-    calls.push_back(std::string("fenced ") + channel_name(ch) + (presumed ? " presumed" : "") + (ok ? "" : " REFUSED"));
+    calls.push_back(std::string("fenced ") + channel_name(ch) + (presumed ? " presumed" : "") +
+                    (ok ? "" : " REFUSED"));
     return ok;
   }
   void takeover() override { calls.push_back("takeover"); }
-  void power(Channel ch, PowerOp op) override { calls.push_back(std::string("power ") + channel_name(ch) + " " + power_op_name(op)); }
+  void power(Channel ch, PowerOp op) override {
+    calls.push_back(std::string("power ") + channel_name(ch) + " " + power_op_name(op));
+  }
   void fault(std::string_view w) override { faults.emplace_back(w); }
   void entered(const StateChange& c) override { states.push_back(std::to_string(c.to)); }
 };

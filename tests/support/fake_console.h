@@ -53,7 +53,8 @@ class FakeConsole : public tty::Console {
   void feed(std::string_view bytes) {
     if (up_ && handlers_.on_bytes) handlers_.on_bytes(bytes);
   }
-  void drop(tty::LostReason reason, const std::string& detail = "", Duration retry_in = std::chrono::seconds(1)) {
+  void drop(tty::LostReason reason, const std::string& detail = "",
+            Duration retry_in = std::chrono::seconds(1)) {
     up_ = false;
     if (handlers_.on_lost) handlers_.on_lost(reason, detail, retry_in);
   }
@@ -62,7 +63,8 @@ class FakeConsole : public tty::Console {
     for (const auto& r : records) {
       if (r.dir == Direction::In) feed(r.data);
       if (r.dir == Direction::Note && r.data.rfind("up", 0) == 0) bring_up();
-      if (r.dir == Direction::Note && r.data.rfind("lost", 0) == 0) drop(tty::LostReason::Closed, r.data);
+      if (r.dir == Direction::Note && r.data.rfind("lost", 0) == 0)
+        drop(tty::LostReason::Closed, r.data);
     }
   }
   /// The next `n` writes/BREAKs succeed, every later one fails; -1: never fail.

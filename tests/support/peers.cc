@@ -113,8 +113,7 @@ Result<pid_t> spawn_raw(const std::vector<std::string>& argv, const std::string&
   if (out_fd >= 0) {
     posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
   } else {
-    posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
+    posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   }
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
 
@@ -128,8 +127,8 @@ Result<pid_t> spawn_raw(const std::vector<std::string>& argv, const std::string&
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   auto args = c_argv(argv);
   auto envp = c_argv(env);
@@ -155,8 +154,8 @@ std::string message_of(const Status& s) { return s.ok() ? std::string() : s.erro
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                     "/clusterd-test-XXXXXX";
+  std::string tmpl =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/clusterd-test-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) {
     std::perror(("mkdtemp " + tmpl).c_str());
     std::abort();
@@ -208,8 +207,7 @@ std::vector<ProcInfo> all_processes() {
     auto open = stat.find('(');
     auto close = stat.rfind(')');  // the command name may contain spaces and ')'
     if (open == std::string::npos || close == std::string::npos || close < open) continue;
-    ProcInfo p{static_cast<pid_t>(std::stol(name)), 0, stat.substr(open + 1, close - open - 1),
-               ""};
+    ProcInfo p{static_cast<pid_t>(std::stol(name)), 0, stat.substr(open + 1, close - open - 1), ""};
     std::istringstream rest(stat.substr(close + 1));
     rest >> p.state >> p.ppid;
     out.push_back(std::move(p));
@@ -325,7 +323,6 @@ std::optional<int> Process::wait_exit(milliseconds timeout) {
   }
   return exit_code_;
 }
-
 
 // sshd's per-connection processes call setsid(), so a group signal misses them,
 // and when the listener dies first they are re-parented to pid 1, which on these
@@ -561,13 +558,14 @@ Status SocatPair::start(const std::string& dir, const std::string& name) {
   ::unlink(node_.c_str());
   ::unlink(console_.c_str());
   std::string log = dir + "/" + name + ".socat.log";
-  auto p = Process::spawn({"socat", "-d", "-d", "pty,raw,echo=0,link=" + node_,
-                           "pty,raw,echo=0,link=" + console_},
-                          log);
+  auto p = Process::spawn(
+      {"socat", "-d", "-d", "pty,raw,echo=0,link=" + node_, "pty,raw,echo=0,link=" + console_},
+      log);
   if (!p.ok()) return tool_error("SocatPair", "socat", p.error());
   proc_ = std::move(p).value();
   return wait_started(
-      proc_, [&] { return ::access(node_.c_str(), F_OK) == 0 && ::access(console_.c_str(), F_OK) == 0; },
+      proc_,
+      [&] { return ::access(node_.c_str(), F_OK) == 0 && ::access(console_.c_str(), F_OK) == 0; },
       "socat", log);
 }
 
@@ -600,9 +598,15 @@ Status Ser2net::start(const std::string& dir, const Ser2netOptions& options) {
   std::string port = std::to_string(options_.port);
   std::string accepter;
   switch (options_.accepter) {
-    case Ser2netAccepter::Telnet: accepter = "telnet,tcp,127.0.0.1," + port; break;
-    case Ser2netAccepter::Rfc2217: accepter = "telnet(rfc2217),tcp,127.0.0.1," + port; break;
-    case Ser2netAccepter::Raw: accepter = "tcp,127.0.0.1," + port; break;
+    case Ser2netAccepter::Telnet:
+      accepter = "telnet,tcp,127.0.0.1," + port;
+      break;
+    case Ser2netAccepter::Rfc2217:
+      accepter = "telnet(rfc2217),tcp,127.0.0.1," + port;
+      break;
+    case Ser2netAccepter::Raw:
+      accepter = "tcp,127.0.0.1," + port;
+      break;
   }
   std::string connector =
       options_.rfc2217_node_port != 0
@@ -612,12 +616,15 @@ Status Ser2net::start(const std::string& dir, const Ser2netOptions& options) {
       "%YAML 1.1\n"
       "---\n"
       "connection: &console\n"
-      "    accepter: " + accepter + "\n"
+      "    accepter: " +
+      accepter +
+      "\n"
       "    enable: on\n"
       "    options:\n"
       "      kickolduser: true\n"
       "      telnet-brk-on-sync: true\n"
-      "    connector: " + connector + "\n";
+      "    connector: " +
+      connector + "\n";
   if (!write_text(config_, yaml)) return fail("Ser2net: cannot write " + config_);
   return run();
 }
@@ -630,8 +637,9 @@ Status Ser2net::run() {
   // Not wait_for_tcp: a probe connection would make ser2net open the device
   // and flush it when the probe hangs up, eating console output a test wrote.
   uint16_t port = options_.port;
-  return wait_started(proc_, [port] { return is_listening(port); },
-                      "ser2net on port " + std::to_string(port), log_);
+  return wait_started(
+      proc_, [port] { return is_listening(port); }, "ser2net on port " + std::to_string(port),
+      log_);
 }
 
 void Ser2net::stop() { proc_.stop(); }
@@ -692,8 +700,9 @@ Status Sshd::start(const std::string& dir, const std::string& passphrase, uint16
   config_ = dir + "/sshd_config";
   log_ = dir + "/sshd.log";
   std::string name = "[127.0.0.1]:" + std::to_string(port_) + " ";
-  bool ok = write_text(authorized_keys_, public_key(client_key_ + ".pub") + "\n" +
-                                             public_key(client_key_pass_ + ".pub") + "\n",
+  bool ok = write_text(authorized_keys_,
+                       public_key(client_key_ + ".pub") + "\n" +
+                           public_key(client_key_pass_ + ".pub") + "\n",
                        0600) &&
             write_text(known_hosts_, name + public_key(host_key_ + ".pub") + "\n") &&
             write_text(known_hosts_changed_, name + public_key(other_host_key_ + ".pub") + "\n") &&
@@ -702,9 +711,15 @@ Status Sshd::start(const std::string& dir, const std::string& passphrase, uint16
   std::string conf = "Port " + std::to_string(port_) +
                      "\n"
                      "ListenAddress 127.0.0.1\n"
-                     "HostKey " + host_key_ + "\n"
-                     "PidFile " + dir + "/sshd.pid\n"
-                     "AuthorizedKeysFile " + authorized_keys_ + "\n"
+                     "HostKey " +
+                     host_key_ +
+                     "\n"
+                     "PidFile " +
+                     dir +
+                     "/sshd.pid\n"
+                     "AuthorizedKeysFile " +
+                     authorized_keys_ +
+                     "\n"
                      "StrictModes no\n"
                      "PubkeyAuthentication yes\n"
                      "PasswordAuthentication no\n"
@@ -736,21 +751,30 @@ Status Sshd::run() {
   if (!p.ok()) return tool_error("Sshd", "openssh-server", p.error());
   proc_ = std::move(p).value();
   uint16_t port = port_;
-  return wait_started(proc_, [port] { return is_listening(port); },
-                      "sshd on port " + std::to_string(port), log_);
+  return wait_started(
+      proc_, [port] { return is_listening(port); }, "sshd on port " + std::to_string(port), log_);
 }
 
 std::vector<std::string> Sshd::ssh_argv(const std::string& known_hosts_file) const {
   return {"ssh",
-          "-F", "/dev/null",
-          "-p", std::to_string(port_),
-          "-i", client_key_,
-          "-o", "IdentitiesOnly=yes",
-          "-o", "UserKnownHostsFile=" + known_hosts_file,
-          "-o", "GlobalKnownHostsFile=/dev/null",
-          "-o", "StrictHostKeyChecking=yes",
-          "-o", "BatchMode=yes",
-          "-o", "ConnectTimeout=5",
+          "-F",
+          "/dev/null",
+          "-p",
+          std::to_string(port_),
+          "-i",
+          client_key_,
+          "-o",
+          "IdentitiesOnly=yes",
+          "-o",
+          "UserKnownHostsFile=" + known_hosts_file,
+          "-o",
+          "GlobalKnownHostsFile=/dev/null",
+          "-o",
+          "StrictHostKeyChecking=yes",
+          "-o",
+          "BatchMode=yes",
+          "-o",
+          "ConnectTimeout=5",
           user_ + "@127.0.0.1"};
 }
 
@@ -778,8 +802,8 @@ Status TelnetRecorder::run(int first_conn) {
     return fail(std::string("TelnetRecorder: ") + kPython + " not found (is 'python3' installed?)");
   }
   if (::access(script.c_str(), R_OK) != 0) return fail("TelnetRecorder: no " + script);
-  std::vector<std::string> argv = {kPython, script, "--port", std::to_string(options_.port),
-                                   "--log", log_, "--first-conn", std::to_string(first_conn)};
+  std::vector<std::string> argv = {kPython, script, "--port",       std::to_string(options_.port),
+                                   "--log", log_,   "--first-conn", std::to_string(first_conn)};
   if (options_.echo) argv.push_back("--echo");
   if (!options_.greeting.empty()) argv.insert(argv.end(), {"--greeting", options_.greeting});
   if (!options_.send_file.empty()) argv.insert(argv.end(), {"--send-file", options_.send_file});
@@ -877,13 +901,20 @@ std::optional<TelnetEvent> parse_telnet_event(std::string_view line) {
         num = std::stod(std::string(line.substr(i, 32)), &used);
         i += used;
       }
-      if (key == "t") e.t = num;
-      else if (key == "conn") e.conn = static_cast<int>(num);
-      else if (key == "ev") e.ev = sval;
-      else if (key == "cmd") e.cmd = static_cast<int>(num);
-      else if (key == "verb") e.verb = sval;
-      else if (key == "opt") e.opt = static_cast<int>(num);
-      else if (key == "hex") e.bytes = hex_bytes(sval);
+      if (key == "t")
+        e.t = num;
+      else if (key == "conn")
+        e.conn = static_cast<int>(num);
+      else if (key == "ev")
+        e.ev = sval;
+      else if (key == "cmd")
+        e.cmd = static_cast<int>(num);
+      else if (key == "verb")
+        e.verb = sval;
+      else if (key == "opt")
+        e.opt = static_cast<int>(num);
+      else if (key == "hex")
+        e.bytes = hex_bytes(sval);
       ws();
       if (i < line.size() && line[i] == ',') {
         ++i;

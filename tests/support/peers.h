@@ -176,16 +176,16 @@ class SocatPair {
 // ---- ser2net --------------------------------------------------------------------
 
 enum class Ser2netAccepter {
-  Telnet,    ///< telnet,tcp,127.0.0.1,PORT
-  Rfc2217,   ///< telnet(rfc2217),tcp,127.0.0.1,PORT
-  Raw,       ///< tcp,127.0.0.1,PORT (no telnet at all)
+  Telnet,   ///< telnet,tcp,127.0.0.1,PORT
+  Rfc2217,  ///< telnet(rfc2217),tcp,127.0.0.1,PORT
+  Raw,      ///< tcp,127.0.0.1,PORT (no telnet at all)
 };
 
 struct Ser2netOptions {
-  std::string name = "ser2net";    ///< file names in the dir: NAME.yaml, NAME.log, NAME.pid
+  std::string name = "ser2net";  ///< file names in the dir: NAME.yaml, NAME.log, NAME.pid
   Ser2netAccepter accepter = Ser2netAccepter::Rfc2217;
   uint16_t port = 0;               ///< 0: free_tcp_port()
-  std::string serial_device{};       ///< connector serialdev,PATH,115200n81,local, or
+  std::string serial_device{};     ///< connector serialdev,PATH,115200n81,local, or
   uint16_t rfc2217_node_port = 0;  ///< connector telnet(rfc2217),tcp,127.0.0.1,PORT (if set)
 };
 
@@ -231,7 +231,7 @@ class Sshd {
   uint16_t port() const { return port_; }
   /// The user to log in as: the current user (keys go to its authorized_keys file here).
   const std::string& user() const { return user_; }
-  const std::string& host_key() const { return host_key_; }              ///< private; .pub beside it
+  const std::string& host_key() const { return host_key_; }  ///< private; .pub beside it
   const std::string& other_host_key() const { return other_host_key_; }  ///< never served
   const std::string& client_key() const { return client_key_; }          ///< no passphrase
   const std::string& client_key_with_passphrase() const { return client_key_pass_; }
@@ -264,13 +264,13 @@ class Sshd {
 
 struct RecorderOptions {
   std::string name = "recorder";  ///< file names in the dir: NAME.log, NAME.out
-  uint16_t port = 0;          ///< 0: the recorder picks one and reports it
-  bool echo = false;          ///< echo received data back
-  std::string greeting{};       ///< data sent on connect (Python escapes like \r\n)
-  std::string send_file{};      ///< file sent right after connect
-  bool silent = false;        ///< send and answer nothing (still reads and logs)
-  bool no_read = false;       ///< never read, so the client's writes block
-  bool no_timing_mark = false;  ///< answer DO TIMING-MARK with WONT
+  uint16_t port = 0;              ///< 0: the recorder picks one and reports it
+  bool echo = false;              ///< echo received data back
+  std::string greeting{};         ///< data sent on connect (Python escapes like \r\n)
+  std::string send_file{};        ///< file sent right after connect
+  bool silent = false;            ///< send and answer nothing (still reads and logs)
+  bool no_read = false;           ///< never read, so the client's writes block
+  bool no_timing_mark = false;    ///< answer DO TIMING-MARK with WONT
 };
 
 /// One line of the recorder's log. Fields a kind does not have stay -1 / "".

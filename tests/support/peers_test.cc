@@ -2,8 +2,8 @@
 // and no other project code. A missing tool makes the test FAIL with a message.
 #include "tests/support/peers.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,9 +17,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-#define ASSERT_OK(expr)                                   \
-  do {                                                    \
-    const Status s_ = (expr);                             \
+#define ASSERT_OK(expr)                                      \
+  do {                                                       \
+    const Status s_ = (expr);                                \
     ASSERT_TRUE(s_.ok()) << #expr << ": " << message_of(s_); \
   } while (0)
 
@@ -121,8 +121,8 @@ TEST(SocatPair, PassesBytesBothWaysAndSurvivesRestart) {
 
 // What ser2net 4.3.11 sends first on a telnet(rfc2217) accepter: WILL SGA, DO SGA,
 // WILL ECHO, DONT ECHO, DO BINARY, WILL BINARY, DO COM-PORT.
-const std::string kRfc2217Hello =
-    bytes({IAC, WILL, 3, IAC, DO, 3, IAC, WILL, 1, IAC, 254, 1, IAC, DO, 0, IAC, WILL, 0, IAC, DO, 44});
+const std::string kRfc2217Hello = bytes(
+    {IAC, WILL, 3, IAC, DO, 3, IAC, WILL, 1, IAC, 254, 1, IAC, DO, 0, IAC, WILL, 0, IAC, DO, 44});
 
 TEST(Ser2net, PassesBytesBetweenPtyAndRawTcpClientAcrossRestart) {
   TempDir dir;
@@ -160,8 +160,8 @@ TEST(Ser2net, PlainTelnetAccepterPassesData) {
   SocatPair pair;
   ASSERT_OK(pair.start(dir.path(), "n1"));
   Ser2net s2n;
-  ASSERT_OK(s2n.start(dir.path(), {.accepter = Ser2netAccepter::Telnet,
-                                   .serial_device = pair.console_path()}));
+  ASSERT_OK(s2n.start(dir.path(),
+                      {.accepter = Ser2netAccepter::Telnet, .serial_device = pair.console_path()}));
   UniqueFd node(open_raw(pair.node_path()));
   UniqueFd client = connect_tcp(s2n.port());
   ASSERT_TRUE(client.valid() && node.valid());
@@ -228,13 +228,13 @@ TEST(TelnetRecorder, NegotiatesLogsAndAnswersComPort) {
   EXPECT_TRUE(read_until(c.get(), want, 2s, &got));
   EXPECT_EQ(got, want);
   c.reset();
-  ASSERT_TRUE(wait_until([&] { return !rec.events().empty() && rec.events().back().ev == "close"; },
-                         2s));
+  ASSERT_TRUE(
+      wait_until([&] { return !rec.events().empty() && rec.events().back().ev == "close"; }, 2s));
   auto ev = rec.events();
   std::vector<std::string> kinds;
   for (const auto& e : ev) kinds.push_back(e.ev + (e.verb.empty() ? "" : ":" + e.verb));
-  EXPECT_EQ(kinds, (std::vector<std::string>{"open", "opt:WILL", "opt:DO", "opt:DO", "opt:DO",
-                                             "sb", "data", "cmd", "close"}));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"open", "opt:WILL", "opt:DO", "opt:DO", "opt:DO", "sb",
+                                             "data", "cmd", "close"}));
   EXPECT_EQ(ev[5].opt, 44);
   EXPECT_EQ(ev[5].bytes, bytes({1, 0, 0, 0x25, 0x80}));
   EXPECT_EQ(ev[7].cmd, 241);
@@ -299,8 +299,8 @@ TEST(TelnetRecorder, NoReadMakesTheClientsWritesBlock) {
 }
 
 TEST(TelnetRecorder, ParsesLogLines) {
-  auto e = parse_telnet_event(
-      R"({"t": 12.5, "conn": 3, "ev": "sb", "opt": 44, "hex": "05 ff 00"})");
+  auto e =
+      parse_telnet_event(R"({"t": 12.5, "conn": 3, "ev": "sb", "opt": 44, "hex": "05 ff 00"})");
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->conn, 3);
   EXPECT_EQ(e->ev, "sb");
@@ -338,8 +338,8 @@ TEST(Sshd, OpenSshClientTrustsKnownHostsRejectsChangedAndSurvivesRestart) {
       << unknown.output;
 
   // The passphrase key really has that passphrase.
-  auto pub = run_command({"ssh-keygen", "-y", "-P", "s3cret", "-f",
-                          sshd.client_key_with_passphrase()});
+  auto pub =
+      run_command({"ssh-keygen", "-y", "-P", "s3cret", "-f", sshd.client_key_with_passphrase()});
   ASSERT_TRUE(pub.ok());
   EXPECT_EQ(pub->exit_code, 0) << pub->output;
 
@@ -367,7 +367,7 @@ TEST(Sshd, LogsTheBreakRequestOfOpenSshEscapeB) {
   std::ofstream(script) << "set timeout 5\n"
                         << "spawn" << spawn << "\n"
                         << "expect {# } {} {$ } {} timeout {exit 2}\n"
-                        << "send \"\\r~B\"\n"          // when the user types <CR>~B,
+                        << "send \"\\r~B\"\n"  // when the user types <CR>~B,
                         << "send \"exit\\r\"\n"
                         << "expect eof\n"
                         << "wait\n";  // reap ssh, or it is left to init as a zombie
@@ -376,8 +376,10 @@ TEST(Sshd, LogsTheBreakRequestOfOpenSshEscapeB) {
   EXPECT_EQ(r->exit_code, 0) << r->output;
   // then sshd logs an RFC 4335 "break" channel request.
   EXPECT_TRUE(wait_until(
-      [&] { return sshd.log().find("session_input_channel_req: session 0 req break") !=
-                   std::string::npos; },
+      [&] {
+        return sshd.log().find("session_input_channel_req: session 0 req break") !=
+               std::string::npos;
+      },
       2s))
       << sshd.log();
 }

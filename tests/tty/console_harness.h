@@ -4,9 +4,9 @@
 
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 + C++20
 
+#include <gtest/gtest.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
@@ -37,7 +37,8 @@ class ConsoleHarness {
   }
 
   /// Parses `uri` and opens a console on it; fails the test on a bad URI.
-  void open(const std::string& uri, const SecretSource* secrets = nullptr, TranscriptSink* transcript = nullptr) {
+  void open(const std::string& uri, const SecretSource* secrets = nullptr,
+            TranscriptSink* transcript = nullptr) {
     auto e = parse_endpoint(uri);
     ASSERT_TRUE(e.ok()) << e.error().message;
     ConsoleHandlers h;
@@ -46,8 +47,11 @@ class ConsoleHarness {
       ++ups;
       up_at.push_back(Clock::now());
     };
-    h.on_lost = [this](LostReason r, const std::string& d, Duration) { losts.push_back({r, d, Clock::now()}); };
-    console = make_console(*e, std::move(h), {.io = &io_, .transcript = transcript, .secrets = secrets});
+    h.on_lost = [this](LostReason r, const std::string& d, Duration) {
+      losts.push_back({r, d, Clock::now()});
+    };
+    console =
+        make_console(*e, std::move(h), {.io = &io_, .transcript = transcript, .secrets = secrets});
     console->open();
   }
 
@@ -62,7 +66,9 @@ class ConsoleHarness {
   }
   void run_for(Clock::duration d) { io_.run_for(d); }
 
-  bool wait_up(int n = 1, Clock::duration limit = 5s) { return run_until([&] { return ups >= n; }, limit); }
+  bool wait_up(int n = 1, Clock::duration limit = 5s) {
+    return run_until([&] { return ups >= n; }, limit);
+  }
   bool wait_lost(std::size_t n = 1, Clock::duration limit = 5s) {
     return run_until([&] { return losts.size() >= n; }, limit);
   }
@@ -71,7 +77,8 @@ class ConsoleHarness {
   }
   std::string losts_text() const {
     std::string s;
-    for (const auto& l : losts) s += std::string(lost_reason_name(l.reason)) + ": " + l.detail + "\n";
+    for (const auto& l : losts)
+      s += std::string(lost_reason_name(l.reason)) + ": " + l.detail + "\n";
     return s;
   }
 

@@ -68,7 +68,9 @@ TEST(Endpoint, TelnetLoginUserAndSecretName) {
 }
 
 TEST(Endpoint, SshWithCommandAndFiles) {
-  auto e = ok("ssh://op@cons.example:2222/console%20node1?identity=/etc/clusterd/id&known_hosts=/etc/clusterd/kh");
+  auto e =
+      ok("ssh://op@cons.example:2222/console%20node1?identity=/etc/clusterd/id&known_hosts=/etc/"
+         "clusterd/kh");
   EXPECT_EQ(e.scheme, Scheme::Ssh);
   EXPECT_EQ(e.user, "op");
   EXPECT_EQ(e.host, "cons.example");
@@ -87,7 +89,9 @@ TEST(Endpoint, SshPortDefaultsTo22AndIpv6InBrackets) {
 }
 
 TEST(Endpoint, ExecSplitsWordsWithoutAShell) {
-  auto e = ok("exec:ipmitool -I lanplus -H bmc1 -U admin -f '/etc/clusterd/bmc 1.pass' sol activate?break=~B");
+  auto e =
+      ok("exec:ipmitool -I lanplus -H bmc1 -U admin -f '/etc/clusterd/bmc 1.pass' sol "
+         "activate?break=~B");
   ASSERT_EQ(e.argv.size(), 11u);
   EXPECT_EQ(e.argv[0], "ipmitool");
   EXPECT_EQ(e.argv[8], "/etc/clusterd/bmc 1.pass");
@@ -115,7 +119,9 @@ TEST(Endpoint, RawTcpHasNoBreak) {
 }
 
 TEST(Endpoint, TimingKeysEverywhere) {
-  auto e = ok("tcp://h:1?retry=1s&retry_max=2m&probe=0s&probe_timeout=3s&write_timeout=5s&connect_timeout=4s");
+  auto e =
+      ok("tcp://"
+         "h:1?retry=1s&retry_max=2m&probe=0s&probe_timeout=3s&write_timeout=5s&connect_timeout=4s");
   EXPECT_EQ(e.retry, 1s);
   EXPECT_EQ(e.retry_max, 120s);
   EXPECT_EQ(e.probe, 0s);
@@ -130,31 +136,41 @@ TEST(Endpoint, ErrorsNameTheWrongPart) {
     std::string uri, message;
   };
   const Case cases[] = {
-      {"nts1:7001", "nts1:7001: unknown scheme 'nts1' (known: serial, telnet, ssh, exec, pty, tcp)"},
-      {"/dev/ttyS0", "/dev/ttyS0: no scheme: write serial:, telnet://, ssh://, exec:, pty: or tcp://"},
+      {"nts1:7001",
+       "nts1:7001: unknown scheme 'nts1' (known: serial, telnet, ssh, exec, pty, tcp)"},
+      {"/dev/ttyS0",
+       "/dev/ttyS0: no scheme: write serial:, telnet://, ssh://, exec:, pty: or tcp://"},
       {"telnet://nts1:70x1", "telnet://nts1:70x1: port '70x1' is not a number 1-65535"},
       {"telnet://nts1:0", "telnet://nts1:0: port '0' is not a number 1-65535"},
       {"telnet://nts1", "telnet://nts1: no port: write telnet://nts1:PORT"},
       {"telnet:nts1:7001", "telnet:nts1:7001: expected '//' after 'telnet:'"},
       {"telnet://nts1:7001?rfc=1",
-       "telnet://nts1:7001?rfc=1: unknown key 'rfc' for telnet (known: rfc2217, secret, break, break_duration, "
+       "telnet://nts1:7001?rfc=1: unknown key 'rfc' for telnet (known: rfc2217, secret, break, "
+       "break_duration, "
        "connect_timeout, retry, retry_max, probe, probe_timeout, write_timeout)"},
-      {"telnet://nts1:7001?break=rfc2217", "telnet://nts1:7001?break=rfc2217: break=rfc2217 needs rfc2217=1"},
+      {"telnet://nts1:7001?break=rfc2217",
+       "telnet://nts1:7001?break=rfc2217: break=rfc2217 needs rfc2217=1"},
       {"serial:/dev/ttyS0?baud=fast", "serial:/dev/ttyS0?baud=fast: baud 'fast' is not a rate"},
-      {"serial:/dev/ttyS0?parity=mark", "serial:/dev/ttyS0?parity=mark: parity 'mark' is not none, odd or even"},
+      {"serial:/dev/ttyS0?parity=mark",
+       "serial:/dev/ttyS0?parity=mark: parity 'mark' is not none, odd or even"},
       {"serial:ttyS0", "serial:ttyS0: path 'ttyS0' must be absolute, e.g. serial:/dev/ttyS0"},
       {"serial:/dev/ttyS0?break=iac", "serial:/dev/ttyS0?break=iac: break=iac is only for telnet"},
-      {"ssh://host/console", "ssh://host/console: ssh needs a user: ssh://user@host[:port][/command]"},
+      {"ssh://host/console",
+       "ssh://host/console: ssh needs a user: ssh://user@host[:port][/command]"},
       {"ssh://op:pw@host",
-       "ssh://op:***@host: user must not carry a password; put it in the secrets file and name it with ?secret=NAME"},
+       "ssh://op:***@host: user must not carry a password; put it in the secrets file and name it "
+       "with ?secret=NAME"},
       {"exec:", "exec:: exec: needs a command, e.g. exec:ipmitool -I lanplus -H bmc1 sol activate"},
       {"exec:sh -c 'x", "exec:sh -c 'x: command: unterminated ' quote"},
-      {"tcp://h:1?retry=soon", "tcp://h:1?retry=soon: retry='soon' is not a duration (e.g. 250ms, 1s, 30s)"},
-      {"tcp://h:1?retry=5s&retry_max=1s", "tcp://h:1?retry=5s&retry_max=1s: retry_max is shorter than retry"},
+      {"tcp://h:1?retry=soon",
+       "tcp://h:1?retry=soon: retry='soon' is not a duration (e.g. 250ms, 1s, 30s)"},
+      {"tcp://h:1?retry=5s&retry_max=1s",
+       "tcp://h:1?retry=5s&retry_max=1s: retry_max is shorter than retry"},
       {"tcp://h:1?probe=1s&probe=2s", "tcp://h:1?probe=1s&probe=2s: key 'probe' given twice"},
       {"pty:/tmp/a%2", "pty:/tmp/a%2: '%' at offset 6 needs two hex digits"},
-      {"pty:/tmp/a?break=\\q", "pty:/tmp/a?break=\\q: break='\\q' is neither iac, rfc2217, ssh, line, none nor an "
-                               "escape sequence (e.g. ~B, or \\r~\\x02 for the Solaris alternate break)"},
+      {"pty:/tmp/a?break=\\q",
+       "pty:/tmp/a?break=\\q: break='\\q' is neither iac, rfc2217, ssh, line, none nor an "
+       "escape sequence (e.g. ~B, or \\r~\\x02 for the Solaris alternate break)"},
   };
   for (const auto& c : cases) EXPECT_EQ(err(c.uri), c.message);
 }

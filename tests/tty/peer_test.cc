@@ -95,8 +95,9 @@ std::vector<TelnetEvent> of_kind(const TelnetRecorder& r, const std::string& ev)
 int count_breaks(const TelnetRecorder& r) {
   int n = 0;
   for (auto& e : r.events()) {
-    if ((e.ev == "cmd" && e.cmd == 243) || (e.ev == "sb" && e.opt == 44 && e.bytes.size() >= 2 && e.bytes[0] == 5 &&
-                                            (e.bytes[1] == 5 || e.bytes[1] == 6))) {
+    if ((e.ev == "cmd" && e.cmd == 243) ||
+        (e.ev == "sb" && e.opt == 44 && e.bytes.size() >= 2 && e.bytes[0] == 5 &&
+         (e.bytes[1] == 5 || e.bytes[1] == 6))) {
       ++n;
     }
   }
@@ -163,7 +164,10 @@ TEST(TelnetConsole, FfAndNulPassBothWaysAndAMegabyteBurstArrivesWhole) {
   ASSERT_TRUE(h.wait_up());
   ASSERT_TRUE(h.run_until([&] { return h.bytes.size() >= burst.size(); }, 10s)) << h.bytes.size();
   EXPECT_TRUE(h.bytes == burst) << "burst differs (" << h.bytes.size() << " bytes)";
-  std::string sent("a\xff\x00" "b\xff\xff", 6);
+  std::string sent(
+      "a\xff\x00"
+      "b\xff\xff",
+      6);
   ASSERT_TRUE(h.console->write(sent));
   ASSERT_TRUE(h.run_until([&] { return rec.data().size() >= sent.size(); }));
   EXPECT_EQ(rec.data(), sent);
@@ -252,11 +256,12 @@ TEST(TelnetConsole, RestartedPeerIsReconnectedWithoutABreak) {
 TEST(TelnetConsole, LogsIntoTheTerminalServerWithTheSecretNotInTheTranscript) {
   TempDir dir;
   std::uint16_t port = free_tcp_port();
-  std::ofstream(dir.file("login.sh"))
-      << "printf 'Username: '; read u; printf 'Password: '; read p; echo; echo \"got $u/$p\"; sleep 5\n";
-  auto server = Process::spawn({"socat", "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr",
-                                "EXEC:sh " + dir.file("login.sh")},
-                               dir.file("socat.log"));
+  std::ofstream(dir.file("login.sh")) << "printf 'Username: '; read u; printf 'Password: '; read "
+                                         "p; echo; echo \"got $u/$p\"; sleep 5\n";
+  auto server =
+      Process::spawn({"socat", "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr",
+                      "EXEC:sh " + dir.file("login.sh")},
+                     dir.file("socat.log"));
   ASSERT_TRUE(server.ok()) << server.error().message;
   ASSERT_TRUE(wait_for_listen(port, 5s));
   SecretMap secrets(std::map<std::string, std::string, std::less<>>{{"nts1", "hunter2"}});
@@ -283,13 +288,16 @@ TEST(TelnetConsole, RefusedTerminalServerLoginIsAuthFailedNotClosed) {
   std::uint16_t port = free_tcp_port();
   std::ofstream(dir.file("login.sh"))
       << "printf 'Username: '; read u; printf 'Password: '; read p\n"
-         "case $p in right*) printf '\\r\\nbeta console login: '; sleep 5;; *) echo; echo 'Login incorrect';; esac\n";
-  auto server = Process::spawn({"socat", "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr,fork",
-                                "EXEC:sh " + dir.file("login.sh")},
-                               dir.file("socat.log"));
+         "case $p in right*) printf '\\r\\nbeta console login: '; sleep 5;; *) echo; echo 'Login "
+         "incorrect';; esac\n";
+  auto server = Process::spawn(
+      {"socat", "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr,fork",
+       "EXEC:sh " + dir.file("login.sh")},
+      dir.file("socat.log"));
   ASSERT_TRUE(server.ok()) << server.error().message;
   ASSERT_TRUE(wait_for_listen(port, 5s));
-  SecretMap secrets(std::map<std::string, std::string, std::less<>>{{"good", "right"}, {"bad", "wrong"}});
+  SecretMap secrets(
+      std::map<std::string, std::string, std::less<>>{{"good", "right"}, {"bad", "wrong"}});
 
   ConsoleHarness bad;
   bad.open("telnet://admin@127.0.0.1:" + std::to_string(port) + "?secret=bad", &secrets);
@@ -322,10 +330,12 @@ TEST(Ser2netConsole, BytesBothWaysThroughTheTerminalServer) {
   ASSERT_TRUE(h.wait_bytes(out)) << escape(h.bytes);
   ASSERT_TRUE(h.console->write(std::string("boot\r\xff", 6)));
   std::string got;
-  EXPECT_TRUE(h.run_until([&] {  // the loop must run: the write is asynchronous
-    got += read_for(node.get(), 1ms);
-    return got.size() >= 6;
-  }, 3s));
+  EXPECT_TRUE(h.run_until(
+      [&] {  // the loop must run: the write is asynchronous
+        got += read_for(node.get(), 1ms);
+        return got.size() >= 6;
+      },
+      3s));
   EXPECT_EQ(got, std::string("boot\r\xff", 6));
 }
 
@@ -406,8 +416,8 @@ class SshConsoleTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_OK(sshd.start(dir.path(), "correct horse")); }
   std::string uri(const std::string& key, const std::string& known, const std::string& extra = "") {
-    return "ssh://" + sshd.user() + "@127.0.0.1:" + std::to_string(sshd.port()) + "/cat?identity=" + key +
-           "&known_hosts=" + known + extra;
+    return "ssh://" + sshd.user() + "@127.0.0.1:" + std::to_string(sshd.port()) +
+           "/cat?identity=" + key + "&known_hosts=" + known + extra;
   }
   std::string fingerprint() {
     auto r = run_command({"ssh-keygen", "-lf", sshd.host_key() + ".pub"});
@@ -487,7 +497,8 @@ TEST_F(SshConsoleTest, ChangedHostKeyIsRefusedWithTheOfferedFingerprint) {
   EXPECT_NE(h.losts[0].detail.find("CHANGED"), std::string::npos) << h.losts[0].detail;
   EXPECT_NE(h.losts[0].detail.find(fingerprint()), std::string::npos) << h.losts[0].detail;
   EXPECT_EQ(h.ups, 0);
-  EXPECT_EQ(sshd.log().find("Accepted publickey"), std::string::npos) << "authenticated to a wrong host key";
+  EXPECT_EQ(sshd.log().find("Accepted publickey"), std::string::npos)
+      << "authenticated to a wrong host key";
 }
 
 TEST_F(SshConsoleTest, UnknownHostKeyIsRefusedNeverAccepted) {
@@ -510,7 +521,8 @@ TEST_F(SshConsoleTest, KeyPassphraseComesFromTheSecretsAndIsChecked) {
   w.open(uri(sshd.client_key_with_passphrase(), sshd.known_hosts(), "&secret=ssh-key"), &wrong);
   ASSERT_TRUE(w.wait_lost());
   EXPECT_EQ(w.losts[0].reason, LostReason::AuthFailed) << w.losts_text();
-  EXPECT_EQ(w.losts[0].detail.find("battery"), std::string::npos) << "the passphrase is in a message";
+  EXPECT_EQ(w.losts[0].detail.find("battery"), std::string::npos)
+      << "the passphrase is in a message";
 }
 
 TEST_F(SshConsoleTest, RestartedSshdIsReconnectedAfterItReturns) {
@@ -539,7 +551,8 @@ TEST(SerialConsole, PortLibserialportCannotOpenIsReportedWithItsReason) {
   ASSERT_TRUE(h.wait_lost());
   EXPECT_EQ(h.losts[0].reason, LostReason::DeviceMissing) << h.losts_text();
   EXPECT_NE(h.losts[0].detail.find(pair.console_path()), std::string::npos) << h.losts_text();
-  EXPECT_EQ(h.console->break_method(), "line break of 250ms (libserialport sp_start_break/sp_end_break)");
+  EXPECT_EQ(h.console->break_method(),
+            "line break of 250ms (libserialport sp_start_break/sp_end_break)");
 }
 
 // --- exec -----------------------------------------------------------------------------
@@ -548,9 +561,16 @@ TEST(ExecConsole, CommandUnderAPtyTakesBytesAndTheEscapeBreak) {
   ConsoleHarness h;
   h.open("exec:cat?break=~B");
   ASSERT_TRUE(h.wait_up());
-  ASSERT_TRUE(h.console->write(std::string("a\x00\xff" "b", 4)));
+  ASSERT_TRUE(
+      h.console->write(std::string("a\x00\xff"
+                                   "b",
+                                   4)));
   ASSERT_TRUE(h.console->send_break());
-  EXPECT_TRUE(h.wait_bytes(std::string("a\x00\xff" "b~B", 6))) << escape(h.bytes);
+  EXPECT_TRUE(
+      h.wait_bytes(std::string("a\x00\xff"
+                               "b~B",
+                               6)))
+      << escape(h.bytes);
 }
 
 TEST(ExecConsole, EndedCommandIsReportedWithItsStatusAndStartedAgain) {
@@ -580,7 +600,8 @@ TEST(ExecConsole, MissingProgramSaysSoOnTheConsoleAndExits127) {
   h.open("exec:/nonexistent/ipmitool sol activate");
   ASSERT_TRUE(h.wait_lost(1, 5s));
   EXPECT_EQ(h.losts[0].detail, "/nonexistent/ipmitool: exit status 127");
-  EXPECT_NE(h.bytes.find("cannot run the console command: No such file or directory"), std::string::npos)
+  EXPECT_NE(h.bytes.find("cannot run the console command: No such file or directory"),
+            std::string::npos)
       << escape(h.bytes);
 }
 
@@ -604,8 +625,7 @@ TEST(ConsoleTranscript, RecordsUpInOutBreakAndClose) {
     h.run_for(50ms);
   }
   std::string t = read_file(dir.file("alpha.console"));
-  std::vector<std::string> want = {" * up\n", " < {0} ok \n", " > boot\\r\n",
-                                   " ! escape\n",
+  std::vector<std::string> want = {" * up\n", " < {0} ok \n", " > boot\\r\n", " ! escape\n",
                                    " * closed\n"};
   std::size_t at = 0;
   for (const auto& w1 : want) {

@@ -33,7 +33,8 @@ std::vector<std::string> lines(const fs::path& p) {
   return out;
 }
 
-std::unique_ptr<TranscriptWriter> open_writer(const fs::path& p, std::uint64_t max, int keep, std::int64_t* clock) {
+std::unique_ptr<TranscriptWriter> open_writer(const fs::path& p, std::uint64_t max, int keep,
+                                              std::int64_t* clock) {
   auto w = TranscriptWriter::open({.path = p.string(),
                                    .max_bytes = max,
                                    .keep = keep,
@@ -79,7 +80,8 @@ TEST(TranscriptWriter, RotationKeepsEveryRecordWholeAndInOrder) {
   // Oldest file has the highest number; read them back oldest first.
   std::vector<fs::path> files;
   for (int i = 50; i >= 1; --i) {
-    if (fs::exists(p.string() + "." + std::to_string(i))) files.push_back(p.string() + "." + std::to_string(i));
+    if (fs::exists(p.string() + "." + std::to_string(i)))
+      files.push_back(p.string() + "." + std::to_string(i));
   }
   files.push_back(p);
   ASSERT_GT(files.size(), 5u);
