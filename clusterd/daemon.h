@@ -1,14 +1,22 @@
-// Daemon: one cluster's process wired together on one io_context — the two
-// consoles (tty), the ping detector (probe), the ClusterRuntime (chat script
-// + journal + safety rules), the alarm service, transcripts, the activity log,
-// the control socket and the one steady_timer re-armed to the next deadline.
-// The main (clusterd_main.cc) parses arguments, loads the config and the
-// script, and runs this until SIGTERM.
+// Daemon: one cluster's process, its parts wired together. The main
+// (clusterd_main.cc) loads the config and the script (clusterd/load.h) and
+// runs this until SIGTERM. The parts, each in its own file:
+//   runtime.h          the chat script and DESIGN.md §5's safety rules
+//   roles.h            which node is active (the one binding; announces takeovers)
+//   journal.h          the failover's steps on disk (fsync'd)
+//   timeline.h         the activity log and its memory
+//   alarm_bridge.h     alarms out to the alarm service, delivery results back
+//   child_runner.h     `exec` and power methods as children
+//   control_protocol.h what clusterctl's requests mean (control.h: the socket)
+//   status.h, metrics.h  `clusterctl status` and the Prometheus text
+//   failover_clock.h   how long the last failover took
+//   instance_files.h   the lock and the pid file
+//   ports.h            consoles, ping, the timer, the clocks: real or fake
 //
 //   console alpha ─┐                 ┌─> console alpha/beta (send, BREAK)
-//   console beta  ─┼─> ClusterRuntime┼─> AlarmService (spool, channels)
-//   PingDetector  ─┤   (Interpreter) ├─> Journal (fsync)
-//   timer         ─┘                 └─> timeline: Logs/NAME.log + memory
+//   console beta  ─┼─> ClusterRuntime┼─> AlarmBridge ─> AlarmService (spool, channels)
+//   PingSource    ─┤   (Interpreter) ├─> Journal (fsync)
+//   Waker         ─┘                 └─> Timeline: Logs/NAME.log + memory
 //   control socket <─ clusterctl status | timeline | switchover | maintenance | metrics
 //   [metrics] listen <─ GET /metrics (Prometheus; off unless configured)
 #pragma once
@@ -16,14 +24,15 @@
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 + C++20
 
 #include <boost/asio/io_context.hpp>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "chat/script.h"
 #include "clist/cluster_config.h"
+#include "clusterd/ports.h"
 
 namespace clusterd {
 
@@ -40,11 +49,12 @@ class Daemon {
  public:
   /// Opens every file and socket, creates the consoles and probes (not yet
   /// started). Errors are one line for the operator. `config` and `script`
-  /// are kept by reference and must outlive the daemon.
+  /// are kept by reference and must outlive the daemon. `ports` with no
+  /// clock means the real world on `io` (real_ports).
   static Result<std::unique_ptr<Daemon>> create(boost::asio::io_context& io,
                                                 const clist::ClusterConfig& config,
-                                                const chat::LoadedScript& script,
-                                                DaemonPaths paths);
+                                                const chat::LoadedScript& script, DaemonPaths paths,
+                                                DaemonPorts ports = {});
   ~Daemon();
 
   /// Starts consoles, probes and the script (or resumes a journaled failover).
@@ -58,6 +68,8 @@ class Daemon {
   /// The cluster's metrics in the Prometheus text format (clusterd/metrics.h):
   /// what `clusterctl metrics` and GET /metrics return.
   std::string metrics() const;
+  /// One control request line, answered (what the control socket does).
+  std::string control(std::string_view request);
 
   /// A line in the timeline and the activity log.
   void note(const std::string& text);
@@ -65,8 +77,8 @@ class Daemon {
   /// (SIGUSR1, after logrotate moved them): nothing is lost, the next line
   /// goes to the new file.
   void reopen_logs();
-  /// True when the script rests in its initial state and no failover step is
-  /// journaled as under way: the moment a reload may restart the process.
+  /// True when no fence is in progress and no failover step is journaled
+  /// as under way: the moment a reload may restart the process.
   bool idle() const;
   /// Called for `clusterctl reload` (and by the main for SIGHUP); returns the
   /// reply line ("ok ..." or "error: ...").

@@ -9,17 +9,22 @@ namespace clusterd {
 using chat::Channel;
 
 namespace {
-std::array<std::string, 2> initial_roles(const Journal& j, const std::array<NodeSetup, 2>& nodes) {
+// The journal's roles win over the config's: a takeover outlives restarts.
+RoleBinding initial_roles(const Journal& j, const std::array<NodeSetup, 2>& nodes,
+                          std::size_t initial_active) {
+  RoleBinding b({nodes[0].name, nodes[1].name}, initial_active);
   const auto& s = j.state();
-  if (!s.active.empty() && !s.standby.empty()) return {s.active, s.standby};
-  return {nodes[0].name, nodes[1].name};
+  if (!s.active.empty()) {
+    if (auto i = b.index_of(s.active)) return RoleBinding({nodes[0].name, nodes[1].name}, *i);
+  }
+  return b;
 }
 }  // namespace
 
 chat::InterpreterOptions ClusterRuntime::named(chat::InterpreterOptions o,
-                                               const std::array<std::string, 2>& roles) {
-  o.active_name = roles[0];
-  o.standby_name = roles[1];
+                                               const RoleBinding& roles) {
+  o.active_name = roles.active_name();
+  o.standby_name = roles.standby_name();
   return o;
 }
 
@@ -29,7 +34,7 @@ ClusterRuntime::ClusterRuntime(const chat::Program& program, Journal& journal,
                                RuntimeOptions options, Timeline timeline)
     : journal_(journal),
       nodes_(std::move(nodes)),
-      roles_(initial_roles(journal, nodes_)),
+      roles_(initial_roles(journal, nodes_, options.initial_active)),
       alarms_(alarms),
       commands_(commands),
       secrets_(secrets),
@@ -49,13 +54,12 @@ ClusterRuntime::ClusterRuntime(const chat::Program& program, Journal& journal,
 void ClusterRuntime::start(chat::TimePoint now) {
   now_ = now;
   const auto& s = journal_.state();
-  if (s.active.empty())
-    journal(JournalKind::Roles, {{"active", roles_[0]}, {"standby", roles_[1]}});
-  say("roles: " + roles_[0] + " active, " + roles_[1] + " standby");
+  if (s.active.empty()) journal(JournalKind::Roles, {{"active", active()}, {"standby", standby()}});
+  say("roles: " + active() + " active, " + standby() + " standby");
   if (s.boot_in_flight() && !s.boot_state.empty()) {
     // A previous clusterd sent the boot and died before the takeover: wait
     // for that boot where it was sent, never send another.
-    bool fenced = s.fenced.count(roles_[0]) > 0;
+    bool fenced = s.fenced.count(active()) > 0;
     say("resuming the failover: the boot was already sent to " + s.boot_sent_to + " in state " +
         s.boot_state + "; waiting for it, not sending it again");
     if (interp_.resume(s.boot_state, fenced, now)) {
@@ -63,7 +67,7 @@ void ClusterRuntime::start(chat::TimePoint now) {
       // login prompt printed to nobody: ask for it again (a CR changes nothing
       // on a node at `ok`, booting or at login) once its console is up.
       ask_standby_ = true;
-      if (const NodeSetup* n = node(roles_[1]); n && n->console && n->console->is_up()) {
+      if (const NodeSetup* n = &nodes_[roles_.standby()]; n && n->console && n->console->is_up()) {
         ask_standby_ = false;
         n->console->write("\r");
         say("asked " + n->name + " for its prompt (CR)");
@@ -79,21 +83,19 @@ void ClusterRuntime::start(chat::TimePoint now) {
 }
 
 const NodeSetup* ClusterRuntime::node(std::string_view name) const {
-  for (const auto& n : nodes_) {
-    if (n.name == name) return &n;
-  }
-  return nullptr;
+  auto i = roles_.index_of(name);
+  return i ? &nodes_[*i] : nullptr;
 }
 
 const NodeSetup* ClusterRuntime::node_of(Channel ch) const {
-  if (ch == Channel::Sh) return nullptr;
-  return node(roles_[ch == Channel::Active ? 0 : 1]);
+  auto i = roles_.node_of(ch);
+  return i ? &nodes_[*i] : nullptr;
 }
 
-int ClusterRuntime::channel_of(std::string_view name) const {
-  if (name == roles_[0]) return 0;
-  if (name == roles_[1]) return 1;
-  return -1;
+std::optional<Channel> ClusterRuntime::channel_of(std::string_view name) const {
+  auto i = roles_.index_of(name);
+  if (!i) return std::nullopt;
+  return roles_.channel_of(*i);
 }
 
 bool ClusterRuntime::journal(JournalKind kind, std::map<std::string, std::string> fields) {
@@ -110,20 +112,18 @@ bool ClusterRuntime::journal(JournalKind kind, std::map<std::string, std::string
 
 void ClusterRuntime::on_console_bytes(std::string_view name, std::string_view bytes,
                                       chat::TimePoint now) {
-  int c = channel_of(name);
-  if (c < 0) return;
-  interp_.on_bytes(c == 0 ? Channel::Active : Channel::Standby, bytes, now);
+  if (auto c = channel_of(name)) interp_.on_bytes(*c, bytes, now);
 }
 
 void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
-  int c = channel_of(name);
-  if (c < 0) return;
+  auto i = roles_.index_of(name);
+  if (!i) return;
+  Channel c = roles_.channel_of(*i);
   now_ = now;
   say("console " + std::string(name) + " up");
-  refused_alarmed_[nodes_[0].name == name ? 0 : 1] = false;
-  interp_.on_event({chat::EventKind::ConsoleUp, c == 0 ? Channel::Active : Channel::Standby, 0},
-                   now);
-  if (c == 1 && ask_standby_) {
+  refused_alarmed_[*i] = false;
+  interp_.on_event({chat::EventKind::ConsoleUp, c, 0}, now);
+  if (c == Channel::Standby && ask_standby_) {
     ask_standby_ = false;
     if (const NodeSetup* n = node(name); n && n->console && n->console->write("\r")) {
       say("asked " + n->name +
@@ -134,28 +134,28 @@ void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
 
 void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why,
                                      chat::TimePoint now, bool needs_operator) {
-  int c = channel_of(name);
-  if (c < 0) return;
+  auto node = roles_.index_of(name);
+  if (!node) return;
+  std::size_t i = *node;
+  Channel c = roles_.channel_of(i);
   now_ = now;
   say("console " + std::string(name) + " lost: " + std::string(why));
-  std::size_t i = nodes_[0].name == name ? 0 : 1;
   if (needs_operator && !refused_alarmed_[i]) {
     // Whatever the script does with console.lost: an unauthenticated
     // console is never used, so this node can be neither watched nor fenced
     // through it until someone fixes known_hosts or the credentials.
     refused_alarmed_[i] = true;
     alarm(chat::AlarmSeverity::Critical,
-          "console of " + std::string(name) + " (" + std::string(c == 0 ? "active" : "standby") +
+          "console of " + std::string(name) + " (" + std::string(chat::channel_name(c)) +
               ") refused: " + std::string(why) +
               "; not used until an operator fixes it: no watch, no fence through this console");
   }
-  interp_.on_event({chat::EventKind::ConsoleLost, c == 0 ? Channel::Active : Channel::Standby, 0},
-                   now);
+  interp_.on_event({chat::EventKind::ConsoleLost, c, 0}, now);
 }
 
 void ClusterRuntime::on_ping(bool up, chat::TimePoint now) {
   now_ = now;
-  say(std::string("ping ") + roles_[0] + (up ? " up" : " down"));
+  say(std::string("ping ") + active() + (up ? " up" : " down"));
   interp_.on_event({up ? chat::EventKind::PingUp : chat::EventKind::PingDown, Channel::Active, 0},
                    now);
 }
@@ -186,7 +186,7 @@ void ClusterRuntime::send(Channel ch, std::string_view bytes) {
   const auto& s = journal_.state();
   // The first thing sent to the standby once the active is fenced is its
   // boot: on disk before it is on the wire.
-  if (ch == Channel::Standby && s.fenced.count(roles_[0]) && !s.boot_in_flight()) {
+  if (ch == Channel::Standby && s.fenced.count(active()) && !s.boot_in_flight()) {
     if (!journal(JournalKind::BootSent,
                  {{"node", n->name}, {"state", std::string(interp_.state_name())}}))
       return;
@@ -256,9 +256,11 @@ bool ClusterRuntime::mark_fenced(Channel ch, bool presumed, const chat::FenceEvi
 void ClusterRuntime::takeover() {
   // The interpreter only calls this with the active fenced. The roles swap
   // even if the journal write fails: the node did boot; the alarm says so.
-  journal(JournalKind::Takeover, {{"active", roles_[1]}, {"standby", roles_[0]}});
-  std::swap(roles_[0], roles_[1]);
-  say("takeover: " + roles_[0] + " is active, " + roles_[1] + " standby");
+  journal(JournalKind::Takeover, {{"active", standby()}, {"standby", active()}});
+  say("takeover: " + standby() + " is active, " + active() + " standby");
+  // Last: the binding's listeners (the daemon's ping, its failover clock)
+  // see the new roles with the takeover already journaled.
+  roles_.swap();
 }
 
 void ClusterRuntime::power(Channel ch, chat::PowerOp op) {

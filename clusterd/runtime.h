@@ -29,6 +29,7 @@
 #include "chat/actuator.h"
 #include "chat/interpreter.h"
 #include "clusterd/journal.h"
+#include "clusterd/roles.h"
 #include "tty/console.h"
 
 namespace clusterd {
@@ -57,6 +58,9 @@ struct NodeSetup {
 };
 
 struct RuntimeOptions {
+  /// The index in `nodes` of the initial active node, used only when the
+  /// journal records no roles yet.
+  std::size_t initial_active = 0;
   chat::FencePolicy fence;
   chat::InterpreterOptions interpreter;   ///< names are set from the roles
   std::function<std::int64_t()> wall_ns;  ///< journal stamps; default the system clock
@@ -66,9 +70,10 @@ class ClusterRuntime : public chat::Actuator {
  public:
   using Timeline = std::function<void(chat::TimePoint, std::string_view)>;
 
-  /// `nodes[0]` is the initial active, `nodes[1]` the initial standby, unless
-  /// the journal already records roles. Everything passed by reference must
-  /// outlive the runtime; `secrets` may be null.
+  /// `nodes` in config order; the initial active is
+  /// `options.initial_active` unless the journal already records roles.
+  /// Everything passed by reference must outlive the runtime; `secrets` may
+  /// be null.
   ClusterRuntime(const chat::Program& program, Journal& journal, std::array<NodeSetup, 2> nodes,
                  AlarmSink& alarms, CommandRunner& commands, const SecretSource* secrets,
                  RuntimeOptions options, Timeline timeline);
@@ -93,8 +98,11 @@ class ClusterRuntime : public chat::Actuator {
   void advance_to(chat::TimePoint now) { interp_.advance_to(now); }
   std::optional<chat::TimePoint> next_deadline() const { return interp_.next_deadline(); }
 
-  const std::string& active() const { return roles_[0]; }
-  const std::string& standby() const { return roles_[1]; }
+  const std::string& active() const { return roles_.active_name(); }
+  const std::string& standby() const { return roles_.standby_name(); }
+  /// Who is active; takeover() swaps it and the binding announces the change.
+  RoleBinding& roles() { return roles_; }
+  const RoleBinding& roles() const { return roles_; }
   std::string_view state() const { return interp_.state_name(); }
   /// True from a BREAK the script sent until it is back in its initial state:
   /// a fence is in progress (a reload must wait).
@@ -117,15 +125,14 @@ class ClusterRuntime : public chat::Actuator {
  private:
   const NodeSetup* node(std::string_view name) const;
   const NodeSetup* node_of(chat::Channel ch) const;
-  int channel_of(std::string_view name) const;  // 0 active, 1 standby, -1 unknown
+  std::optional<chat::Channel> channel_of(std::string_view name) const;
   bool journal(JournalKind kind, std::map<std::string, std::string> fields);
   void say(const std::string& text) { timeline_(now_, text); }
-  static chat::InterpreterOptions named(chat::InterpreterOptions o,
-                                        const std::array<std::string, 2>& roles);
+  static chat::InterpreterOptions named(chat::InterpreterOptions o, const RoleBinding& roles);
 
   Journal& journal_;
   std::array<NodeSetup, 2> nodes_;
-  std::array<std::string, 2> roles_;  // [0] active, [1] standby: node names
+  RoleBinding roles_;
   AlarmSink& alarms_;
   CommandRunner& commands_;
   const SecretSource* secrets_;
