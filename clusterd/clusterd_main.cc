@@ -22,13 +22,10 @@
 
 #include "alarm/service.h"
 #include "base/secrets.h"
-#include "chat/checker.h"
-#include "chat/diagnostic.h"
-#include "chat/parser.h"
 #include "chat/script.h"
-#include "clist/clist.h"
 #include "clist/cluster_config.h"
 #include "clusterd/daemon.h"
+#include "clusterd/load.h"
 
 namespace {
 
@@ -56,76 +53,6 @@ reconnect or stop; only a fence step of the script does.
 #ifndef CLUSTERD_STOCK_SCRIPTS
 #define CLUSTERD_STOCK_SCRIPTS ""
 #endif
-
-struct Loaded {
-  clist::CListEntry entry;
-  clist::ConfigResult cfg;
-  chat::LoadedScript script;
-};
-
-constexpr const char* kNetworkLossParam = "on_network_loss_state";
-
-// CList, the cluster's config, its secrets and the chat script, with every
-// problem printed to `err` (file:line:col). 0: good; 1: not.
-int load(const std::string& name, const std::string& home, std::ostream& err, Loaded& out) {
-  auto list = clist::read_clist(home);
-  if (!list.ok()) {
-    err << clist::format_text(list.diagnostics);
-    return 1;
-  }
-  const auto* entry = list.clist.find(name);
-  if (!entry) {
-    err << "clusterd: " << home << "/CList: no cluster named '" << name << "'\n";
-    return 1;
-  }
-  out.cfg = clist::load_cluster_config(
-      entry->config_path, {.home = home, .stock_scripts = CLUSTERD_STOCK_SCRIPTS, .name = name});
-  auto& cfg = out.cfg;
-  if (!cfg.ok()) {
-    err << clist::format_text(cfg.diagnostics);
-    return 1;
-  }
-  chat::FileLoader loader;
-  // A script that includes the secrets file would have a secret quoted in the
-  // parse error under it.
-  if (!cfg.config->secrets_path.empty())
-    loader.deny(cfg.config->secrets_path, "it is the secrets file");
-  // [policy] on_network_loss reaches the script as the state its confirm
-  // step goes to (docs/config.md); an explicit [params] entry wins.
-  auto params = cfg.config->params;
-  bool policy_param = false;
-  if (cfg.config->policy.on_network_loss == clist::OnNetworkLoss::Alarm &&
-      !params.count(kNetworkLossParam)) {
-    params[kNetworkLossParam] = "network_loss_alarm";
-    policy_param = true;
-  }
-  out.script = chat::load_script(cfg.config->script, loader, params);
-  auto& script = out.script;
-  bool errors = false;
-  for (auto d : script.diagnostics) {
-    // A [params] value the script refuses is the config's mistake: point at
-    // the config's line ("<params>" is where chatc --param values come from).
-    if (d.loc.file == "<params>") {
-      auto q = d.message.find('\'');
-      auto q2 = q == std::string::npos ? q : d.message.find('\'', q + 1);
-      std::string param = q2 == std::string::npos ? "" : d.message.substr(q + 1, q2 - q - 1);
-      if (auto it = cfg.config->param_locs.find(param); it != cfg.config->param_locs.end()) {
-        d.loc = {it->second.file, it->second.line, it->second.col};
-        d.message = "params." + param + ": " + d.message;
-      }
-    }
-    err << chat::format_text(d);
-    errors |= d.severity == chat::Severity::Error;
-    if (policy_param &&
-        d.message.find(std::string("'") + kNetworkLossParam + "'") != std::string::npos) {
-      err << entry->config_path << ": policy.on_network_loss = \"alarm\" needs a script with param "
-          << kNetworkLossParam << " and a state network_loss_alarm (as scripts/sparc-obp.chat)\n";
-    }
-  }
-  if (!script.ok() || errors) return 1;
-  out.entry = *entry;
-  return 0;
-}
 
 int usage_error(const std::string& m) {
   std::fprintf(stderr, "clusterd: %s\n(clusterd --help for usage)\n", m.c_str());
@@ -166,8 +93,8 @@ int main(int argc, char** argv) {
   if (home.empty())
     home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
 
-  Loaded loaded;
-  if (int rc = load(name, home, std::cerr, loaded); rc != 0) return rc;
+  LoadedCluster loaded;
+  if (!load_cluster(name, home, CLUSTERD_STOCK_SCRIPTS, std::cerr, loaded)) return 1;
   auto& cfg = loaded.cfg;
   auto& script = loaded.script;
   const auto* entry = &loaded.entry;
@@ -223,8 +150,8 @@ int main(int argc, char** argv) {
   boost::asio::steady_timer restart_timer(io);
   auto reload = [&]() -> std::string {
     std::ostringstream problems;
-    Loaded next;
-    if (load(name, home, problems, next) != 0) {
+    LoadedCluster next;
+    if (!load_cluster(name, home, CLUSTERD_STOCK_SCRIPTS, problems, next)) {
       std::string why = problems.str();
       (*daemon)->note("reload refused, the running config and script are kept:\n" + why);
       return "error: reload refused: " + why.substr(0, why.find('\n'));
