@@ -62,9 +62,11 @@ TEST(Process, StopEndsTheWholeGroupAndLeavesNoChild) {
 
 TEST(Process, StopFallsBackToSigkillAndWaitExitReportsCodes) {
   TempDir dir;
-  auto deaf_child = Process::spawn({"sh", "-c", "trap '' TERM; sleep 30"}, dir.file("a.log"));
+  auto deaf_child =
+      Process::spawn({"sh", "-c", "trap '' TERM; echo trapped; sleep 30"}, dir.file("a.log"));
   ASSERT_TRUE(deaf_child.ok()) << deaf_child.error().message;
-  std::this_thread::sleep_for(100ms);  // let the trap be set
+  // The trap is set once it says so (a SIGTERM before that would end it).
+  ASSERT_TRUE(wait_until([&] { return read_file(dir.file("a.log")) == "trapped\n"; }, 30s));
   EXPECT_EQ(deaf_child->stop(200ms), 128 + SIGKILL);
 
   auto quick = Process::spawn({"sh", "-c", "echo out; echo err >&2; exit 7"}, dir.file("b.log"));
