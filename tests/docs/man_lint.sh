@@ -88,15 +88,15 @@ for page in "${pages[@]}"; do
 
   # Pointers into share/doc/clusterd (examples/ is installed from etc/).
   installed_docs=$(sed -n '/^set(CLUSTERD_DOCS/,/^)/p' "$dir/CMakeLists.txt" | sed '1d;$d' | tr -d ' ')
-  for doc in $(sed -e 's/\\-/-/g' -e 's/\\%//g' "$page" | grep -o 'share/doc/clusterd/[A-Za-z0-9._-]*' |
-    sed 's|.*/||' | sort -u); do
-    [[ $doc == examples ]] && continue
+  while IFS= read -r doc; do
+    [[ -z $doc || $doc == examples ]] && continue
     if [[ ! -f $src/docs/$doc ]]; then
       fail "$page" "points to share/doc/clusterd/$doc, but there is no docs/$doc"
     elif ! grep -qxF -- "$doc" <<<"$installed_docs"; then
       fail "$page" "points to share/doc/clusterd/$doc, which CLUSTERD_DOCS in docs/man/CMakeLists.txt does not install"
     fi
-  done
+  done < <(sed -e 's/\\-/-/g' -e 's/\\%//g' "$page" | grep -o 'share/doc/clusterd/[A-Za-z0-9._-]*' |
+    sed 's|.*/||' | sort -u)
 
   [[ $failed -eq $before ]] && echo "ok   ${page#"$src"/}"
 done
