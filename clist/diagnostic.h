@@ -12,7 +12,8 @@
 namespace clusterd::clist {
 
 /// A place in a config file. Lines and columns count from 1; line 0 means
-/// the file as a whole (a missing required key), col 0 a whole line (CList).
+/// the file as a whole (it is missing or unreadable; a missing required key
+/// is at 1:1), col 0 a whole line (CList).
 /// toml++ counts columns in code points: the same as bytes for ASCII lines.
 struct Loc {
   std::string file;

@@ -46,7 +46,8 @@ constexpr const char* kUsage =
                    accepted, 1 otherwise
   -h, --help       this text
 
-Files: DESIGN.md §2 and docs/config.md. The daemon never sends BREAK on start,
+Files: clusterd(8). The configuration: docs/config.md, installed as
+/usr/share/doc/clusterd/config.md. The daemon never sends BREAK on start,
 reconnect or stop; only a fence step of the script does.
 )";
 

@@ -55,7 +55,7 @@ Choosing:
   --safety            the safety set (every scenario that ends in a presumed,
                       refused or unconfirmed fence, or meets a node that
                       answers its console), under --timings realistic
-                      unless --timings says otherwise: ~40 min
+                      unless --timings says otherwise: ~30 min
   --all               every scenario
   --random N          randomized lab: N iterations, each a scenario drawn
                       from the lab set (every scenario but those too long

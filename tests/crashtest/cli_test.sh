@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # crashtest's command line without running a scenario: --help, --list (every
 # manifest scenario, the smoke set marked), the plan of --dry-run (a seeded lab
-# is the same on every call), and usage errors with exit 2.
+# is the same on every call), and usage errors with exit 2; and that the
+# documents quote this MANIFEST's plan and scenario count.
 #   cli_test.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 ct=$1/crashtest src=$2
@@ -41,6 +42,23 @@ while read -r index id seed offset; do
   grep -qE "^$id +" <<<"$list" || fail "plan line $n: '$id' is not a scenario of --list"
 done <<<"$lines"
 [[ $("$ct" --random 5 --seed 7 --dry-run) == "$plan" ]] || fail "--random 5 --seed 7 --dry-run differs between two calls"
+# docs/crash-test.md quotes this plan (its header and first two iterations),
+# and README.md and the documents count the scenarios: both are this MANIFEST's.
+doc_plan=$(sed -n '/^crashtest --random 5 --seed 7 --dry-run/,/^   \.\.\.$/p' "$src/docs/crash-test.md")
+[[ -n $doc_plan ]] || fail "docs/crash-test.md no longer quotes 'crashtest --random 5 --seed 7 --dry-run'"
+header=$(grep '^#' <<<"$plan" | head -n 1)
+grep -qxF -- "${header%%; replay one:*}; replay one: ..." <<<"$doc_plan" ||
+  fail "docs/crash-test.md quotes another plan header than '$header'"
+for k in 1 2; do
+  grep -qxF -- "$(sed -n "${k}p" <<<"$lines")" <<<"$doc_plan" ||
+    fail "docs/crash-test.md does not quote iteration $k as: $(sed -n "${k}p" <<<"$lines")"
+done
+counts=$(grep -oE '\b[0-9]+ scenarios\b' "$src/README.md" "$src"/docs/*.md "$src"/docs/man/*.[1-9] |
+  sed "s|^$src/||" | grep -v '^docs/crash-test.*report' || true)
+grep -q '^README.md:' <<<"$counts" || fail "README.md no longer says how many scenarios there are"
+while IFS=: read -r file count; do
+  [[ ${count%% *} == "$n_manifest" ]] || fail "$file says '$count'; MANIFEST registers $n_manifest"
+done <<<"$counts"
 [[ $("$ct" --random 5 --seed 8 --dry-run) != "$plan" ]] || fail "seeds 7 and 8 gave the same plan"
 [[ $("$ct" --random 5 --dry-run) == "$("$ct" --random 5 --seed 1 --dry-run)" ]] || fail "the default seed is not 1"
 long=$("$ct" --random 300 --seed 7 --dry-run)

@@ -4,7 +4,11 @@
 #  - man(1) formats the page at 80 columns with every groff warning on, and
 #    nothing reaches stderr (groff -ww -man -z when man-db is not installed);
 #  - every page has NAME, SYNOPSIS (not required in section 5), DESCRIPTION
-#    and SEE ALSO.
+#    and SEE ALSO;
+#  - every document a page points to (share/doc/clusterd/NAME) is docs/NAME
+#    and is in CLUSTERD_DOCS of docs/man/CMakeLists.txt, the list installed
+#    under /usr/share/doc/clusterd: the long references live in docs/ only,
+#    and a pointer must resolve on an installed host.
 # Every problem of every page is reported, then the test fails.
 # usage: man_lint.sh SOURCE_DIR
 # Needs: mandoc (package mandoc), and man-db or groff-base.
@@ -81,6 +85,18 @@ for page in "${pages[@]}"; do
       fail "$page" "no $want section (.SH $want)"
     fi
   done
+
+  # Pointers into share/doc/clusterd (examples/ is installed from etc/).
+  installed_docs=$(sed -n '/^set(CLUSTERD_DOCS/,/^)/p' "$dir/CMakeLists.txt" | sed '1d;$d' | tr -d ' ')
+  while IFS= read -r doc; do
+    [[ -z $doc || $doc == examples ]] && continue
+    if [[ ! -f $src/docs/$doc ]]; then
+      fail "$page" "points to share/doc/clusterd/$doc, but there is no docs/$doc"
+    elif ! grep -qxF -- "$doc" <<<"$installed_docs"; then
+      fail "$page" "points to share/doc/clusterd/$doc, which CLUSTERD_DOCS in docs/man/CMakeLists.txt does not install"
+    fi
+  done < <(sed -e 's/\\-/-/g' -e 's/\\%//g' "$page" | grep -o 'share/doc/clusterd/[A-Za-z0-9._-]*' |
+    sed 's|.*/||' | sort -u)
 
   [[ $failed -eq $before ]] && echo "ok   ${page#"$src"/}"
 done

@@ -7,7 +7,7 @@
 #      (cpack -D CPACK_PACKAGE_VERSION=VERSION+1, +2);
 #   2. dpkg -i: programs on the PATH, CAP_NET_RAW on /usr/bin/clusterd, the
 #      user clusterd, /var/lib/clusterd and its folders (clusterd:clusterd 0750),
-#      conffiles, boot links, man pages;
+#      conffiles, boot links, man pages and the documents they point to;
 #   3. two clusters (demo, spare) on four nodesims on loopback, pinged by TCP:
 #      /etc/init.d/clusterd start runs them as user clusterd with CAP_NET_RAW,
 #      clusterctl status shows them watching, restart with the nohup launcher
@@ -196,10 +196,22 @@ for f in /etc/init.d/clusterd /etc/default/clusterd /etc/logrotate.d/clusterd /l
          /lib/systemd/system/clusterd.target /usr/share/clusterd/scripts/sparc-obp.chat \
          /usr/share/doc/clusterd/examples/CList.sample /usr/share/doc/clusterd/examples/clusters/demo.toml.sample \
          /usr/share/bash-completion/completions/clusterctl /usr/share/vim/vimfiles/syntax/chat.vim \
-         /usr/share/man/man5/CList.5 /usr/share/clusterd/crashtest/scenarios/MANIFEST; do
+         /usr/share/man/man5/CList.5 /usr/share/clusterd/crashtest/scenarios/MANIFEST \
+         /usr/share/doc/clusterd/config.md /usr/share/doc/clusterd/operator-manual.md; do
   [[ -f $f ]] || fail "$f is not installed"
 done
 grep -qx /lib/systemd/system/clusterd@.service <<<"$(dpkg -L clusterd)" || fail "the units are not in /lib/systemd/system"
+# The man pages point to the references installed under /usr/share/doc/clusterd
+# (one source for each fact: docs/man/CMakeLists.txt): every /usr/share path a
+# page names must be on this host.
+pointers=0
+while IFS= read -r page; do
+  while IFS= read -r path; do
+    [[ -e $path ]] || fail "${page##*/} names $path, which the package does not install"
+    pointers=$((pointers + 1))
+  done < <(sed -e 's/\\-/-/g' -e 's/\\%//g' -e 's/\\&//g' "$page" | grep -o '/usr/share/[A-Za-z0-9._/-]*' | sed 's/[.]$//' | sort -u)
+done < <(grep '^/usr/share/man/man[1-9]/' <<<"$(dpkg -L clusterd)")
+(( pointers > 0 )) || fail "no man page names a file under /usr/share (the pointers to the references are gone)"
 ls /etc/rc2.d/S[0-9][0-9]clusterd >/dev/null 2>&1 || fail "no boot link /etc/rc2.d/S??clusterd (update-rc.d defaults)"
 chatc check /usr/share/clusterd/scripts/sparc-obp.chat >/dev/null 2>&1 || fail "chatc check of the stock script"
 # Idempotent: configuring again changes nothing and succeeds.
@@ -207,7 +219,7 @@ run /var/lib/dpkg/info/clusterd.postinst configure "$version"
 expect_rc 0 "postinst configure, a second time"
 [[ $(stat -c '%U:%G %a' "$home") == "clusterd:clusterd 750" && $(getent passwd clusterd | cut -d: -f3) == "$uid" ]] ||
   fail "a second configure changed the user or $home"
-say "installed: programs, CAP_NET_RAW, user clusterd (system, dialout), $home 0750, conffiles, boot links, man pages"
+say "installed: programs, CAP_NET_RAW, user clusterd (system, dialout), $home 0750, conffiles, boot links, man pages and the $pointers /usr/share paths they name"
 
 # --- 3. two clusters through the init script ------------------------------------
 say "two clusters (demo, spare) on four nodesims; the stock script from /usr/share/clusterd/scripts"
