@@ -40,7 +40,8 @@ std::vector<std::string> Deliverer::start() {
         std::erase_if(e.channels,
                       [&](const ChannelRecord& c) { return channel(c.channel) == nullptr; });
         if (e.finished()) {  // nothing left that this configuration can deliver
-          (void)spool_->remove(e.notification.message_id);
+          if (Status st = spool_->remove(e.notification.message_id); !st)
+            errors.push_back(st.error().message);
           continue;
         }
         outbox_.add(std::move(e), t);
@@ -87,6 +88,7 @@ Status Deliverer::submit(Notification n, const std::vector<std::string>& channel
   if (durable && spool_) st = spool_->write(e);
   {
     std::lock_guard lk(mu_);
+    if (!st) spool_error(e.notification, st.error().message);
     outbox_.add(std::move(e), now(), durable);
   }
   cv_.notify_all();
@@ -94,8 +96,19 @@ Status Deliverer::submit(Notification n, const std::vector<std::string>& channel
 }
 
 void Deliverer::submit_locked(Envelope e, bool durable, TimePoint t) {
-  if (durable && spool_) (void)spool_->write(e);
+  if (durable && spool_) {
+    if (Status st = spool_->write(e); !st) spool_error(e.notification, st.error().message);
+  }
   outbox_.add(std::move(e), t, durable);
+}
+
+void Deliverer::spool_error(const Notification& n, const std::string& detail) {
+  if (!on_event_) return;
+  on_event_(DeliveryEvent{.type = DeliveryEvent::Type::SpoolError,
+                          .message_id = n.message_id,
+                          .alarm_id = n.alarm.id,
+                          .kind = n.kind,
+                          .detail = detail});
 }
 
 void Deliverer::run(Channel& ch) {
@@ -130,10 +143,8 @@ void Deliverer::handle_result(const Notification& n, Channel& ch, const Delivery
   if (durable && spool_) {
     // An accept that a crash keeps from reaching the disk means one resend
     // with the same Message-ID: the documented worst case.
-    if (fx->finished)
-      (void)spool_->remove(n.message_id);
-    else
-      (void)spool_->write(fx->envelope);
+    Status st = fx->finished ? spool_->remove(n.message_id) : spool_->write(fx->envelope);
+    if (!st) spool_error(n, st.error().message);
   }
   int attempts = 0;
   for (const auto& c : fx->envelope.channels)

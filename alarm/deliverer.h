@@ -26,8 +26,15 @@
 
 namespace clusterd::alarm {
 
-/// One attempt's outcome, for the daemon's log and timeline.
+/// One attempt's outcome, or a spool failure, for the daemon's log and timeline.
 struct DeliveryEvent {
+  enum class Type {
+    Attempt,     ///< one attempt on `channel`: outcome, attempt, final, retry_in
+    SpoolError,  ///< the spool could not record (or load) a notification: `detail` says
+                 ///< what; delivery goes on from memory, but a crash now may lose it or
+                 ///< send it again. `channel` is empty.
+  };
+  Type type = Type::Attempt;
   std::string message_id;
   std::string alarm_id;
   NoticeKind kind = NoticeKind::Raised;
@@ -43,9 +50,10 @@ using EventFn = std::function<void(const DeliveryEvent&)>;
 class Deliverer {
  public:
   /// `spool` nullopt: nothing is persisted (tests of channels only). `on_event`
-  /// runs on a worker thread with the Deliverer's lock held: it must be quick
-  /// and must not call back into the Deliverer. Channels' send() must be safe
-  /// to call concurrently with itself (test_alarm() does; ours are).
+  /// runs with the Deliverer's lock held, on a worker thread (or, for a spool
+  /// error in submit(), on the caller's): it must be quick and must not call
+  /// back into the Deliverer. Channels' send() must be safe to call
+  /// concurrently with itself (test_alarm() does; ours are).
   Deliverer(std::vector<std::unique_ptr<Channel>> channels, std::optional<Spool> spool,
             RetryPolicy retry, EventFn on_event = {});
   ~Deliverer();  ///< stop()
@@ -54,12 +62,15 @@ class Deliverer {
 
   /// Loads what an earlier run left in the spool (due at once; channels that
   /// no longer exist are dropped from each envelope) and starts the workers.
-  /// Returns the spool's load errors, one line each.
+  /// Returns the spool's problems (files torn, unreadable or left over, and
+  /// removals that failed), one line each; they are not events.
   std::vector<std::string> start();
 
   /// Spools `n` for `channels` (unknown names are ignored) and wakes their
   /// workers. Heartbeats are neither spooled nor retried. Error::io if the
-  /// spool write failed; the notification is still queued in memory.
+  /// spool write failed (also a SpoolError event); the notification is still
+  /// queued in memory. Every later spool write or removal that fails is a
+  /// SpoolError event.
   Status submit(Notification n, const std::vector<std::string>& channels);
 
   /// Stops the workers after their current attempt; what is pending stays spooled.
@@ -80,6 +91,8 @@ class Deliverer {
   void run(Channel& ch);
   void submit_locked(Envelope e, bool durable, TimePoint now);
   void handle_result(const Notification& n, Channel& ch, const Delivery& d);
+  // With mu_ held: a SpoolError event about `n`.
+  void spool_error(const Notification& n, const std::string& detail);
 
   std::vector<std::unique_ptr<Channel>> channels_;
   std::optional<Spool> spool_;

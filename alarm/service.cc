@@ -78,6 +78,7 @@ void AlarmService::send(BookOutput out) {
   std::int64_t t = wall();
   for (Notification& n : out.send) {
     n.time_ns = t;
+    // A spool error is reported through on_event; delivery goes on from memory.
     (void)deliverer_->submit(std::move(n), alarm_channels_);
   }
   if (out.heartbeat && !heartbeat_channels_.empty()) {

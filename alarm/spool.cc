@@ -1,13 +1,6 @@
 #include "alarm/spool.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <map>
 
 #include "base/escape.h"
@@ -15,10 +8,10 @@
 namespace clusterd::alarm {
 
 namespace {
-constexpr std::string_view kMagic = "clusterd-alarm-spool 1";
+constexpr std::string_view kMagic = "clusterd-alarm-spool 2";
+constexpr std::string_view kMagicV1 = "clusterd-alarm-spool 1";  // no "end" line
+constexpr std::string_view kEnd = "end";
 constexpr std::string_view kSuffix = ".alarm";
-
-std::string errno_text() { return std::strerror(errno); }
 
 void field(std::string& out, std::string_view name, std::string_view value) {
   out += name;
@@ -33,26 +26,6 @@ std::string escape_word(std::string_view s) {
   std::string e = escape(s), out;
   for (char c : e) out += c == ' ' ? std::string("\\x20") : std::string(1, c);
   return out;
-}
-
-Status fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Error::io("cannot open spool directory " + dir + ": " + errno_text());
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Error::io("cannot fsync spool directory " + dir + ": " + std::strerror(err));
-  return ok_status();
-}
-
-Status mkdirs(const std::string& dir) {
-  for (std::size_t i = 1; i <= dir.size(); ++i) {
-    if (i != dir.size() && dir[i] != '/') continue;
-    std::string part = dir.substr(0, i);
-    if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
-      return Error::io("cannot create spool directory " + part + ": " + errno_text());
-  }
-  return ok_status();
 }
 
 std::optional<std::int64_t> to_int(std::string_view s) {
@@ -90,23 +63,33 @@ std::string encode_envelope(const Envelope& e) {
     out += "channel: " + escape_word(c.channel) + " " + std::string(channel_status_name(c.status)) +
            " " + std::to_string(c.attempts) + " " + escape_word(c.last_error) + "\n";
   }
+  out += kEnd;
+  out += '\n';
   return out;
 }
 
 Result<Envelope> decode_envelope(std::string_view text) {
   std::size_t nl = text.find('\n');
-  if (text.substr(0, nl) != kMagic) return Error::invalid("not a clusterd alarm spool file");
+  std::string_view magic = text.substr(0, nl);
+  if (magic != kMagic && magic != kMagicV1)
+    return Error::invalid("not a clusterd alarm spool file");
+  bool needs_end = magic == kMagic, ended = false;
   std::map<std::string, std::string, std::less<>> f;
   Envelope e;
   std::size_t pos = nl == std::string_view::npos ? text.size() : nl + 1;
   int line_no = 1;
   while (pos < text.size()) {
     ++line_no;
+    if (ended) return Error::invalid("line " + std::to_string(line_no) + ": after the end line");
     std::size_t end = text.find('\n', pos);
     if (end == std::string_view::npos)
       return Error::invalid("line " + std::to_string(line_no) + ": truncated");
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
+    if (needs_end && line == kEnd) {
+      ended = true;
+      continue;
+    }
     std::size_t colon = line.find(": ");
     if (colon == std::string_view::npos)
       return Error::invalid("line " + std::to_string(line_no) + ": no ': '");
@@ -144,6 +127,8 @@ Result<Envelope> decode_envelope(std::string_view text) {
     if (!value) return Error::invalid("line " + std::to_string(line_no) + ": bad escape");
     f[std::string(name)] = std::move(*value);
   }
+  if (needs_end && !ended)
+    return Error::invalid("truncated after line " + std::to_string(line_no) + " (no end line)");
   auto get = [&](std::string_view k) -> std::string {
     auto it = f.find(k);
     return it == f.end() ? std::string() : it->second;
@@ -173,9 +158,10 @@ Result<Envelope> decode_envelope(std::string_view text) {
   return e;
 }
 
-Result<Spool> Spool::open(const std::string& dir) {
-  if (Status s = mkdirs(dir); !s) return s.error();
-  return Spool(dir);
+Result<Spool> Spool::open(const std::string& dir, FileEnv& env) {
+  if (auto s = env.make_dirs(dir, 0700); !s)
+    return Error::io("cannot create spool directory: " + s.error().message);
+  return Spool(dir, env);
 }
 
 std::string Spool::path_of(std::string_view message_id) const {
@@ -193,72 +179,59 @@ Status Spool::write(const Envelope& e) {
   std::string path = path_of(e.notification.message_id);
   std::string tmp = path + ".tmp";
   std::string text = encode_envelope(e);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Error::io("cannot create " + tmp + ": " + errno_text());
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string err = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Error::io("cannot write " + tmp + ": " + err);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    std::string err = errno_text();
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return Error::io("cannot fsync " + tmp + ": " + err);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err = errno_text();
-    ::unlink(tmp.c_str());
-    return Error::io("cannot rename " + tmp + ": " + err);
-  }
-  return fsync_dir(dir_);
+  auto fail = [&](std::string what, const Error& err) -> Status {
+    (void)env_->remove(tmp);  // best effort; load() deletes a leftover anyway
+    return Error::io("cannot " + what + " " + tmp + ": " + err.message);
+  };
+  auto f = env_->create(tmp, 0600);
+  if (!f) return Error::io("cannot create " + tmp + ": " + f.error().message);
+  if (auto s = (*f)->append(text); !s) return fail("write", s.error());
+  if (auto s = (*f)->sync(); !s) return fail("sync", s.error());
+  f.value().reset();
+  if (auto s = env_->rename(tmp, path); !s) return fail("rename", s.error());
+  if (auto s = env_->sync_dir(dir_); !s)
+    return Error::io("cannot sync spool directory: " + s.error().message);
+  return ok_status();
 }
 
 Status Spool::remove(std::string_view message_id) {
   std::string path = path_of(message_id);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    return Error::io("cannot remove " + path + ": " + errno_text());
-  return fsync_dir(dir_);
+  if (auto s = env_->remove(path); !s && s.error().code != Error::Code::NotFound)
+    return Error::io("cannot remove " + s.error().message);
+  if (auto s = env_->sync_dir(dir_); !s)
+    return Error::io("cannot sync spool directory: " + s.error().message);
+  return ok_status();
 }
 
 Spool::Loaded Spool::load() {
   Loaded out;
-  DIR* d = ::opendir(dir_.c_str());
-  if (!d) {
-    out.errors.push_back("cannot read spool directory " + dir_ + ": " + errno_text());
+  auto names = env_->list_dir(dir_);
+  if (!names) {
+    out.errors.push_back("cannot read spool directory " + names.error().message);
     return out;
   }
-  std::vector<std::string> names;
-  while (dirent* ent = ::readdir(d)) names.emplace_back(ent->d_name);
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
+  std::sort(names->begin(), names->end());
+  for (const std::string& name : *names) {
     std::string path = dir_ + "/" + name;
     if (name.ends_with(".tmp")) {  // a write that a crash interrupted; the old file (if any) stands
-      ::unlink(path.c_str());
+      if (auto s = env_->remove(path); !s && s.error().code != Error::Code::NotFound)
+        out.errors.push_back("cannot remove a leftover " + s.error().message);
       continue;
     }
     if (!name.ends_with(kSuffix)) continue;
-    std::string text;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      char buf[4096];
-      ssize_t n;
-      while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-      ::close(fd);
+    auto text = env_->read_file(path);
+    if (!text) {  // left in place: it may read fine next time
+      out.errors.push_back("cannot read " + text.error().message);
+      continue;
     }
-    Result<Envelope> e = decode_envelope(text);
+    Result<Envelope> e = decode_envelope(*text);
     if (!e) {
-      out.errors.push_back(path + ": " + e.error().message + " (renamed to .bad)");
-      ::rename(path.c_str(), (path + ".bad").c_str());
+      // Set aside, not deleted: an operator may still read what it says.
+      auto moved = env_->rename(path, path + ".bad");
+      out.errors.push_back(path + ": " + e.error().message +
+                           (moved
+                                ? " (renamed to .bad)"
+                                : " (could not rename it to .bad: " + moved.error().message + ")"));
       continue;
     }
     out.envelopes.push_back(std::move(*e));

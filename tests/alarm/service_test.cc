@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "alarm/service.h"
+#include "tests/support/fault_env.h"
 #include "tests/support/peers.h"
 
 namespace clusterd::alarm {
@@ -180,6 +181,90 @@ TEST(AlarmService, PendingNotificationsSurviveARestartWithTheirMessageId) {
   EXPECT_EQ(mails[0].message_id, message_id);
   EXPECT_TRUE(f.pager->seen().empty()) << "the pager had accepted it before the restart";
   EXPECT_TRUE(Spool::open(dir.path())->load().envelopes.empty());
+}
+
+// --- Spool errors reach on_event (FaultEnv) -------------------------------------
+
+using clusterd::testing::FaultEnv;
+
+struct EventLog {
+  std::mutex mu;
+  std::vector<DeliveryEvent> all;
+  EventFn fn() {
+    return [this](const DeliveryEvent& e) {
+      std::lock_guard lk(mu);
+      all.push_back(e);
+    };
+  }
+  std::vector<DeliveryEvent> spool_errors() {
+    std::lock_guard lk(mu);
+    std::vector<DeliveryEvent> out;
+    for (const auto& e : all)
+      if (e.type == DeliveryEvent::Type::SpoolError) out.push_back(e);
+    return out;
+  }
+};
+
+// Given a full disk, when an alarm is raised: the spool write fails, the
+// failure is a SpoolError event naming the notification, and the alarm is
+// still delivered from memory.
+TEST(AlarmService, SpoolWriteErrorIsAnEventAndDeliveryGoesOn) {
+  FaultEnv env;
+  Fakes f = fakes(Outcome::Accepted, Outcome::Accepted);
+  EventLog ev;
+  ServiceOptions o;
+  o.on_event = ev.fn();
+  AlarmService svc(config(), std::move(f.list), {}, Spool::open("/spool/c1", env).value(), o, {});
+  svc.start();
+  env.inject({.op = FaultEnv::Op::Append, .path_ends_with = ".tmp", .error = ENOSPC});
+  std::string id = svc.raise(fencing(), {});
+  ASSERT_TRUE(svc.deliverer().wait_idle(5s));
+  auto errors = ev.spool_errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].alarm_id, id);
+  EXPECT_EQ(errors[0].kind, NoticeKind::Raised);
+  EXPECT_TRUE(errors[0].channel.empty());
+  EXPECT_NE(errors[0].detail.find("No space left on device"), std::string::npos)
+      << errors[0].detail;
+  EXPECT_EQ(f.email->seen().size(), 1u);
+  EXPECT_EQ(f.pager->seen().size(), 1u);
+}
+
+// The spool file of a delivered notification cannot be removed: an event,
+// not a silence (the restart would send it again).
+TEST(AlarmService, SpoolRemoveErrorAfterDeliveryIsAnEvent) {
+  FaultEnv env;
+  Fakes f = fakes(Outcome::Accepted, Outcome::Accepted);
+  EventLog ev;
+  ServiceOptions o;
+  o.on_event = ev.fn();
+  AlarmService svc(config(), std::move(f.list), {}, Spool::open("/spool/c1", env).value(), o, {});
+  svc.start();
+  env.inject({.op = FaultEnv::Op::Remove, .path_ends_with = ".alarm"});
+  svc.raise(fencing(), {});
+  ASSERT_TRUE(svc.deliverer().wait_idle(5s));
+  auto errors = ev.spool_errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].detail.find("cannot remove /spool/c1/"), std::string::npos)
+      << errors[0].detail;
+}
+
+// A torn spool file found at start: start() returns the problem (the daemon
+// puts it in the timeline), the file is set aside, nothing garbled goes out.
+TEST(AlarmService, TornSpoolFileAtStartIsReturnedNotDelivered) {
+  FaultEnv env;
+  const std::string path = "/spool/c1/x.raised.1@c1.clusterd.alarm";
+  const std::string torn = "clusterd-alarm-spool 2\nmessage_id: x.raised.1@c1.clusterd\nkind: rai";
+  env.put(path, torn);
+  Fakes f = fakes(Outcome::Accepted, Outcome::Accepted);
+  AlarmService svc(config(), std::move(f.list), {}, Spool::open("/spool/c1", env).value(), {}, {});
+  auto problems = svc.start();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], path + ": line 3: truncated (renamed to .bad)");
+  EXPECT_EQ(env.file(path + ".bad"), torn);
+  ASSERT_TRUE(svc.deliverer().wait_idle(5s));
+  EXPECT_TRUE(f.email->seen().empty());
+  EXPECT_TRUE(svc.list().empty());
 }
 
 TEST(AlarmService, TickSendsEscalationAndHeartbeat) {

@@ -1,11 +1,13 @@
 // Spool on a real file system (a temp dir): round trip, atomic replace,
-// crash leftovers, and files that cannot be read.
+// crash leftovers, and files that cannot be read; then through FaultEnv:
+// every failed write step returned, torn files set aside, power cuts.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 
 #include "alarm/spool.h"
+#include "tests/support/fault_env.h"
 #include "tests/support/peers.h"
 
 namespace clusterd::alarm {
@@ -110,6 +112,132 @@ TEST(Spool, MessageIdBecomesASafeFileName) {
   auto s = Spool::open(dir.path());
   EXPECT_EQ(s->path_of("../../etc/passwd"), dir.path() + "/_.._.._etc_passwd.alarm");
   EXPECT_EQ(s->path_of("a.raised.1@c1.clusterd"), dir.path() + "/a.raised.1@c1.clusterd.alarm");
+}
+
+// --- Faults between the spool and the disk (FaultEnv) --------------------------
+
+using clusterd::testing::FaultEnv;
+
+constexpr const char* kDir = "/spool/c1";
+
+Spool spool_on(FaultEnv& env) {
+  auto s = Spool::open(kDir, env);
+  EXPECT_TRUE(s.ok()) << s.error().message;
+  return std::move(s.value());
+}
+
+// Given a spooled envelope, when any step of its rewrite fails: write()
+// returns the error, naming the step, and the old version is what loads.
+TEST(Spool, EveryFailedStepOfAWriteIsReturnedAndTheOldFileStands) {
+  struct Case {
+    FaultEnv::Fault fault;
+    const char* says;
+  };
+  const Case cases[] = {
+      {{.op = FaultEnv::Op::Open, .path_ends_with = ".tmp"}, "cannot create"},
+      {{.op = FaultEnv::Op::Append, .error = EIO}, "cannot write"},
+      {{.op = FaultEnv::Op::Append, .error = ENOSPC, .keep_bytes = 40}, "No space left on device"},
+      {{.op = FaultEnv::Op::Sync}, "cannot sync"},
+      {{.op = FaultEnv::Op::Rename}, "cannot rename"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.says);
+    FaultEnv env;
+    Spool s = spool_on(env);
+    Envelope e = sample();
+    ASSERT_TRUE(s.write(e).ok());
+    e.channels[0].status = ChannelStatus::Accepted;
+    env.inject(c.fault);
+    Status st = s.write(e);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find(c.says), std::string::npos) << st.error().message;
+    EXPECT_EQ(env.file(s.path_of(e.notification.message_id) + ".tmp"), std::nullopt)
+        << "the temporary file was left behind";
+    auto loaded = s.load();
+    EXPECT_TRUE(loaded.errors.empty()) << loaded.errors[0];
+    ASSERT_EQ(loaded.envelopes.size(), 1u);
+    EXPECT_EQ(loaded.envelopes[0].channels[0].status, ChannelStatus::Pending);
+  }
+}
+
+TEST(Spool, FailedDirectorySyncAndRemoveAreReturned) {
+  FaultEnv env;
+  Spool s = spool_on(env);
+  env.inject({.op = FaultEnv::Op::SyncDir});
+  Status st = s.write(sample());
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message,
+            "cannot sync spool directory: /spool/c1: fsync: Input/output error");
+  env.inject({.op = FaultEnv::Op::Remove, .path_ends_with = ".alarm"});
+  st = s.remove(sample().notification.message_id);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("cannot remove /spool/c1/"), std::string::npos)
+      << st.error().message;
+}
+
+// A spool file cut after any byte, at a line's end too (which only the
+// "end" line tells from a whole file), is set aside and reported: never
+// loaded with fields or channels missing.
+TEST(Spool, FileTornAfterAnyByteIsSetAsideAndReported) {
+  const std::string whole = encode_envelope(sample());
+  ASSERT_TRUE(whole.ends_with("\nend\n"));
+  for (std::size_t k = 1; k < whole.size(); ++k) {
+    FaultEnv env;
+    Spool s = spool_on(env);
+    std::string path = s.path_of(sample().notification.message_id);
+    env.put(path, whole.substr(0, k));
+    auto loaded = s.load();
+    EXPECT_TRUE(loaded.envelopes.empty()) << "k=" << k << ": loaded a torn file";
+    ASSERT_EQ(loaded.errors.size(), 1u) << "k=" << k;
+    EXPECT_EQ(loaded.errors[0].rfind(path + ": ", 0), 0u) << loaded.errors[0];
+    EXPECT_TRUE(loaded.errors[0].ends_with(" (renamed to .bad)")) << loaded.errors[0];
+    EXPECT_EQ(env.file(path + ".bad"), whole.substr(0, k)) << "k=" << k;
+  }
+}
+
+// A file an older clusterd wrote (version 1, no "end" line) still loads.
+TEST(Spool, VersionOneFileWithoutEndLineStillLoads) {
+  std::string v2 = encode_envelope(sample());
+  std::string v1 =
+      "clusterd-alarm-spool 1\n" + v2.substr(v2.find('\n') + 1, v2.size() - v2.find('\n') - 1 - 4);
+  ASSERT_TRUE(v1.ends_with("\n")) << v1;
+  auto e = decode_envelope(v1);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  expect_same(sample(), *e);
+}
+
+// The power cut after each operation of a rewrite: the restart finds the old
+// version or the new one, whole, and no error.
+TEST(Spool, PowerCutAtEveryStepOfARewriteLeavesTheOldOrTheNewFile) {
+  Envelope old_e = sample(), new_e = sample();
+  new_e.channels[0].status = ChannelStatus::Accepted;
+  int steps = 0;
+  {
+    FaultEnv env;
+    Spool s = spool_on(env);
+    ASSERT_TRUE(s.write(old_e).ok());
+    int before = env.operations();
+    ASSERT_TRUE(s.write(new_e).ok());
+    steps = env.operations() - before;
+  }
+  ASSERT_GE(steps, 5);  // create, write, sync, rename, sync the directory
+  for (int n = 0; n <= steps; ++n) {
+    SCOPED_TRACE("power cut after step " + std::to_string(n) + " of the rewrite");
+    FaultEnv env;
+    Spool s = spool_on(env);
+    ASSERT_TRUE(s.write(old_e).ok());
+    env.power_cut_after(env.operations() + n);
+    (void)s.write(new_e);
+    env.restart();
+    auto loaded = s.load();
+    EXPECT_TRUE(loaded.errors.empty()) << loaded.errors[0];
+    ASSERT_EQ(loaded.envelopes.size(), 1u);
+    std::string got = encode_envelope(loaded.envelopes[0]);
+    EXPECT_TRUE(got == encode_envelope(old_e) || got == encode_envelope(new_e));
+    if (n == steps) {
+      EXPECT_EQ(got, encode_envelope(new_e));
+    }
+  }
 }
 
 }  // namespace
