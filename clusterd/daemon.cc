@@ -254,15 +254,6 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
   if (!j.ok()) return j.error();
   d.journal = std::move(j.value());
   for (const auto& w : warnings) d.say("journal: " + w);
-  if (const char* crash = std::getenv("CLUSTERD_CRASH_AFTER"); crash && *crash) {
-    auto kind = journal_kind_from_name(crash);
-    if (!kind)
-      return Error::invalid(std::string("CLUSTERD_CRASH_AFTER: unknown journal record '") + crash +
-                            "'");
-    d.journal->crash_after(kind);
-    d.say(std::string("crash test: clusterd kills itself (SIGKILL) after journaling '") + crash +
-          "'");
-  }
 
   const SecretSource& secrets =
       cfg.secrets ? static_cast<const SecretSource&>(*cfg.secrets) : d.no_secrets;

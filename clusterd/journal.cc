@@ -1,14 +1,5 @@
 #include "clusterd/journal.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 #include "base/escape.h"
 #include "base/timestamp.h"
 
@@ -41,6 +32,12 @@ std::string escape_value(std::string_view v) {
 std::string field(const JournalRecord& r, const char* key) {
   auto it = r.fields.find(key);
   return it == r.fields.end() ? std::string() : it->second;
+}
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 }  // namespace
@@ -137,72 +134,79 @@ Result<JournalRecord> parse_journal_line(std::string_view line) {
 }
 
 Result<std::unique_ptr<Journal>> Journal::open(const std::string& path,
-                                               std::vector<std::string>* warnings) {
+                                               std::vector<std::string>* warnings, FileEnv& env) {
   JournalState state;
   std::size_t complete = 0;  // bytes up to the end of the last whole record
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string text = ss.str();
-      std::size_t pos = 0;
-      int lineno = 0;
-      while (pos < text.size()) {
-        auto nl = text.find('\n', pos);
-        ++lineno;
-        if (nl == std::string::npos) {
-          // Torn by a crash during write(2): the step it stood for was never taken.
-          if (warnings)
-            warnings->push_back(path + ":" + std::to_string(lineno) +
-                                ": incomplete last record ignored");
-          break;
-        }
-        std::string_view line(text.data() + pos, nl - pos);
-        pos = nl + 1;
-        complete = pos;
-        if (line.empty() || line.front() == '#') continue;
-        auto r = parse_journal_line(line);
-        if (!r.ok()) {
-          if (warnings)
-            warnings->push_back(path + ":" + std::to_string(lineno) + ": " + r.error().message);
-          continue;
-        }
-        apply(state, *r);
+  auto text = env.read_file(path);
+  bool created = !text.ok() && text.error().code == Error::Code::NotFound;
+  if (!text.ok() && !created) return text.error();
+  if (text.ok()) {
+    std::size_t pos = 0;
+    int lineno = 0;
+    while (pos < text->size()) {
+      auto nl = text->find('\n', pos);
+      ++lineno;
+      if (nl == std::string::npos) {
+        // Torn by a crash during write(2): the step it stood for was never taken.
+        if (warnings)
+          warnings->push_back(path + ":" + std::to_string(lineno) +
+                              ": incomplete last record ignored");
+        break;
       }
+      std::string_view line(text->data() + pos, nl - pos);
+      pos = nl + 1;
+      complete = pos;
+      if (line.empty() || line.front() == '#') continue;
+      auto r = parse_journal_line(line);
+      if (!r.ok()) {
+        if (warnings)
+          warnings->push_back(path + ":" + std::to_string(lineno) + ": " + r.error().message);
+        continue;
+      }
+      apply(state, *r);
     }
   }
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) return Error::io(path + ": " + std::strerror(errno));
+  auto file = env.open_append(path, 0640);
+  if (!file.ok()) return file.error();
+  // A new journal's name must be on disk before its first record counts as
+  // synced: without the directory's fsync, a crash right after a synced
+  // `boot-sent` could leave no journal at all, and the restart would boot again.
+  if (created) {
+    if (auto s = env.sync_dir(dir_of(path)); !s) return s.error();
+  }
   // Cut a torn last record off: completed later, it could read as a record
   // that was never written (`boot-sent node=be`).
-  off_t size = ::lseek(fd, 0, SEEK_END);
-  if (size > static_cast<off_t>(complete) && ::ftruncate(fd, static_cast<off_t>(complete)) != 0) {
-    int err = errno;
-    ::close(fd);
-    return Error::io(path + ": cannot cut the torn last record: " + std::strerror(err));
+  auto size = (*file)->size();
+  if (!size.ok()) return size.error();
+  if (*size > complete) {
+    if (auto s = (*file)->truncate(complete); !s)
+      return Error::io("cannot cut the torn last record: " + s.error().message);
   }
-  return std::unique_ptr<Journal>(new Journal(path, fd, std::move(state)));
+  return std::unique_ptr<Journal>(
+      new Journal(path, std::move(file.value()), complete, std::move(state)));
 }
 
-Journal::Journal(std::string path, int fd, JournalState state)
-    : path_(std::move(path)), fd_(fd), state_(std::move(state)) {}
-
-Journal::~Journal() {
-  if (fd_ >= 0) ::close(fd_);
-}
+Journal::Journal(std::string path, std::unique_ptr<WritableFile> file, std::uint64_t size,
+                 JournalState state)
+    : path_(std::move(path)), file_(std::move(file)), size_(size), state_(std::move(state)) {}
 
 Result<bool> Journal::append(const JournalRecord& r) {
+  if (!broken_.empty()) return Error::io(broken_);
   std::string line = format_journal_record(r) + "\n";
-  std::size_t done = 0;
-  while (done < line.size()) {
-    ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Error::io(path_ + ": " + std::strerror(errno));
-    done += static_cast<std::size_t>(n);
+  FileStatus st = file_->append(line);
+  if (st) st = file_->sync_data();
+  if (!st) {
+    // A full disk can take half the line before ENOSPC. Left there, the next
+    // record would be glued to it and could replay as a record never written
+    // (`boot-sent node=be` + the next line's stamp). After a failed fdatasync
+    // the line's fate on disk is unknown; cut it too, so the file says what
+    // the state says.
+    if (auto cut = file_->truncate(size_); !cut)
+      broken_ = path_ + ": a failed record could not be cut off (" + cut.error().message +
+                "): no more records until clusterd is restarted";
+    return st.error();
   }
-  if (::fdatasync(fd_) != 0) return Error::io(path_ + ": fdatasync: " + std::strerror(errno));
-  if (crash_after_ == r.kind) ::kill(::getpid(), SIGKILL);
+  size_ += line.size();
   apply(state_, r);
   return true;
 }

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/file_env.h"
 #include "base/result.h"
 
 namespace clusterd {
@@ -60,34 +61,33 @@ std::string format_journal_record(const JournalRecord& r);
 /// Parses one line; the error names what is wrong.
 Result<JournalRecord> parse_journal_line(std::string_view line);
 
-/// An open journal file. Each append is one write(2) + fdatasync(2) before
-/// it returns, so a record that append() reported written survives a crash.
+/// An open journal file. Each append is one write + fdatasync(2) before it
+/// returns, so a record that append() reported written survives a crash.
 class Journal {
  public:
-  struct Loaded;
-  /// Opens (creating with mode 0640) and replays `path`. Lines that do not
-  /// parse are skipped and reported in `warnings` with their line numbers.
+  /// Opens (creating with mode 0640, and then syncing its directory) and
+  /// replays `path`. Lines that do not parse are skipped and reported in
+  /// `warnings` with their line numbers. `env` must outlive the Journal.
   static Result<std::unique_ptr<Journal>> open(const std::string& path,
-                                               std::vector<std::string>* warnings);
-  ~Journal();
+                                               std::vector<std::string>* warnings,
+                                               FileEnv& env = FileEnv::posix());
 
-  /// Writes, syncs, then applies `r`. On failure nothing is applied and the
-  /// caller must not take the step the record stands for.
+  /// Writes, syncs, then applies `r`. On failure nothing is applied, the
+  /// bytes of a partial write are cut off again, and the caller must not take
+  /// the step the record stands for. If they cannot be cut off, every later
+  /// append fails too (a record after them could be misread on replay).
   Result<bool> append(const JournalRecord& r);
 
   const JournalState& state() const { return state_; }
   const std::string& path() const { return path_; }
 
-  /// Crash tests only: after a record of `kind` is synced, the process
-  /// kills itself with SIGKILL, so a test can stop clusterd exactly at one
-  /// failover step (clusterd reads CLUSTERD_CRASH_AFTER=KIND).
-  void crash_after(std::optional<JournalKind> kind) { crash_after_ = kind; }
-
  private:
-  Journal(std::string path, int fd, JournalState state);
+  Journal(std::string path, std::unique_ptr<WritableFile> file, std::uint64_t size,
+          JournalState state);
   std::string path_;
-  std::optional<JournalKind> crash_after_;
-  int fd_;
+  std::unique_ptr<WritableFile> file_;
+  std::uint64_t size_;  // bytes of whole, synced records: where a failed append is cut back to
+  std::string broken_;  // why appends are refused; empty: they are not
   JournalState state_;
 };
 

@@ -23,6 +23,9 @@
 #   NODE_OPTS       extra options for both nodesims; ALPHA_OPTS, BETA_OPTS for one
 #   PING_EXTRA, PARAMS_EXTRA, CONFIG_EXTRA   extra TOML lines in [ping], [params], at the end
 #   BOOT_TIMEOUT    the script's boot_timeout (default 30s)
+#   KILL_AFTER_RECORD=KIND   start_clusterd preloads crashtest's kill switch
+#                   ($bin/../lib/clusterd/crashtest-kill-switch.so): clusterd gets
+#                   SIGKILL right after it syncs a journal record of KIND
 #   KEEP=1          keep $work after the run
 # Set by crashtest (crashtest/crashtest_main.cc), all optional:
 #   EVIDENCE_DIR    on every way out, copy the evidence there (timeline, journal,
@@ -293,7 +296,13 @@ start_clusterd() {
   # does not count an overlap that began before it (the cluster was split
   # before clusterd ran: both_up_at_start).
   [[ -n ${clusterd_since_ns:-} ]] || clusterd_since_ns=$(python3 -c 'import time; print(time.monotonic_ns())')
-  "$bin/clusterd" --cluster demo --home "$home" >>"$work/clusterd.out" 2>&1 &
+  local preload=()
+  if [[ -n ${KILL_AFTER_RECORD:-} ]]; then
+    local switch=$bin/../lib/clusterd/crashtest-kill-switch.so
+    [[ -f $switch ]] || fail "$switch is missing (built and installed with crashtest)"
+    preload=(env "LD_PRELOAD=$switch" "CRASHTEST_KILL_AFTER=$KILL_AFTER_RECORD")
+  fi
+  "${preload[@]}" "$bin/clusterd" --cluster demo --home "$home" >>"$work/clusterd.out" 2>&1 &
   cd_pid=$!
   wait_for 10 "clusterd control socket" ctl status demo
   wait_for 15 "ping up on the active node" sh -c "'$bin/clusterctl' status demo --home '$home' | grep -q 'ping up'"

@@ -1,18 +1,21 @@
 // The journal: records survive a reopen, replay gives the roles and the
-// failover step reached, and a record torn by a crash is never read as one.
+// failover step reached, a record torn by a crash is never read as one, and
+// a record that could not be written leaves no trace (FaultEnv).
 #include "clusterd/journal.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/fault_env.h"
+
 namespace clusterd {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::FaultEnv;
 
 struct TempFile {
   std::string path;
@@ -75,29 +78,114 @@ TEST(Journal, KindNamesRoundTrip) {
   EXPECT_FALSE(journal_kind_from_name("boot_sent").has_value());
 }
 
-// The crash-test hook: the record is on disk, then the process is gone.
-TEST(Journal, CrashAfterKillsTheProcessOnceTheRecordIsSynced) {
-  TempFile f;
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto j = Journal::open(f.path, nullptr);
-    if (!j.ok()) ::_exit(3);
-    (*j)->crash_after(JournalKind::BootSent);
-    (void)(*j)->append(rec(kT, JournalKind::FenceConfirmed, {{"node", "alpha"}}));
-    (void)(*j)->append(rec(kT + 1, JournalKind::BootSent, {{"node", "beta"}}));
-    (void)(*j)->append(
-        rec(kT + 2, JournalKind::Takeover, {{"active", "beta"}, {"standby", "alpha"}}));
-    ::_exit(0);
+// Given a journal with the roles, when the fence's record cannot be written
+// (a write error, a full disk that took half the line, a failed fdatasync),
+// append() says so, the state is as before, and the file holds nothing of it:
+// the next record replays alone, not glued to half a line.
+struct FailedAppend {
+  const char* name;
+  FaultEnv::Fault fault;
+};
+
+void PrintTo(const FailedAppend& f, std::ostream* os) { *os << f.name; }
+
+class JournalFault : public ::testing::TestWithParam<FailedAppend> {};
+
+TEST_P(JournalFault, FailedAppendLeavesStateAndFileAsTheyWere) {
+  FaultEnv env;
+  env.put("/state/prod.journal", "");
+  auto j = Journal::open("/state/prod.journal", nullptr, env);
+  ASSERT_TRUE(j.ok()) << j.error().message;
+  ASSERT_TRUE(
+      (*j)->append(rec(kT, JournalKind::Roles, {{"active", "alpha"}, {"standby", "beta"}})).ok());
+  const std::string before = *env.file("/state/prod.journal");
+  env.inject(GetParam().fault);
+  auto r = (*j)->append(rec(kT + 1, JournalKind::FenceConfirmed, {{"node", "alpha"}}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("/state/prod.journal"), std::string::npos) << r.error().message;
+  EXPECT_TRUE((*j)->state().fenced.empty());
+  EXPECT_EQ((*j)->state().active, "alpha");
+  EXPECT_EQ(env.file("/state/prod.journal"), before);
+  ASSERT_TRUE((*j)->append(rec(kT + 2, JournalKind::Note, {{"text", "later"}})).ok());
+  j.value().reset();
+  env.restart();
+  std::vector<std::string> warnings;
+  auto again = Journal::open("/state/prod.journal", &warnings, env);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  EXPECT_TRUE((*again)->state().fenced.empty());
+  EXPECT_EQ(env.file("/state/prod.journal")->find("fence-confirmed"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Append, JournalFault,
+    ::testing::Values(FailedAppend{"WriteEio", {.op = FaultEnv::Op::Append, .error = EIO}},
+                      FailedAppend{"DiskFullAfterHalfTheLine",
+                                   {.op = FaultEnv::Op::Append, .error = ENOSPC, .keep_bytes = 30}},
+                      FailedAppend{"FdatasyncFails", {.op = FaultEnv::Op::Sync, .error = EIO}}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// The partial line cannot be cut off: no record may follow it.
+TEST(Journal, PartialLineThatCannotBeCutRefusesEveryLaterRecord) {
+  FaultEnv env;
+  env.put("/state/prod.journal", "");
+  auto j = Journal::open("/state/prod.journal", nullptr, env);
+  env.inject({.op = FaultEnv::Op::Append, .error = ENOSPC, .keep_bytes = 30});
+  env.inject({.op = FaultEnv::Op::Truncate});
+  EXPECT_FALSE((*j)->append(rec(kT, JournalKind::BootSent, {{"node", "beta"}})).ok());
+  auto later = (*j)->append(rec(kT + 1, JournalKind::Note, {{"text", "x"}}));
+  ASSERT_FALSE(later.ok());
+  EXPECT_NE(later.error().message.find("could not be cut off"), std::string::npos)
+      << later.error().message;
+  EXPECT_EQ(env.file("/state/prod.journal")->size(), 30u) << "nothing was glued to it";
+}
+
+// Given a crash in the middle of the boot's record (its first k bytes on
+// disk, for every k): the replay warns about that line, ignores it and
+// knows only the fence.
+TEST(Journal, TornRecordIsReportedByLineAndIgnoredOnReplay) {
+  const std::string boot =
+      format_journal_record(rec(kT + 2, JournalKind::BootSent, {{"node", "beta"}})) + "\n";
+  for (std::size_t k = 1; k < boot.size(); ++k) {
+    FaultEnv env;
+    env.put("/state/prod.journal", "# clusterd journal\n");
+    {
+      auto j = Journal::open("/state/prod.journal", nullptr, env);
+      ASSERT_TRUE(j.ok());
+      ASSERT_TRUE((*j)->append(rec(kT, JournalKind::FenceConfirmed, {{"node", "alpha"}})).ok());
+      env.inject({.op = FaultEnv::Op::Append, .keep_bytes = k, .power_cut = true});
+      EXPECT_FALSE((*j)->append(rec(kT + 2, JournalKind::BootSent, {{"node", "beta"}})).ok());
+    }
+    env.restart();
+    ASSERT_EQ(env.file("/state/prod.journal")->size(),
+              std::string("# clusterd journal\n").size() +
+                  format_journal_record(rec(kT, JournalKind::FenceConfirmed, {{"node", "alpha"}}))
+                      .size() +
+                  1 + k);
+    std::vector<std::string> warnings;
+    auto j = Journal::open("/state/prod.journal", &warnings, env);
+    ASSERT_TRUE(j.ok());
+    ASSERT_EQ(warnings.size(), 1u) << "k=" << k;
+    EXPECT_EQ(warnings[0], "/state/prod.journal:3: incomplete last record ignored") << "k=" << k;
+    EXPECT_FALSE((*j)->state().boot_in_flight()) << "k=" << k;
+    EXPECT_EQ((*j)->state().fenced, std::set<std::string>{"alpha"}) << "k=" << k;
   }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "exited with " << WEXITSTATUS(status);
-  EXPECT_EQ(WTERMSIG(status), SIGKILL);
-  auto j = Journal::open(f.path, nullptr);
+}
+
+// A new journal: its name is synced with it, so its first synced record
+// survives a power cut right after.
+TEST(Journal, FirstRecordOfANewJournalSurvivesAPowerCut) {
+  FaultEnv env;
+  ASSERT_TRUE(env.make_dir("/state", 0750).ok());
+  {
+    auto j = Journal::open("/state/prod.journal", nullptr, env);
+    ASSERT_TRUE(j.ok());
+    ASSERT_TRUE((*j)->append(rec(kT, JournalKind::BootSent, {{"node", "beta"}})).ok());
+  }
+  env.restart();  // the power cut: only what was synced, under synced names, is left
+  auto j = Journal::open("/state/prod.journal", nullptr, env);
   ASSERT_TRUE(j.ok());
   EXPECT_TRUE((*j)->state().boot_in_flight());
-  EXPECT_EQ((*j)->state().takeovers, 0);
 }
 
 TEST(Journal, TornLastRecordIsCutNotCompleted) {

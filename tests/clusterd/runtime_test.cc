@@ -8,11 +8,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "base/escape.h"
 #include "chat/parser.h"
 #include "chat/script.h"
 #include "tests/support/fake_console.h"
+#include "tests/support/fault_env.h"
 
 namespace clusterd {
 namespace {
@@ -20,6 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 using chat::TimePoint;
 using testing::FakeConsole;
+using testing::FaultEnv;
 
 const TimePoint t0{};
 
@@ -36,13 +39,13 @@ struct RecordingCommands : CommandRunner {
 
 // One cluster: the stock script, alpha active on a FakeConsole, beta standby.
 struct Cluster {
-  explicit Cluster(const std::string& journal_path) {
+  explicit Cluster(const std::string& journal_path, FileEnv& env = FileEnv::posix()) {
     chat::FileLoader loader;
     script =
         chat::load_script(std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat", loader);
     EXPECT_TRUE(script.ok());
-    auto j = Journal::open(journal_path, nullptr);
-    EXPECT_TRUE(j.ok());
+    auto j = Journal::open(journal_path, &journal_warnings, env);
+    EXPECT_TRUE(j.ok()) << j.error().message;
     journal = std::move(j.value());
     runtime = std::make_unique<ClusterRuntime>(
         *script.program, *journal,
@@ -68,6 +71,7 @@ struct Cluster {
   }
 
   chat::LoadedScript script;
+  std::vector<std::string> journal_warnings;
   std::unique_ptr<Journal> journal;
   FakeConsole alpha{tty::parse_endpoint("telnet://nts1:7001").value(), {}};
   FakeConsole beta{tty::parse_endpoint("telnet://nts1:7002").value(), {}};
@@ -86,9 +90,8 @@ struct TempDir {
   ~TempDir() { std::filesystem::remove_all(path); }
 };
 
-std::vector<std::string> journal_kinds(const std::string& path) {
+std::vector<std::string> journal_kinds_in(std::istream& in) {
   std::vector<std::string> kinds;
-  std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
     auto r = parse_journal_line(line);
     if (r.ok())
@@ -96,6 +99,10 @@ std::vector<std::string> journal_kinds(const std::string& path) {
                       (r->fields.count("node") ? " " + r->fields.at("node") : ""));
   }
   return kinds;
+}
+std::vector<std::string> journal_kinds(const std::string& path) {
+  std::ifstream in(path);
+  return journal_kinds_in(in);
 }
 
 // The panic conversation of tests/chat/golden/primary_panic, up to the boot.
@@ -263,6 +270,135 @@ TEST(ClusterRuntime, ConsoleRefusedForItsIdentityRaisesOneCriticalAlarmUntilItIs
   EXPECT_EQ(critical_refused(), 2) << c.timeline_text();
   EXPECT_EQ(c.alpha.breaks, 0);
   EXPECT_EQ(c.runtime->active(), "alpha");
+}
+
+// --- Journal faults (FaultEnv): a step whose record is not on disk is not taken.
+
+constexpr const char* kJournal = "/state/prod.journal";
+
+// The journal's records as the env holds them now: "roles", "fence-confirmed alpha", ...
+std::vector<std::string> env_kinds(const FaultEnv& env) {
+  std::istringstream in(env.file(kJournal).value_or(""));
+  return journal_kinds_in(in);
+}
+
+void make_state_dir(FaultEnv& env) { ASSERT_TRUE(env.make_dir("/state", 0750).ok()); }
+
+struct StepFault {
+  const char* name;
+  FaultEnv::Op op;
+  int error;
+};
+const StepFault kStepFaults[] = {{"write EIO", FaultEnv::Op::Append, EIO},
+                                 {"disk full", FaultEnv::Op::Append, ENOSPC},
+                                 {"fdatasync EIO", FaultEnv::Op::Sync, EIO}};
+
+// Given a panic on alpha, when the fence's record cannot be written: alpha
+// is not marked fenced, nothing is booted, and a critical alarm says why.
+TEST(ClusterRuntime, FenceWhoseRecordFailsIsNotMarkedAndNothingIsBooted) {
+  for (const StepFault& f : kStepFaults) {
+    SCOPED_TRACE(f.name);
+    FaultEnv env;
+    make_state_dir(env);
+    Cluster c(kJournal, env);
+    env.inject({.op = f.op,
+                .path_ends_with = ".journal",
+                .data_contains = "fence-confirmed",
+                .error = f.error});
+    panic_until_boot(c);
+    EXPECT_TRUE(c.journal->state().fenced.empty()) << c.timeline_text();
+    EXPECT_EQ(c.beta.written.find("boot"), std::string::npos) << escape(c.beta.written);
+    EXPECT_EQ(c.runtime->active(), "alpha");
+    EXPECT_EQ(env_kinds(env), std::vector<std::string>{"roles"});
+    EXPECT_NE(c.timeline_text().find("JOURNAL WRITE FAILED"), std::string::npos)
+        << c.timeline_text();
+    bool alarmed = false;
+    for (const auto& a : c.alarms.raised)
+      alarmed |= a.rfind("critical journal write failed", 0) == 0;
+    EXPECT_TRUE(alarmed) << c.timeline_text();
+  }
+}
+
+// Given alpha fenced, when the boot's record cannot be written: no byte of
+// the boot reaches beta's console.
+TEST(ClusterRuntime, BootWhoseRecordFailsSendsNoBootBytes) {
+  for (const StepFault& f : kStepFaults) {
+    SCOPED_TRACE(f.name);
+    FaultEnv env;
+    make_state_dir(env);
+    Cluster c(kJournal, env);
+    env.inject(
+        {.op = f.op, .path_ends_with = ".journal", .data_contains = "boot-sent", .error = f.error});
+    panic_until_boot(c);
+    EXPECT_EQ(c.journal->state().fenced.count("alpha"), 1u) << c.timeline_text();
+    EXPECT_FALSE(c.journal->state().boot_in_flight());
+    EXPECT_EQ(c.beta.written.find("boot"), std::string::npos) << escape(c.beta.written);
+    EXPECT_EQ(env_kinds(env), (std::vector<std::string>{"roles", "fence-confirmed alpha"}));
+  }
+}
+
+// Given the power fails in the middle of the boot's record (its first k
+// bytes on disk): the restart warns about that line, ignores it, and
+// resumes from the fence alone.
+TEST(ClusterRuntime, TornBootRecordIsReportedAndIgnoredAfterARestart) {
+  for (std::size_t k : {1u, 20u, 40u}) {
+    SCOPED_TRACE("k=" + std::to_string(k));
+    FaultEnv env;
+    make_state_dir(env);
+    {
+      Cluster c(kJournal, env);
+      env.inject({.op = FaultEnv::Op::Append,
+                  .path_ends_with = ".journal",
+                  .data_contains = "boot-sent",
+                  .keep_bytes = k,
+                  .power_cut = true});
+      panic_until_boot(c);
+    }
+    env.restart();
+    Cluster c(kJournal, env);
+    ASSERT_EQ(c.journal_warnings.size(), 1u);
+    EXPECT_EQ(c.journal_warnings[0], std::string(kJournal) + ":3: incomplete last record ignored");
+    EXPECT_EQ(c.journal->state().fenced.count("alpha"), 1u);
+    EXPECT_FALSE(c.journal->state().boot_in_flight());
+  }
+}
+
+// The failover of PanicFencesJournalsThenBootsThenTakesOver, with the power
+// cut after each of its file operations in turn: what a restart replays is
+// always the records synced before the cut, in order, and nothing else.
+TEST(ClusterRuntime, PowerCutAtEveryJournalOperationReplaysTheSyncedPrefix) {
+  auto failover = [](FaultEnv& env, std::optional<int> cut_after) {
+    if (cut_after) env.power_cut_after(*cut_after);
+    Cluster c(kJournal, env);
+    panic_until_boot(c);
+    c.feed(c.beta, "beta", "\r\nbeta console login: ", t0 + 58s);
+    return c.runtime->active();
+  };
+  FaultEnv whole;
+  make_state_dir(whole);
+  ASSERT_EQ(failover(whole, std::nullopt), "beta");
+  const std::vector<std::string> records = env_kinds(whole);
+  ASSERT_EQ(records, (std::vector<std::string>{"roles", "fence-confirmed alpha", "boot-sent beta",
+                                               "takeover"}));
+  const std::vector<std::string> ops = whole.log();
+  for (std::size_t n = 0; n <= ops.size(); ++n) {
+    SCOPED_TRACE("power cut after operation " + std::to_string(n));
+    FaultEnv env;
+    make_state_dir(env);
+    std::size_t synced = 0;  // records whose fdatasync came before the cut
+    for (std::size_t i = 0; i < n; ++i) synced += ops[i] == std::string("sync ") + kJournal;
+    (void)failover(env, static_cast<int>(n));
+    env.restart();
+    Cluster c(kJournal, env);
+    EXPECT_TRUE(c.journal_warnings.empty()) << c.journal_warnings[0];
+    EXPECT_EQ(env_kinds(env),
+              std::vector<std::string>(records.begin(),
+                                       records.begin() + static_cast<std::ptrdiff_t>(synced)));
+    const JournalState& s = c.journal->state();
+    EXPECT_EQ(s.fenced.count("alpha"), synced == 2 || synced == 3 ? 1u : 0u);
+    EXPECT_EQ(s.boot_in_flight(), synced == 3);
+    EXPECT_EQ(s.takeovers, synced == 4 ? 1 : 0);
+  }
 }
 
 }  // namespace

@@ -197,7 +197,8 @@ for f in /etc/init.d/clusterd /etc/default/clusterd /etc/logrotate.d/clusterd /l
          /usr/share/doc/clusterd/examples/CList.sample /usr/share/doc/clusterd/examples/clusters/demo.toml.sample \
          /usr/share/bash-completion/completions/clusterctl /usr/share/vim/vimfiles/syntax/chat.vim \
          /usr/share/man/man5/CList.5 /usr/share/clusterd/crashtest/scenarios/MANIFEST \
-         /usr/share/doc/clusterd/config.md /usr/share/doc/clusterd/operator-manual.md; do
+         /usr/share/doc/clusterd/config.md /usr/share/doc/clusterd/operator-manual.md \
+         /usr/lib/clusterd/crashtest-kill-switch.so; do
   [[ -f $f ]] || fail "$f is not installed"
 done
 grep -qx /lib/systemd/system/clusterd@.service <<<"$(dpkg -L clusterd)" || fail "the units are not in /lib/systemd/system"
