@@ -50,6 +50,13 @@ void AlarmBridge::rest() {
 }
 
 void AlarmBridge::delivered(const alarm::DeliveryEvent& e) {
+  if (e.type == alarm::DeliveryEvent::Type::SpoolError) {
+    // Delivery goes on from memory; what is at stake is the next restart.
+    timeline_.add("alarm " + (e.alarm_id.empty() ? e.message_id : e.alarm_id) + " " +
+                  std::string(alarm::kind_name(e.kind)) + ": SPOOL ERROR (" + escape(e.detail) +
+                  "): a restart now may lose or resend it");
+    return;
+  }
   // Heartbeats come every few minutes: only their failures are news.
   if (e.kind == alarm::NoticeKind::Heartbeat && e.outcome == alarm::Outcome::Accepted) return;
   std::string line = "alarm " + (e.alarm_id.empty() ? e.message_id : e.alarm_id) + " " +

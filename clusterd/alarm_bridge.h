@@ -37,7 +37,7 @@ class AlarmBridge : public AlarmSink {
              const std::string& state) override;
   /// The script rests in its initial state: every open condition resolves.
   void rest();
-  /// One delivery attempt's outcome, as a timeline line.
+  /// One delivery attempt's outcome, or a spool error, as a timeline line.
   void delivered(const alarm::DeliveryEvent& e);
 
   std::uint64_t raised() const { return raised_; }

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "clusterd/alarm_bridge.h"
 #include "clusterd/failover_clock.h"
 #include "clusterd/journal.h"
 #include "clusterd/load.h"
@@ -358,6 +359,24 @@ TEST(Timeline, KeepsTheLastLinesAndFindsThemByTime) {
   EXPECT_EQ(tl.last(1).substr(tl.last(1).find(' ')), " line 5009\n");
   std::string recent = tl.since(wall - 1'500'000'000);
   EXPECT_EQ(std::count(recent.begin(), recent.end(), '\n'), 2) << recent;
+}
+
+// A spool that could not record a notification is a line of its own in the
+// timeline, not a "delivered" one: the alarm service reports it as a
+// DeliveryEvent of type SpoolError.
+TEST(AlarmBridge, SpoolErrorIsItsOwnTimelineLine) {
+  Timeline tl(nullptr, [] { return std::int64_t{1'000'000'000'000'000'000}; });
+  AlarmBridge bridge({.cluster = "prod"}, nullptr, tl);
+  alarm::DeliveryEvent e{.type = alarm::DeliveryEvent::Type::SpoolError,
+                         .message_id = "a1.raised.1@prod.clusterd",
+                         .alarm_id = "a1",
+                         .kind = alarm::NoticeKind::Raised,
+                         .detail = "cannot write /s/a1.alarm.tmp: No space left on device"};
+  bridge.delivered(e);
+  std::string line = tl.last(1);
+  EXPECT_EQ(line.substr(line.find(' ') + 1),
+            "alarm a1 raised: SPOOL ERROR (cannot write /s/a1.alarm.tmp: No space left on "
+            "device): a restart now may lose or resend it\n");
 }
 
 TEST(Status, JsonEscapesWhatItQuotes) {
