@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sim/words.h"
+
 namespace clusterd::sim {
 namespace {
 
@@ -65,11 +67,9 @@ class FlatParser {
     r.ev = r.get("ev");
     std::string t = r.get("t_ns");
     if (t.empty() || r.ev.empty()) return Error::invalid("record without t_ns or ev");
-    try {
-      r.t_ns = std::stoll(t);
-    } catch (...) {
-      return Error::invalid("t_ns is not a number: " + t);
-    }
+    auto ns = parse_integer<std::int64_t>(t);
+    if (!ns) return Error::invalid("t_ns is not a number: " + t);
+    r.t_ns = *ns;
     return r;
   }
   Error fail(const char* what) {
@@ -97,7 +97,9 @@ class FlatParser {
       char e = s_[i_++];
       if (e == 'u') {
         if (i_ + 4 > s_.size()) return false;
-        out += static_cast<char>(std::stoi(std::string(s_.substr(i_, 4)), nullptr, 16) & 0xff);
+        auto code = parse_integer<unsigned>(s_.substr(i_, 4), 16);
+        if (!code) return false;
+        out += static_cast<char>(*code & 0xff);
         i_ += 4;
       } else {
         out += e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;

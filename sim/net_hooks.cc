@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sim/words.h"
+
 namespace clusterd::sim {
 namespace {
 
@@ -175,12 +177,10 @@ std::optional<std::string> NetHooks::control(const std::string& cmd, const std::
   }
   if (cmd == "icmp-loss") {
     if (auto e = need_ns()) return e;
-    int pct = -1;
-    try {
-      pct = std::stoi(arg);
-    } catch (...) {
-    }
-    if (pct < 0 || pct > 100) return std::string("error: icmp-loss PERCENT (0..100)");
+    auto parsed = parse_integer<int>(arg);
+    if (!parsed || *parsed < 0 || *parsed > 100)
+      return std::string("error: icmp-loss PERCENT (0..100)");
+    int pct = *parsed;
     icmp_loss_ = pct;
     // netem is not in this kernel: drop echo requests at random with nft numgen.
     (void)run_command(in_ns({"nft", "delete table inet cdtsim"}));
