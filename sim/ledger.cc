@@ -204,6 +204,8 @@ CheckReport check_ledger(const std::vector<std::string>& lines,
     }
     recs.push_back(std::move(r).value());
   }
+  // Stable: one node's records with the same t_ns stay in the order it wrote
+  // them (an acquire and a release in one step must not swap).
   std::stable_sort(recs.begin(), recs.end(),
                    [](const ParsedRecord& x, const ParsedRecord& y) { return x.t_ns < y.t_ns; });
 
@@ -246,6 +248,8 @@ CheckReport check_ledger(const std::vector<std::string>& lines,
     } else if (r.ev == "break" && r.get("effect") == "halted") {
       fenced[r.node] = r.t_ns;
     } else if (r.ev == "state" && r.get("to") == "BOOTING") {
+      // A fresh boot is a new incarnation, no longer fenced (as in
+      // NodeModel::enter_boot): what it writes from now on is legitimate.
       fenced.erase(r.node);
     } else if (r.ev == "write") {
       auto f = fenced.find(r.node);

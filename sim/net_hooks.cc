@@ -62,6 +62,8 @@ Result<int> run_command(const std::vector<std::string>& argv) {
     ::_exit(127);
   }
   ::close(err[1]);
+  // stderr to its end before waitpid: a child that fills the pipe would
+  // otherwise block on it while we wait for it to exit.
   std::string text;
   char buf[256];
   ssize_t n;
