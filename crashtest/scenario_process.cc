@@ -1,5 +1,6 @@
 #include "crashtest/scenario_process.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,13 +106,23 @@ ScriptExit run_script(const fs::path& src, const fs::path& bin, const Scenario& 
                       const std::string& label) {
   int fds[2];
   if (::pipe(fds) != 0) return {};
+  // SIGINT and SIGTERM stay blocked except inside ppoll(), which unblocks
+  // them atomically while it waits: one that arrives between the check and
+  // the wait is not lost, and a quiet scenario still gets it forwarded.
+  sigset_t stop, before;
+  ::sigemptyset(&stop);
+  ::sigaddset(&stop, SIGINT);
+  ::sigaddset(&stop, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &stop, &before);
   pid_t child = ::fork();
   if (child < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
+    ::sigprocmask(SIG_SETMASK, &before, nullptr);
     return {};
   }
   if (child == 0) {
+    ::sigprocmask(SIG_SETMASK, &before, nullptr);  // the script's traps need them
     ::setpgid(0, 0);
     ::dup2(fds[1], 1);
     ::dup2(fds[1], 2);
@@ -128,30 +139,38 @@ ScriptExit run_script(const fs::path& src, const fs::path& bin, const Scenario& 
   // crashtest could signal it or the script could fork.
   ::setpgid(child, child);
   ::close(fds[1]);
-  std::ofstream out(evidence / "output.log");
-  FILE* in = ::fdopen(fds[0], "r");
-  Progress progress{o, label, ::isatty(1) != 0};
   bool forwarded = false;
+  auto forward_interrupt = [&] {
+    if (!g_interrupted || forwarded) return;
+    ::kill(-child, SIGTERM);  // the scenario's trap tears its network and processes down
+    forwarded = true;
+  };
+  Progress progress{o, label, ::isatty(1) != 0};
+  std::ofstream out(evidence / "output.log");
+  std::string partial;  // a line not ended yet
   char buf[4096];
-  while (std::fgets(buf, sizeof buf, in)) {
-    std::string line(buf);
-    out << line;
+  for (;;) {
+    forward_interrupt();
+    pollfd pfd{fds[0], POLLIN, 0};
+    if (::ppoll(&pfd, 1, nullptr, &before) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;  // EOF: the script and everything it started closed the pipe
+    out.write(buf, n);
     out.flush();
-    if (!line.empty() && line.back() == '\n') line.pop_back();
-    progress.show(line);
-    if (g_interrupted && !forwarded) {
-      ::kill(-child, SIGTERM);  // the scenario's trap tears its network and processes down
-      forwarded = true;
+    partial.append(buf, static_cast<std::size_t>(n));
+    for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n')) {
+      progress.show(partial.substr(0, nl));
+      partial.erase(0, nl + 1);
     }
   }
-  std::fclose(in);
+  if (!partial.empty()) progress.show(partial);
+  ::close(fds[0]);
+  ::sigprocmask(SIG_SETMASK, &before, nullptr);
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    if (g_interrupted && !forwarded) {
-      ::kill(-child, SIGTERM);
-      forwarded = true;
-    }
-  }
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) forward_interrupt();
   progress.clear();
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), child};
 }

@@ -1,5 +1,6 @@
 // One scenario run as a child process (crashtest/scenario_process.h) with a
-// stand-in script: its environment and output. Its own binary: it forks.
+// stand-in script: its environment and output, and an interrupt forwarded to
+// it. Its own binary: it installs signal handlers and forks.
 #include "crashtest/scenario_process.h"
 
 #include <gtest/gtest.h>
@@ -71,6 +72,27 @@ TEST_F(ScenarioProcessTest, ScriptGetsTheRunSettingsAndItsOutputIsKept) {
       << out;
   EXPECT_NE(out.find("to stderr\n"), std::string::npos) << out;
   EXPECT_EQ(audit_leftovers(exit.pgid, "/nonexistent"), "");
+}
+
+// Given a scenario that is quiet when crashtest gets SIGINT (here it sends
+// the signal itself and then waits for its TERM without a word), when
+// crashtest is reading its output, then the scenario still gets SIGTERM, its
+// trap runs with its output still read, and its exit status comes back.
+// Without the forward the trap never ran: the read ended at the signal, and
+// the scenario died of SIGPIPE at its next line, leaving its nodes behind.
+TEST_F(ScenarioProcessTest, InterruptReachesAQuietScenarioAndItsTrapIsHeard) {
+  catch_interrupts();
+  auto exit =
+      run("trap 'echo tearing down; exit 3' TERM\n"
+          "kill -INT $PPID\n"
+          "sleep 20\n"
+          "echo never interrupted\n");
+  EXPECT_TRUE(interrupted());
+  EXPECT_EQ(exit.status, 3);
+  // bash may say "Terminated" for the sleep the SIGTERM ended first.
+  std::string out = output();
+  EXPECT_NE(out.find("tearing down\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("never interrupted"), std::string::npos) << out;
 }
 
 }  // namespace
