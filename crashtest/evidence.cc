@@ -174,6 +174,8 @@ RunResult read_evidence(const std::string& dir_text, const Scenario& s) {
     if (l.ns < from || !interesting(l.text)) continue;
     r.excerpt.push_back(format_utc(l.ns).substr(11) + " " + l.text);
   }
+  // A long excerpt loses its middle: the first lines show the decision, the
+  // last ones how the run ended.
   constexpr std::size_t kExcerpt = 60;
   if (r.excerpt.size() > kExcerpt) {
     auto cut = r.excerpt.size() - kExcerpt;
