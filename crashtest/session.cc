@@ -145,8 +145,9 @@ RunSettings settings_of(const Options& o, const fs::path& bin, std::size_t pool)
   return st;
 }
 
-/// Where a run happens and what it is told.
-struct Lab {
+/// What every run of one invocation shares: its options, the source tree
+/// (scenarios, tools), the binaries and the report folder.
+struct Bench {
   const Options& o;
   fs::path src, bin, report;
   int total = 0;  ///< runs in the plan
@@ -154,10 +155,10 @@ struct Lab {
 
 // One run of the plan: the script, then its evidence judged and the audit.
 // nullopt when an interrupt cut it short: a run cut short is not a result.
-std::optional<RunResult> run_one(const Lab& lab, const Scenario& s, const PlannedRun& p,
+std::optional<RunResult> run_one(const Bench& bench, const Scenario& s, const PlannedRun& p,
                                  const std::string& label, const fs::path& ev) {
   auto t0 = std::chrono::steady_clock::now();
-  ScriptExit exit = run_script(lab.src, lab.bin, s, ev, lab.o, p, label);
+  ScriptExit exit = run_script(bench.src, bench.bin, s, ev, bench.o, p, label);
   RunResult r = read_evidence(ev.string(), s);
   r.attempt = p.attempt;
   r.index = p.index;
@@ -170,7 +171,7 @@ std::optional<RunResult> run_one(const Lab& lab, const Scenario& s, const Planne
         "the scenario exited with status " + std::to_string(exit.status) + " after a pass verdict";
   }
   if (interrupted() && !r.passed) return std::nullopt;
-  r.leftovers = audit_leftovers(exit.pgid, lab.src);
+  r.leftovers = audit_leftovers(exit.pgid, bench.src);
   if (!r.leftovers.empty() && r.passed) {
     r.passed = false;
     r.first_broken = "audit: the run left behind " + r.leftovers;
@@ -197,49 +198,50 @@ void print_result(const std::string& label, const RunResult& r, const fs::path& 
   std::fflush(stdout);
 }
 
-void print_start(const Options& o, const Lab& lab, std::size_t pool) {
+void print_start(const Options& o, const Bench& bench, std::size_t pool) {
   if (o.random > 0) {
     std::printf(
         "crashtest: randomized lab, %d iteration(s) drawn from %zu scenario(s), seed %llu, offsets "
         "0-%d ms, "
         "timings %s%s; report in %s\n",
-        lab.total, pool, static_cast<unsigned long long>(o.seed), kLabMaxOffsetMs,
-        o.timings.c_str(), o.load ? ", under load" : "", lab.report.c_str());
+        bench.total, pool, static_cast<unsigned long long>(o.seed), kLabMaxOffsetMs,
+        o.timings.c_str(), o.load ? ", under load" : "", bench.report.c_str());
   } else {
     std::printf("crashtest: %d run(s) of %zu scenario(s), seed %llu, timings %s%s; report in %s\n",
-                lab.total, pool, static_cast<unsigned long long>(o.seed), o.timings.c_str(),
-                o.load ? ", under load" : "", lab.report.c_str());
+                bench.total, pool, static_cast<unsigned long long>(o.seed), o.timings.c_str(),
+                o.load ? ", under load" : "", bench.report.c_str());
   }
 }
 
 // Every run of `plan` in order (until an interrupt), then the report.
-int run_plan(const Lab& lab, const std::vector<Scenario>& chosen,
+int run_plan(const Bench& bench, const std::vector<Scenario>& chosen,
              const std::vector<PlannedRun>& plan, RunSettings& st) {
-  const Options& o = lab.o;
+  const Options& o = bench.o;
   std::map<std::string, const Scenario*> by_id;
   for (const auto& s : chosen) by_id[s.id] = &s;
   std::vector<RunResult> runs;
   int failed = 0;
   auto t_all = std::chrono::steady_clock::now();
-  print_start(o, lab, chosen.size());
+  print_start(o, bench, chosen.size());
   std::error_code ec;
   for (const auto& p : plan) {
     if (interrupted()) break;
     const Scenario& s = *by_id.at(p.scenario);
-    fs::path ev = lab.report / "runs" / (s.id + "." + std::to_string(p.attempt));
+    fs::path ev = bench.report / "runs" / (s.id + "." + std::to_string(p.attempt));
     fs::remove_all(ev, ec);
     fs::create_directories(ev, ec);
     char label[128];
     if (o.random > 0) {
-      std::snprintf(label, sizeof label, "[%d/%d] %s (seed %llu, offset %d ms)", p.index, lab.total,
-                    s.id.c_str(), static_cast<unsigned long long>(p.seed), p.offset_ms);
+      std::snprintf(label, sizeof label, "[%d/%d] %s (seed %llu, offset %d ms)", p.index,
+                    bench.total, s.id.c_str(), static_cast<unsigned long long>(p.seed),
+                    p.offset_ms);
     } else {
-      std::snprintf(label, sizeof label, "[%d/%d] %s", p.index, lab.total, s.id.c_str());
+      std::snprintf(label, sizeof label, "[%d/%d] %s", p.index, bench.total, s.id.c_str());
     }
     // Without a terminal there is no progress line: say when a run starts.
     if (o.verbose || !::isatty(1)) std::printf("%s: running\n", label);
     std::fflush(stdout);
-    auto r = run_one(lab, s, p, label, ev);
+    auto r = run_one(bench, s, p, label, ev);
     if (!r) break;
     failed += r->passed ? 0 : 1;
     print_result(label, *r, ev, st);
@@ -248,19 +250,19 @@ int run_plan(const Lab& lab, const std::vector<Scenario>& chosen,
   st.interrupted = interrupted();
   if (st.interrupted) {
     // Whatever a killed scenario could not take down itself.
-    std::string gc = "'" + (lab.src / "tools/testnet.sh").string() + "' gc >/dev/null 2>&1";
+    std::string gc = "'" + (bench.src / "tools/testnet.sh").string() + "' gc >/dev/null 2>&1";
     if (std::system(gc.c_str()) != 0) std::fprintf(stderr, "crashtest: testnet.sh gc failed\n");
   }
-  std::ofstream(lab.report / "report.md") << report_markdown(st, chosen, runs);
-  std::ofstream(lab.report / "report.json") << report_json(st, chosen, runs);
+  std::ofstream(bench.report / "report.md") << report_markdown(st, chosen, runs);
+  std::ofstream(bench.report / "report.json") << report_json(st, chosen, runs);
   if (o.random > 0) {
     std::printf("crashtest: lab seed %llu: %zu of %zu iteration(s) passed, %.0fs; %s\n",
                 static_cast<unsigned long long>(o.seed),
                 runs.size() - static_cast<std::size_t>(failed), plan.size(), since(t_all),
-                (lab.report / "report.md").c_str());
+                (bench.report / "report.md").c_str());
   } else {
     std::printf("crashtest: %zu run(s), %d failed, %.0fs; %s\n", runs.size(), failed, since(t_all),
-                (lab.report / "report.md").c_str());
+                (bench.report / "report.md").c_str());
   }
   if (st.interrupted) return 130;
   return failed == 0 ? 0 : 1;
@@ -358,8 +360,8 @@ Result<int> run_simulated(const Options& o) {
 
   catch_interrupts();
   RunSettings st = settings_of(o, *bin, chosen.size());
-  Lab lab{o, src, *bin, report, static_cast<int>(plan.size())};
-  return run_plan(lab, chosen, plan, st);
+  Bench bench{o, src, *bin, report, static_cast<int>(plan.size())};
+  return run_plan(bench, chosen, plan, st);
 }
 
 }  // namespace clusterd::crashtest
