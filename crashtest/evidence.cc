@@ -1,6 +1,7 @@
 #include "crashtest/evidence.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -63,21 +64,22 @@ bool interesting(const std::string& t) {
   return false;
 }
 
+// "1795331463.123456789" (date +%s.%N) -> ns since the epoch; 0 when the
+// token is not such a time.
 std::int64_t parse_epoch(const std::string& token) {
-  // "1795331463.123456789" (date +%s.%N)
+  auto whole_number = [](std::string_view t, std::int64_t& out) {
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+    return ec == std::errc() && p == t.data() + t.size();
+  };
   auto dot = token.find('.');
-  try {
-    std::int64_t sec = std::stoll(token.substr(0, dot));
-    std::int64_t ns = 0;
-    if (dot != std::string::npos) {
-      std::string frac = token.substr(dot + 1, 9);
-      while (frac.size() < 9) frac += '0';
-      ns = std::stoll(frac);
-    }
-    return sec * 1'000'000'000 + ns;
-  } catch (const std::exception&) {
-    return 0;
+  std::int64_t sec = 0, ns = 0;
+  if (!whole_number(std::string_view(token).substr(0, dot), sec)) return 0;
+  if (dot != std::string::npos) {
+    std::string frac = token.substr(dot + 1, 9);
+    while (frac.size() < 9) frac += '0';
+    if (!whole_number(frac, ns)) return 0;
   }
+  return sec * 1'000'000'000 + ns;
 }
 
 }  // namespace
@@ -172,6 +174,8 @@ RunResult read_evidence(const std::string& dir_text, const Scenario& s) {
     if (l.ns < from || !interesting(l.text)) continue;
     r.excerpt.push_back(format_utc(l.ns).substr(11) + " " + l.text);
   }
+  // A long excerpt loses its middle: the first lines show the decision, the
+  // last ones how the run ended.
   constexpr std::size_t kExcerpt = 60;
   if (r.excerpt.size() > kExcerpt) {
     auto cut = r.excerpt.size() - kExcerpt;
@@ -205,6 +209,8 @@ RunResult read_evidence(const std::string& dir_text, const Scenario& s) {
   for (const auto& entry :
        fs::directory_iterator(dir, fs::directory_options::skip_permission_denied)) {
     if (entry.path().extension() != ".ledger") continue;
+    // A BREAK via nodesim's control socket is the scenario's own fault
+    // injection; only the others came from clusterd.
     for (const auto& l : lines_of(slurp(entry.path()))) {
       if (has(l, "\"ev\":\"break\"") && has(l, "\"effect\":\"halted\"") &&
           !has(l, "\"via\":\"control\""))

@@ -1,5 +1,6 @@
 #include "crashtest/manifest.h"
 
+#include <charconv>
 #include <set>
 #include <sstream>
 
@@ -88,13 +89,10 @@ Result<std::vector<Scenario>> parse_manifest(const std::string& text, const std:
               where + "SETS is '-' or a comma list of 'smoke' and 'safety', not '" + f[2] + "'");
       }
     }
-    try {
-      std::size_t used = 0;
-      s.failovers = std::stoi(f[3], &used);
-      if (used != f[3].size() || s.failovers < 0) throw std::invalid_argument("");
-    } catch (const std::exception&) {
+    const char* end = f[3].data() + f[3].size();
+    auto [used, ec] = std::from_chars(f[3].data(), end, s.failovers);
+    if (ec != std::errc() || used != end || s.failovers < 0)
       return Error::invalid(where + "FAILOVERS must be a number >= 0, not '" + f[3] + "'");
-    }
     if (f[4] == "0") {
       s.halts_allowed = 0;
     } else if (f[4] != "-") {

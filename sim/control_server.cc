@@ -42,9 +42,11 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
 };
 
 stream_protocol::acceptor bind_socket(asio::io_context& io, const std::string& path) {
+  // A nodesim killed with SIGKILL leaves its socket file behind, and bind()
+  // refuses an existing path; the node being started now owns the name.
   ::unlink(path.c_str());
   stream_protocol::acceptor a(io, stream_protocol::endpoint(path));
-  ::chmod(path.c_str(), 0600);
+  ::chmod(path.c_str(), 0600);  // it powers nodes off and types at their consoles
   return a;
 }
 

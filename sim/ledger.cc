@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sim/words.h"
+
 namespace clusterd::sim {
 namespace {
 
@@ -65,11 +67,9 @@ class FlatParser {
     r.ev = r.get("ev");
     std::string t = r.get("t_ns");
     if (t.empty() || r.ev.empty()) return Error::invalid("record without t_ns or ev");
-    try {
-      r.t_ns = std::stoll(t);
-    } catch (...) {
-      return Error::invalid("t_ns is not a number: " + t);
-    }
+    auto ns = parse_integer<std::int64_t>(t);
+    if (!ns) return Error::invalid("t_ns is not a number: " + t);
+    r.t_ns = *ns;
     return r;
   }
   Error fail(const char* what) {
@@ -97,7 +97,9 @@ class FlatParser {
       char e = s_[i_++];
       if (e == 'u') {
         if (i_ + 4 > s_.size()) return false;
-        out += static_cast<char>(std::stoi(std::string(s_.substr(i_, 4)), nullptr, 16) & 0xff);
+        auto code = parse_integer<unsigned>(s_.substr(i_, 4), 16);
+        if (!code) return false;
+        out += static_cast<char>(*code & 0xff);
         i_ += 4;
       } else {
         out += e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
@@ -202,6 +204,8 @@ CheckReport check_ledger(const std::vector<std::string>& lines,
     }
     recs.push_back(std::move(r).value());
   }
+  // Stable: one node's records with the same t_ns stay in the order it wrote
+  // them (an acquire and a release in one step must not swap).
   std::stable_sort(recs.begin(), recs.end(),
                    [](const ParsedRecord& x, const ParsedRecord& y) { return x.t_ns < y.t_ns; });
 
@@ -244,6 +248,8 @@ CheckReport check_ledger(const std::vector<std::string>& lines,
     } else if (r.ev == "break" && r.get("effect") == "halted") {
       fenced[r.node] = r.t_ns;
     } else if (r.ev == "state" && r.get("to") == "BOOTING") {
+      // A fresh boot is a new incarnation, no longer fenced (as in
+      // NodeModel::enter_boot): what it writes from now on is legitimate.
       fenced.erase(r.node);
     } else if (r.ev == "write") {
       auto f = fenced.find(r.node);

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sim/words.h"
+
 namespace clusterd::sim {
 namespace {
 
@@ -41,6 +43,29 @@ int listen_in_netns(const std::string& ns, unsigned short port) {
   return fd;
 }
 
+// The service port's acceptor, or nullptr when it cannot listen (the port
+// taken, a bad --service-addr): the node then simply does not answer, as if
+// it were down.
+std::unique_ptr<tcp::acceptor> open_service_acceptor(asio::io_context& io, const NetOptions& opt) {
+  boost::system::error_code ec;
+  auto acc = std::make_unique<tcp::acceptor>(io);
+  if (!opt.netns.empty()) {
+    int fd = listen_in_netns(opt.netns, opt.service_port);
+    if (fd < 0) return nullptr;
+    acc->assign(tcp::v4(), fd, ec);
+    if (ec) ::close(fd);
+  } else {
+    auto addr = asio::ip::make_address(opt.service_addr, ec);
+    tcp::endpoint ep(addr, opt.service_port);
+    if (!ec) acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) return nullptr;
+  return acc;
+}
+
 }  // namespace
 
 Result<int> run_command(const std::vector<std::string>& argv) {
@@ -60,6 +85,8 @@ Result<int> run_command(const std::vector<std::string>& argv) {
     ::_exit(127);
   }
   ::close(err[1]);
+  // stderr to its end before waitpid: a child that fills the pipe would
+  // otherwise block on it while we wait for it to exit.
   std::string text;
   char buf[256];
   ssize_t n;
@@ -111,23 +138,8 @@ void NetHooks::apply() {
 
 void NetHooks::open_service() {
   if (opt_.service_port == 0 || service_) return;
-  try {
-    auto acc = std::make_unique<tcp::acceptor>(io_);
-    if (!opt_.netns.empty()) {
-      int fd = listen_in_netns(opt_.netns, opt_.service_port);
-      if (fd < 0) return;
-      acc->assign(tcp::v4(), fd);
-    } else {
-      tcp::endpoint ep(asio::ip::make_address(opt_.service_addr), opt_.service_port);
-      acc->open(ep.protocol());
-      acc->set_option(tcp::acceptor::reuse_address(true));
-      acc->bind(ep);
-      acc->listen();
-    }
-    service_ = std::move(acc);
-  } catch (const boost::system::system_error&) {
-    return;  // port taken: the node simply does not answer, as if down
-  }
+  service_ = open_service_acceptor(io_, opt_);
+  if (!service_) return;
   auto accept = std::make_shared<std::function<void()>>();
   tcp::acceptor* acc = service_.get();
   *accept = [this, acc, accept] {
@@ -175,12 +187,10 @@ std::optional<std::string> NetHooks::control(const std::string& cmd, const std::
   }
   if (cmd == "icmp-loss") {
     if (auto e = need_ns()) return e;
-    int pct = -1;
-    try {
-      pct = std::stoi(arg);
-    } catch (...) {
-    }
-    if (pct < 0 || pct > 100) return std::string("error: icmp-loss PERCENT (0..100)");
+    auto parsed = parse_integer<int>(arg);
+    if (!parsed || *parsed < 0 || *parsed > 100)
+      return std::string("error: icmp-loss PERCENT (0..100)");
+    int pct = *parsed;
     icmp_loss_ = pct;
     // netem is not in this kernel: drop echo requests at random with nft numgen.
     (void)run_command(in_ns({"nft", "delete table inet cdtsim"}));

@@ -2,22 +2,12 @@
 // typing, the disk, and the knobs that say what the node is (OS, console
 // driver, keyboard-abort setting, service processor, boot panic). Network
 // commands are NodeRunner's. Every command but `status` is in the ledger.
-#include <charconv>
-
 #include "base/escape.h"
 #include "sim/ledger.h"
 #include "sim/node_model.h"
 #include "sim/words.h"
 
 namespace clusterd::sim {
-namespace {
-
-bool parse_u32(std::string_view s, std::uint32_t& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
-}  // namespace
 
 std::string NodeModel::control(std::string_view line, TimePoint now) {
   auto w = split_words(line);
@@ -97,14 +87,15 @@ std::string NodeModel::control(std::string_view line, TimePoint now) {
   if (cmd == "alt-break") return on_off(cfg_.knobs.alt_break);
   if (cmd == "battery-dead") return on_off(cfg_.knobs.battery_dead);
   if (cmd == "garbage") {
-    std::uint32_t n = 0;
-    if (!parse_u32(arg, n) || n > 1000000) return "error: garbage BYTES (0..1000000)";
-    garbage(n);
+    auto n = parse_integer<std::uint32_t>(arg);
+    if (!n || *n > 1000000) return "error: garbage BYTES (0..1000000)";
+    garbage(*n);
     return "ok";
   }
   if (cmd == "flood") {
-    std::uint32_t n = 0;
-    if (!parse_u32(arg, n)) return "error: flood BYTES_PER_SECOND (0 = off)";
+    auto parsed = parse_integer<std::uint32_t>(arg);
+    if (!parsed) return "error: flood BYTES_PER_SECOND (0 = off)";
+    std::uint32_t n = *parsed;
     cfg_.knobs.flood_bps = n;
     if (state_ == State::Running) {
       next_flood_ = n > 0 ? std::optional<TimePoint>(now) : std::nullopt;

@@ -131,7 +131,7 @@ class NodeModel {
     bool had_lease;
   };
 
-  // node_model.cc: states, timers, lease, BREAK, power.
+  // node_model.cc: states, timers, lease, power.
   void set_state(State to, std::string_view why, TimePoint now);
   void emit(std::string_view bytes);
   void emit_later(TimePoint at, std::string bytes);
@@ -144,8 +144,6 @@ class NodeModel {
   void enter_boot(std::string_view device, TimePoint now, bool rebooting, std::string_view why);
   void enter_panic(TimePoint now, std::string_view why);
   void enter_boot_panic(TimePoint now);
-  void halt_to_ok(TimePoint now, BreakVia via);
-  void resume(TimePoint now);
   void acquire_lease(TimePoint now, std::string_view why);
   void release_lease(TimePoint now, std::string_view why);
   void write_record(TimePoint now);
@@ -153,6 +151,10 @@ class NodeModel {
   void garbage(std::size_t n);
   std::uint64_t next_random();
   void save_nvram(std::string_view var, std::string_view via, TimePoint now);
+
+  // node_break.cc: a BREAK in every state, and `go`.
+  void halt_to_ok(TimePoint now, BreakVia via);
+  void resume(TimePoint now);
 
   // obp_shell.cc: the "#." escape, line editing, OBP words.
   void feed_byte(char c, TimePoint now);

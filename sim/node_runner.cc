@@ -120,6 +120,9 @@ std::string NodeRunner::control(const std::string& line) {
   std::istringstream in(line);
   std::string cmd, arg;
   in >> cmd >> arg;
+  // Catch the model up first: the timer may not have fired yet for work due
+  // by now, and a command acts on the node as it is now (a `status` just
+  // after T_boot says RUNNING, not BOOTING).
   model_->advance_to(now());
   std::string reply;
   if (cmd == "help") {

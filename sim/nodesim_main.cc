@@ -19,6 +19,7 @@
 #include "sim/node_runner.h"
 #include "sim/run_options.h"
 #include "sim/shared_disk.h"
+#include "sim/words.h"
 
 namespace {
 
@@ -141,24 +142,26 @@ int cmd_check(const std::vector<std::string>& args) {
   std::vector<std::string> lines;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--since" && i + 1 < args.size()) {
-      try {
-        since = std::stoll(args[++i]);
-      } catch (...) {
+      auto ns = parse_integer<std::int64_t>(args[++i]);
+      if (!ns) {
         std::cerr << "nodesim check: --since wants T_NS (ns since the epoch), got " << args[i]
                   << "\n";
         return 2;
       }
+      since = *ns;
       continue;
     }
     if (args[i] == "--fence" && i + 1 < args.size()) {
       std::string f = args[++i];
       auto eq = f.find('=');
-      try {
-        fences[f.substr(0, eq)] = std::stoll(f.substr(eq + 1));
-      } catch (...) {
+      // No '=' at all: the whole word is the node and there is no time.
+      auto ns =
+          eq == std::string::npos ? std::nullopt : parse_integer<std::int64_t>(f.substr(eq + 1));
+      if (!ns) {
         std::cerr << "nodesim check: --fence wants NODE=T_NS, got " << f << "\n";
         return 2;
       }
+      fences[f.substr(0, eq)] = *ns;
       continue;
     }
     std::ifstream in(args[i]);

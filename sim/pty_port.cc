@@ -47,6 +47,8 @@ PtyPort::PtyPort(asio::io_context& io, int master, int slave, std::string slave_
       on_data_(std::move(on_data)),
       retry_(io),
       drain_(io) {
+  // write() is synchronous on this fd: non-blocking, so a full pty buffer
+  // (nobody reading the console) drops output instead of stalling the loop.
   master_.non_blocking(true);
   read();
   drain_unread();

@@ -1,210 +1,181 @@
 #include "sim/run_options.h"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
-#include <map>
-#include <optional>
-#include <sstream>
+
+#include "sim/words.h"
 
 namespace clusterd::sim {
 namespace {
+
+// Every setter and parser here returns its error as a value: a bad word in a
+// config file or on the command line is the user's input, not a bug, and the
+// caller has to prefix the message with the flag or file:line it came from.
+using Set = Result<Done>;
 
 struct Flag {
   const char* name;
   const char* arg;  // nullptr: boolean, value optional
   const char* help;
-  std::function<std::optional<std::string>(RunOptions&, const std::string&)> set;
+  std::function<Set(RunOptions&, const std::string&)> set;
 };
 
-std::optional<std::string> set_bool(bool& b, const std::string& v) {
+Set set_text(std::string& s, const std::string& v) {
+  s = v;
+  return Done{};
+}
+
+Set set_bool(bool& b, const std::string& v) {
   if (v == "true" || v == "on" || v == "yes" || v == "1")
     b = true;
   else if (v == "false" || v == "off" || v == "no" || v == "0")
     b = false;
   else
-    return "expected true or false, got '" + v + "'";
-  return std::nullopt;
+    return Error::invalid("expected true or false, got '" + v + "'");
+  return Done{};
 }
 
-std::optional<std::string> set_dur(Duration& d, const std::string& v) {
+Set set_dur(Duration& d, const std::string& v) {
   auto r = parse_duration(v);
-  if (!r) return r.error().message;
+  if (!r) return r.error();
   d = *r;
-  return std::nullopt;
+  return Done{};
 }
 
 template <typename T>
-std::optional<std::string> set_num(T& n, const std::string& v, long long lo, long long hi) {
-  try {
-    std::size_t used = 0;
-    long long x = std::stoll(v, &used);
-    if (used != v.size() || x < lo || x > hi) throw 1;
-    n = static_cast<T>(x);
-  } catch (...) {
-    return "expected a number in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got '" +
-           v + "'";
-  }
-  return std::nullopt;
+Set set_num(T& n, const std::string& v, long long lo, long long hi) {
+  auto x = parse_integer<long long>(v);
+  if (!x || *x < lo || *x > hi)
+    return Error::invalid("expected a number in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                          ", got '" + v + "'");
+  n = static_cast<T>(*x);
+  return Done{};
 }
 
 /// `v` must be one of `names`; sets `out` to its index.
 template <typename E>
-std::optional<std::string> set_enum(E& out, const std::string& v,
-                                    std::initializer_list<const char*> names) {
+Set set_enum(E& out, const std::string& v, std::initializer_list<const char*> names) {
   int i = 0;
   std::string all;
   for (const char* n : names) {
     if (v == n) {
       out = static_cast<E>(i);
-      return std::nullopt;
+      return Done{};
     }
     all += (all.empty() ? "" : "|") + std::string(n);
     ++i;
   }
-  return "expected " + all + ", got '" + v + "'";
+  return Error::invalid("expected " + all + ", got '" + v + "'");
 }
 
 const std::vector<Flag>& flags() {
   using O = RunOptions;
-  using R = std::optional<std::string>;
   static const std::vector<Flag> f = {
       {"name", "NAME", "node name: ledger, login prompt, default file names [alpha]",
-       [](O& o, const std::string& v) -> R {
-         o.node.name = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.node.name, v); }},
       {"telnet", "[HOST:]PORT", "serve the console as a telnet port (0 = any free port) [off]",
-       [](O& o, const std::string& v) -> R {
+       [](O& o, const std::string& v) -> Set {
          auto c = v.rfind(':');
          if (c != std::string::npos) o.telnet_host = v.substr(0, c);
          return set_num(o.telnet_port, c == std::string::npos ? v : v.substr(c + 1), 0, 65535);
        }},
       {"pty", "LINK", "serve the console on a pty; LINK becomes a symlink to its /dev/pts/N [off]",
-       [](O& o, const std::string& v) -> R {
-         o.pty_link = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.pty_link, v); }},
       {"ctl", "PATH", "control socket [$NODESIM_DIR/NAME.ctl]",
-       [](O& o, const std::string& v) -> R {
-         o.ctl_path = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.ctl_path, v); }},
       {"disk", "PATH", "shared disk image, created if missing [$NODESIM_DIR/shared.img]",
-       [](O& o, const std::string& v) -> R {
-         o.disk_path = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.disk_path, v); }},
       {"nvram", "PATH", "NVRAM file [$NODESIM_DIR/NAME.nvram]",
-       [](O& o, const std::string& v) -> R {
-         o.nvram_path = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.nvram_path, v); }},
       {"ledger", "PATH",
        "ground-truth ledger, JSON lines, appended; - = stdout [$NODESIM_DIR/NAME.ledger]",
-       [](O& o, const std::string& v) -> R {
-         o.ledger_path = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.ledger_path, v); }},
       {"ready-file", "PATH", "written once all ports listen: telnet=PORT pty=PATH ctl=PATH [off]",
-       [](O& o, const std::string& v) -> R {
-         o.ready_file = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.ready_file, v); }},
       {"auto-boot", "BOOL", "auto-boot? for a new NVRAM file [false]",
-       [](O& o, const std::string& v) -> R { return set_bool(o.auto_boot, v); }},
+       [](O& o, const std::string& v) { return set_bool(o.auto_boot, v); }},
       {"powered", "BOOL", "power on at start [true]",
-       [](O& o, const std::string& v) -> R { return set_bool(o.node.start_powered, v); }},
+       [](O& o, const std::string& v) { return set_bool(o.node.start_powered, v); }},
       {"t-post", "DUR", "power-on/reset to banner end [1s]",
-       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.post, v); }},
+       [](O& o, const std::string& v) { return set_dur(o.node.t.post, v); }},
       {"t-boot", "DUR", "T_boot: boot to login prompt [5s]",
-       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.boot, v); }},
+       [](O& o, const std::string& v) { return set_dur(o.node.t.boot, v); }},
       {"t-mount", "DUR", "T_mount: boot to shared-disk lease, capped at T_boot [3s]",
-       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.mount, v); }},
+       [](O& o, const std::string& v) { return set_dur(o.node.t.mount, v); }},
       {"t-panic", "DUR", "panic line to reset [2s]",
-       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.panic_to_reboot, v); }},
+       [](O& o, const std::string& v) { return set_dur(o.node.t.panic_to_reboot, v); }},
       {"t-reply", "DUR", "OBP command to its answer and prompt [0s]",
-       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.reply, v); }},
+       [](O& o, const std::string& v) { return set_dur(o.node.t.reply, v); }},
       {"write-interval", "DUR", "shared-disk record period while RUNNING; 0 = no writes [200ms]",
-       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.write_interval, v); }},
+       [](O& o, const std::string& v) { return set_dur(o.node.t.write_interval, v); }},
       {"chatter", "DUR", "one syslog line per DUR while RUNNING; 0 = off [0]",
-       [](O& o, const std::string& v) -> R { return set_dur(o.node.t.chatter_interval, v); }},
+       [](O& o, const std::string& v) { return set_dur(o.node.t.chatter_interval, v); }},
       {"flood", "BPS", "load output in bytes/s while RUNNING; 0 = off [0]",
-       [](O& o, const std::string& v) -> R {
+       [](O& o, const std::string& v) -> Set {
          return set_num(o.node.knobs.flood_bps, v, 0, 100000000);
        }},
       {"line-bps", "BPS", "console line speed in bytes/s, caps --flood [11520]",
-       [](O& o, const std::string& v) -> R { return set_num(o.node.line_bps, v, 1, 100000000); }},
+       [](O& o, const std::string& v) { return set_num(o.node.line_bps, v, 1, 100000000); }},
       {"battery-dead", nullptr, "NVRAM back to defaults at every power-on [false]",
-       [](O& o, const std::string& v) -> R { return set_bool(o.node.knobs.battery_dead, v); }},
+       [](O& o, const std::string& v) { return set_bool(o.node.knobs.battery_dead, v); }},
       {"break-disabled", nullptr,
        "RUNNING and HUNG ignore every abort (KEYBOARD_ABORT=disable) [false]",
-       [](O& o, const std::string& v) -> R { return set_bool(o.node.knobs.break_disabled, v); }},
+       [](O& o, const std::string& v) { return set_bool(o.node.knobs.break_disabled, v); }},
       {"kbd-abort", "MODE",
        "Solaris KEYBOARD_ABORT: enable (BREAK only), alternate (\\r~^B only), disable "
        "(neither) [nodesim's both]",
-       [](O& o, const std::string& v) -> R {
+       [](O& o, const std::string& v) -> Set {
          int m = 0;
-         if (auto e = set_enum(m, v, {"enable", "alternate", "disable"})) return e;
+         if (auto r = set_enum(m, v, {"enable", "alternate", "disable"}); !r) return r;
          o.node.knobs.break_disabled = m == 2;
          if (m == 0) o.node.knobs.alt_break = false;
          if (m == 1) o.node.knobs.hw_break = false;
-         return std::nullopt;
+         return Done{};
        }},
       {"os", "OS", "what boots from the shared disk: solaris or linux [solaris]",
-       [](O& o, const std::string& v) -> R {
+       [](O& o, const std::string& v) -> Set {
          return set_enum(o.node.knobs.os, v, {"solaris", "linux"});
        }},
       {"linux-break", "MODE",
        "Linux console driver: sysrq (sunhv: 2nd BREAK to ok) or direct (sunsu: every BREAK) "
        "[sysrq]",
-       [](O& o, const std::string& v) -> R {
+       [](O& o, const std::string& v) -> Set {
          return set_enum(o.node.knobs.linux_break, v, {"sysrq", "direct"});
        }},
       {"boot-panic", "WHEN", "boot from disk panics before T_mount: off, once, on [off]",
-       [](O& o, const std::string& v) -> R {
+       [](O& o, const std::string& v) -> Set {
          return set_enum(o.node.knobs.boot_panic, v, {"off", "once", "on"});
        }},
       {"sp", "SP",
        "service processor in front of the console (\"#.\" reaches it): none, "
        "alom, ilom [none]",
-       [](O& o, const std::string& v) -> R {
+       [](O& o, const std::string& v) -> Set {
          return set_enum(o.node.sp, v, {"none", "alom", "ilom"});
        }},
       {"hang-break", "BOOL", "BREAK works on a HUNG node [true]",
-       [](O& o, const std::string& v) -> R {
+       [](O& o, const std::string& v) -> Set {
          return set_bool(o.node.knobs.break_works_when_hung, v);
        }},
       {"alt-break", "BOOL", "\\r~^B in-band acts as BREAK [true]",
-       [](O& o, const std::string& v) -> R { return set_bool(o.node.knobs.alt_break, v); }},
+       [](O& o, const std::string& v) { return set_bool(o.node.knobs.alt_break, v); }},
       {"model", "TEXT", "first banner line [Sun Fire V240, No Keyboard]",
-       [](O& o, const std::string& v) -> R {
-         o.node.model_line = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.node.model_line, v); }},
       {"seed", "N", "seed of the garbage bytes [1]",
-       [](O& o, const std::string& v) -> R { return set_num(o.node.seed, v, 0, 1LL << 62); }},
+       [](O& o, const std::string& v) { return set_num(o.node.seed, v, 0, 1LL << 62); }},
       {"netns", "NS", "the node's network namespace (tools/testnet.sh makes it) [none]",
-       [](O& o, const std::string& v) -> R {
-         o.net.netns = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.net.netns, v); }},
       {"netif", "IF", "the node's interface inside --netns [none]",
-       [](O& o, const std::string& v) -> R {
-         o.net.netif = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.net.netif, v); }},
       {"service-port", "PORT", "TCP port that answers while RUNNING [off]",
-       [](O& o, const std::string& v) -> R { return set_num(o.net.service_port, v, 1, 65535); }},
+       [](O& o, const std::string& v) { return set_num(o.net.service_port, v, 1, 65535); }},
       {"service-addr", "ADDR", "bind address of the service port without --netns [127.0.0.1]",
-       [](O& o, const std::string& v) -> R {
-         o.net.service_addr = v;
-         return std::nullopt;
-       }},
+       [](O& o, const std::string& v) { return set_text(o.net.service_addr, v); }},
       {"verbose", nullptr, "log every control command and client to stderr [false]",
-       [](O& o, const std::string& v) -> R { return set_bool(o.verbose, v); }},
+       [](O& o, const std::string& v) { return set_bool(o.verbose, v); }},
   };
   return f;
 }
@@ -221,9 +192,9 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
-std::optional<std::string> read_config(RunOptions& o, const std::string& path) {
+Set read_config(RunOptions& o, const std::string& path) {
   std::ifstream in(path);
-  if (!in) return path + ": cannot open";
+  if (!in) return Error::invalid(path + ": cannot open");
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     line = trim(line.substr(0, line.find('#')));
@@ -233,11 +204,12 @@ std::optional<std::string> read_config(RunOptions& o, const std::string& path) {
     std::string value = eq == std::string::npos ? "true" : trim(line.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
       value = value.substr(1, value.size() - 2);
+    const std::string at = path + ":" + std::to_string(n) + ": ";
     const Flag* f = find_flag(key);
-    if (!f) return path + ":" + std::to_string(n) + ": unknown key '" + key + "'";
-    if (auto e = f->set(o, value)) return path + ":" + std::to_string(n) + ": " + key + ": " + *e;
+    if (!f) return Error::invalid(at + "unknown key '" + key + "'");
+    if (auto r = f->set(o, value); !r) return Error::invalid(at + key + ": " + r.error().message);
   }
-  return std::nullopt;
+  return Done{};
 }
 
 }  // namespace
@@ -248,14 +220,14 @@ std::string nodesim_dir() {
 }
 
 Result<Duration> parse_duration(const std::string& text) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (...) {
+  const auto bad = [&] {
     return Error::invalid("expected a duration like 250ms, 5s or 2m, got '" + text + "'");
-  }
-  std::string unit = text.substr(used);
+  };
+  double v = 0;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc()) return bad();
+  std::string unit(p, end);
   double scale = 0;
   if (unit.empty() || unit == "s")
     scale = 1e9;
@@ -267,8 +239,8 @@ Result<Duration> parse_duration(const std::string& text) {
     scale = 60e9;
   else if (unit == "h")
     scale = 3600e9;
-  if (scale == 0 || v < 0 || v > 1e6)
-    return Error::invalid("expected a duration like 250ms, 5s or 2m, got '" + text + "'");
+  // Written so that NaN fails too; the 1e6 cap keeps v * scale inside int64.
+  if (scale == 0 || !(v >= 0 && v <= 1e6)) return bad();
   return Duration(static_cast<std::int64_t>(v * scale));
 }
 
@@ -289,7 +261,7 @@ Result<RunOptions> parse_run_options(const std::vector<std::string>& args) {
         if (i + 1 >= args.size()) return Error::invalid("--config needs a FILE");
         value = args[++i];
       }
-      if (auto e = read_config(o, value)) return Error::invalid(*e);
+      if (auto r = read_config(o, value); !r) return r.error();
       continue;
     }
     const Flag* f = find_flag(name);
@@ -302,7 +274,8 @@ Result<RunOptions> parse_run_options(const std::vector<std::string>& args) {
         value = args[++i];
       }
     }
-    if (auto e = f->set(o, value)) return Error::invalid("--" + name + ": " + *e);
+    if (auto r = f->set(o, value); !r)
+      return Error::invalid("--" + name + ": " + r.error().message);
   }
   std::string dir = nodesim_dir();
   if (o.ctl_path.empty()) o.ctl_path = dir + "/" + o.node.name + ".ctl";

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "sim/ledger.h"
+#include "sim/words.h"
 
 namespace clusterd::sim {
 namespace {
@@ -63,11 +64,9 @@ std::vector<Holder> parse_holders(const std::string& sector) {
   while (in >> word) {
     auto at = word.rfind('@');
     if (at == std::string::npos) continue;
-    try {
-      out.push_back(Holder{word.substr(0, at), std::stoll(word.substr(at + 1))});
-    } catch (...) {
-      // A torn lease sector reads as fewer holders, never as a crash.
-    }
+    // A torn lease sector reads as fewer holders, never as a crash.
+    if (auto since = parse_integer<std::int64_t>(std::string_view(word).substr(at + 1)))
+      out.push_back(Holder{word.substr(0, at), *since});
   }
   return out;
 }

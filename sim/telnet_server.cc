@@ -69,6 +69,8 @@ class TelnetSession : public std::enable_shared_from_this<TelnetSession> {
     if (queued_ + size > kMaxQueued) return;
     out_.emplace_back(data, size);
     queued_ += size;
+    // One async_write at a time: two in flight on one socket could interleave
+    // their bytes. write() takes the next chunk when the current one is out.
     if (out_.size() == 1) write();
   }
 
@@ -138,7 +140,7 @@ TelnetServer::TelnetServer(asio::io_context& io, const std::string& host, unsign
 }
 
 TelnetServer::~TelnetServer() {
-  auto sessions = sessions_;
+  auto sessions = sessions_;  // close() erases the session from sessions_
   for (const auto& s : sessions) s->close();
 }
 

@@ -50,6 +50,18 @@ TEST(LedgerParser, RejectsBrokenLinesWithAnOffset) {
   EXPECT_EQ(rep.errors[0], "line 1: expected a quoted key at offset 1");
 }
 
+TEST(LedgerParser, RejectsBadNumbersAndEscapesAsErrorsNotExceptions) {
+  // A hand-edited or torn ledger must come out of `nodesim check` as an
+  // error line, not abort it.
+  EXPECT_EQ(parse_ledger_line(R"({"t_ns":12x,"node":"a","ev":"x"})").error().message,
+            "t_ns is not a number: 12x");
+  EXPECT_EQ(parse_ledger_line(R"({"t_ns":1,"node":"a","ev":"x","l":"\uzzzz"})").error().message,
+            "expected a string value at offset 37");
+  auto ok = parse_ledger_line(R"({"t_ns":1,"node":"a","ev":"x","l":"\u0041"})");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->get("l"), "A");
+}
+
 class LedgerFormatTest : public SimTest {};
 
 TEST_F(LedgerFormatTest, EveryLineParsesInTimeOrderAndStateChangesChain) {

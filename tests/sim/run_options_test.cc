@@ -1,0 +1,134 @@
+// `nodesim run` options: the values each flag and config key accepts, and the
+// exact message for each kind of bad input (the CLI prints it after
+// "nodesim run: " and exits 2, so scripts and people read these words).
+#include "sim/run_options.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace clusterd::sim {
+namespace {
+
+using namespace std::literals;
+
+std::string error_of(const std::vector<std::string>& args) {
+  auto r = parse_run_options(args);
+  return r.ok() ? "(accepted)" : r.error().message;
+}
+
+/// A config file in the test's temporary folder, removed at the end.
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& text)
+      : path_(::testing::TempDir() + "run_options_test." + std::to_string(++count_) + ".conf") {
+    std::ofstream(path_) << text;
+  }
+  ~ConfigFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  static inline int count_ = 0;
+  std::string path_;
+};
+
+TEST(ParseDuration, ReadsEveryUnitAndABareNumberAsSeconds) {
+  EXPECT_EQ(*parse_duration("250ms"), 250ms);
+  EXPECT_EQ(*parse_duration("1.5s"), 1500ms);
+  EXPECT_EQ(*parse_duration("7"), 7s);
+  EXPECT_EQ(*parse_duration("40us"), 40us);
+  EXPECT_EQ(*parse_duration("2m"), 2min);
+  EXPECT_EQ(*parse_duration("2min"), 2min);
+  EXPECT_EQ(*parse_duration("1h"), 1h);
+  EXPECT_EQ(*parse_duration("0"), 0s);
+}
+
+TEST(ParseDuration, RejectsTextUnitsAndRangesWithOneMessage) {
+  for (std::string bad : {"", "soon", "5x", "ms", "-1s", "1000001s", "nan", "inf"}) {
+    auto r = parse_duration(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().message, "expected a duration like 250ms, 5s or 2m, got '" + bad + "'");
+  }
+}
+
+TEST(RunOptions, FlagsSetTheNodeAndDefaultsNameTheFiles) {
+  ::setenv("NODESIM_DIR", "/var/tmp/ns", 1);
+  auto r = parse_run_options({"--name", "beta", "--telnet=10.0.0.2:2300", "--t-boot", "4s",
+                              "--t-mount=9s", "-v", "--battery-dead", "--seed", "42", "--os",
+                              "linux", "--kbd-abort", "alternate", "--auto-boot", "yes"});
+  ::unsetenv("NODESIM_DIR");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->node.name, "beta");
+  EXPECT_EQ(r->telnet_host, "10.0.0.2");
+  EXPECT_EQ(r->telnet_port, 2300);
+  EXPECT_EQ(r->node.t.boot, 4s);
+  EXPECT_EQ(r->node.t.mount, 4s);  // capped at T_boot
+  EXPECT_TRUE(r->node.knobs.battery_dead);
+  EXPECT_TRUE(r->verbose);
+  EXPECT_EQ(r->node.seed, 42u);
+  EXPECT_EQ(r->node.knobs.os, Os::Linux);
+  EXPECT_FALSE(r->node.knobs.hw_break);
+  EXPECT_TRUE(r->auto_boot);
+  EXPECT_EQ(r->ctl_path, "/var/tmp/ns/beta.ctl");
+  EXPECT_EQ(r->disk_path, "/var/tmp/ns/shared.img");
+  EXPECT_EQ(r->nvram_path, "/var/tmp/ns/beta.nvram");
+  EXPECT_EQ(r->ledger_path, "/var/tmp/ns/beta.ledger");
+}
+
+TEST(RunOptions, ABooleanFlagTakesTheNextWordOnlyIfItIsNotAFlag) {
+  auto r = parse_run_options({"--battery-dead", "false", "--verbose"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->node.knobs.battery_dead);
+  EXPECT_TRUE(r->verbose);
+}
+
+TEST(RunOptions, BadFlagsAreNamedInTheMessage) {
+  EXPECT_EQ(error_of({"alpha"}), "unexpected argument 'alpha'");
+  EXPECT_EQ(error_of({"--bogus"}), "unknown option --bogus (see nodesim run --help)");
+  EXPECT_EQ(error_of({"--name"}), "--name needs NAME");
+  EXPECT_EQ(error_of({"--config"}), "--config needs a FILE");
+  EXPECT_EQ(error_of({"--t-boot", "soon"}),
+            "--t-boot: expected a duration like 250ms, 5s or 2m, got 'soon'");
+  EXPECT_EQ(error_of({"--auto-boot=maybe"}), "--auto-boot: expected true or false, got 'maybe'");
+  EXPECT_EQ(error_of({"--os", "bsd"}), "--os: expected solaris|linux, got 'bsd'");
+  EXPECT_EQ(error_of({"--kbd-abort", "both"}),
+            "--kbd-abort: expected enable|alternate|disable, got 'both'");
+}
+
+TEST(RunOptions, NumbersMustBeWholeAndInRange) {
+  const std::string port = "--telnet: expected a number in 0..65535, got ";
+  EXPECT_EQ(error_of({"--telnet", "http"}), port + "'http'");
+  EXPECT_EQ(error_of({"--telnet", "127.0.0.1:80x"}), port + "'80x'");
+  EXPECT_EQ(error_of({"--telnet", "65536"}), port + "'65536'");
+  EXPECT_EQ(error_of({"--telnet", ""}), port + "''");
+  EXPECT_EQ(error_of({"--line-bps", "0"}),
+            "--line-bps: expected a number in 1..100000000, got '0'");
+  EXPECT_EQ(error_of({"--seed", "99999999999999999999"}),
+            "--seed: expected a number in 0..4611686018427387904, got '99999999999999999999'");
+  EXPECT_EQ(error_of({"--service-port", "-1"}),
+            "--service-port: expected a number in 1..65535, got '-1'");
+}
+
+TEST(RunOptions, ConfigFileKeysAreFlagsAndLaterFlagsWin) {
+  ConfigFile conf("# a node\nname = gamma\nt-post = \"100ms\"\nbattery-dead\n");
+  auto r = parse_run_options({"--config", conf.path(), "--name", "delta"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->node.name, "delta");
+  EXPECT_EQ(r->node.t.post, 100ms);
+  EXPECT_TRUE(r->node.knobs.battery_dead);
+}
+
+TEST(RunOptions, ConfigFileErrorsNameFileAndLine) {
+  ConfigFile unknown("name = a\n\nbogus = 1\n");
+  EXPECT_EQ(error_of({"--config=" + unknown.path()}), unknown.path() + ":3: unknown key 'bogus'");
+  ConfigFile bad("t-boot = 5 s\n");
+  EXPECT_EQ(error_of({"--config", bad.path()}),
+            bad.path() + ":1: t-boot: expected a duration like 250ms, 5s or 2m, got '5 s'");
+  EXPECT_EQ(error_of({"--config", "/nonexistent/x.conf"}), "/nonexistent/x.conf: cannot open");
+}
+
+}  // namespace
+}  // namespace clusterd::sim
