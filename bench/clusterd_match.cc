@@ -273,6 +273,7 @@ class CountingActuator final : public chat::Actuator {
   }
   void fault(std::string_view what) override { faults_.emplace_back(what); }
 
+  void boot(chat::Channel ch, std::string_view bytes) override { send(ch, bytes); }
   void send_secret(chat::Channel, std::string_view) override {}
   void send_break(chat::Channel) override {}
   void alarm(chat::AlarmSeverity, std::string_view) override {}

@@ -60,6 +60,12 @@ class Actuator {
   /// Sends the secret called `name` (the runtime looks it up; it never
   /// appears in the script, the timeline or a log).
   virtual void send_secret(Channel ch, std::string_view name) = 0;
+  /// The boot of the standby (`boot standby "TEXT"`): `bytes` go to its
+  /// console as with send(), and this is the act the runtime journals
+  /// (`boot-sent`) before they go out, refusing it unless the active is
+  /// recorded fenced. `ch` is always Channel::Standby (the compiler allows no
+  /// other); the interpreter calls it only with the active marked fenced.
+  virtual void boot(Channel ch, std::string_view bytes) = 0;
   virtual void send_break(Channel ch) = 0;
   virtual void alarm(AlarmSeverity severity, std::string_view text) = 0;
   /// Runs argv without a shell; each element is one argument whatever it holds.

@@ -70,12 +70,24 @@ struct ValueDecl {
 };
 
 struct Action {
-  enum class Kind { Send, SendSecret, Break, Alarm, Exec, Log, Set, MarkFenced, Takeover, Power };
+  enum class Kind {
+    Send,
+    SendSecret,
+    Boot,
+    Break,
+    Alarm,
+    Exec,
+    Log,
+    Set,
+    MarkFenced,
+    Takeover,
+    Power
+  };
   Kind kind = Kind::Log;
   Loc loc;
-  Name channel;            // Send, SendSecret, Break, MarkFenced, Power
+  Name channel;            // Send, SendSecret, Boot, Break, MarkFenced, Power
   Name word;               // Alarm: severity; Power: off|on|cycle; Set: variable
-  Text text;               // Send, Alarm, Log, SendSecret (the secret's name)
+  Text text;               // Send, Boot, Alarm, Log, SendSecret (the secret's name)
   std::vector<Text> args;  // Exec: argv
   Value value;             // Set
   bool presumed = false;   // MarkFenced

@@ -2,18 +2,30 @@
 
 #include <deque>
 #include <map>
+#include <string_view>
 
 namespace clusterd::chat {
 
 namespace {
 
+// The first takeover and the first boot of the standby a walk reaches while
+// the active is not known to be fenced.
+struct Unfenced {
+  const Action* takeover = nullptr;
+  const Action* boot = nullptr;
+};
+
 // Runs `actions` from fence status `fenced`; returns the status after them.
-// `bad` gets the first takeover reached while not fenced.
-bool run_actions(const std::vector<Action>& actions, bool fenced, const Action** bad) {
+// `bad` (when given) gets the first takeover and the first boot reached while
+// not fenced. A boot needs the fence of the same incident: a takeover ends
+// the incident (the booted standby is the new active, which nobody fenced),
+// so a boot after it needs a new `mark fenced active` as a takeover does.
+bool run_actions(const std::vector<Action>& actions, bool fenced, Unfenced* bad) {
   for (const auto& a : actions) {
     if (a.kind == Action::Kind::MarkFenced && a.channel == Channel::Active) fenced = true;
+    if (a.kind == Action::Kind::Boot && !fenced && bad && !bad->boot) bad->boot = &a;
     if (a.kind == Action::Kind::Takeover) {
-      if (!fenced && bad && !*bad) *bad = &a;
+      if (!fenced && bad && !bad->takeover) bad->takeover = &a;
       fenced = false;  // the new active has not been fenced by anyone
     }
   }
@@ -75,11 +87,11 @@ void fencing_rule(const Program& p, Diagnostics& out) {
   }
   for (std::size_t s = 0; s < n; ++s) {
     const State& state = p.states[s];
-    const Action* bad = nullptr;
+    Unfenced bad;
     bool st = run_actions(state.entry, fenced_in[s], &bad);
     bool hs = state_status(state, fenced_in[s]);
     for (const auto& h : state.handlers) run_actions(h.actions, h.target < 0 ? st : hs, &bad);
-    if (!bad) continue;
+    if (!bad.takeover && !bad.boot) continue;
     std::string path;
     if (parent[s] != -2) {
       std::vector<std::string> names;
@@ -90,11 +102,60 @@ void fencing_rule(const Program& p, Diagnostics& out) {
         path += (path.empty() ? "" : " -> ") + *it;
       }
     }
-    out.push_back({bad->loc,
-                   Severity::Error,
-                   "takeover reachable without 'mark fenced active' first" +
-                       (path.empty() ? std::string() : " (path: " + path + ")"),
-                   {}});
+    const std::string via = path.empty() ? std::string() : " (path: " + path + ")";
+    if (bad.boot) {
+      out.push_back({bad.boot->loc,
+                     Severity::Error,
+                     "boot reachable without 'mark fenced active' first: the standby could boot "
+                     "while the active may still hold the shared disk" +
+                         via,
+                     {}});
+    }
+    if (bad.takeover) {
+      out.push_back({bad.takeover->loc,
+                     Severity::Error,
+                     "takeover reachable without 'mark fenced active' first" + via,
+                     {}});
+    }
+  }
+}
+
+// True when `t` is literal text that starts (after blanks and line ends) with
+// the word `boot`: the OpenBoot command, sent without being named a boot.
+bool looks_like_boot(const Template& t) {
+  if (t.segments.empty() || t.segments.front().kind != Template::Segment::Kind::Literal) {
+    return false;
+  }
+  std::string_view s = t.segments.front().literal;
+  const auto start = s.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return false;
+  s.remove_prefix(start);
+  if (s.substr(0, 4) != "boot") return false;
+  if (s.size() > 4) return s[4] == ' ' || s[4] == '\t' || s[4] == '\r' || s[4] == '\n';
+  // "boot" and a variable after it ("boot$dev" is odd, but still the command).
+  return true;
+}
+
+// A `send standby "boot …"` is a boot the runtime does not know of: it is not
+// journaled, so a clusterd restarted during it would not wait for it (and the
+// script may boot again). A warning, not an error: the text may be meant for
+// something other than OpenBoot, which only the author knows.
+void sends_that_boot(const Program& p, Diagnostics& out) {
+  auto check = [&](const std::vector<Action>& actions) {
+    for (const auto& a : actions) {
+      if (a.kind != Action::Kind::Send || a.channel != Channel::Standby) continue;
+      if (!looks_like_boot(a.text)) continue;
+      out.push_back({a.loc,
+                     Severity::Warning,
+                     "this send to the standby looks like a boot: write 'boot standby \"…\"', "
+                     "which the runtime journals before the bytes go out (a plain send is not "
+                     "journaled, so a restarted clusterd would not know the standby was booted)",
+                     {}});
+    }
+  };
+  for (const auto& st : p.states) {
+    check(st.entry);
+    for (const auto& h : st.handlers) check(h.actions);
   }
 }
 
@@ -176,6 +237,7 @@ void check(const Program& p, Diagnostics& out) {
     }
   }
   fencing_rule(p, out);
+  sends_that_boot(p, out);
 }
 
 }  // namespace clusterd::chat

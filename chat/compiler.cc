@@ -756,6 +756,22 @@ class Compiler {
         out.text = std::move(*t);
         return out;
       }
+      case K::Boot: {
+        // Only the standby is ever booted by a script: the active is the
+        // node the failover fences, and the runtime journals a boot as the
+        // standby's.
+        out.kind = Action::Kind::Boot;
+        if (a.channel.text != "standby") {
+          error(a.channel.loc, "'boot' boots the standby only (write 'boot standby \"…\"'), not '" +
+                                   a.channel.text + "'");
+          return std::nullopt;
+        }
+        auto t = tmpl(a.text, groups);
+        if (!t) return std::nullopt;
+        out.channel = Channel::Standby;
+        out.text = std::move(*t);
+        return out;
+      }
       case K::Break:
       case K::MarkFenced: {
         out.kind = a.kind == K::Break ? Action::Kind::Break : Action::Kind::MarkFenced;

@@ -407,6 +407,19 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
         sent(a.channel, text, now);
         break;
       }
+      case Action::Kind::Boot: {
+        // As for takeover: the checker proves a fence comes first; this
+        // catches a program that did not pass it.
+        if (!fenced_active_) {
+          act_.fault("boot of the standby '" + names_[1] + "' refused: the active node '" +
+                     names_[0] + "' is not marked fenced");
+          return false;
+        }
+        std::string text = expand(a.text, now);
+        act_.boot(a.channel, text);
+        sent(a.channel, text, now);
+        break;
+      }
       case Action::Kind::SendSecret:
         act_.send_secret(a.channel, expand(a.text, now));
         break;

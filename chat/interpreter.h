@@ -2,8 +2,8 @@
 // caller feeds bytes, events and `now`, and asks when to wake it next.
 // Effects go out through an Actuator. Never throws.
 //
-//   bytes ──on_bytes──┐                       ┌──> Actuator (send, break, alarm,
-//   events ─on_event──┼──> current state ─────┤     exec, mark fenced, takeover)
+//   bytes ──on_bytes──┐                       ┌──> Actuator (send, boot, break,
+//   events ─on_event──┼──> current state ─────┤     alarm, exec, mark fenced, takeover)
 //   time ──advance_to─┘    handlers fire      └──> StateChange observations
 //
 // Semantics (docs/chat-language.md): only bytes received after a state was

@@ -50,6 +50,7 @@ struct kw_extends : kw<TAO_PEGTL_STRING("extends")> {};
 struct kw_on : kw<TAO_PEGTL_STRING("on")> {};
 struct kw_after : kw<TAO_PEGTL_STRING("after")> {};
 struct kw_send : kw<TAO_PEGTL_STRING("send")> {};
+struct kw_boot : kw<TAO_PEGTL_STRING("boot")> {};
 struct kw_secret : kw<TAO_PEGTL_STRING("secret")> {};
 struct kw_break : kw<TAO_PEGTL_STRING("break")> {};
 struct kw_alarm : kw<TAO_PEGTL_STRING("alarm")> {};
@@ -99,6 +100,7 @@ struct secret_payload : seq<kw_secret, skip, must<text_arg>> {};
 struct send_payload : sor<secret_payload, string_lit> {};
 struct presumed : kw_presumed {};
 struct a_send : seq<kw_send, skip, must<channel_name>, skip, must<send_payload>> {};
+struct a_boot : seq<kw_boot, skip, must<channel_name>, skip, must<text_arg>> {};
 struct a_break : seq<kw_break, skip, must<channel_name>> {};
 struct a_alarm : seq<kw_alarm, skip, must<severity>, skip, must<text_arg>> {};
 struct a_exec : seq<kw_exec, skip, must<text_arg>, star<skip, string_lit>> {};
@@ -107,7 +109,7 @@ struct a_set : seq<kw_set, skip, must<var_name>, skip, must<equals>, skip, must<
 struct a_mark : seq<kw_mark, skip, must<kw_fenced>, skip, must<channel_name>, opt<skip, presumed>> {};
 struct a_takeover : kw_takeover {};
 struct a_power : seq<kw_power, skip, must<channel_name>, skip, must<power_op>> {};
-struct action_kind : sor<a_send, a_break, a_alarm, a_exec, a_log, a_set, a_mark, a_takeover, a_power> {};
+struct action_kind : sor<a_send, a_boot, a_break, a_alarm, a_exec, a_log, a_set, a_mark, a_takeover, a_power> {};
 struct action : seq<action_kind, opt<skip, one<';'>>> {};  // `;` between actions is optional
 
 // Handlers.
@@ -180,7 +182,7 @@ template <>
 inline constexpr auto message<power_op> = "expected off, on or cycle";
 template <>
 inline constexpr auto message<block_end> =
-    "expected an action (send, break, alarm, exec, log, set, mark, takeover, power) or '}'";
+    "expected an action (send, boot, break, alarm, exec, log, set, mark, takeover, power) or '}'";
 template <>
 inline constexpr auto message<target> = "expected a state name (or $param) after '->'";
 template <>
@@ -216,7 +218,7 @@ using selector = parse_tree::selector<
         include_decl, param_decl, var_decl, pattern_decl, state_decl, initial_mark, decl_name,
         parent_name, string_lit, text_arg, trigger_channel, regex_lit, duration_lit, integer_lit,
         param_ref, any_list, unless_list, pattern_ref, channel_name, severity, power_op, var_name,
-        secret_payload, presumed, a_send, a_break, a_alarm, a_exec, a_log, a_set, a_mark,
+        secret_payload, presumed, a_send, a_boot, a_break, a_alarm, a_exec, a_log, a_set, a_mark,
         a_takeover, a_power, target, event_name, event_arg, on_handler, after_handler>>;
 
 }  // namespace grammar
@@ -395,6 +397,10 @@ class Builder {
         a.kind = K::Send;
         a.text = text(payload);
       }
+    } else if (n.is_type<grammar::a_boot>()) {
+      a.kind = K::Boot;
+      a.channel = name_of(*ch.at(0));
+      a.text = text(*ch.at(1));
     } else if (n.is_type<grammar::a_break>()) {
       a.kind = K::Break;
       a.channel = name_of(*ch.at(0));

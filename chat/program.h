@@ -79,6 +79,7 @@ struct Action {
   enum class Kind : std::uint8_t {
     Send,
     SendSecret,
+    Boot,  // the boot of the standby: sent like Send, journaled by the runtime first
     Break,
     Alarm,
     Exec,

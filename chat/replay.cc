@@ -56,6 +56,9 @@ class TimelineActuator final : public Actuator {
   void send(Channel ch, std::string_view bytes) override {
     add("send", chan(ch) + " " + quoted(bytes));
   }
+  void boot(Channel ch, std::string_view bytes) override {
+    add("boot", chan(ch) + " " + quoted(bytes));
+  }
   void send_secret(Channel ch, std::string_view name) override {
     add("send", chan(ch) + " <secret:" + escape(name) + ">");
   }

@@ -42,8 +42,8 @@ struct ReplayOptions {
 
 struct TimelineEntry {
   Duration at{};  // since the replay's origin
-  std::string
-      kind;  // state event send secret break alarm exec log fenced refused takeover power fault
+  // state event send secret boot break alarm exec log fenced refused takeover power fault
+  std::string kind;
   std::string text;  // printable: console bytes are escaped
 };
 

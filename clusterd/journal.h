@@ -6,6 +6,8 @@
 // File format (state/NAME.journal), one record a line, appended only:
 //   record := STAMP " " kind { " " key "=" value }      (values escaped, no blanks)
 //   kind   := roles | fence-confirmed | boot-sent | takeover | note
+// boot-sent carries node=, state= (the script state that sent it, resumed
+// after a restart) and attempt= (1; 2 for a retry in the same failover).
 // A last line without its "\n" is a record torn by a crash: ignored on replay.
 // This module does no logging and reads no clock: time comes with each record.
 #pragma once
@@ -43,7 +45,8 @@ struct JournalState {
   std::set<std::string> fenced;  ///< confirmed fenced since the last takeover
   std::string boot_sent_to;      ///< boot sent since the last takeover; empty: none
   std::int64_t boot_sent_ns = 0;
-  std::string boot_state;  ///< the script state that sent it (resumed after a restart)
+  std::string boot_state;  ///< the state that sent the latest boot (resumed after a restart)
+  int boot_attempts = 0;   ///< boot-sent records since the last takeover (a retry is the 2nd)
   int takeovers = 0;
   std::int64_t last_takeover_ns = 0;
 

@@ -183,16 +183,38 @@ void ClusterRuntime::send(Channel ch, std::string_view bytes) {
         escape(bytes) + ")");
     return;
   }
-  const auto& s = journal_.state();
-  // The first thing sent to the standby once the active is fenced is its
-  // boot: on disk before it is on the wire.
-  if (ch == Channel::Standby && s.fenced.count(active()) && !s.boot_in_flight()) {
-    if (!journal(JournalKind::BootSent,
-                 {{"node", n->name}, {"state", std::string(interp_.state_name())}}))
-      return;
-  }
   bool ok = n->console->write(bytes);
   say("send " + n->name + " \"" + escape(bytes) + "\"" + (ok ? "" : " NOT SENT: console down"));
+}
+
+void ClusterRuntime::boot(Channel ch, std::string_view bytes) {
+  // The script names its boot (`boot standby`): on disk before it is on the
+  // wire, each attempt, so that a restarted clusterd resumes in the state
+  // of the latest one and never sends a boot it does not know about.
+  const NodeSetup* n = node_of(ch);
+  const auto& s = journal_.state();
+  std::string refused;
+  if (ch != Channel::Standby || !n) {
+    refused = "only the standby is booted";
+  } else if (!s.fenced.count(active())) {
+    refused = "the journal does not record the active " + active() + " fenced";
+  } else if (!n->console) {
+    refused = "no console";
+  }
+  if (!refused.empty()) {
+    fault("boot of " + (n ? n->name : std::string(chat::channel_name(ch))) +
+          " refused, nothing sent: " + refused);
+    return;
+  }
+  const int attempt = s.boot_attempts + 1;
+  if (!journal(JournalKind::BootSent, {{"node", n->name},
+                                       {"state", std::string(interp_.state_name())},
+                                       {"attempt", std::to_string(attempt)}})) {
+    return;
+  }
+  bool ok = n->console->write(bytes);
+  say("send " + n->name + " \"" + escape(bytes) + "\" (boot, attempt " + std::to_string(attempt) +
+      ")" + (ok ? "" : " NOT SENT: console down"));
 }
 
 void ClusterRuntime::send_secret(Channel ch, std::string_view name) {

@@ -5,8 +5,9 @@
 //   - a fence is journaled (fsync'd) before the script may act on it, and a
 //     presumed fence only passes the FencePolicy (console up but silent, ping
 //     down, unconfirmed_fence = takeover);
-//   - the boot of the standby is journaled before its bytes go out; a
-//     restarted runtime resumes in the state that sent it and never sends it
+//   - the boot of the standby (the script's `boot standby`, never a guess)
+//     is journaled before its bytes go out, each attempt; a restarted runtime
+//     resumes in the state that sent the latest one and never sends it
 //     again; takeover is journaled and swaps the roles;
 //   - BREAK goes out only when the script's fence step says so: never on
 //     start, connect, reconnect or resume.
@@ -110,6 +111,11 @@ class ClusterRuntime : public chat::Actuator {
 
   // --- chat::Actuator ---------------------------------------------------------
   void send(chat::Channel ch, std::string_view bytes) override;
+  /// The script's `boot standby`: refused (nothing sent, a FAULT line and a
+  /// critical alarm) unless the journal records the active fenced; else
+  /// journals `boot-sent` {node, state, attempt} and only then writes the
+  /// bytes. A failed journal write sends nothing.
+  void boot(chat::Channel ch, std::string_view bytes) override;
   void send_secret(chat::Channel ch, std::string_view name) override;
   void send_break(chat::Channel ch) override;
   void alarm(chat::AlarmSeverity severity, std::string_view text) override;

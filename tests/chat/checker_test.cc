@@ -20,6 +20,70 @@ TEST(Checker, RejectsTakeoverWithoutFence) {
             "watch -> boot)");
 }
 
+TEST(Checker, RejectsBootWithoutFence) {
+  auto d = diags(
+      "initial state watch { on ping.down -> boot }\n"
+      "state boot { boot standby \"boot shared\\r\"\n after 1m -> watch }");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0],
+            "<input>:2:14: error: boot reachable without 'mark fenced active' first: the standby "
+            "could boot while the active may still hold the shared disk (path: watch -> boot)");
+}
+
+// The stock script's shape: a boot, a failed boot, a retry in another state.
+// The retry belongs to the same incident: no second fence. After a takeover
+// the booted node is the active, unfenced: a boot then needs a new fence.
+TEST(Checker, ARetryBootNeedsNoNewFenceButABootAfterTakeoverDoes) {
+  EXPECT_EQ(diags("initial state watch { on ping.down { mark fenced active } -> boot }\n"
+                  "state boot { boot standby \"boot\\r\"\n on standby \"ok \" -> again\n"
+                  " on standby \"login: \" { takeover } -> watch\n after 1m -> again }\n"
+                  "state again { boot standby \"boot\\r\"\n"
+                  " on standby \"login: \" { takeover } -> watch\n after 1m -> watch }"),
+            std::vector<std::string>{});
+  auto d = diags(
+      "initial state watch { on ping.down { mark fenced active } -> boot }\n"
+      "state boot { boot standby \"boot\\r\"\n on standby \"login: \" { takeover } -> again\n"
+      " after 1m -> watch }\n"
+      "state again { boot standby \"boot\\r\"\n after 1m -> watch }");
+  // No path is named: the checker names one only when no step of it is
+  // fenced, and this one is fenced until the takeover.
+  EXPECT_EQ(d, std::vector<std::string>{
+                   "<input>:5:15: error: boot reachable without 'mark fenced active' first: the "
+                   "standby could boot while the active may still hold the shared disk"});
+}
+
+TEST(Checker, BootAndTakeoverUnfencedInOneStateAreBothReported) {
+  auto d = diags("initial state a { on ping.down { boot standby \"boot\\r\"; takeover } -> a }");
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0],
+            "<input>:1:34: error: boot reachable without 'mark fenced active' first: the standby "
+            "could boot while the active may still hold the shared disk (path: a)");
+  EXPECT_EQ(d[1],
+            "<input>:1:57: error: takeover reachable without 'mark fenced active' first (path: a)");
+}
+
+// A boot sent with `send` is not journaled: warned, whatever state sends it.
+TEST(Checker, WarnsAboutASendToTheStandbyThatLooksLikeABoot) {
+  const std::string head =
+      "param dev = \"shared\"\ninitial state a { on ping.down { mark fenced active } -> b }\n";
+  const std::string tail = "\n after 1m -> a }";
+  const std::string warning =
+      "warning: this send to the standby looks like a boot: write 'boot standby \"…\"', which "
+      "the runtime journals before the bytes go out (a plain send is not journaled, so a "
+      "restarted clusterd would not know the standby was booted)";
+  for (const char* text : {"send standby \"boot $dev\\r\"", "send standby \"\\r boot\"",
+                           "send standby \"boot\\r\"", "send standby \"boot\""}) {
+    EXPECT_EQ(diags(head + "state b { " + text + tail),
+              std::vector<std::string>{"<input>:3:11: " + warning})
+        << text;
+  }
+  for (const char* text : {"send standby \"\\r\"", "send standby \"bootp\\r\"",
+                           "send standby \"printenv boot-device\\r\"", "send active \"boot\\r\"",
+                           "send standby \"$dev boot\\r\"", "boot standby \"boot $dev\\r\""}) {
+    EXPECT_TRUE(diags(head + "state b { " + text + tail).empty()) << text;
+  }
+}
+
 TEST(Checker, AcceptsTakeoverAfterFenceOnEveryPath) {
   EXPECT_TRUE(
       diags("initial state watch { on ping.down { mark fenced active } -> boot }\n"

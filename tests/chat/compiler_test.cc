@@ -64,6 +64,13 @@ TEST(Compiler, ReportsNameAndTypeErrorsExactly) {
        "<input>:2:27: error: 'v' holds an integer, not a string"},
       {"initial state a { alarm urgent \"x\" }",
        "<input>:1:25: error: unknown severity 'urgent' (expected notice, warning, critical)"},
+      {"initial state a { boot active \"boot\\r\" }",
+       "<input>:1:24: error: 'boot' boots the standby only (write 'boot standby \"…\"'), not "
+       "'active'"},
+      {"initial state a { on ping.down { boot sh \"boot\\r\" } -> a }",
+       "<input>:1:39: error: 'boot' boots the standby only (write 'boot standby \"…\"'), not 'sh'"},
+      {"initial state a { boot standby \"boot $dev\" }",
+       "<input>:1:38: error: unknown variable '$dev'"},
       {"initial state a { power active reboot }",
        "<input>:1:32: error: unknown power operation 'reboot' (expected off, on, cycle)"},
       {"initial state a { on active nope -> a }", "<input>:1:29: error: unknown pattern 'nope'"},
@@ -92,6 +99,24 @@ TEST(Compiler, ReportsNameAndTypeErrorsExactly) {
     ASSERT_FALSE(got.empty()) << c.text;
     EXPECT_EQ(got[0], c.first) << c.text;
   }
+}
+
+// `boot standby "TEXT"` compiles to a Boot action on the standby, its text a
+// template like send's.
+TEST(Compiler, BootCompilesToABootOfTheStandby) {
+  auto s = testing::compile_ok(
+      "param dev = \"shared\"\ninitial state a { on ping.down { mark fenced active } -> b }\n"
+      "state b { boot standby \"boot $dev\\r\"\n after 1m -> a }");
+  ASSERT_TRUE(s->program);
+  const State& b = s->program->states.at(1);
+  ASSERT_EQ(b.entry.size(), 1u);
+  EXPECT_EQ(b.entry[0].kind, Action::Kind::Boot);
+  EXPECT_EQ(b.entry[0].channel, Channel::Standby);
+  EXPECT_EQ(b.entry[0].loc.line, 3);
+  EXPECT_EQ(b.entry[0].loc.col, 11);
+  ASSERT_EQ(b.entry[0].text.segments.size(), 3u);
+  EXPECT_EQ(b.entry[0].text.segments[0].literal, "boot ");
+  EXPECT_EQ(b.entry[0].text.segments[1].kind, Template::Segment::Kind::Value);
 }
 
 TEST(Compiler, ParamOverridesAreTypedAndMustExist) {

@@ -63,7 +63,7 @@ TEST(Interpreter, EntryActionsRunInOrder) {
 TEST(Interpreter, ResumeSkipsEntryActionsAndKeepsTheFence) {
   Script r(
       "initial state watch { on ping.down { mark fenced active } -> boot }\n"
-      "state boot { send standby \"boot\\r\"\n on standby \"login: \" { takeover } -> watch }");
+      "state boot { boot standby \"boot\\r\"\n on standby \"login: \" { takeover } -> watch }");
   ASSERT_TRUE(r.in->resume("boot", true, t0));
   EXPECT_EQ(r.in->state_name(), "boot");
   EXPECT_TRUE(r.act.calls.empty()) << r.act.calls[0];
@@ -159,13 +159,14 @@ TEST(Interpreter, APatternThatTakesItsLineWaitsForTheLineEnd) {
 
 TEST(Interpreter, ParamsTakeTheirOverrides) {
   Script r(
-      "param dev = \"disk\"\nparam t = 10s\ninitial state a { send standby \"boot $dev\\r\"\n "
+      "param dev = \"disk\"\nparam t = 10s\ninitial state a { send standby \"setenv boot-device "
+      "$dev\\r\"\n "
       "after $t -> b }\n"
       "state b {}",
       {{"dev", "shared"}, {"t", "3s"}});
   r.in->start(t0);
   r.in->advance_to(t0 + 3s);
-  EXPECT_EQ(r.act.calls, std::vector<std::string>{"send standby \"boot shared\\r\""});
+  EXPECT_EQ(r.act.calls, std::vector<std::string>{"send standby \"setenv boot-device shared\\r\""});
   EXPECT_EQ(r.in->state_name(), "b");
 }
 
@@ -266,6 +267,40 @@ TEST(Interpreter, RuntimeRefusesTakeoverWithoutFenceWhateverTheScript) {
   EXPECT_TRUE(act.calls.empty());
   ASSERT_EQ(act.faults.size(), 1u);
   EXPECT_EQ(act.faults[0], "takeover refused: the active node 'active' is not marked fenced");
+  EXPECT_EQ(in.state_name(), "a");
+}
+
+// `boot standby` is the act the runtime journals: it reaches Actuator::boot,
+// never send(), with its text expanded.
+TEST(Interpreter, BootCallsTheActuatorsBootWithTheExpandedText) {
+  Script r(
+      "param dev = \"shared\"\n"
+      "initial state watch { on ping.down { mark fenced active } -> boot }\n"
+      "state boot { boot standby \"boot $dev\\r\"\n on standby \"login: \" { takeover } -> watch "
+      "}");
+  r.in->start(t0);
+  r.in->on_event(Event{EventKind::PingDown, Channel::Active, 0}, t0 + 1s);
+  EXPECT_EQ(r.in->state_name(), "boot");
+  EXPECT_EQ(r.act.calls,
+            (std::vector<std::string>{"fenced active", "boot standby \"boot shared\\r\""}));
+  EXPECT_TRUE(r.act.faults.empty());
+}
+
+TEST(Interpreter, RuntimeRefusesBootWithoutFenceWhateverTheScript) {
+  // Compiled without the checker, as a script that slipped past it would be.
+  auto parsed = parse_text(
+      "initial state a { on ping.down { boot standby \"boot\\r\"; log \"after\" } -> b }\n"
+      "state b {}");
+  auto compiled = compile(parsed.script);
+  ASSERT_TRUE(compiled.program);
+  RecordingActuator act;
+  Interpreter in(*compiled.program, act);
+  in.start(t0);
+  in.on_event(Event{EventKind::PingDown, Channel::Active, 0}, t0);
+  EXPECT_TRUE(act.calls.empty()) << act.calls[0];
+  ASSERT_EQ(act.faults.size(), 1u);
+  EXPECT_EQ(act.faults[0],
+            "boot of the standby 'standby' refused: the active node 'active' is not marked fenced");
   EXPECT_EQ(in.state_name(), "a");
 }
 

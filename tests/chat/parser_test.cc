@@ -70,8 +70,10 @@ TEST(Parser, RejectsWithExactPosition) {
       {"initial state a { mark active }", "<input>:1:24: error: expected 'fenced' after 'mark'"},
       {"initial state a { alarm critical }", "<input>:1:34: error: expected a \"string\""},
       {"initial state a { on ping.down { send active \"x\" -> a }",
-       "<input>:1:50: error: expected an action (send, break, alarm, exec, log, set, mark, "
+       "<input>:1:50: error: expected an action (send, boot, break, alarm, exec, log, set, mark, "
        "takeover, power) or '}'"},
+      {"initial state a { boot }", "<input>:1:24: error: expected a channel (active, standby)"},
+      {"initial state a { boot standby }", "<input>:1:32: error: expected a \"string\""},
       {"initial state a {",
        "<input>:1:18: error: expected an action, a handler ('on', 'after') or '}' to close the "
        "state"},

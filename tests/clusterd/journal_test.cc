@@ -70,6 +70,26 @@ TEST(Journal, TakeoverSwapsRolesAndEndsTheFailover) {
   EXPECT_EQ(s.takeovers, 1);
 }
 
+// The stock script's retry: a second boot-sent in the same failover. A
+// restart resumes in the state of the latest boot; the count starts again
+// after the takeover.
+TEST(Journal, TheLatestBootNamesTheStateAndAttemptsCountUntilTheTakeover) {
+  JournalState s;
+  apply(s, rec(kT, JournalKind::FenceConfirmed, {{"node", "alpha"}}));
+  apply(s, rec(kT + 1, JournalKind::BootSent,
+               {{"node", "beta"}, {"state", "boot_standby"}, {"attempt", "1"}}));
+  EXPECT_EQ(s.boot_attempts, 1);
+  apply(s, rec(kT + 2, JournalKind::BootSent,
+               {{"node", "beta"}, {"state", "boot_again"}, {"attempt", "2"}}));
+  EXPECT_TRUE(s.boot_in_flight());
+  EXPECT_EQ(s.boot_state, "boot_again");
+  EXPECT_EQ(s.boot_sent_ns, kT + 2);
+  EXPECT_EQ(s.boot_attempts, 2);
+  apply(s, rec(kT + 3, JournalKind::Takeover, {{"active", "beta"}, {"standby", "alpha"}}));
+  EXPECT_EQ(s.boot_attempts, 0);
+  EXPECT_TRUE(s.boot_state.empty());
+}
+
 TEST(Journal, KindNamesRoundTrip) {
   for (auto k : {JournalKind::Roles, JournalKind::FenceConfirmed, JournalKind::BootSent,
                  JournalKind::Takeover, JournalKind::Note}) {

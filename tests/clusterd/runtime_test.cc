@@ -1,6 +1,8 @@
 // ClusterRuntime with the stock script, FakeConsoles and virtual time: the
 // failover reaches the journal in the right order, a restart mid-failover
-// never sends a second boot, and a restart while healthy sends nothing.
+// never sends a second boot, and a restart while healthy sends nothing. The
+// boot is the script's `boot standby`: refused without a journaled fence,
+// journaled before its bytes (each attempt), never guessed from a send.
 #include "clusterd/runtime.h"
 
 #include <gtest/gtest.h>
@@ -105,6 +107,24 @@ std::vector<std::string> journal_kinds(const std::string& path) {
   return journal_kinds_in(in);
 }
 
+// The boot-sent records of the journal at `path`, each as its fields.
+std::vector<std::map<std::string, std::string>> boots(const std::string& path) {
+  std::vector<std::map<std::string, std::string>> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto r = parse_journal_line(line);
+    if (r.ok() && r->kind == JournalKind::BootSent) out.push_back(r->fields);
+  }
+  return out;
+}
+
+bool has_line(const std::vector<std::string>& lines, std::string_view part) {
+  for (const auto& l : lines) {
+    if (l.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
 // The panic conversation of tests/chat/golden/primary_panic, up to the boot.
 void panic_until_boot(Cluster& c) {
   c.runtime->start(t0);
@@ -129,6 +149,8 @@ TEST(ClusterRuntime, PanicFencesJournalsThenBootsThenTakesOver) {
   // The fence and the boot are on disk, in that order, before the takeover.
   EXPECT_EQ(journal_kinds(jp),
             (std::vector<std::string>{"roles", "fence-confirmed alpha", "boot-sent beta"}));
+  EXPECT_EQ(boots(jp).at(0), (std::map<std::string, std::string>{
+                                 {"node", "beta"}, {"state", "boot_standby"}, {"attempt", "1"}}));
   c.feed(c.beta, "beta", "\r\nbeta console login: ", t0 + 58s);
   EXPECT_EQ(c.runtime->active(), "beta");
   EXPECT_EQ(c.runtime->standby(), "alpha");
@@ -216,6 +238,73 @@ TEST(ClusterRuntime, RestartWhileHealthySendsNothingAndKeepsTheRoles) {
     EXPECT_EQ(w->find("boot"), std::string::npos) << escape(*w);
     EXPECT_EQ(w->find("setenv"), std::string::npos) << escape(*w);
   }
+}
+
+// Given a script (or a bug) that boots while the journal records no fence of
+// the active: nothing reaches the standby, and an operator hears why.
+TEST(ClusterRuntime, BootWithoutAJournaledFenceIsRefusedAndSendsNothing) {
+  TempDir d;
+  std::string jp = d.path + "/prod.journal";
+  Cluster c(jp);
+  c.runtime->start(t0);
+  c.runtime->boot(chat::Channel::Standby, "boot shared\r");
+  EXPECT_EQ(c.beta.written, "") << c.timeline_text();
+  EXPECT_EQ(journal_kinds(jp), std::vector<std::string>{"roles"});
+  EXPECT_TRUE(has_line(c.timeline,
+                       "FAULT boot of beta refused, nothing sent: the journal does "
+                       "not record the active alpha fenced"))
+      << c.timeline_text();
+  EXPECT_TRUE(has_line(c.alarms.raised, "critical script fault: boot of beta refused"))
+      << ::testing::PrintToString(c.alarms.raised);
+}
+
+// The journal no longer guesses that the first send after a fence is the
+// boot: a CR (or any text) sent to the standby with `send` journals nothing.
+TEST(ClusterRuntime, PlainSendToTheStandbyAfterTheFenceJournalsNothing) {
+  TempDir d;
+  std::string jp = d.path + "/prod.journal";
+  Cluster c(jp);
+  ASSERT_TRUE(c.journal->append({1, JournalKind::FenceConfirmed, {{"node", "alpha"}}}).ok());
+  c.runtime->start(t0);
+  c.runtime->send(chat::Channel::Standby, "\r");
+  c.runtime->send(chat::Channel::Standby, "boot shared\r");
+  EXPECT_EQ(c.beta.written, "\rboot shared\r");
+  EXPECT_EQ(journal_kinds(jp), (std::vector<std::string>{"fence-confirmed alpha", "roles"}));
+  EXPECT_FALSE(c.journal->state().boot_in_flight());
+}
+
+// Given the stock script's retry (a boot error, beta back at ok, boot_again):
+// the retry is journaled as attempt 2 in its own state, so a clusterd killed
+// after it resumes in boot_again and sends nothing but the CR that asks.
+TEST(ClusterRuntime, RetryBootIsJournaledAsAttemptTwoAndARestartResumesInIt) {
+  TempDir d;
+  std::string jp = d.path + "/prod.journal";
+  {
+    Cluster c(jp);
+    panic_until_boot(c);
+    c.feed(c.beta, "beta",
+           "boot shared\r\nBoot device: /pci@1f,0/scsi@8/disk@1,0  File and args:\r\n"
+           "Bad magic number in disk label\r\n",
+           t0 + 15s);
+    ASSERT_EQ(c.runtime->state(), "boot_error_seen") << c.timeline_text();
+    c.feed(c.beta, "beta", "Can't open boot device\r\n\r\n{0} ok ", t0 + 16s);
+    ASSERT_EQ(c.runtime->state(), "boot_again") << c.timeline_text();
+    EXPECT_EQ(c.beta.written, "boot shared\rboot shared\r");
+    EXPECT_TRUE(has_line(c.timeline, "send beta \"boot shared\\r\" (boot, attempt 2)"))
+        << c.timeline_text();
+    ASSERT_EQ(boots(jp).size(), 2u);
+    EXPECT_EQ(boots(jp)[1], (std::map<std::string, std::string>{
+                                {"node", "beta"}, {"state", "boot_again"}, {"attempt", "2"}}));
+  }  // clusterd killed here: the retry sent, no takeover yet
+  Cluster c(jp);
+  EXPECT_EQ(c.journal->state().boot_state, "boot_again");
+  EXPECT_EQ(c.journal->state().boot_attempts, 2);
+  c.runtime->start(t0 + 30s);
+  EXPECT_EQ(c.runtime->state(), "boot_again") << c.timeline_text();
+  EXPECT_EQ(c.beta.written, "\r") << "a boot went to the standby on restart";
+  c.feed(c.beta, "beta", "\r\nbeta console login: ", t0 + 70s);
+  EXPECT_EQ(c.runtime->active(), "beta") << c.timeline_text();
+  EXPECT_EQ(boots(jp).size(), 2u);
 }
 
 TEST(ClusterRuntime, PresumedFenceNeedsThePolicysEvidence) {

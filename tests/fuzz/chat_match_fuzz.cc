@@ -13,6 +13,7 @@ using namespace clusterd::chat;
 
 struct NullActuator final : Actuator {
   void send(Channel, std::string_view) override {}
+  void boot(Channel, std::string_view) override {}
   void send_secret(Channel, std::string_view) override {}
   void send_break(Channel) override {}
   void alarm(AlarmSeverity, std::string_view) override {}

@@ -102,6 +102,10 @@ call s:Expect('alarm critical "fencing', 0, 'chatAction')
 call s:Expect('alarm critical "fencing', 6, 'chatSeverity')
 call s:Expect('alarm warning "console', 6, 'chatSeverity')
 call s:Expect('alarm notice "maintenance', 6, 'chatSeverity')
+call s:Expect('boot standby "boot $boot_device', 0, 'chatAction')
+call s:Expect('boot standby "boot $boot_device', 5, 'chatChannel')
+call s:Expect('boot standby "boot $boot_device', 14, 'chatString')
+call s:Expect('boot standby "boot $boot_device', 19, 'chatInterp')
 call s:Expect('break active', 0, 'chatAction')
 call s:Expect('mark fenced active presumed', 0, 'chatAction')
 call s:Expect('mark fenced active presumed', 5, 'chatAction')
@@ -165,7 +169,7 @@ enew
 setfiletype chat
 let s:words = {
       \ 'chatKeyword': split('include param var pattern initial state extends on after unless'),
-      \ 'chatAction': split('send break alarm exec log set mark fenced presumed takeover power'),
+      \ 'chatAction': split('send boot break alarm exec log set mark fenced presumed takeover power'),
       \ 'chatChannel': split('active standby sh'),
       \ 'chatEvent': split('ping.down ping.up monitor.isolated monitor.ok console.lost console.up'
       \                    . ' sh.exit control.switchover control.maintenance fence.refused'),

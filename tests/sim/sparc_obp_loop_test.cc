@@ -111,6 +111,7 @@ class ScriptLoopTest : public SimTest, public chat::Actuator {
   // chat::Actuator: what the script does goes to the nodes (after the
   // current call: the interpreter must not be re-entered).
   void send(Channel ch, std::string_view b) override { to_nodes_.emplace_back(ch, std::string(b)); }
+  void boot(Channel ch, std::string_view b) override { to_nodes_.emplace_back(ch, std::string(b)); }
   void send_secret(Channel, std::string_view) override {}
   void send_break(Channel ch) override {
     breaks_.push_back(now);

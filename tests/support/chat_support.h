@@ -39,7 +39,8 @@ inline std::shared_ptr<LoadedScript> compile_ok(
   return s;
 }
 
-/// Records every call as one line: "send active \"x\\r\"", "break active", ...
+/// Records every call as one line: "send active \"x\\r\"", "boot standby \"boot\\r\"",
+/// "break active", ...
 class RecordingActuator : public Actuator {
  public:
   std::vector<std::string> calls;
@@ -49,6 +50,9 @@ class RecordingActuator : public Actuator {
 
   void send(Channel ch, std::string_view b) override {
     calls.push_back(std::string("send ") + channel_name(ch) + " \"" + escape(b) + "\"");
+  }
+  void boot(Channel ch, std::string_view b) override {
+    calls.push_back(std::string("boot ") + channel_name(ch) + " \"" + escape(b) + "\"");
   }
   void send_secret(Channel ch, std::string_view n) override {
     calls.push_back(std::string("secret ") + channel_name(ch) + " " + std::string(n));

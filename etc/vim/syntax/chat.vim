@@ -29,7 +29,7 @@ syn keyword chatKeyword   param var nextgroup=chatDeclName skipwhite skipnl
 syn keyword chatKeyword   state nextgroup=chatStateName skipwhite skipnl
 syn keyword chatKeyword   extends nextgroup=chatStateName skipwhite skipnl
 " Actions.
-syn keyword chatAction    send break alarm exec log set mark fenced presumed takeover secret
+syn keyword chatAction    send boot break alarm exec log set mark fenced presumed takeover secret
 syn keyword chatAction    power nextgroup=chatPowerChannel skipwhite
 " Alarm severities.
 syn keyword chatSeverity  notice warning critical
