@@ -1,23 +1,16 @@
 // The chat-script grammar (PEGTL 3.2) and the walk from PEGTL's parse tree to
-// ast::Script. PEGTL types stay inside this file: a parse_error is turned into
-// a Diagnostic here and never crosses the module's API.
+// ast::Script, following includes. PEGTL types stay inside this file: a
+// parse_error is turned into a Diagnostic here and never crosses the module's
+// API. The insides of string and regex literals are string_literal.cc's;
+// reading files is source_loader.cc's.
 #include "chat/parser.h"
 
 #include "chat/compiler.h"  // parse_duration
-
-#include <fcntl.h>
-#include <linux/magic.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
-#include <unistd.h>
+#include "chat/string_literal.h"
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <cstdint>
-#include <cstring>
+#include <charconv>
 #include <map>
-#include <optional>
 #include <set>
 
 #include <tao/pegtl.hpp>
@@ -437,25 +430,15 @@ class Builder {
     for (const auto& c : list.children) {
       ast::PatternAtom atom;
       atom.loc = loc_of(*c);
+      std::string_view body = c->string_view();
+      body = body.substr(1, body.size() - 2);
       if (c->is_type<grammar::regex_lit>()) {
         atom.regex = true;
-        std::string_view body = c->string_view();
-        body = body.substr(1, body.size() - 2);
-        // `\/` stands for a slash inside /…/; every other escape is RE2's.
-        for (std::size_t i = 0; i < body.size(); ++i) {
-          if (body[i] == '\\' && i + 1 < body.size() && body[i + 1] == '/') {
-            atom.source += '/';
-            ++i;
-          } else if (body[i] == '\\' && i + 1 < body.size()) {
-            atom.source += body[i];
-            atom.source += body[++i];
-          } else {
-            atom.source += body[i];
-          }
-        }
+        atom.source = decode_regex(body);
       } else {
         // A literal pattern has no variables: `$` is just a dollar sign.
-        atom.source = flatten(decode(*c, /*interpolate=*/false));
+        atom.source =
+            flatten(decode_string(body, atom.loc, /*interpolate=*/false, out_.diagnostics));
       }
       dst.push_back(std::move(atom));
     }
@@ -478,9 +461,11 @@ class Builder {
       v.duration = duration(n);
     } else {
       v.kind = ast::Value::Kind::Integer;
-      try {
-        v.integer = std::stoll(n.string());
-      } catch (const std::exception&) {
+      // The grammar guarantees `-?[0-9]+`; only the range can be wrong.
+      const std::string_view s = n.string_view();
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v.integer);
+      if (ec != std::errc() || end != s.data() + s.size()) {
+        v.integer = 0;
         error(v.loc, "integer out of range: " + n.string());
       }
     }
@@ -493,113 +478,10 @@ class Builder {
     return d.value_or(Duration{});
   }
 
-  ast::Text text(const Node& n) { return decode(n, /*interpolate=*/true); }
-
-  // Decodes a string literal node: escapes, and (when interpolating) `$name`,
-  // `${name}` and `$0`..`$9`. Errors point at the offending character.
-  ast::Text decode(const Node& n, bool interpolate) {
-    ast::Text t;
-    t.loc = loc_of(n);
+  ast::Text text(const Node& n) {
     std::string_view body = n.string_view();
-    body = body.substr(1, body.size() - 2);
-    auto at = [&](std::size_t off) {
-      Loc l = t.loc;
-      l.col += static_cast<int>(off) + 1;
-      return l;
-    };
-    auto literal = [&](char c) {
-      if (t.segments.empty() || t.segments.back().kind != ast::Text::Segment::Kind::Literal) {
-        t.segments.push_back({ast::Text::Segment::Kind::Literal, {}, 0, t.loc});
-      }
-      t.segments.back().text += c;
-    };
-    for (std::size_t i = 0; i < body.size(); ++i) {
-      char c = body[i];
-      if (c == '\\') {
-        char e = body[++i];  // the grammar guarantees a character follows
-        switch (e) {
-          case 'r':
-            literal('\r');
-            break;
-          case 'n':
-            literal('\n');
-            break;
-          case 't':
-            literal('\t');
-            break;
-          case 'e':
-            literal('\x1b');
-            break;
-          case '0':
-            literal('\0');
-            break;
-          case '\\':
-            literal('\\');
-            break;
-          case '"':
-            literal('"');
-            break;
-          case '$':
-            literal('$');
-            break;
-          case 'x': {
-            auto hex = [](char h) {
-              return std::isxdigit(static_cast<unsigned char>(h))
-                         ? (std::isdigit(static_cast<unsigned char>(h))
-                                ? h - '0'
-                                : (std::tolower(h) - 'a' + 10))
-                         : -1;
-            };
-            if (i + 2 < body.size() && hex(body[i + 1]) >= 0 && hex(body[i + 2]) >= 0) {
-              literal(static_cast<char>(hex(body[i + 1]) * 16 + hex(body[i + 2])));
-              i += 2;
-            } else {
-              error(at(i - 1), "\\x needs two hex digits");
-            }
-            break;
-          }
-          default:
-            error(at(i - 1), std::string("unknown escape '\\") + e +
-                                 "' (known: \\r \\n \\t \\e \\0 \\\\ \\\" \\$ \\xHH)");
-        }
-        continue;
-      }
-      if (c == '$' && interpolate) {
-        std::size_t start = i;
-        ast::Text::Segment seg;
-        seg.loc = at(start);
-        if (i + 1 < body.size() && std::isdigit(static_cast<unsigned char>(body[i + 1]))) {
-          seg.kind = ast::Text::Segment::Kind::Capture;
-          seg.capture = body[++i] - '0';
-        } else if (i + 1 < body.size() && body[i + 1] == '{') {
-          auto close = body.find('}', i + 2);
-          if (close == std::string_view::npos) {
-            error(seg.loc, "unterminated ${…}");
-            break;
-          }
-          seg.kind = ast::Text::Segment::Kind::Variable;
-          seg.text = std::string(body.substr(i + 2, close - i - 2));
-          i = close;
-        } else {
-          std::size_t j = i + 1;
-          while (j < body.size() &&
-                 (std::isalnum(static_cast<unsigned char>(body[j])) || body[j] == '_'))
-            ++j;
-          if (j == i + 1) {
-            error(seg.loc,
-                  "'$' must be followed by a name, a digit or {…} (write \\$ for a dollar)");
-            continue;
-          }
-          seg.kind = ast::Text::Segment::Kind::Variable;
-          seg.text = std::string(body.substr(i + 1, j - i - 1));
-          i = j - 1;
-        }
-        t.segments.push_back(std::move(seg));
-        continue;
-      }
-      literal(c);
-    }
-    return t;
+    return decode_string(body.substr(1, body.size() - 2), loc_of(n), /*interpolate=*/true,
+                         out_.diagnostics);
   }
 
   SourceLoader* loader_;
@@ -609,77 +491,6 @@ class Builder {
 };
 
 }  // namespace
-
-void FileLoader::deny(std::string path, std::string why) {
-  denied_.emplace_back(std::move(path), std::move(why));
-}
-
-Result<std::string> FileLoader::load(const std::string& path) {
-  // Why `st` (the file at `path`) must not be read, if it must not.
-  auto refuse = [&](const struct stat& st) -> std::optional<Error> {
-    for (const auto& [denied, why] : denied_) {
-      struct stat d {};
-      if (::stat(denied.c_str(), &d) == 0 && d.st_dev == st.st_dev && d.st_ino == st.st_ino) {
-        return Error::invalid(path + ": " + why);
-      }
-    }
-    if (!S_ISREG(st.st_mode)) return Error::invalid(path + ": not a regular file");
-    // /proc and /sys files look regular (size 0) but are the kernel's: an
-    // include of /proc/self/environ would quote clusterd's environment.
-    struct statfs fs {};
-    if (::statfs(path.c_str(), &fs) == 0 &&
-        (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC)) {
-      return Error::invalid(path + ": a kernel file (/proc, /sys), not a script");
-    }
-    if (static_cast<std::uintmax_t>(st.st_size) > kMaxBytes) {
-      return Error::invalid(path + ": is " + std::to_string(st.st_size) +
-                            " bytes; scripts are limited to " + std::to_string(kMaxBytes >> 20) +
-                            " MiB");
-    }
-    return std::nullopt;
-  };
-  // stat first: a device, FIFO or directory is never opened. Then open without
-  // blocking (the path may have become a FIFO meanwhile) and check what was
-  // opened again.
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Error::not_found(path + ": " + std::strerror(errno));
-  if (auto e = refuse(st)) return *e;
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return Error::not_found(path + ": " + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  if (::fstat(fd, &st) != 0) return Error::io(path + ": " + std::strerror(errno));
-  if (auto e = refuse(st)) return *e;
-  // The size may grow after fstat: read at most one byte more than allowed.
-  std::string text;
-  text.resize(std::min<std::uintmax_t>(static_cast<std::uintmax_t>(st.st_size), kMaxBytes) + 1);
-  std::size_t got = 0;
-  for (;;) {
-    if (got == text.size()) {
-      if (got > kMaxBytes) {
-        return Error::invalid(path + ": is more than " + std::to_string(kMaxBytes) +
-                              " bytes; scripts are limited to " + std::to_string(kMaxBytes >> 20) +
-                              " MiB");
-      }
-      text.resize(std::min(text.size() * 2, kMaxBytes + 1));
-    }
-    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::io(path + ": " + std::strerror(errno));
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  text.resize(got);
-  return text;
-}
-
-Result<std::string> MemoryLoader::load(const std::string& path) {
-  auto it = files.find(path);
-  if (it == files.end()) return Error::not_found(path + ": No such file or directory");
-  return it->second;
-}
 
 ParseResult parse_text(std::string_view text, const std::string& name, SourceLoader* loader) {
   ParseResult out;

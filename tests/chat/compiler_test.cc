@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
+#include "chat/suggest.h"
+#include "chat/value_compiler.h"
 #include "tests/support/chat_support.h"
 
 namespace clusterd::chat {
@@ -81,6 +85,10 @@ TEST(Compiler, ReportsNameAndTypeErrorsExactly) {
       {"initial state a extends b {}",
        "<input>:1:25: error: unknown state 'b' to extend; did you mean 'a'?"},
       {"initial state a extends a {}", "<input>:1:25: error: state 'a' extends itself through 'a'"},
+      {"initial state a { on sh.exit 99999999999 -> a }",
+       "<input>:1:30: error: exit status out of range: 99999999999"},
+      {"param n = 99999999999999999999\ninitial state a {}",
+       "<input>:1:11: error: integer out of range: 99999999999999999999"},
       {"initial state a { on sh.exit active -> a }",
        "<input>:1:30: error: 'sh.exit' takes an exit status, not a channel"},
       {"initial state a { after 1s -> $next }",
@@ -134,10 +142,33 @@ TEST(Compiler, ParamOverridesAreTypedAndMustExist) {
   EXPECT_EQ(diags(text, nullptr, {{"v", "1"}}),
             std::vector<std::string>{
                 "<params>: error: no param 'v' in the script (cannot set it to '1')"});
-  auto s = testing::compile_ok(text, {{"t", "1m30s"}});
+  auto s = testing::compile_ok(text, {{"t", "1m30s"}, {"n", " +12"}});
   ASSERT_TRUE(s->ok());
+  EXPECT_EQ(s->program->values[1].integer, 12);
   EXPECT_EQ(s->program->states[0].handlers[0].after, std::chrono::seconds(90));
   EXPECT_EQ(s->program->states[0].handlers[0].trigger, "after $t (1m30s)");
+}
+
+// Overrides are read as strtoll reads a number (blanks before it, a sign),
+// but the whole text, and without an exception for the ones that are not.
+TEST(ValueCompiler, ParseIntegerTakesTheWholeTextOrNothing) {
+  EXPECT_EQ(parse_integer("7"), 7);
+  EXPECT_EQ(parse_integer("  -7"), -7);
+  EXPECT_EQ(parse_integer("+7"), 7);
+  EXPECT_EQ(parse_integer("9223372036854775807"), INT64_MAX);
+  for (const char* bad : {"", " ", "+", "-", "+-7", "7 ", "7x", "0x10", "9223372036854775808"}) {
+    EXPECT_FALSE(parse_integer(bad).has_value()) << "'" << bad << "'";
+  }
+}
+
+TEST(Suggester, SuggestsTheClosestNameWithinTwoEditsAndStopsAtItsBudget) {
+  EXPECT_EQ(edit_distance("fense", "fence"), 1u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  Suggester s(2);
+  const std::vector<std::string> names{"fence", "fence_again", "watch"};
+  EXPECT_EQ(s.suggest("fense", names), "; did you mean 'fence'?");
+  EXPECT_EQ(s.suggest("nothing", names), "");
+  EXPECT_EQ(s.suggest("fense", names), "") << "past its budget";
 }
 
 // A policy from the cluster config picks a branch: the param names the state,
