@@ -3,8 +3,8 @@
 # disk-label-corrupt) while alpha runs; then alpha panics. clusterd fences
 # alpha (BREAK at the panic, auto-boot? false read back) and boots beta, whose
 # boot fails ("Bad magic number in disk label ... Can't open boot device").
-# Asserts: bounded attempts (the stock script: one boot + one retry), a
-# warning then a critical "cannot boot" alarm, no ping-pong (alpha is never
+# Asserts: bounded attempts (the stock script: one boot + one retry, each
+# journaled as a boot-sent record, attempt 1 then 2), a warning then a critical "cannot boot" alarm, no ping-pong (alpha is never
 # booted again, no further boot of beta for several seconds), alpha stays at
 # ok fenced, beta at ok, nobody holds the disk; ledger clean.
 #   boot_disk_errors.sh BIN_DIR SOURCE_DIR
@@ -27,6 +27,10 @@ expect_timeline 'state panic_seen <- active solaris_panic' "the panic was not se
 expect_timeline 'state fence <- after [$]panic_confirm' "no fence after the panic"
 expect_journal_count 1 'fence-confirmed how=confirmed node=alpha' "alpha fenced through its console (confirmed)"
 expect_journal_count 0 'takeover' "no takeover"
+# Each boot is journaled before it is typed: the first and the one retry.
+expect_journal_count 1 'boot-sent attempt=1 node=beta state=boot_standby' "the first boot not journaled"
+expect_journal_count 1 'boot-sent attempt=2 node=beta state=boot_again' "the retry not journaled as attempt 2"
+expect_journal_count 2 'boot-sent' "not exactly two boot-sent records"
 expect_timeline 'alarm warning "beta failed to boot' "no warning for the first failed boot"
 boots=$(ledger_count beta '"ev":"command","line":"boot shared"')
 [[ $boots == 2 ]] || fail "beta's ledger: expected 2 boot attempts (boot + one retry), found $boots"

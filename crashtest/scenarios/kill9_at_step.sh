@@ -7,9 +7,11 @@
 # somewhere near it. It is restarted at once, and whatever the step, the
 # failover ends the same way:
 #   - at boot-sent the boot never reached beta (the record is synced before
-#     the write): beta, found at ok, is booted at once, not after boot_timeout;
-#   - beta active, exactly one `boot shared` typed on beta (its ledger) and one
-#     boot-sent record in the journal, one takeover;
+#     the write): beta, found at ok, is booted at once, not after boot_timeout,
+#     and that boot is journaled as attempt 2 (boot_again) before it goes out;
+#   - beta active, exactly one `boot shared` typed on beta (its ledger), one
+#     boot-sent record in the journal (two at boot-sent: the attempt that never
+#     went out, then the one that did), one takeover;
 #   - alpha held at ok with auto-boot? false; nothing typed on alpha after the
 #     restart but the fence's own words (CR, setenv, printenv);
 #   - the ledger clean (no overlap, no write after the fence).
@@ -51,8 +53,12 @@ if [[ $step == boot-sent ]]; then
   # the boot, answers the restarted clusterd's CR at ok, and is booted then,
   # not after boot_timeout.
   expect_timeline 'state boot_retry <- standby obp_prompt' "beta at ok after the restart was not booted at once"
+  expect_journal_count 1 'boot-sent attempt=1 node=beta state=boot_standby' "the first boot, journaled before the kill"
+  expect_journal_count 1 'boot-sent attempt=2 node=beta state=boot_again' "the retry after the restart, journaled"
+  expect_journal_count 2 'boot-sent .*node=beta' "exactly two boot-sent records (one that never went out)"
+else
+  expect_journal_count 1 'boot-sent .*node=beta' "exactly one boot-sent record"
 fi
-expect_journal_count 1 'boot-sent node=beta' "exactly one boot-sent record"
 expect_journal_count 1 'takeover active=beta' "exactly one takeover"
 n=$(ledger_count beta '"ev":"command","line":"boot')
 [[ $n == 1 ]] || fail "beta's ledger shows $n 'boot' commands typed, not exactly one: $(grep '"ev":"command"' "$(ledger beta)")"
@@ -65,4 +71,4 @@ expect_node_state beta RUNNING
 [[ $(status_field state) == watch ]] || fail "clusterd is not back in watch: $(ctl status demo)"
 clusterd_alive || fail "the restarted clusterd died"
 check_ledger
-pass "SIGKILL right after '$step' -> restarted: one boot typed, one boot-sent, one takeover, alpha held at ok"
+pass "SIGKILL right after '$step' -> restarted: one boot typed, each attempt journaled, one takeover, alpha held at ok"

@@ -431,7 +431,7 @@ expect_journal_count 1 'fence-confirmed how=confirmed node=alpha' "alpha fenced 
 n_ssh=$(grep -c 'Accepted publickey for root' "$sd/sshd.log" || true)
 say "sshd: $n_ssh session(s) with the passphrase-protected key"
 (( n_ssh >= 1 )) || fail "ssh positive control: sshd accepted no key: $(tail -20 "$sd/sshd.log")"
-expect_journal_count 1 'boot-sent node=beta' "beta booted through its ssh console"
+expect_journal_count 1 'boot-sent .*node=beta' "beta booted through its ssh console"
 expect_journal_count 1 'takeover active=beta' "takeover"
 printf '%s\r' "${pw[root]}" >"$work/root.wire"
 grep -qF -f "$work/root.wire" "$work/beta-wire.in" ||

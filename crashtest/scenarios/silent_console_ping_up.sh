@@ -63,7 +63,7 @@ timeline_has 'state resume_active' &&
   fail "alpha, stopped late by clusterd's OWN fence BREAK, was taken for a foreign BREAK and resumed with 'go'"
 expect_timeline 'state lock_active <- active obp_prompt' "alpha at ok was not locked from fence_unconfirmed"
 expect_journal_count 1 'fence-confirmed .*node=alpha' "alpha's fence confirmed once"
-expect_journal_count 1 'boot-sent node=beta' "exactly one boot of beta"
+expect_journal_count 1 'boot-sent .*node=beta' "exactly one boot of beta"
 [[ $(ledger_count beta '"ev":"command","line":"boot shared"') == 1 ]] || fail "beta's ledger: not exactly one 'boot shared'"
 expect_node_state alpha OK "alpha (fenced late) must be held at ok"
 [[ $(node_field alpha auto-boot?) == false ]] || fail "alpha's auto-boot? is not false: $(sim alpha status)"

@@ -69,7 +69,7 @@ say "alpha's first act after the freeze: ${first:-nothing}"
 [[ $(ledger_count alpha '"ev":"break".*"effect":"halted"' "$alpha_mark") -ge 1 ]] ||
   fail "alpha's ledger shows no BREAK that halted it after it resumed"
 expect_node_state beta RUNNING
-expect_journal_count 1 'boot-sent node=beta' "exactly one boot"
+expect_journal_count 1 'boot-sent .*node=beta' "exactly one boot"
 if [[ $policy == wait ]]; then
   expect_timeline 'state lock_active <- active obp_prompt' "the late ok was not locked"
   expect_journal_count 1 'fence-confirmed how=confirmed node=alpha' "the fence confirmed when alpha met the BREAK"

@@ -68,6 +68,8 @@ timeline_has 'state boot_failed <-' && fail "boot_failed after the retry"
 n=$(timeline_count 'send beta "boot shared\\r"')
 [[ $n == 2 ]] || fail "expected 2 'boot shared' sent to beta in the timeline, found $n"
 expect_journal_count 1 'takeover active=beta' "one takeover"
+expect_journal_count 1 'boot-sent attempt=2 node=beta state=boot_again' "the retry not journaled as attempt 2"
+expect_journal_count 2 'boot-sent' "not exactly two boot-sent records"
 
 # beta's ledger: two boots, the first one's panic, no disk held before the second.
 boots=$(ledger_count beta '"ev":"command","line":"boot shared"' "$beta_mark")
