@@ -15,7 +15,7 @@ namespace {
 // Every setter and parser here returns its error as a value: a bad word in a
 // config file or on the command line is the user's input, not a bug, and the
 // caller has to prefix the message with the flag or file:line it came from.
-using Set = Result<Done>;
+using Set = Result<void>;
 
 struct Flag {
   const char* name;
@@ -26,7 +26,7 @@ struct Flag {
 
 Set set_text(std::string& s, const std::string& v) {
   s = v;
-  return Done{};
+  return {};
 }
 
 Set set_bool(bool& b, const std::string& v) {
@@ -36,14 +36,14 @@ Set set_bool(bool& b, const std::string& v) {
     b = false;
   else
     return Error::invalid("expected true or false, got '" + v + "'");
-  return Done{};
+  return {};
 }
 
 Set set_dur(Duration& d, const std::string& v) {
   auto r = parse_duration(v);
   if (!r) return r.error();
   d = *r;
-  return Done{};
+  return {};
 }
 
 template <typename T>
@@ -53,7 +53,7 @@ Set set_num(T& n, const std::string& v, long long lo, long long hi) {
     return Error::invalid("expected a number in " + std::to_string(lo) + ".." + std::to_string(hi) +
                           ", got '" + v + "'");
   n = static_cast<T>(*x);
-  return Done{};
+  return {};
 }
 
 /// `v` must be one of `names`; sets `out` to its index.
@@ -64,7 +64,7 @@ Set set_enum(E& out, const std::string& v, std::initializer_list<const char*> na
   for (const char* n : names) {
     if (v == n) {
       out = static_cast<E>(i);
-      return Done{};
+      return {};
     }
     all += (all.empty() ? "" : "|") + std::string(n);
     ++i;
@@ -134,7 +134,7 @@ const std::vector<Flag>& flags() {
          o.node.knobs.break_disabled = m == 2;
          if (m == 0) o.node.knobs.alt_break = false;
          if (m == 1) o.node.knobs.hw_break = false;
-         return Done{};
+         return {};
        }},
       {"os", "OS", "what boots from the shared disk: solaris or linux [solaris]",
        [](O& o, const std::string& v) -> Set {
@@ -209,7 +209,7 @@ Set read_config(RunOptions& o, const std::string& path) {
     if (!f) return Error::invalid(at + "unknown key '" + key + "'");
     if (auto r = f->set(o, value); !r) return Error::invalid(at + key + ": " + r.error().message);
   }
-  return Done{};
+  return {};
 }
 
 }  // namespace
@@ -323,7 +323,7 @@ Result<Nvram> load_nvram(const std::string& path, bool auto_boot_if_missing) {
   return nv;
 }
 
-Result<Done> save_nvram_file(const std::string& path, const Nvram& nv) {
+Result<void> save_nvram_file(const std::string& path, const Nvram& nv) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -332,7 +332,7 @@ Result<Done> save_nvram_file(const std::string& path, const Nvram& nv) {
     if (!out) return Error::io("cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return Error::io("cannot rename " + tmp);
-  return Done{};
+  return {};
 }
 
 }  // namespace clusterd::sim

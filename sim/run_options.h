@@ -43,6 +43,6 @@ std::string run_options_help();
 
 /// NVRAM file: missing -> nullopt-like default with `auto_boot` given.
 Result<Nvram> load_nvram(const std::string& path, bool auto_boot_if_missing);
-Result<Done> save_nvram_file(const std::string& path, const Nvram& nv);
+Result<void> save_nvram_file(const std::string& path, const Nvram& nv);
 
 }  // namespace clusterd::sim
