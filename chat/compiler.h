@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
+#include "base/diagnostic.h"
 #include "base/duration.h"
 #include "chat/ast.h"
-#include "chat/diagnostic.h"
 #include "chat/program.h"
 
 namespace clusterd::chat {

@@ -151,7 +151,7 @@ int parse_args(int argc, char** argv, Args& a) {
 
 void print_diagnostics(const Diagnostics& ds, const std::string& format) {
   for (const auto& d : ds) {
-    std::fputs((format == "gcc" ? format_gcc(d) + "\n" : format_text(d)).c_str(), stderr);
+    std::fputs((format == "gcc" ? format_line(d) + "\n" : format_text(d)).c_str(), stderr);
   }
 }
 

@@ -218,7 +218,7 @@ TEST(StockScript, ChecksCleanEvenStrict) {
   FileLoader loader;
   auto s = load_script(std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat", loader);
   EXPECT_TRUE(s.ok());
-  for (const auto& d : s.diagnostics) ADD_FAILURE() << format_gcc(d);
+  for (const auto& d : s.diagnostics) ADD_FAILURE() << format_line(d);
 }
 
 }  // namespace
