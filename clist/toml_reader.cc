@@ -155,7 +155,7 @@ std::optional<Duration> TomlReader::duration(const toml::table& t, std::string_v
     error(n->source(), join(path, key) + ": must be longer than 0s");
     return std::nullopt;
   }
-  return d;
+  return *d;
 }
 
 namespace {

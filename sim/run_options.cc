@@ -1,6 +1,5 @@
 #include "sim/run_options.h"
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -110,9 +109,9 @@ const std::vector<Flag>& flags() {
        [](O& o, const std::string& v) { return set_dur(o.node.t.panic_to_reboot, v); }},
       {"t-reply", "DUR", "OBP command to its answer and prompt [0s]",
        [](O& o, const std::string& v) { return set_dur(o.node.t.reply, v); }},
-      {"write-interval", "DUR", "shared-disk record period while RUNNING; 0 = no writes [200ms]",
+      {"write-interval", "DUR", "shared-disk record period while RUNNING; 0s = no writes [200ms]",
        [](O& o, const std::string& v) { return set_dur(o.node.t.write_interval, v); }},
-      {"chatter", "DUR", "one syslog line per DUR while RUNNING; 0 = off [0]",
+      {"chatter", "DUR", "one syslog line per DUR while RUNNING; 0s = off [0s]",
        [](O& o, const std::string& v) { return set_dur(o.node.t.chatter_interval, v); }},
       {"flood", "BPS", "load output in bytes/s while RUNNING; 0 = off [0]",
        [](O& o, const std::string& v) -> Set {
@@ -217,31 +216,6 @@ Set read_config(RunOptions& o, const std::string& path) {
 std::string nodesim_dir() {
   const char* d = std::getenv("NODESIM_DIR");
   return d && *d ? d : "/tmp/nodesim";
-}
-
-Result<Duration> parse_duration(const std::string& text) {
-  const auto bad = [&] {
-    return Error::invalid("expected a duration like 250ms, 5s or 2m, got '" + text + "'");
-  };
-  double v = 0;
-  const char* end = text.data() + text.size();
-  auto [p, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc()) return bad();
-  std::string unit(p, end);
-  double scale = 0;
-  if (unit.empty() || unit == "s")
-    scale = 1e9;
-  else if (unit == "ms")
-    scale = 1e6;
-  else if (unit == "us")
-    scale = 1e3;
-  else if (unit == "m" || unit == "min")
-    scale = 60e9;
-  else if (unit == "h")
-    scale = 3600e9;
-  // Written so that NaN fails too; the 1e6 cap keeps v * scale inside int64.
-  if (scale == 0 || !(v >= 0 && v <= 1e6)) return bad();
-  return Duration(static_cast<std::int64_t>(v * scale));
 }
 
 Result<RunOptions> parse_run_options(const std::vector<std::string>& args) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/duration.h"
 #include "base/result.h"
 #include "sim/net_hooks.h"
 #include "sim/node_config.h"
@@ -30,9 +31,6 @@ struct RunOptions {
 
 /// "$NODESIM_DIR" or /tmp/nodesim.
 std::string nodesim_dir();
-
-/// Parses "250ms", "5s", "1.5s", "2m", "1h" (a bare number is seconds).
-Result<Duration> parse_duration(const std::string& text);
 
 /// Parses `nodesim run` arguments (after "run"). --config FILE is read where
 /// it appears, so later flags override it. Errors name the flag or file:line.
