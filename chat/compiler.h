@@ -10,7 +10,7 @@
 #include <string>
 
 #include "base/diagnostic.h"
-#include "base/duration.h"
+#include "base/duration.h"  // parse_duration: one spelling in scripts, configs and URIs
 #include "chat/ast.h"
 #include "chat/program.h"
 
@@ -37,9 +37,5 @@ struct CompileResult {
 /// its type.
 CompileResult compile(const ast::Script& script,
                       const std::map<std::string, std::string>& overrides = {});
-
-// Durations are spelled the same in scripts, configs and URIs (base/duration.h).
-using clusterd::format_duration;
-using clusterd::parse_duration;
 
 }  // namespace clusterd::chat
