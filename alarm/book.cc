@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/assert.h"
 #include "base/timestamp.h"
 
 namespace clusterd::alarm {
@@ -92,7 +93,9 @@ BookOutput AlarmBook::raise(Alarm a, TimePoint now, std::string* id_out) {
   a = sanitized(std::move(a));
   if (!a.key.empty()) {
     if (auto k = open_keys_.find(a.key); k != open_keys_.end()) {
-      Record& r = records_.at(k->second);
+      auto rec = records_.find(k->second);
+      CLUSTERD_ASSERT(rec != records_.end());  // open_keys_ names only recorded alarms
+      Record& r = rec->second;
       ++r.status.repeats;
       if (id_out) *id_out = r.status.alarm.id;
       return out;
@@ -125,7 +128,9 @@ BookOutput AlarmBook::clear(std::string_view raw_key, TimePoint now) {
   BookOutput out;
   auto k = open_keys_.find(sanitize_text(raw_key));
   if (k == open_keys_.end()) return out;
-  Record& r = records_.at(k->second);
+  auto rec = records_.find(k->second);
+  CLUSTERD_ASSERT(rec != records_.end());  // open_keys_ names only recorded alarms
+  Record& r = rec->second;
   open_keys_.erase(k);
   r.status.state = AlarmState::Resolved;
   r.next_reminder.reset();

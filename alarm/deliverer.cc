@@ -40,7 +40,7 @@ std::vector<std::string> Deliverer::start() {
         std::erase_if(e.channels,
                       [&](const ChannelRecord& c) { return channel(c.channel) == nullptr; });
         if (e.finished()) {  // nothing left that this configuration can deliver
-          if (Status st = spool_->remove(e.notification.message_id); !st)
+          if (Result<void> st = spool_->remove(e.notification.message_id); !st)
             errors.push_back(st.error().message);
           continue;
         }
@@ -75,16 +75,16 @@ std::vector<std::string> Deliverer::channel_names() const {
   return out;
 }
 
-Status Deliverer::submit(Notification n, const std::vector<std::string>& channels) {
+Result<void> Deliverer::submit(Notification n, const std::vector<std::string>& channels) {
   Envelope e;
   e.notification = std::move(n);
   for (const auto& name : channels)
     if (channel(name)) e.channels.push_back({.channel = name});
-  if (e.channels.empty()) return ok_status();
+  if (e.channels.empty()) return {};
   bool durable = e.notification.kind != NoticeKind::Heartbeat;
   // The spool write happens before the lock: an fsync must not stall a
   // worker's bookkeeping, and nobody else knows this envelope yet.
-  Status st = ok_status();
+  Result<void> st;
   if (durable && spool_) st = spool_->write(e);
   {
     std::lock_guard lk(mu_);
@@ -97,7 +97,7 @@ Status Deliverer::submit(Notification n, const std::vector<std::string>& channel
 
 void Deliverer::submit_locked(Envelope e, bool durable, TimePoint t) {
   if (durable && spool_) {
-    if (Status st = spool_->write(e); !st) spool_error(e.notification, st.error().message);
+    if (Result<void> st = spool_->write(e); !st) spool_error(e.notification, st.error().message);
   }
   outbox_.add(std::move(e), t, durable);
 }
@@ -143,7 +143,7 @@ void Deliverer::handle_result(const Notification& n, Channel& ch, const Delivery
   if (durable && spool_) {
     // An accept that a crash keeps from reaching the disk means one resend
     // with the same Message-ID: the documented worst case.
-    Status st = fx->finished ? spool_->remove(n.message_id) : spool_->write(fx->envelope);
+    Result<void> st = fx->finished ? spool_->remove(n.message_id) : spool_->write(fx->envelope);
     if (!st) spool_error(n, st.error().message);
   }
   int attempts = 0;

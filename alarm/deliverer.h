@@ -71,7 +71,7 @@ class Deliverer {
   /// spool write failed (also a SpoolError event); the notification is still
   /// queued in memory. Every later spool write or removal that fails is a
   /// SpoolError event.
-  Status submit(Notification n, const std::vector<std::string>& channels);
+  Result<void> submit(Notification n, const std::vector<std::string>& channels);
 
   /// Stops the workers after their current attempt; what is pending stays spooled.
   void stop();

@@ -13,9 +13,6 @@
 
 namespace clusterd::alarm {
 
-using Status = Result<std::monostate>;
-inline Status ok_status() { return std::monostate{}; }
-
 /// What one attempt came to. Temporary failures are retried with backoff
 /// (connection refused, timeouts, SMTP 4xx, HTTP 5xx/408/429, a command's exit
 /// 75); permanent ones are not (SMTP 5xx, HTTP 4xx, a command that cannot run,

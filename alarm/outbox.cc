@@ -33,12 +33,6 @@ bool Envelope::finished() const {
                       [](const ChannelRecord& c) { return c.status == ChannelStatus::Pending; });
 }
 
-Duration backoff_delay(const RetryPolicy& p, int attempts) {
-  Duration d = p.first;
-  for (int i = 1; i < attempts && d < p.cap; ++i) d *= 2;
-  return std::min(d, std::max(p.cap, p.first));
-}
-
 void Outbox::add(Envelope e, TimePoint now, bool retry) {
   Entry entry;
   entry.slots.resize(e.channels.size());
@@ -96,7 +90,7 @@ std::optional<ResultEffect> Outbox::on_result(std::string_view message_id, std::
         c.last_error += " (gave up after " + format_duration(policy_.retry_for) + ")";
       fx.failed_for_good = true;
     } else {
-      s.next_try = now + backoff_delay(policy_, c.attempts);
+      s.next_try = now + Backoff(policy_.first, policy_.cap).after(c.attempts);
       fx.retry_at = s.next_try;
     }
     break;

@@ -13,19 +13,17 @@
 #include <vector>
 
 #include "alarm/delivery.h"
+#include "base/backoff.h"
 #include "base/duration.h"
 
 namespace clusterd::alarm {
 
+/// Retries back off as base/backoff.h does, from `first` up to `cap`.
 struct RetryPolicy {
   Duration first{};
   Duration cap{};
   Duration retry_for{};  ///< 0: retry for ever
 };
-
-/// The delay before attempt `attempts + 1` after `attempts` failures (>= 1):
-/// first, 2*first, 4*first, ... capped at cap.
-Duration backoff_delay(const RetryPolicy& p, int attempts);
 
 /// What on_result() changed.
 struct ResultEffect {

@@ -91,6 +91,7 @@ void AlarmService::send(BookOutput out) {
     hb.alarm.text = "monitor alive";
     hb.alarm.time_ns = t;
     hb.message_id = hb.alarm.id + "@" + hb.alarm.cluster + ".clusterd";
+    // Heartbeats are never spooled, so submit() cannot fail for them.
     (void)deliverer_->submit(std::move(hb), heartbeat_channels_);
   }
 }

@@ -175,11 +175,11 @@ std::string Spool::path_of(std::string_view message_id) const {
   return dir_ + "/" + name + std::string(kSuffix);
 }
 
-Status Spool::write(const Envelope& e) {
+Result<void> Spool::write(const Envelope& e) {
   std::string path = path_of(e.notification.message_id);
   std::string tmp = path + ".tmp";
   std::string text = encode_envelope(e);
-  auto fail = [&](std::string what, const Error& err) -> Status {
+  auto fail = [&](std::string what, const Error& err) -> Result<void> {
     (void)env_->remove(tmp);  // best effort; load() deletes a leftover anyway
     return Error::io("cannot " + what + " " + tmp + ": " + err.message);
   };
@@ -191,16 +191,16 @@ Status Spool::write(const Envelope& e) {
   if (auto s = env_->rename(tmp, path); !s) return fail("rename", s.error());
   if (auto s = env_->sync_dir(dir_); !s)
     return Error::io("cannot sync spool directory: " + s.error().message);
-  return ok_status();
+  return {};
 }
 
-Status Spool::remove(std::string_view message_id) {
+Result<void> Spool::remove(std::string_view message_id) {
   std::string path = path_of(message_id);
   if (auto s = env_->remove(path); !s && s.error().code != Error::Code::NotFound)
     return Error::io("cannot remove " + s.error().message);
   if (auto s = env_->sync_dir(dir_); !s)
     return Error::io("cannot sync spool directory: " + s.error().message);
-  return ok_status();
+  return {};
 }
 
 Spool::Loaded Spool::load() {

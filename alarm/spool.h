@@ -39,9 +39,9 @@ class Spool {
 
   /// Writes or replaces the file for e (atomic, fsync'd, directory fsync'd).
   /// Error::io naming the step that failed; the old file, if any, stands.
-  Status write(const Envelope& e);
+  Result<void> write(const Envelope& e);
   /// Removes the file for `message_id` and fsyncs the directory; a missing file is fine.
-  Status remove(std::string_view message_id);
+  Result<void> remove(std::string_view message_id);
 
   struct Loaded {
     std::vector<Envelope> envelopes;  ///< in file-name order

@@ -5,22 +5,29 @@
 
 namespace clusterd {
 
-std::optional<Duration> parse_duration(std::string_view s) {
+namespace {
+Error not_a_duration(std::string_view s) {
+  return Error::invalid("expected a duration such as 250ms, 20s, 10m or 1h30m, got '" +
+                        std::string(s) + "'");
+}
+}  // namespace
+
+Result<Duration> parse_duration(std::string_view s) {
   // Deadlines are `entered + after` in nanoseconds: keep every duration far
   // from overflow (10000h is over a year, more than any console wait).
   constexpr std::int64_t kMaxMs = 10'000LL * 3'600'000;
-  if (s.empty()) return std::nullopt;
+  if (s.empty()) return not_a_duration(s);
   std::int64_t total_ms = 0;
   std::size_t i = 0;
   while (i < s.size()) {
     std::int64_t num = 0;
     std::size_t digits = 0;
     while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      if (num > 1'000'000'000'000LL) return std::nullopt;
+      if (num > 1'000'000'000'000LL) return not_a_duration(s);
       num = num * 10 + (s[i++] - '0');
       ++digits;
     }
-    if (digits == 0 || i >= s.size()) return std::nullopt;
+    if (digits == 0 || i >= s.size()) return not_a_duration(s);
     if (s.substr(i, 2) == "ms") {
       total_ms += num;
       i += 2;
@@ -28,11 +35,11 @@ std::optional<Duration> parse_duration(std::string_view s) {
       total_ms += num * (s[i] == 's' ? 1000 : s[i] == 'm' ? 60'000 : 3'600'000);
       ++i;
     } else {
-      return std::nullopt;
+      return not_a_duration(s);
     }
-    if (total_ms > kMaxMs) return std::nullopt;
+    if (total_ms > kMaxMs) return not_a_duration(s);
   }
-  return std::chrono::milliseconds(total_ms);
+  return Duration(std::chrono::milliseconds(total_ms));
 }
 
 std::string format_duration(Duration d) {

@@ -21,7 +21,7 @@ class PosixFile : public WritableFile {
   PosixFile(std::string path, int fd) : WritableFile(std::move(path)), fd_(fd) {}
   ~PosixFile() override { ::close(fd_); }
 
-  FileStatus append(std::string_view data) override {
+  Result<void> append(std::string_view data) override {
     while (!data.empty()) {
       ssize_t n = ::write(fd_, data.data(), data.size());
       if (n < 0 && errno == EINTR) continue;
@@ -29,20 +29,20 @@ class PosixFile : public WritableFile {
       if (n <= 0) return errno_error(path(), n < 0 ? errno : EIO);
       data.remove_prefix(static_cast<std::size_t>(n));
     }
-    return file_ok();
+    return {};
   }
-  FileStatus sync_data() override {
+  Result<void> sync_data() override {
     if (::fdatasync(fd_) != 0) return errno_error(path() + ": fdatasync", errno);
-    return file_ok();
+    return {};
   }
-  FileStatus sync() override {
+  Result<void> sync() override {
     if (::fsync(fd_) != 0) return errno_error(path() + ": fsync", errno);
-    return file_ok();
+    return {};
   }
-  FileStatus truncate(std::uint64_t size) override {
+  Result<void> truncate(std::uint64_t size) override {
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
       return errno_error(path() + ": ftruncate", errno);
-    return file_ok();
+    return {};
   }
   Result<std::uint64_t> size() override {
     struct stat st {};
@@ -81,14 +81,14 @@ class PosixEnv : public FileEnv {
     ::close(fd);
     return text;
   }
-  FileStatus rename(const std::string& from, const std::string& to) override {
+  Result<void> rename(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0)
       return errno_error("rename " + from + " to " + to, errno);
-    return file_ok();
+    return {};
   }
-  FileStatus remove(const std::string& path) override {
+  Result<void> remove(const std::string& path) override {
     if (::unlink(path.c_str()) != 0) return errno_error(path, errno);
-    return file_ok();
+    return {};
   }
   Result<std::vector<std::string>> list_dir(const std::string& dir) override {
     DIR* d = ::opendir(dir.c_str());
@@ -101,18 +101,18 @@ class PosixEnv : public FileEnv {
     ::closedir(d);
     return names;
   }
-  FileStatus make_dir(const std::string& dir, mode_t mode) override {
+  Result<void> make_dir(const std::string& dir, mode_t mode) override {
     if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) return errno_error(dir, errno);
-    return file_ok();
+    return {};
   }
-  FileStatus sync_dir(const std::string& dir) override {
+  Result<void> sync_dir(const std::string& dir) override {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return errno_error(dir, errno);
     int rc = ::fsync(fd);
     int err = errno;
     ::close(fd);
     if (rc != 0) return errno_error(dir + ": fsync", err);
-    return file_ok();
+    return {};
   }
 
  private:
@@ -131,12 +131,12 @@ FileEnv& FileEnv::posix() {
   return env;
 }
 
-FileStatus FileEnv::make_dirs(const std::string& dir, mode_t mode) {
+Result<void> FileEnv::make_dirs(const std::string& dir, mode_t mode) {
   for (std::size_t i = 1; i <= dir.size(); ++i) {
     if (i != dir.size() && dir[i] != '/') continue;
-    if (FileStatus s = make_dir(dir.substr(0, i), mode); !s) return s;
+    if (Result<void> s = make_dir(dir.substr(0, i), mode); !s) return s;
   }
-  return file_ok();
+  return {};
 }
 
 }  // namespace clusterd

@@ -18,9 +18,6 @@
 
 namespace clusterd {
 
-using FileStatus = Result<std::monostate>;
-inline FileStatus file_ok() { return std::monostate{}; }
-
 /// A file open for writing. Not thread-safe; one owner.
 class WritableFile {
  public:
@@ -28,13 +25,13 @@ class WritableFile {
   /// Writes all of `data` at the end (the file is opened O_APPEND or fresh),
   /// retrying short writes. Error::io naming the file and the errno; some of
   /// `data` may have reached the file then.
-  virtual FileStatus append(std::string_view data) = 0;
+  virtual Result<void> append(std::string_view data) = 0;
   /// fdatasync(2): the data and the size are on disk when it returns ok.
-  virtual FileStatus sync_data() = 0;
+  virtual Result<void> sync_data() = 0;
   /// fsync(2): as sync_data(), and the rest of the inode too.
-  virtual FileStatus sync() = 0;
+  virtual Result<void> sync() = 0;
   /// Cuts the file to `size` bytes (ftruncate(2)).
-  virtual FileStatus truncate(std::uint64_t size) = 0;
+  virtual Result<void> truncate(std::uint64_t size) = 0;
   /// The file's size now (fstat(2)).
   virtual Result<std::uint64_t> size() = 0;
   const std::string& path() const { return path_; }
@@ -61,18 +58,18 @@ class FileEnv {
   /// The whole content of `path`. Error::not_found if it does not exist.
   virtual Result<std::string> read_file(const std::string& path) = 0;
   /// rename(2): atomically replaces `to`.
-  virtual FileStatus rename(const std::string& from, const std::string& to) = 0;
+  virtual Result<void> rename(const std::string& from, const std::string& to) = 0;
   /// unlink(2). Error::not_found if it does not exist.
-  virtual FileStatus remove(const std::string& path) = 0;
+  virtual Result<void> remove(const std::string& path) = 0;
   /// The names in `dir` (without "." and ".."), in no particular order.
   virtual Result<std::vector<std::string>> list_dir(const std::string& dir) = 0;
   /// mkdir(2) of one directory; an existing one is fine.
-  virtual FileStatus make_dir(const std::string& dir, mode_t mode) = 0;
+  virtual Result<void> make_dir(const std::string& dir, mode_t mode) = 0;
   /// fsync(2) of a directory: names created, renamed or removed in it are on disk.
-  virtual FileStatus sync_dir(const std::string& dir) = 0;
+  virtual Result<void> sync_dir(const std::string& dir) = 0;
 
   /// make_dir() of `dir` and of each missing parent.
-  FileStatus make_dirs(const std::string& dir, mode_t mode);
+  Result<void> make_dirs(const std::string& dir, mode_t mode);
 };
 
 }  // namespace clusterd

@@ -21,7 +21,7 @@ RotatingFile::~RotatingFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<bool> RotatingFile::reopen() {
+Result<void> RotatingFile::reopen() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = ::open(options_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd_ < 0) {
@@ -31,7 +31,7 @@ Result<bool> RotatingFile::reopen() {
   struct stat st {};
   size_ = ::fstat(fd_, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
   if (size_ == 0 && !options_.header.empty()) write(options_.header);
-  return true;
+  return {};
 }
 
 // Shifts path.N-1 -> path.N ... path -> path.1 and starts a new file.
@@ -41,6 +41,8 @@ void RotatingFile::rotate() {
     std::string to = options_.path + "." + std::to_string(i);
     std::rename(from.c_str(), to.c_str());  // a missing older file is fine
   }
+  // A failure is kept in last_error_ and leaves fd_ closed, so the write()
+  // that asked for the rotation returns false: its caller hears of it there.
   (void)reopen();
 }
 

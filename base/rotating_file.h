@@ -35,7 +35,7 @@ class RotatingFile {
 
   /// Closes and opens the path again: after an outside rotation (logrotate
   /// renamed the file), the next line goes to a new file at the path.
-  Result<bool> reopen();
+  Result<void> reopen();
 
   bool is_open() const { return fd_ >= 0; }
   const std::string& path() const { return options_.path; }

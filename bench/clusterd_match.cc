@@ -64,11 +64,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/diagnostic.h"
 #include "chat/actuator.h"
 #include "chat/ast.h"
 #include "chat/checker.h"
 #include "chat/compiler.h"
-#include "chat/diagnostic.h"
 #include "chat/interpreter.h"
 #include "chat/program.h"
 #include "chat/script.h"
@@ -173,7 +173,7 @@ std::string make_script(const std::vector<Pattern>& pats) {
 chat::ast::Script make_ast(const std::vector<Pattern>& pats) {
   namespace ast = chat::ast;
   int line = 1;
-  auto loc = [&line]() { return chat::Loc{"<clusterd-match>", line, 1}; };
+  auto loc = [&line]() { return clusterd::Loc{"<clusterd-match>", line, 1}; };
   auto name = [&](std::string text) { return ast::Name{std::move(text), loc()}; };
   auto text = [&](std::string bytes) {
     ast::Text t;
@@ -229,7 +229,7 @@ chat::LoadedScript load_ast(chat::ast::Script script) {
   out.diagnostics = std::move(compiled.diagnostics);
   if (compiled.program) {
     chat::check(*compiled.program, out.diagnostics);
-    if (chat::count(out.diagnostics, chat::Severity::Error) == 0)
+    if (clusterd::count(out.diagnostics, clusterd::Severity::Error) == 0)
       out.program = std::move(compiled.program);
   }
   out.script = std::move(script);
@@ -362,7 +362,8 @@ int main(int argc, char** argv) {
                                   ? chat::load_script_text(script, "<" + args[0] + ">")
                                   : load_ast(make_ast(pats));
   for (const auto& d : loaded.diagnostics) {
-    if (d.severity == chat::Severity::Error) std::fputs(chat::format_text(d).c_str(), stderr);
+    if (d.severity == clusterd::Severity::Error)
+      std::fputs(clusterd::format_text(d).c_str(), stderr);
   }
   if (!loaded.ok()) {
     die(frontend == "text"

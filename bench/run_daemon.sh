@@ -72,7 +72,7 @@ start_cluster() {
   local name=$1 flood=$2 d=$work/$1
   mkdir -p "$d"
   local common=(--telnet 127.0.0.1:0 --t-post 200ms --t-boot 1s --t-mount 500ms --t-panic 30s
-                --write-interval 0 --line-bps "$LINE_BPS" --disk "$d/shared.img")
+                --write-interval 0s --line-bps "$LINE_BPS" --disk "$d/shared.img")
   NODESIM_DIR=$d "$BIN/nodesim" run --name alpha --auto-boot true --flood "$flood" "${common[@]}" \
     --ready-file "$d/alpha.ready" >"$d/alpha.out" 2>&1 &
   echo "$! $name/alpha" >>"$sim_pids"

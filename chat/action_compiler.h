@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "base/diagnostic.h"
 #include "chat/ast.h"
-#include "chat/diagnostic.h"
 #include "chat/program.h"
 #include "chat/suggest.h"
 

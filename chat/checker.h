@@ -7,7 +7,7 @@
 // would not journal: write `boot standby`).
 #pragma once
 
-#include "chat/diagnostic.h"
+#include "base/diagnostic.h"
 #include "chat/program.h"
 
 namespace clusterd::chat {

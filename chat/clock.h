@@ -5,9 +5,10 @@
 
 #include <chrono>
 
+#include "base/duration.h"  // Duration
+
 namespace clusterd::chat {
 
-using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::steady_clock::time_point;
 
 /// The source of `now` for code that needs one. The daemon uses the steady

@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
-#include "base/duration.h"
+#include "base/diagnostic.h"
+#include "base/duration.h"  // parse_duration: one spelling in scripts, configs and URIs
 #include "chat/ast.h"
-#include "chat/diagnostic.h"
 #include "chat/program.h"
 
 namespace clusterd::chat {
@@ -37,9 +37,5 @@ struct CompileResult {
 /// its type.
 CompileResult compile(const ast::Script& script,
                       const std::map<std::string, std::string>& overrides = {});
-
-// Durations are spelled the same in scripts, configs and URIs (base/duration.h).
-using clusterd::format_duration;
-using clusterd::parse_duration;
 
 }  // namespace clusterd::chat

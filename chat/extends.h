@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/diagnostic.h"
 #include "chat/ast.h"
-#include "chat/diagnostic.h"
 
 namespace clusterd::chat {
 

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "base/assert.h"
+
 namespace clusterd::chat {
 
 namespace {
@@ -327,6 +329,11 @@ void Interpreter::feed(Channel ch, std::string_view bytes, TimePoint now, bool f
 }
 
 void Interpreter::fire(int handler, TimePoint now, std::string_view matched) {
+  // Handler and state indices come from the compiler, never from input.
+  CLUSTERD_ASSERT(current_ >= 0 && static_cast<std::size_t>(current_) < program_.states.size());
+  CLUSTERD_ASSERT(handler >= 0 &&
+                  static_cast<std::size_t>(handler) <
+                      program_.states[static_cast<std::size_t>(current_)].handlers.size());
   const Handler& h = program_.states[static_cast<std::size_t>(current_)]
                          .handlers[static_cast<std::size_t>(handler)];
   trigger_ = h.trigger;
@@ -342,6 +349,7 @@ void Interpreter::fire(int handler, TimePoint now, std::string_view matched) {
 
 void Interpreter::enter(int state, TimePoint now, const std::string& trigger,
                         std::string_view matched) {
+  CLUSTERD_ASSERT(state >= 0 && static_cast<std::size_t>(state) < program_.states.size());
   if (stopped_) return;
   if (now != step_time_) {
     step_time_ = now;

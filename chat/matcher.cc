@@ -21,18 +21,10 @@ RE2::Options pattern_options() {
 
 }  // namespace
 
-void PatternSet::check_atom(const std::string& regex, std::string* error, bool* matches_empty,
-                            int* groups) {
+Result<PatternSet::AtomInfo> PatternSet::check_atom(const std::string& regex) {
   RE2 re("(?m)" + regex, pattern_options());
-  *matches_empty = false;
-  *groups = 0;
-  if (!re.ok()) {
-    *error = re.error();
-    return;
-  }
-  error->clear();
-  *groups = re.NumberOfCapturingGroups();
-  *matches_empty = RE2::FullMatch("", re);
+  if (!re.ok()) return Error::invalid(re.error());
+  return AtomInfo{.groups = re.NumberOfCapturingGroups(), .matches_empty = RE2::FullMatch("", re)};
 }
 
 struct PatternSet::SetHolder {

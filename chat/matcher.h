@@ -66,12 +66,16 @@ class PatternSet {
   /// belong to an earlier state). text[from - 1], if any, is context for `^`.
   bool find(std::string_view text, std::size_t from, std::size_t line_floor, Match& m) const;
 
-  /// RE2 options every chat pattern is compiled with (Latin-1, never_nl,
-  /// errors not logged). Exposed so the compiler checks atoms the same way.
-  /// Sets *error when RE2 refuses `regex`; otherwise *groups to its capture
-  /// groups and *matches_empty to whether it matches the empty string.
-  static void check_atom(const std::string& regex, std::string* error, bool* matches_empty,
-                         int* groups);
+  /// What the compiler needs to know of one regex atom.
+  struct AtomInfo {
+    int groups = 0;              ///< its capture groups
+    bool matches_empty = false;  ///< it matches the empty string
+  };
+
+  /// Compiles `regex` with the options every chat pattern is compiled with
+  /// (Latin-1, never_nl, errors not logged), so the compiler checks atoms the
+  /// same way. Error::invalid with RE2's message when RE2 refuses it.
+  static Result<AtomInfo> check_atom(const std::string& regex);
 
  private:
   PatternSet() = default;

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/diagnostic.h"
 #include "chat/ast.h"
-#include "chat/diagnostic.h"
 #include "chat/source_loader.h"  // SourceLoader, FileLoader, MemoryLoader
 
 namespace clusterd::chat {

@@ -56,20 +56,17 @@ std::optional<Atom> regex_atom(const ast::PatternAtom& a, Diagnostics& out) {
     }
     ++i;
   }
-  std::string err;
-  bool empty = false;
-  int groups = 0;
-  PatternSet::check_atom(a.source, &err, &empty, &groups);
-  if (!err.empty()) {
-    error(out, a.loc, "bad regex /" + a.source + "/: " + err);
+  auto checked = PatternSet::check_atom(a.source);
+  if (!checked) {
+    error(out, a.loc, "bad regex /" + a.source + "/: " + checked.error().message);
     return std::nullopt;
   }
-  if (empty) {
+  if (checked->matches_empty) {
     error(out, a.loc,
           "regex /" + a.source + "/ matches the empty string, so it would match anything");
     return std::nullopt;
   }
-  return Atom{a.source, groups};
+  return Atom{a.source, checked->groups};
 }
 
 std::optional<Atom> atom(const ast::PatternAtom& a, Diagnostics& out) {

@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "base/diagnostic.h"
 #include "chat/ast.h"
-#include "chat/diagnostic.h"
 #include "chat/matcher.h"
 
 namespace clusterd::chat {

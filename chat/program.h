@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "base/diagnostic.h"
 #include "chat/clock.h"
-#include "chat/diagnostic.h"
 #include "chat/matcher.h"
 
 namespace clusterd::chat {

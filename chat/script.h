@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "base/diagnostic.h"
 #include "chat/ast.h"
-#include "chat/diagnostic.h"
 #include "chat/parser.h"
 #include "chat/program.h"
 

@@ -22,7 +22,7 @@ void FileLoader::deny(std::string path, std::string why) {
 
 Result<std::string> FileLoader::load(const std::string& path) {
   // Why `st` (the file at `path`) must not be read, if it must not.
-  auto refuse = [&](const struct stat& st) -> std::optional<Error> {
+  auto refuse = [&](const struct stat& st) -> Result<void> {
     for (const auto& [denied, why] : denied_) {
       struct stat d {};
       if (::stat(denied.c_str(), &d) == 0 && d.st_dev == st.st_dev && d.st_ino == st.st_ino) {
@@ -42,14 +42,14 @@ Result<std::string> FileLoader::load(const std::string& path) {
                             " bytes; scripts are limited to " + std::to_string(kMaxBytes >> 20) +
                             " MiB");
     }
-    return std::nullopt;
+    return {};
   };
   // stat first: a device, FIFO or directory is never opened. Then open without
   // blocking (the path may have become a FIFO meanwhile) and check what was
   // opened again.
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Error::not_found(path + ": " + std::strerror(errno));
-  if (auto e = refuse(st)) return *e;
+  if (auto r = refuse(st); !r) return r.error();
   int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return Error::not_found(path + ": " + std::strerror(errno));
   struct Closer {
@@ -57,7 +57,7 @@ Result<std::string> FileLoader::load(const std::string& path) {
     ~Closer() { ::close(fd); }
   } closer{fd};
   if (::fstat(fd, &st) != 0) return Error::io(path + ": " + std::strerror(errno));
-  if (auto e = refuse(st)) return *e;
+  if (auto r = refuse(st); !r) return r.error();
   // The size may grow after fstat: read at most one byte more than allowed.
   std::string text;
   text.resize(std::min<std::uintmax_t>(static_cast<std::uintmax_t>(st.st_size), kMaxBytes) + 1);

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/diagnostic.h"
 #include "chat/ast.h"
-#include "chat/diagnostic.h"
 
 namespace clusterd::chat {
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/diagnostic.h"
 #include "chat/ast.h"
-#include "chat/diagnostic.h"
 #include "chat/program.h"
 
 namespace clusterd::chat {

@@ -79,7 +79,8 @@ CListResult parse_clist(std::string_view text, const std::string& file, const st
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     auto fail = [&](std::string message) {
-      r.diagnostics.push_back({{file, lineno, 0}, std::move(message), std::string(line)});
+      r.diagnostics.push_back(
+          {{file, lineno, 0}, Severity::Error, std::move(message), std::string(line)});
     };
     // A control byte (a NUL cuts a path short: "demo.toml\0.bak" would be
     // read as demo.toml) is never part of a name or a path.
@@ -91,6 +92,7 @@ CListResult parse_clist(std::string_view text, const std::string& file, const st
         bad != line.end()) {
       r.diagnostics.push_back(
           {{file, lineno, static_cast<int>(bad - line.begin()) + 1},
+           Severity::Error,
            "control byte " + escape(std::string_view(&*bad, 1)) +
                " in the line: a CList line is NAME CONFIG-PATH in printable text",
            std::string(line)});
@@ -150,6 +152,7 @@ CListResult read_clist(const std::string& home) {
     r.clist.path = path;
     std::error_code ec;
     r.diagnostics.push_back({{path, 0, 0},
+                             Severity::Error,
                              fs::exists(path, ec)
                                  ? "cannot read the cluster list"
                                  : "no cluster list (one cluster a line: NAME CONFIG-PATH)",

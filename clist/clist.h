@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "clist/diagnostic.h"
+#include "base/diagnostic.h"
 
 namespace clusterd::clist {
 
@@ -39,7 +39,7 @@ struct CListResult {
   bool ok() const { return diagnostics.empty(); }
 };
 
-/// Reads `home`/CList. Diagnostics are `PATH:LINE: message` (no column); a
+/// Reads `home`/CList. Diagnostics are `PATH:LINE: error: message` (no column); a
 /// CList that cannot be read is one diagnostic without a line.
 CListResult read_clist(const std::string& home);
 

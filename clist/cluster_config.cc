@@ -511,6 +511,7 @@ ConfigResult load_cluster_config(const std::string& path, const LoadOptions& opt
     std::error_code ec;
     r.diagnostics.push_back(
         {{path, 0, 0},
+         Severity::Error,
          fs::exists(path, ec) ? "cannot read the cluster file" : "no such cluster file",
          ""});
     return r;

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "alarm/config.h"
+#include "base/diagnostic.h"
 #include "base/duration.h"
 #include "base/secrets.h"
-#include "clist/diagnostic.h"
 #include "tty/endpoint.h"
 
 namespace clusterd::clist {

@@ -27,13 +27,13 @@ void TomlReader::error(const toml::source_region& at, std::string message) {
   if (l.line > 0 && static_cast<std::size_t>(l.line) <= lines_.size()) {
     line = lines_[static_cast<std::size_t>(l.line - 1)];
   }
-  diagnostics_.push_back({std::move(l), std::move(message), std::move(line)});
+  diagnostics_.push_back({std::move(l), Severity::Error, std::move(message), std::move(line)});
 }
 
 void TomlReader::error(std::string message) {
   // A missing key has no place of its own: line 1 column 1, so that every
   // message has the file:line:col form editors and scripts read.
-  diagnostics_.push_back({{file_, 1, 1}, std::move(message), ""});
+  diagnostics_.push_back({{file_, 1, 1}, Severity::Error, std::move(message), ""});
 }
 
 void TomlReader::redact(std::string_view raw, std::string_view shown) {
@@ -155,7 +155,7 @@ std::optional<Duration> TomlReader::duration(const toml::table& t, std::string_v
     error(n->source(), join(path, key) + ": must be longer than 0s");
     return std::nullopt;
   }
-  return d;
+  return *d;
 }
 
 namespace {

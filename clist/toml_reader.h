@@ -15,8 +15,8 @@
 #include <toml++/toml.h>
 
 #include "alarm/config.h"
+#include "base/diagnostic.h"
 #include "base/duration.h"
-#include "clist/diagnostic.h"
 
 namespace clusterd::clist {
 

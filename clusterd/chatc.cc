@@ -54,16 +54,12 @@ int usage_error(const std::string& msg) {
   return 2;
 }
 
-bool read_file(const std::string& path, std::string& out, std::string& err) {
+Result<std::string> read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    err = path + ": " + std::strerror(errno);
-    return false;
-  }
+  if (!f) return Error::io(path + ": " + std::strerror(errno));
   std::ostringstream ss;
   ss << f.rdbuf();
-  out = ss.str();
-  return true;
+  return ss.str();
 }
 
 struct Args {
@@ -155,7 +151,7 @@ int parse_args(int argc, char** argv, Args& a) {
 
 void print_diagnostics(const Diagnostics& ds, const std::string& format) {
   for (const auto& d : ds) {
-    std::fputs((format == "gcc" ? format_gcc(d) + "\n" : format_text(d)).c_str(), stderr);
+    std::fputs((format == "gcc" ? format_line(d) + "\n" : format_text(d)).c_str(), stderr);
   }
 }
 
@@ -235,9 +231,9 @@ int cmd_replay(const Args& a) {
   opt.interpreter.active_name = "alpha";
   opt.interpreter.standby_name = "beta";
   for (const auto& [role, path] : a.consoles) {
-    std::string text, err;
-    if (!read_file(path, text, err)) return usage_error(err);
-    auto records = read_transcript(text, path);
+    auto text = read_file(path);
+    if (!text) return usage_error(text.error().message);
+    auto records = read_transcript(*text, path);
     if (!records) {
       std::fprintf(stderr, "chatc: %s\n", records.error().message.c_str());
       return 1;
@@ -252,9 +248,9 @@ int cmd_replay(const Args& a) {
     opt.interpreter.standby_name = a.names.substr(a.names.find(',') + 1);
   }
   if (!a.events.empty()) {
-    std::string text, err;
-    if (!read_file(a.events, text, err)) return usage_error(err);
-    auto events = read_events(text, a.events);
+    auto text = read_file(a.events);
+    if (!text) return usage_error(text.error().message);
+    auto events = read_events(*text, a.events);
     if (!events) {
       std::fprintf(stderr, "chatc: %s\n", events.error().message.c_str());
       return 1;

@@ -181,11 +181,11 @@ int cmd_metrics(const std::vector<std::string>& v) {
 
   auto list = clist::read_clist(home);
   if (list.clist.clusters.empty() && !list.ok()) {
-    std::fputs(clist::format_text(list.diagnostics).c_str(), stderr);
+    std::fputs(clusterd::format_text(list.diagnostics).c_str(), stderr);
     return 2;
   }
   int rc = list.ok() ? 0 : 1;
-  if (!list.ok()) std::fputs(clist::format_text(list.diagnostics).c_str(), stderr);
+  if (!list.ok()) std::fputs(clusterd::format_text(list.diagnostics).c_str(), stderr);
   std::string notes;
   std::vector<std::string> texts;
   for (const auto& c : list.clist.clusters) {

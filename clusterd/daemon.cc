@@ -31,8 +31,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-Result<bool> make_dir(const std::string& path, mode_t mode) {
-  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return true;
+Result<void> make_dir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return {};
   return Error::io(path + ": " + std::strerror(errno));
 }
 

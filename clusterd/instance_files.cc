@@ -26,7 +26,7 @@ Result<std::unique_ptr<InstanceFiles>> InstanceFiles::lock(const std::string& ru
 
 InstanceFiles::~InstanceFiles() { ::close(fd_); }
 
-Result<bool> InstanceFiles::write_pid() {
+Result<void> InstanceFiles::write_pid() {
   std::string tmp = pid_path_ + ".tmp";
   {
     std::ofstream pf(tmp);
@@ -36,7 +36,7 @@ Result<bool> InstanceFiles::write_pid() {
   if (std::rename(tmp.c_str(), pid_path_.c_str()) != 0)
     return Error::io(pid_path_ + ": " + std::strerror(errno));
   pid_written_ = true;
-  return true;
+  return {};
 }
 
 void InstanceFiles::remove_pid() {

@@ -22,7 +22,7 @@ class InstanceFiles {
   InstanceFiles& operator=(const InstanceFiles&) = delete;
 
   /// Writes this process's pid to run/NAME.pid (via NAME.pid.tmp + rename).
-  Result<bool> write_pid();
+  Result<void> write_pid();
   void remove_pid();
 
  private:

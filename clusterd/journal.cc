@@ -192,10 +192,10 @@ Journal::Journal(std::string path, std::unique_ptr<WritableFile> file, std::uint
                  JournalState state)
     : path_(std::move(path)), file_(std::move(file)), size_(size), state_(std::move(state)) {}
 
-Result<bool> Journal::append(const JournalRecord& r) {
+Result<void> Journal::append(const JournalRecord& r) {
   if (!broken_.empty()) return Error::io(broken_);
   std::string line = format_journal_record(r) + "\n";
-  FileStatus st = file_->append(line);
+  Result<void> st = file_->append(line);
   if (st) st = file_->sync_data();
   if (!st) {
     // A full disk can take half the line before ENOSPC. Left there, the next
@@ -210,7 +210,7 @@ Result<bool> Journal::append(const JournalRecord& r) {
   }
   size_ += line.size();
   apply(state_, r);
-  return true;
+  return {};
 }
 
 }  // namespace clusterd

@@ -79,7 +79,7 @@ class Journal {
   /// bytes of a partial write are cut off again, and the caller must not take
   /// the step the record stands for. If they cannot be cut off, every later
   /// append fails too (a record after them could be misread on replay).
-  Result<bool> append(const JournalRecord& r);
+  Result<void> append(const JournalRecord& r);
 
   const JournalState& state() const { return state_; }
   const std::string& path() const { return path_; }

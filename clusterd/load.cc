@@ -1,6 +1,6 @@
 #include "clusterd/load.h"
 
-#include "chat/diagnostic.h"
+#include "base/diagnostic.h"
 #include "chat/parser.h"
 
 namespace clusterd {
@@ -15,7 +15,7 @@ bool load_cluster(const std::string& name, const std::string& home,
                   const std::string& stock_scripts, std::ostream& err, LoadedCluster& out) {
   auto list = clist::read_clist(home);
   if (!list.ok()) {
-    err << clist::format_text(list.diagnostics);
+    err << clusterd::format_text(list.diagnostics);
     return false;
   }
   const auto* entry = list.clist.find(name);
@@ -27,7 +27,7 @@ bool load_cluster(const std::string& name, const std::string& home,
       entry->config_path, {.home = home, .stock_scripts = stock_scripts, .name = name});
   auto& cfg = out.cfg;
   if (!cfg.ok()) {
-    err << clist::format_text(cfg.diagnostics);
+    err << clusterd::format_text(cfg.diagnostics);
     return false;
   }
   chat::FileLoader loader;
@@ -59,8 +59,8 @@ bool load_cluster(const std::string& name, const std::string& home,
         d.message = "params." + param + ": " + d.message;
       }
     }
-    err << chat::format_text(d);
-    errors |= d.severity == chat::Severity::Error;
+    err << clusterd::format_text(d);
+    errors |= d.severity == clusterd::Severity::Error;
     if (policy_param &&
         d.message.find(std::string("'") + kNetworkLossParam + "'") != std::string::npos) {
       err << entry->config_path << ": policy.on_network_loss = \"alarm\" needs a script with param "

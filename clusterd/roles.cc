@@ -1,9 +1,15 @@
 #include "clusterd/roles.h"
 
+#include "base/assert.h"
+
 namespace clusterd {
 
+// `active` comes from the config's roles or the journal's, through
+// index_of(): anything but 0 or 1 is our bug, not a setting to correct.
 RoleBinding::RoleBinding(std::array<std::string, 2> names, std::size_t active)
-    : names_(std::move(names)), active_(active > 1 ? 0 : active) {}
+    : names_(std::move(names)), active_(active) {
+  CLUSTERD_ASSERT(active_ <= 1);
+}
 
 std::optional<std::size_t> RoleBinding::node_of(chat::Channel ch) const {
   switch (ch) {

@@ -23,7 +23,8 @@ class RoleBinding {
   /// Called after every swap, with the binding in its new state.
   using Listener = std::function<void(const RoleBinding&)>;
 
-  /// `names` in config order; `active` is the index of the active node.
+  /// `names` in config order; `active` is the index of the active node (0
+  /// or 1; anything else is a bug, CLUSTERD_ASSERT).
   RoleBinding(std::array<std::string, 2> names, std::size_t active);
 
   std::size_t active() const { return active_; }

@@ -179,7 +179,7 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       o.home = v;
     } else if (a == "--step-timeout") {
       const char* v = value();
-      auto d = v ? parse_duration(v) : std::nullopt;
+      auto d = parse_duration(v ? v : "");
       if (!d) return Error::invalid("--step-timeout needs a duration (e.g. 90s, 15m)");
       o.step_timeout = *d;
     } else {

@@ -8,9 +8,10 @@
 #include <cstdint>
 #include <string>
 
+#include "base/duration.h"  // Duration
+
 namespace clusterd::sim {
 
-using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::steady_clock::time_point;
 using namespace std::chrono_literals;
 

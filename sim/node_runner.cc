@@ -38,7 +38,7 @@ NodeRunner::~NodeRunner() {
   if (ledger_fd_ > 2) ::close(ledger_fd_);
 }
 
-Result<Done> NodeRunner::start() {
+Result<void> NodeRunner::start() {
   std::error_code ec;
   std::filesystem::create_directories(nodesim_dir(), ec);
   if (opt_.ledger_path == "-") {
@@ -96,7 +96,7 @@ Result<Done> NodeRunner::start() {
         << " ctl=" << opt_.ctl_path << "\n";
     std::filesystem::rename(opt_.ready_file + ".tmp", opt_.ready_file, ec);
   }
-  return Done{};
+  return {};
 }
 
 void NodeRunner::rearm() {

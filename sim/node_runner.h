@@ -32,7 +32,7 @@ class NodeRunner final : public NodeEffects {
 
   /// Opens the disk, NVRAM, ledger, ports and sockets, and powers the node
   /// on. The error names the first thing that could not be opened.
-  Result<Done> start();
+  Result<void> start();
   /// One control line -> one reply line (the control socket's handler).
   std::string control(const std::string& line);
   /// Where the console ended up (after start()).

@@ -1,6 +1,5 @@
 #include "sim/run_options.h"
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -15,7 +14,7 @@ namespace {
 // Every setter and parser here returns its error as a value: a bad word in a
 // config file or on the command line is the user's input, not a bug, and the
 // caller has to prefix the message with the flag or file:line it came from.
-using Set = Result<Done>;
+using Set = Result<void>;
 
 struct Flag {
   const char* name;
@@ -26,7 +25,7 @@ struct Flag {
 
 Set set_text(std::string& s, const std::string& v) {
   s = v;
-  return Done{};
+  return {};
 }
 
 Set set_bool(bool& b, const std::string& v) {
@@ -36,14 +35,14 @@ Set set_bool(bool& b, const std::string& v) {
     b = false;
   else
     return Error::invalid("expected true or false, got '" + v + "'");
-  return Done{};
+  return {};
 }
 
 Set set_dur(Duration& d, const std::string& v) {
   auto r = parse_duration(v);
   if (!r) return r.error();
   d = *r;
-  return Done{};
+  return {};
 }
 
 template <typename T>
@@ -53,7 +52,7 @@ Set set_num(T& n, const std::string& v, long long lo, long long hi) {
     return Error::invalid("expected a number in " + std::to_string(lo) + ".." + std::to_string(hi) +
                           ", got '" + v + "'");
   n = static_cast<T>(*x);
-  return Done{};
+  return {};
 }
 
 /// `v` must be one of `names`; sets `out` to its index.
@@ -64,7 +63,7 @@ Set set_enum(E& out, const std::string& v, std::initializer_list<const char*> na
   for (const char* n : names) {
     if (v == n) {
       out = static_cast<E>(i);
-      return Done{};
+      return {};
     }
     all += (all.empty() ? "" : "|") + std::string(n);
     ++i;
@@ -110,9 +109,9 @@ const std::vector<Flag>& flags() {
        [](O& o, const std::string& v) { return set_dur(o.node.t.panic_to_reboot, v); }},
       {"t-reply", "DUR", "OBP command to its answer and prompt [0s]",
        [](O& o, const std::string& v) { return set_dur(o.node.t.reply, v); }},
-      {"write-interval", "DUR", "shared-disk record period while RUNNING; 0 = no writes [200ms]",
+      {"write-interval", "DUR", "shared-disk record period while RUNNING; 0s = no writes [200ms]",
        [](O& o, const std::string& v) { return set_dur(o.node.t.write_interval, v); }},
-      {"chatter", "DUR", "one syslog line per DUR while RUNNING; 0 = off [0]",
+      {"chatter", "DUR", "one syslog line per DUR while RUNNING; 0s = off [0s]",
        [](O& o, const std::string& v) { return set_dur(o.node.t.chatter_interval, v); }},
       {"flood", "BPS", "load output in bytes/s while RUNNING; 0 = off [0]",
        [](O& o, const std::string& v) -> Set {
@@ -134,7 +133,7 @@ const std::vector<Flag>& flags() {
          o.node.knobs.break_disabled = m == 2;
          if (m == 0) o.node.knobs.alt_break = false;
          if (m == 1) o.node.knobs.hw_break = false;
-         return Done{};
+         return {};
        }},
       {"os", "OS", "what boots from the shared disk: solaris or linux [solaris]",
        [](O& o, const std::string& v) -> Set {
@@ -209,7 +208,7 @@ Set read_config(RunOptions& o, const std::string& path) {
     if (!f) return Error::invalid(at + "unknown key '" + key + "'");
     if (auto r = f->set(o, value); !r) return Error::invalid(at + key + ": " + r.error().message);
   }
-  return Done{};
+  return {};
 }
 
 }  // namespace
@@ -217,31 +216,6 @@ Set read_config(RunOptions& o, const std::string& path) {
 std::string nodesim_dir() {
   const char* d = std::getenv("NODESIM_DIR");
   return d && *d ? d : "/tmp/nodesim";
-}
-
-Result<Duration> parse_duration(const std::string& text) {
-  const auto bad = [&] {
-    return Error::invalid("expected a duration like 250ms, 5s or 2m, got '" + text + "'");
-  };
-  double v = 0;
-  const char* end = text.data() + text.size();
-  auto [p, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc()) return bad();
-  std::string unit(p, end);
-  double scale = 0;
-  if (unit.empty() || unit == "s")
-    scale = 1e9;
-  else if (unit == "ms")
-    scale = 1e6;
-  else if (unit == "us")
-    scale = 1e3;
-  else if (unit == "m" || unit == "min")
-    scale = 60e9;
-  else if (unit == "h")
-    scale = 3600e9;
-  // Written so that NaN fails too; the 1e6 cap keeps v * scale inside int64.
-  if (scale == 0 || !(v >= 0 && v <= 1e6)) return bad();
-  return Duration(static_cast<std::int64_t>(v * scale));
 }
 
 Result<RunOptions> parse_run_options(const std::vector<std::string>& args) {
@@ -323,7 +297,7 @@ Result<Nvram> load_nvram(const std::string& path, bool auto_boot_if_missing) {
   return nv;
 }
 
-Result<Done> save_nvram_file(const std::string& path, const Nvram& nv) {
+Result<void> save_nvram_file(const std::string& path, const Nvram& nv) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -332,7 +306,7 @@ Result<Done> save_nvram_file(const std::string& path, const Nvram& nv) {
     if (!out) return Error::io("cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return Error::io("cannot rename " + tmp);
-  return Done{};
+  return {};
 }
 
 }  // namespace clusterd::sim

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/duration.h"
 #include "base/result.h"
 #include "sim/net_hooks.h"
 #include "sim/node_config.h"
@@ -31,9 +32,6 @@ struct RunOptions {
 /// "$NODESIM_DIR" or /tmp/nodesim.
 std::string nodesim_dir();
 
-/// Parses "250ms", "5s", "1.5s", "2m", "1h" (a bare number is seconds).
-Result<Duration> parse_duration(const std::string& text);
-
 /// Parses `nodesim run` arguments (after "run"). --config FILE is read where
 /// it appears, so later flags override it. Errors name the flag or file:line.
 Result<RunOptions> parse_run_options(const std::vector<std::string>& args);
@@ -43,6 +41,6 @@ std::string run_options_help();
 
 /// NVRAM file: missing -> nullopt-like default with `auto_boot` given.
 Result<Nvram> load_nvram(const std::string& path, bool auto_boot_if_missing);
-Result<Done> save_nvram_file(const std::string& path, const Nvram& nv);
+Result<void> save_nvram_file(const std::string& path, const Nvram& nv);
 
 }  // namespace clusterd::sim

@@ -108,35 +108,35 @@ Result<std::vector<Holder>> MemoryDisk::release(std::string_view node, TimePoint
   return holders_;
 }
 
-Result<Done> MemoryDisk::append(std::string_view node, std::uint64_t seq, TimePoint now) {
+Result<void> MemoryDisk::append(std::string_view node, std::uint64_t seq, TimePoint now) {
   if (!power_) return Error::io("shared disk is off");
   records_.push_back(
       LedgerRecord(now, node, "record").add("seq", static_cast<std::int64_t>(seq)).line());
-  return Done{};
+  return {};
 }
 
-Result<Done> MemoryDisk::set_power(bool on) {
+Result<void> MemoryDisk::set_power(bool on) {
   power_ = on;
-  return Done{};
+  return {};
 }
 
-Result<Done> MemoryDisk::set_label(bool good) {
+Result<void> MemoryDisk::set_label(bool good) {
   label_ = good;
-  return Done{};
+  return {};
 }
 
 // --- FileDisk ----------------------------------------------------------------
 
-Result<Done> FileDisk::init(const std::string& path) {
+Result<void> FileDisk::init(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (fd.get() < 0) return Error::io(errno_text("cannot create disk image " + path));
   if (::flock(fd.get(), LOCK_EX) != 0) return Error::io(errno_text("cannot lock " + path));
   struct stat st {};
   ::fstat(fd.get(), &st);
-  if (static_cast<std::size_t>(st.st_size) >= kLogStart) return Done{};  // already made
+  if (static_cast<std::size_t>(st.st_size) >= kLogStart) return {};  // already made
   if (!pwrite_all(fd.get(), label_sector() + format_holders({}), 0))
     return Error::io(errno_text("cannot write disk image " + path));
-  return Done{};
+  return {};
 }
 
 DiskHealth FileDisk::health() {
@@ -197,7 +197,7 @@ Result<std::vector<Holder>> FileDisk::holders() {
   return with_lease([](std::vector<Holder>& hs) { return hs; });
 }
 
-Result<Done> FileDisk::append(std::string_view node, std::uint64_t seq, TimePoint now) {
+Result<void> FileDisk::append(std::string_view node, std::uint64_t seq, TimePoint now) {
   if (::access((path_ + ".off").c_str(), F_OK) == 0) return Error::io("shared disk is off");
   Fd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
   if (fd.get() < 0) return Error::io(errno_text("cannot open " + path_));
@@ -206,28 +206,28 @@ Result<Done> FileDisk::append(std::string_view node, std::uint64_t seq, TimePoin
   if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
     return Error::io(errno_text("cannot append to " + path_));
   ::fdatasync(fd.get());
-  return Done{};
+  return {};
 }
 
-Result<Done> FileDisk::set_power(bool on) {
+Result<void> FileDisk::set_power(bool on) {
   std::string off = path_ + ".off";
   if (on) {
     if (::unlink(off.c_str()) != 0 && errno != ENOENT)
       return Error::io(errno_text("unlink " + off));
-    return Done{};
+    return {};
   }
   Fd fd(::open(off.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   if (fd.get() < 0) return Error::io(errno_text("cannot create " + off));
-  return Done{};
+  return {};
 }
 
-Result<Done> FileDisk::set_label(bool good) {
+Result<void> FileDisk::set_label(bool good) {
   Fd fd(::open(path_.c_str(), O_RDWR | O_CLOEXEC));
   if (fd.get() < 0) return Error::io(errno_text("cannot open " + path_));
   std::string sector = good ? label_sector() : std::string(kSector, '\xEE');
   if (!pwrite_all(fd.get(), sector, 0))
     return Error::io(errno_text("cannot write label of " + path_));
-  return Done{};
+  return {};
 }
 
 }  // namespace clusterd::sim

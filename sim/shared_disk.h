@@ -26,8 +26,6 @@ struct Holder {
   std::int64_t since_ns = 0;  ///< CLOCK_MONOTONIC ns of its acquire
 };
 
-using Done = std::monostate;
-
 /// The shared disk as a node sees it. Errors are Error::io (the disk is off
 /// or the image cannot be written); none of them is a bug.
 class SharedDisk {
@@ -40,10 +38,10 @@ class SharedDisk {
   /// Removes `node`; returns the other holders still present.
   virtual Result<std::vector<Holder>> release(std::string_view node, TimePoint now) = 0;
   /// Appends one record of `node` to the log.
-  virtual Result<Done> append(std::string_view node, std::uint64_t seq, TimePoint now) = 0;
+  virtual Result<void> append(std::string_view node, std::uint64_t seq, TimePoint now) = 0;
   /// Fault switches: the disk's power, and sector 0 (the label).
-  virtual Result<Done> set_power(bool on) = 0;
-  virtual Result<Done> set_label(bool good) = 0;
+  virtual Result<void> set_power(bool on) = 0;
+  virtual Result<void> set_label(bool good) = 0;
 };
 
 /// An in-memory disk for tests. Share one between two NodeModels.
@@ -52,9 +50,9 @@ class MemoryDisk final : public SharedDisk {
   DiskHealth health() override;
   Result<std::vector<Holder>> acquire(std::string_view node, TimePoint now) override;
   Result<std::vector<Holder>> release(std::string_view node, TimePoint now) override;
-  Result<Done> append(std::string_view node, std::uint64_t seq, TimePoint now) override;
-  Result<Done> set_power(bool on) override;
-  Result<Done> set_label(bool good) override;
+  Result<void> append(std::string_view node, std::uint64_t seq, TimePoint now) override;
+  Result<void> set_power(bool on) override;
+  Result<void> set_label(bool good) override;
 
   const std::vector<Holder>& holders() const { return holders_; }
   const std::vector<std::string>& records() const { return records_; }
@@ -77,7 +75,7 @@ class FileDisk final : public SharedDisk {
  public:
   explicit FileDisk(std::string path) : path_(std::move(path)) {}
   /// Creates the image if it does not exist (a fresh label, no holders).
-  static Result<Done> init(const std::string& path);
+  static Result<void> init(const std::string& path);
   /// Drops `node` from the holders without a release (a stale lease from a
   /// killed process); returns whether it was there.
   Result<bool> clear_stale(std::string_view node);
@@ -86,9 +84,9 @@ class FileDisk final : public SharedDisk {
   DiskHealth health() override;
   Result<std::vector<Holder>> acquire(std::string_view node, TimePoint now) override;
   Result<std::vector<Holder>> release(std::string_view node, TimePoint now) override;
-  Result<Done> append(std::string_view node, std::uint64_t seq, TimePoint now) override;
-  Result<Done> set_power(bool on) override;
-  Result<Done> set_label(bool good) override;
+  Result<void> append(std::string_view node, std::uint64_t seq, TimePoint now) override;
+  Result<void> set_power(bool on) override;
+  Result<void> set_label(bool good) override;
 
   const std::string& path() const { return path_; }
 

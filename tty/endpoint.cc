@@ -165,7 +165,7 @@ class Parser {
     return Error::invalid(redact_uri(uri_) + ": " + what);
   }
 
-  Result<bool> authority(std::string_view a) {
+  Result<void> authority(std::string_view a) {
     std::string_view path;
     if (auto slash = a.find('/'); slash != std::string_view::npos) {
       path = a.substr(slash + 1);
@@ -216,20 +216,20 @@ class Parser {
       if (!cmd.ok()) return fail("command: " + cmd.error().message);
       e_.command = std::move(cmd.value());
     }
-    return true;
+    return {};
   }
 
-  Result<bool> duration(std::string_view key, std::string_view value, Duration& out, bool zero_ok) {
+  Result<void> duration(std::string_view key, std::string_view value, Duration& out, bool zero_ok) {
     auto d = parse_duration(value);
     if (!d || (!zero_ok && d->count() == 0)) {
       return fail(std::string(key) + "='" + std::string(value) +
                   "' is not a duration (e.g. 250ms, 1s, 30s)");
     }
     out = *d;
-    return true;
+    return {};
   }
 
-  Result<bool> params(std::string_view query) {
+  Result<void> params(std::string_view query) {
     std::map<std::string, bool> seen;
     auto own = scheme_keys(e_.scheme);
     while (!query.empty()) {
@@ -255,10 +255,10 @@ class Parser {
       seen[key] = true;
       if (auto r = param(key, value); !r.ok()) return r.error();
     }
-    return true;
+    return {};
   }
 
-  Result<bool> param(const std::string& key, const std::string& value) {
+  Result<void> param(const std::string& key, const std::string& value) {
     if (key == "break") return break_param(value);
     if (key == "break_duration") return duration(key, value, e_.break_duration, false);
     if (key == "connect_timeout") return duration(key, value, e_.connect_timeout, false);
@@ -270,17 +270,17 @@ class Parser {
     if (key == "baud") {
       if (!parse_uint<unsigned>(value, 50, 4'000'000, e_.serial.baud))
         return fail("baud '" + value + "' is not a rate");
-      return true;
+      return {};
     }
     if (key == "data") {
       if (!parse_uint<unsigned>(value, 5, 8, e_.serial.data_bits))
         return fail("data '" + value + "' is not 5-8");
-      return true;
+      return {};
     }
     if (key == "stop") {
       if (!parse_uint<unsigned>(value, 1, 2, e_.serial.stop_bits))
         return fail("stop '" + value + "' is not 1 or 2");
-      return true;
+      return {};
     }
     if (key == "parity") {
       if (value == "none")
@@ -291,7 +291,7 @@ class Parser {
         e_.serial.parity = Parity::Even;
       else
         return fail("parity '" + value + "' is not none, odd or even");
-      return true;
+      return {};
     }
     if (key == "flow") {
       if (value == "none")
@@ -302,35 +302,35 @@ class Parser {
         e_.serial.flow = Flow::RtsCts;
       else
         return fail("flow '" + value + "' is not none, xonxoff or rtscts");
-      return true;
+      return {};
     }
     if (key == "rfc2217") {
       if (value != "0" && value != "1") return fail("rfc2217 '" + value + "' is not 0 or 1");
       e_.rfc2217 = value == "1";
       if (e_.rfc2217 && e_.break_style == BreakStyle::Default) e_.break_style = BreakStyle::Rfc2217;
-      return true;
+      return {};
     }
     if (key == "secret") {
       if (value.empty()) return fail("secret needs a name");
       e_.secret = value;
-      return true;
+      return {};
     }
     if (key == "identity") {
       e_.identity = value;
-      return true;
+      return {};
     }
     if (key == "known_hosts") {
       e_.known_hosts = value;
-      return true;
+      return {};
     }
     return fail("unhandled key '" + key + "'");
   }
 
-  Result<bool> break_param(const std::string& v) {
-    auto only = [&](Scheme s, BreakStyle b) -> Result<bool> {
+  Result<void> break_param(const std::string& v) {
+    auto only = [&](Scheme s, BreakStyle b) -> Result<void> {
       if (e_.scheme != s) return fail("break=" + v + " is only for " + scheme_name(s));
       e_.break_style = b;
-      return true;
+      return {};
     };
     if (v == "iac") return only(Scheme::Telnet, BreakStyle::Iac);
     if (v == "rfc2217") return only(Scheme::Telnet, BreakStyle::Rfc2217);
@@ -339,11 +339,11 @@ class Parser {
       if (e_.scheme != Scheme::Serial && e_.scheme != Scheme::Pty)
         return fail("break=line is only for serial and pty");
       e_.break_style = BreakStyle::Line;
-      return true;
+      return {};
     }
     if (v == "none") {
       e_.break_style = BreakStyle::None;
-      return true;
+      return {};
     }
     std::size_t bad = 0;
     auto bytes = unescape(v, &bad);
@@ -354,7 +354,7 @@ class Parser {
     }
     e_.break_style = BreakStyle::Escape;
     e_.break_escape = std::move(*bytes);
-    return true;
+    return {};
   }
 
   std::string_view uri_;

@@ -54,7 +54,7 @@ speed_t speed_of(unsigned baud) {
 
 }  // namespace
 
-Result<bool> configure_termios(int fd, const SerialSettings& s) {
+Result<void> configure_termios(int fd, const SerialSettings& s) {
   termios t{};
   if (::tcgetattr(fd, &t) != 0) return Error::io(std::string("tcgetattr: ") + std::strerror(errno));
   ::cfmakeraw(&t);
@@ -73,7 +73,7 @@ Result<bool> configure_termios(int fd, const SerialSettings& s) {
   ::cfsetospeed(&t, sp);
   if (::tcsetattr(fd, TCSANOW, &t) != 0)
     return Error::io(std::string("tcsetattr: ") + std::strerror(errno));
-  return true;
+  return {};
 }
 
 namespace {
@@ -192,7 +192,7 @@ class SerialConsole : public LinkConsole {
   }
 
  private:
-  Result<bool> open_port() {
+  Result<void> open_port() {
     if (sp_get_port_by_name(ep_.path.c_str(), &port_) != SP_OK) {
       port_ = nullptr;
       return Error::not_found(sp_message(("libserialport does not know " + ep_.path).c_str()));
@@ -219,7 +219,7 @@ class SerialConsole : public LinkConsole {
       disconnect();
       return e;
     }
-    return true;
+    return {};
   }
 
   sp_port* port_ = nullptr;

@@ -29,7 +29,7 @@
 #include <memory>
 #include <string>
 
-#include "tty/backoff.h"
+#include "base/backoff.h"
 #include "tty/console.h"
 #include "tty/transcript_writer.h"
 

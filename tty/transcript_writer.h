@@ -48,7 +48,7 @@ class TranscriptWriter : public TranscriptSink {
   const std::string& path() const { return options_.path; }
 
   /// Closes and opens the path again (logrotate's reopen signal).
-  Result<bool> reopen() { return file_->reopen(); }
+  Result<void> reopen() { return file_->reopen(); }
 
  private:
   TranscriptWriter(Options options, std::unique_ptr<RotatingFile> file);

@@ -54,6 +54,6 @@ std::unique_ptr<Console> make_ssh_console(const Endpoint& e, ConsoleHandlers h, 
 
 /// Applies the line settings to a terminal fd (raw mode, speed, parity,
 /// flow). Used for local ptys and the exec child's pty.
-Result<bool> configure_termios(int fd, const SerialSettings& s);
+Result<void> configure_termios(int fd, const SerialSettings& s);
 
 }  // namespace clusterd::tty

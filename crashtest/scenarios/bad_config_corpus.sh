@@ -21,7 +21,7 @@
 # and its header, comment lines at the top, says what to expect:
 #   # A15 KIND: what the input is
 #   # expect: TEXT     (one or more) a fixed string a message line must hold,
-#                      usually FILE:LINE[:COL]: KEY: message
+#                      usually FILE:LINE[:COL]: error: KEY: message
 #   # absent: TEXT     a string no output may hold (a password, a secret)
 #   # mode: 0644       the file's mode (secrets inputs)
 # Every scratch home also holds a secrets file with the canary CANARY-A15 in a
@@ -304,7 +304,7 @@ def generate(d, nodes):
             f.write(("# A15 %s: %s\n# expect: %s\n" % (name.rsplit(".", 1)[1], what, expect)).encode() + body)
     script = b'script = "sparc-obp.chat"\n'
     w("gen-toml-1mib-value.toml", "a 1 MiB duration value",
-      "demo.toml:%d:12: ping.interval: '9999" % (4 + nodes.count(b"\n") + 1),
+      "demo.toml:%d:12: error: ping.interval: '9999" % (4 + nodes.count(b"\n") + 1),
       script + nodes + b'[ping]\ninterval = "' + b"9" * (1 << 20) + b's"\n')
     w("gen-toml-deep-nesting.toml", "arrays nested 100000 deep",
       "exceeded maximum nested value depth", script + b"x = " + b"[" * 100000 + b"]" * 100000 + b"\n" + nodes)
@@ -317,7 +317,7 @@ def generate(d, nodes):
     w("gen-chat-extends-chain.chat", "%d states, each extending the next, the last naming an unknown state" % n,
       "bad.chat:%d:%d: error: unknown state 'nowhere'" % (3 + n + 1, len(b"state s%d { after 1s -> " % n) + 1),
       b"\n".join(chain) + b"\n")
-    w("gen-clist-1mib-name.clist", "a 1 MiB cluster name", "CList:3: cluster name 'aaaa",
+    w("gen-clist-1mib-name.clist", "a 1 MiB cluster name", "CList:3: error: cluster name 'aaaa",
       b"a" * (1 << 20) + b" clusters/demo.toml\n")
 
 if __name__ == "__main__":

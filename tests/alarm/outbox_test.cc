@@ -22,14 +22,6 @@ const Delivery kTemp{Outcome::Temporary, "451 try later"};
 const Delivery kPerm{Outcome::Permanent, "550 no"};
 const Delivery kOk{Outcome::Accepted, "250 ok"};
 
-TEST(Backoff, DoublesFromFirstUpToCap) {
-  EXPECT_EQ(backoff_delay(kRetry, 1), 10s);
-  EXPECT_EQ(backoff_delay(kRetry, 2), 20s);
-  EXPECT_EQ(backoff_delay(kRetry, 3), 40s);
-  EXPECT_EQ(backoff_delay(kRetry, 4), 60s);
-  EXPECT_EQ(backoff_delay(kRetry, 1000), 60s);
-}
-
 TEST(Outbox, TemporaryFailureIsRetriedAfterBackoff) {
   Outbox box(kRetry);
   box.add(envelope("m1", {"email"}), t0);

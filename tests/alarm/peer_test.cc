@@ -90,13 +90,14 @@ Result<Cert> make_cert(const TempDir& dir) {
 /// smtp_sink.py on a fixed port, restartable (down, then back).
 class SmtpSink {
  public:
-  Status start(const std::string& dir, std::vector<std::string> extra = {}, uint16_t port = 0) {
+  Result<void> start(const std::string& dir, std::vector<std::string> extra = {},
+                     uint16_t port = 0) {
     dir_ = dir;
     port_ = port ? port : free_tcp_port();
     extra_ = std::move(extra);
     return run();
   }
-  Status run() {
+  Result<void> run() {
     std::vector<std::string> argv = {"/usr/bin/python3", kDir + "/smtp_sink.py",
                                      "--port",           std::to_string(port_),
                                      "--maildir",        maildir()};
@@ -106,7 +107,7 @@ class SmtpSink {
     proc_ = std::move(*p);
     if (!wait_for_listen(port_, kWait))
       return Error::io("smtp_sink did not listen: " + read_file(dir_ + "/smtp_sink.log"));
-    return ok_status();
+    return {};
   }
   void stop() {
     proc_.stop();
@@ -133,8 +134,8 @@ class SmtpSink {
 /// http_sink.py: POST bodies as DIR/N.json (accepted) or N.refused.json.
 class HttpSink {
  public:
-  Status start(const std::string& dir, const std::string& statuses = "200",
-               std::vector<std::string> extra = {}) {
+  Result<void> start(const std::string& dir, const std::string& statuses = "200",
+                     std::vector<std::string> extra = {}) {
     dir_ = dir + "/http";
     port_ = free_tcp_port();
     std::vector<std::string> argv = {"/usr/bin/python3",
@@ -150,7 +151,7 @@ class HttpSink {
     if (!p) return p.error();
     proc_ = std::move(*p);
     if (!wait_for_listen(port_, kWait)) return Error::io("http_sink did not listen");
-    return ok_status();
+    return {};
   }
   std::string url(std::string_view scheme = "http") const {
     return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_) + "/hook";

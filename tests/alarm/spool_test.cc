@@ -148,7 +148,7 @@ TEST(Spool, EveryFailedStepOfAWriteIsReturnedAndTheOldFileStands) {
     ASSERT_TRUE(s.write(e).ok());
     e.channels[0].status = ChannelStatus::Accepted;
     env.inject(c.fault);
-    Status st = s.write(e);
+    Result<void> st = s.write(e);
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.error().message.find(c.says), std::string::npos) << st.error().message;
     EXPECT_EQ(env.file(s.path_of(e.notification.message_id) + ".tmp"), std::nullopt)
@@ -164,7 +164,7 @@ TEST(Spool, FailedDirectorySyncAndRemoveAreReturned) {
   FaultEnv env;
   Spool s = spool_on(env);
   env.inject({.op = FaultEnv::Op::SyncDir});
-  Status st = s.write(sample());
+  Result<void> st = s.write(sample());
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().message,
             "cannot sync spool directory: /spool/c1: fsync: Input/output error");

@@ -76,7 +76,7 @@ TEST(Catalogue, EveryPatternMatchesItsExamplesAndNotItsLookAlikes) {
     auto s =
         load_script_text(text, std::string(CLUSTERD_SOURCE_DIR) + "/scripts/probe.chat", &files);
     ASSERT_TRUE(s.ok()) << e.pattern << ": "
-                        << (s.diagnostics.empty() ? "" : format_gcc(s.diagnostics[0]));
+                        << (s.diagnostics.empty() ? "" : format_line(s.diagnostics[0]));
     testing::RecordingActuator act;
     Interpreter in(*s.program, act);
     in.start(testing::t0);

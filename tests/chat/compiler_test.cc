@@ -200,25 +200,11 @@ TEST(Compiler, ExtendsAppendsTheParentsHandlersAfterItsOwn) {
   EXPECT_EQ(child.handlers[2].trigger, "after 1m");
 }
 
-TEST(Duration, ParsesAndFormatsEveryUnit) {
-  EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
-  EXPECT_EQ(parse_duration("1h30m5s"), std::chrono::seconds(5405));
-  EXPECT_FALSE(parse_duration("5").has_value());
-  EXPECT_FALSE(parse_duration("5x").has_value());
-  EXPECT_FALSE(parse_duration("").has_value());
-  EXPECT_EQ(parse_duration("10000h"), std::chrono::hours(10000));
-  EXPECT_FALSE(parse_duration("10001h").has_value());
-  EXPECT_FALSE(parse_duration("999999999999h").has_value());  // would overflow as nanoseconds
-  EXPECT_EQ(format_duration(std::chrono::seconds(5405)), "1h30m5s");
-  EXPECT_EQ(format_duration(std::chrono::milliseconds(1500)), "1500ms");
-  EXPECT_EQ(format_duration(Duration{}), "0s");
-}
-
 TEST(StockScript, ChecksCleanEvenStrict) {
   FileLoader loader;
   auto s = load_script(std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat", loader);
   EXPECT_TRUE(s.ok());
-  for (const auto& d : s.diagnostics) ADD_FAILURE() << format_gcc(d);
+  for (const auto& d : s.diagnostics) ADD_FAILURE() << format_line(d);
 }
 
 }  // namespace

@@ -71,12 +71,12 @@ TEST(FileLoader, RefusesDevicesDirectoriesAndFifosWithTheIncludesPosition) {
   // open for ever, and the directory was an empty script.
   auto s = load_script(main, files);
   ASSERT_EQ(s.diagnostics.size(), 3u) << all_text(s);
-  EXPECT_EQ(format_gcc(s.diagnostics[0]),
+  EXPECT_EQ(format_line(s.diagnostics[0]),
             main + ":1:9: error: cannot include \"/dev/zero\": /dev/zero: not a regular file");
-  EXPECT_EQ(format_gcc(s.diagnostics[1]), main + ":2:9: error: cannot include \"lib\": " +
-                                              dir.file("lib") + ": not a regular file");
-  EXPECT_EQ(format_gcc(s.diagnostics[2]), main + ":3:11: error: cannot include \"fifo\": " +
-                                              dir.file("fifo") + ": not a regular file");
+  EXPECT_EQ(format_line(s.diagnostics[1]), main + ":2:9: error: cannot include \"lib\": " +
+                                               dir.file("lib") + ": not a regular file");
+  EXPECT_EQ(format_line(s.diagnostics[2]), main + ":3:11: error: cannot include \"fifo\": " +
+                                               dir.file("fifo") + ": not a regular file");
   EXPECT_FALSE(s.unreadable);
   EXPECT_FALSE(s.ok());
 }
@@ -92,7 +92,7 @@ TEST(FileLoader, RefusesKernelFilesUnderProcAndSys) {
   FileLoader files;
   auto s = load_script(main, files);
   ASSERT_EQ(s.diagnostics.size(), 2u) << all_text(s);
-  EXPECT_EQ(format_gcc(s.diagnostics[0]),
+  EXPECT_EQ(format_line(s.diagnostics[0]),
             main +
                 ":1:9: error: cannot include \"/proc/self/environ\": "
                 "/proc/self/environ: a kernel file (/proc, /sys), not a script");
@@ -136,7 +136,7 @@ TEST(FileLoader, RefusesAFileOverTheSizeLimitButTakesOneAtIt) {
   auto main = dir.write("main.chat", "include \"over.chat\"\n");
   auto s = load_script(main, files);
   ASSERT_EQ(s.diagnostics.size(), 1u);
-  EXPECT_EQ(format_gcc(s.diagnostics[0]),
+  EXPECT_EQ(format_line(s.diagnostics[0]),
             main + ":1:9: error: cannot include \"over.chat\": " + dir.file("over.chat") +
                 ": is 2097153 bytes; scripts are limited to 2 MiB");
   auto top = load_script(dir.file("over.chat"), files);
@@ -169,8 +169,8 @@ TEST(FileLoader, RefusesADeniedFileHoweverItIsNamed) {
     auto s = load_script(main, files);
     ASSERT_EQ(s.diagnostics.size(), 1u) << name << "\n" << all_text(s);
     const std::string full = name[0] == '/' ? name : dir.file("scripts/" + name);
-    EXPECT_EQ(format_gcc(s.diagnostics[0]), main + ":2:9: error: cannot include \"" + name +
-                                                "\": " + full + ": it is the secrets file");
+    EXPECT_EQ(format_line(s.diagnostics[0]), main + ":2:9: error: cannot include \"" + name +
+                                                 "\": " + full + ": it is the secrets file");
     EXPECT_EQ(all_text(s).find("CANARY"), std::string::npos) << all_text(s);
   }
   // As the script itself, too.
@@ -213,7 +213,7 @@ TEST(Diagnostic, HostileBytesAreEscapedInEveryFormat) {
             "f\\x1b.chat:1:13: error: unknown state 'x\\xc2\\x9b1m\\xff'\n"
             "    caf\xc3\xa9 \\xff -> x\\xc2\\x9b1m\n"
             "                  ^\n");
-  EXPECT_EQ(format_gcc(d), "f\\x1b.chat:1:13: error: unknown state 'x\\xc2\\x9b1m\\xff'");
+  EXPECT_EQ(format_line(d), "f\\x1b.chat:1:13: error: unknown state 'x\\xc2\\x9b1m\\xff'");
   EXPECT_EQ(format_json({d}),
             "[\n  {\"file\": \"f\\\\x1b.chat\", \"line\": 1, \"col\": 13, \"severity\": \"error\", "
             "\"message\": \"unknown state 'x\\\\xc2\\\\x9b1m\\\\xff'\"}\n]\n");
@@ -228,7 +228,7 @@ TEST(Diagnostic, NoFormattedDiagnosticHoldsAControlByteOrInvalidUtf8) {
           "include \"x" + b + "y\"\ninitial state a {}"}) {
       auto s = load_script_text(text);
       std::string out = all_text(s) + format_json(s.diagnostics);
-      for (const auto& d : s.diagnostics) out += format_gcc(d);
+      for (const auto& d : s.diagnostics) out += format_line(d);
       for (char ch : out) {
         auto u = static_cast<unsigned char>(ch);
         ASSERT_TRUE((u >= 0x20 && u < 0x7f) || u == '\n' || u == '\t') << "byte " << c << ":\n"
@@ -259,10 +259,10 @@ TEST(Extends, AChainOf3000StatesIsRefusedOnceWithoutCopying3000Handlers) {
   auto s = load_script_text(chain(3000, "nowhere"));
   ASSERT_EQ(s.diagnostics.size(), 2u) << all_text(s);
   // s2936's chain is s2936 .. s3000: 65 states.
-  EXPECT_EQ(format_gcc(s.diagnostics[0]),
+  EXPECT_EQ(format_line(s.diagnostics[0]),
             "<input>:2938:21: error: state 's2936' extends a chain deeper than 64 states (up to "
             "'s3000')");
-  EXPECT_EQ(format_gcc(s.diagnostics[1]), "<input>:3002:27: error: unknown state 'nowhere'");
+  EXPECT_EQ(format_line(s.diagnostics[1]), "<input>:3002:27: error: unknown state 'nowhere'");
   EXPECT_FALSE(s.ok());
 }
 
@@ -279,7 +279,7 @@ TEST(Extends, AChainAtTheLimitCompilesWithEveryInheritedHandler) {
 
   auto over = load_script_text(chain(static_cast<int>(kMaxExtendsChain)));
   ASSERT_EQ(over.diagnostics.size(), 1u) << all_text(over);
-  EXPECT_EQ(format_gcc(over.diagnostics[0]),
+  EXPECT_EQ(format_line(over.diagnostics[0]),
             "<input>:2:18: error: state 's0' extends a chain deeper than 64 states (up to 's64')");
 }
 
@@ -298,7 +298,7 @@ TEST(Extends, ManyStatesExtendingALongChainArePastTheHandlerLimit) {
   auto s = load_script_text(text);
   std::vector<std::string> errors;
   for (const auto& d : s.diagnostics) {
-    if (d.severity == Severity::Error) errors.push_back(format_gcc(d));
+    if (d.severity == Severity::Error) errors.push_back(format_line(d));
   }
   EXPECT_EQ(errors, std::vector<std::string>{
                         "<input>:2006:7: error: state 'c1994' takes the script past 20000 "
@@ -311,7 +311,7 @@ TEST(Extends, CyclesAndUnknownParentsAreReportedOncePerState) {
       "initial state a extends b {}\nstate b extends a {}\n"
       "state c extends a {}\nstate d extends nope {}\nstate e extends d {}\nstate f extends d {}");
   std::vector<std::string> got;
-  for (const auto& d : s.diagnostics) got.push_back(format_gcc(d));
+  for (const auto& d : s.diagnostics) got.push_back(format_line(d));
   EXPECT_EQ(got, (std::vector<std::string>{
                      "<input>:1:25: error: state 'a' extends itself through 'b'",
                      "<input>:2:17: error: state 'b' extends itself through 'a'",
@@ -325,7 +325,7 @@ TEST(Extends, CyclesAndUnknownParentsAreReportedOncePerState) {
   }
   auto cyc = load_script_text(text);
   ASSERT_EQ(cyc.diagnostics.size(), 100u);
-  EXPECT_EQ(format_gcc(cyc.diagnostics[99]),
+  EXPECT_EQ(format_line(cyc.diagnostics[99]),
             "<input>:101:19: error: state 's99' extends itself through 's0'");
 }
 

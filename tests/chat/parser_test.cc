@@ -33,7 +33,7 @@ TEST(Parser, AcceptsEveryConstruct) {
   };
   for (const char* text : kValid) {
     auto p = parse_text(text);
-    EXPECT_TRUE(p.diagnostics.empty()) << text << "\n -> " << format_gcc(p.diagnostics.at(0));
+    EXPECT_TRUE(p.diagnostics.empty()) << text << "\n -> " << format_line(p.diagnostics.at(0));
   }
 }
 
@@ -138,14 +138,14 @@ TEST(Parser, ReportsIncludeCyclesAndMissingFiles) {
   files.files["b.chat"] = "include \"a.chat\"";
   auto p = parse_file("a.chat", files);
   ASSERT_EQ(p.diagnostics.size(), 1u);
-  EXPECT_EQ(format_gcc(p.diagnostics[0]),
+  EXPECT_EQ(format_line(p.diagnostics[0]),
             "b.chat:1:1: error: include cycle: a.chat -> b.chat -> a.chat");
 
   files.files["c.chat"] = "include \"nope.chat\"";
   auto q = parse_file("c.chat", files);
   ASSERT_EQ(q.diagnostics.size(), 1u);
   EXPECT_EQ(
-      format_gcc(q.diagnostics[0]),
+      format_line(q.diagnostics[0]),
       "c.chat:1:9: error: cannot include \"nope.chat\": nope.chat: No such file or directory");
 }
 
@@ -155,7 +155,7 @@ TEST(Parser, ErrorsInIncludedFilesNameThatFile) {
   files.files["x.chat"] = "\n\npattern p = /unterminated";
   auto p = parse_file("m.chat", files);
   ASSERT_EQ(p.diagnostics.size(), 1u);
-  EXPECT_EQ(format_gcc(p.diagnostics[0]),
+  EXPECT_EQ(format_line(p.diagnostics[0]),
             "x.chat:3:26: error: unterminated regex (a regex ends on its line)");
 }
 

@@ -1,5 +1,5 @@
 // The CList reader: one `NAME CONFIG-PATH` a line; every bad line is one
-// `CList:LINE: message` and the good lines are still listed.
+// `CList:LINE: error: message` and the good lines are still listed.
 #include "clist/clist.h"
 
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "clist/diagnostic.h"
+#include "base/diagnostic.h"
 #include "tests/support/peers.h"
 
 namespace clusterd::clist {
@@ -71,45 +71,47 @@ TEST_F(CListTest, AcceptsCrlfLineEnds) {
 // would reach the terminal. Any control byte refuses the line, at its column.
 TEST_F(CListTest, RefusesControlBytesAtTheirColumn) {
   auto r = parse(std::string("alpha clusters/a.toml\0.bak\nbeta clusters/\x1b[2Jb.toml\n", 52));
-  EXPECT_EQ(messages(r),
-            (std::vector<std::string>{"CList:1:22: control byte \\x00 in the line: a CList line is "
-                                      "NAME CONFIG-PATH in printable text",
-                                      "CList:2:15: control byte \\e in the line: a CList line is "
-                                      "NAME CONFIG-PATH in printable text"}));
+  EXPECT_EQ(messages(r), (std::vector<std::string>{
+                             "CList:1:22: error: control byte \\x00 in the line: a CList line is "
+                             "NAME CONFIG-PATH in printable text",
+                             "CList:2:15: error: control byte \\e in the line: a CList line is "
+                             "NAME CONFIG-PATH in printable text"}));
   EXPECT_TRUE(r.clist.clusters.empty());
 }
 
 TEST_F(CListTest, RejectsDuplicateNameAndKeepsTheFirst) {
   auto r = parse("alpha clusters/a.toml\n\nalpha clusters/b.toml\n");
-  EXPECT_EQ(messages(r),
-            std::vector<std::string>{"CList:3: cluster 'alpha' is already listed at line 1"});
+  EXPECT_EQ(messages(r), std::vector<std::string>{
+                             "CList:3: error: cluster 'alpha' is already listed at line 1"});
   ASSERT_EQ(r.clist.clusters.size(), 1u);
   EXPECT_EQ(r.clist.clusters[0].config, "clusters/a.toml");
 }
 
 TEST_F(CListTest, RejectsTwoClustersSharingOneConfig) {
   auto r = parse("alpha clusters/a.toml\nbeta clusters/../clusters/a.toml\n");
-  EXPECT_EQ(messages(r),
-            std::vector<std::string>{
-                "CList:2: cluster 'beta': config clusters/../clusters/a.toml is already used by "
-                "cluster 'alpha' (line 1); each cluster needs its own file"});
+  EXPECT_EQ(
+      messages(r),
+      std::vector<std::string>{
+          "CList:2: error: cluster 'beta': config clusters/../clusters/a.toml is already used by "
+          "cluster 'alpha' (line 1); each cluster needs its own file"});
 }
 
 TEST_F(CListTest, RejectsMissingConfigFile) {
   auto r = parse("alpha clusters/a.toml\ngamma clusters/c.toml\n");
-  EXPECT_EQ(messages(r), std::vector<std::string>{
-                             "CList:2: cluster 'gamma': config clusters/c.toml does not exist "
-                             "(looked for " +
-                             home_.file("clusters/c.toml") + ")"});
+  EXPECT_EQ(messages(r),
+            std::vector<std::string>{
+                "CList:2: error: cluster 'gamma': config clusters/c.toml does not exist "
+                "(looked for " +
+                home_.file("clusters/c.toml") + ")"});
   EXPECT_EQ(r.clist.clusters.size(), 1u);
 }
 
 TEST_F(CListTest, RejectsConfigThatIsADirectory) {
   auto r = parse("alpha clusters\n");
-  EXPECT_EQ(messages(r),
-            std::vector<std::string>{"CList:1: cluster 'alpha': config clusters is not a regular "
-                                     "file (" +
-                                     home_.file("clusters") + ")"});
+  EXPECT_EQ(messages(r), std::vector<std::string>{
+                             "CList:1: error: cluster 'alpha': config clusters is not a regular "
+                             "file (" +
+                             home_.file("clusters") + ")"});
 }
 
 TEST_F(CListTest, RejectsBadNameCharacters) {
@@ -120,11 +122,11 @@ TEST_F(CListTest, RejectsBadNameCharacters) {
       std::string(65, 'n') + " clusters/a.toml\nok-1.2_x clusters/a.toml\n");
   EXPECT_EQ(messages(r),
             (std::vector<std::string>{
-                "CList:1: cluster name 'a/b' is not valid: " + rule,
-                "CList:2: cluster name '-x' is not valid: " + rule,
-                "CList:3: cluster name '.hidden' is not valid: " + rule,
-                "CList:4: cluster name 'prod!1' is not valid: " + rule,
-                "CList:5: cluster name '" + std::string(65, 'n') + "' is not valid: " + rule,
+                "CList:1: error: cluster name 'a/b' is not valid: " + rule,
+                "CList:2: error: cluster name '-x' is not valid: " + rule,
+                "CList:3: error: cluster name '.hidden' is not valid: " + rule,
+                "CList:4: error: cluster name 'prod!1' is not valid: " + rule,
+                "CList:5: error: cluster name '" + std::string(65, 'n') + "' is not valid: " + rule,
             }));
   ASSERT_EQ(r.clist.clusters.size(), 1u);
   EXPECT_EQ(r.clist.clusters[0].name, "ok-1.2_x");
@@ -132,18 +134,18 @@ TEST_F(CListTest, RejectsBadNameCharacters) {
 
 TEST_F(CListTest, RejectsLineWithoutConfigPath) {
   auto r = parse("alpha   # no path\n");
-  EXPECT_EQ(
-      messages(r),
-      std::vector<std::string>{
-          "CList:1: cluster 'alpha' has no CONFIG-PATH (one cluster a line: NAME CONFIG-PATH)"});
+  EXPECT_EQ(messages(r),
+            std::vector<std::string>{"CList:1: error: cluster 'alpha' has no CONFIG-PATH (one "
+                                     "cluster a line: NAME CONFIG-PATH)"});
 }
 
 TEST_F(CListTest, RejectsExtraWordAfterConfigPath) {
   auto r = parse("alpha clusters/a.toml standby\n");
-  EXPECT_EQ(messages(r),
-            std::vector<std::string>{
-                "CList:1: cluster 'alpha': unexpected 'standby' after CONFIG-PATH (one cluster a "
-                "line: NAME CONFIG-PATH; a path has no blanks)"});
+  EXPECT_EQ(
+      messages(r),
+      std::vector<std::string>{
+          "CList:1: error: cluster 'alpha': unexpected 'standby' after CONFIG-PATH (one cluster a "
+          "line: NAME CONFIG-PATH; a path has no blanks)"});
 }
 
 TEST_F(CListTest, ReportsEveryBadLineNotJustTheFirst) {
@@ -155,8 +157,9 @@ TEST_F(CListTest, ReportsEveryBadLineNotJustTheFirst) {
 TEST_F(CListTest, PrintsTheLineWithoutACaret) {
   auto r = parse("alpha clusters/a.toml\nalpha clusters/b.toml\n");
   ASSERT_EQ(r.diagnostics.size(), 1u);
-  EXPECT_EQ(format_text(r.diagnostics[0]),
-            "CList:2: cluster 'alpha' is already listed at line 1\n    alpha clusters/b.toml\n");
+  EXPECT_EQ(
+      format_text(r.diagnostics[0]),
+      "CList:2: error: cluster 'alpha' is already listed at line 1\n    alpha clusters/b.toml\n");
 }
 
 TEST_F(CListTest, ReadClistReadsTheFileUnderClusterHome) {
@@ -165,14 +168,14 @@ TEST_F(CListTest, ReadClistReadsTheFileUnderClusterHome) {
   EXPECT_EQ(r.clist.path, home_.file("CList"));
   EXPECT_EQ(messages(r),
             std::vector<std::string>{home_.file("CList") +
-                                     ":2: cluster 'alpha' is already listed at line 1"});
+                                     ":2: error: cluster 'alpha' is already listed at line 1"});
 }
 
 TEST_F(CListTest, ReadClistReportsAMissingList) {
   auto r = read_clist(home_.file("nowhere"));
-  EXPECT_EQ(messages(r),
-            std::vector<std::string>{home_.file("nowhere/CList") +
-                                     ": no cluster list (one cluster a line: NAME CONFIG-PATH)"});
+  EXPECT_EQ(messages(r), std::vector<std::string>{
+                             home_.file("nowhere/CList") +
+                             ": error: no cluster list (one cluster a line: NAME CONFIG-PATH)"});
 }
 
 TEST(IsValidName, AcceptsLettersDigitsDotUnderscoreDash) {

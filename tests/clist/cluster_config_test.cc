@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "clist/diagnostic.h"
+#include "base/diagnostic.h"
 #include "tests/support/peers.h"
 
 namespace clusterd::clist {
@@ -98,37 +98,39 @@ TEST_P(Rejects, WithOneExactMessage) {
 const Case kCases[] = {
     // Syntax: toml++'s own message at its position.
     {"SyntaxError", kBase + "[ping]\ninterval = \n",
-     "t.toml:10:12: Error while parsing key-value pair: expected value, saw '\\n'"},
+     "t.toml:10:12: error: Error while parsing key-value pair: expected value, saw '\\n'"},
     {"DuplicateKey", kHead + kAlpha + "address = \"192.0.2.12\"\n" + kBeta,
-     "t.toml:6:11: Error while parsing key-value pair: cannot redefine existing string 'address'"},
+     "t.toml:6:11: error: Error while parsing key-value pair: cannot redefine existing string "
+     "'address'"},
 
     // Top level.
     {"UnknownTopLevelKeyListsKnownKeys", "scrpit = \"s.chat\"\n" + kBase,
-     "t.toml:1:1: scrpit: unknown key (known: " + kKnownTop + ")"},
+     "t.toml:1:1: error: scrpit: unknown key (known: " + kKnownTop + ")"},
     {"MissingScript", "secrets = \"secrets\"\n" + kAlpha + kBeta,
-     "t.toml:1:1: script: missing; name the chat script to run, e.g. script = \"sparc-obp.chat\""},
+     "t.toml:1:1: error: script: missing; name the chat script to run, e.g. script = "
+     "\"sparc-obp.chat\""},
     {"ScriptNotAString", "script = 3\n" + kAlpha + kBeta,
-     "t.toml:1:10: script: expected a string, got an integer"},
+     "t.toml:1:10: error: script: expected a string, got an integer"},
     {"EmptyScript", "script = \"\"\n" + kAlpha + kBeta,
-     "t.toml:1:10: script: empty; name the chat script to run, e.g. \"sparc-obp.chat\""},
+     "t.toml:1:10: error: script: empty; name the chat script to run, e.g. \"sparc-obp.chat\""},
     {"ScriptNotFound", "script = \"nope.chat\"\n" + kAlpha + kBeta,
-     "t.toml:1:10: script: 'nope.chat' is neither in $HOME/scripts nor in the stock scripts "
+     "t.toml:1:10: error: script: 'nope.chat' is neither in $HOME/scripts nor in the stock scripts "
      "($HOME/stock)"},
     {"AbsoluteScriptNotFound", "script = \"/nonexistent/x.chat\"\n" + kAlpha + kBeta,
-     "t.toml:1:10: script: /nonexistent/x.chat does not exist"},
+     "t.toml:1:10: error: script: /nonexistent/x.chat does not exist"},
     {"SectionNotATable", "ping = 3\n" + kBase,
-     "t.toml:1:8: ping: expected a table ([ping]), got an integer"},
+     "t.toml:1:8: error: ping: expected a table ([ping]), got an integer"},
 
     // Secrets.
     {"SecretsFileMissing", "script = \"s.chat\"\nsecrets = \"nofile\"\n" + kAlpha + kBeta,
-     "t.toml:2:11: secrets: secrets file $HOME/nofile: No such file or directory"},
+     "t.toml:2:11: error: secrets: secrets file $HOME/nofile: No such file or directory"},
     {"EmptySecretsPath", "script = \"s.chat\"\nsecrets = \"\"\n" + kAlpha + kBeta,
-     "t.toml:2:11: secrets: empty; give the secrets file's path or leave the key out"},
+     "t.toml:2:11: error: secrets: empty; give the secrets file's path or leave the key out"},
     {"SecretNamedWithoutSecretsFile",
      "script = \"s.chat\"\n[nodes.alpha]\nconsole = \"telnet://op@nts1:7001?secret=nts1\"\naddress "
      "= \"192.0.2.10\"\n" +
          kBeta,
-     "t.toml:3:11: nodes.alpha.console: names secret 'nts1' but the config has no secrets = "
+     "t.toml:3:11: error: nodes.alpha.console: names secret 'nts1' but the config has no secrets = "
      "\"PATH\" (a file of "
      "mode 0600)"},
     {"SecretNotInSecretsFile",
@@ -136,239 +138,264 @@ const Case kCases[] = {
          "[nodes.alpha]\nconsole = \"telnet://op@nts1:7001?secret=nope\"\naddress = "
          "\"192.0.2.10\"\n" +
          kBeta,
-     "t.toml:4:11: nodes.alpha.console: no secret named 'nope' in $HOME/secrets"},
+     "t.toml:4:11: error: nodes.alpha.console: no secret named 'nope' in $HOME/secrets"},
 
     // Params.
     {"ParamOfWrongType", kBase + "[params]\nfast = true\n",
-     "t.toml:10:8: params.fast: expected a string, an integer or a duration string such as "
+     "t.toml:10:8: error: params.fast: expected a string, an integer or a duration string such as "
      "\"10m\", got a boolean"},
     {"ParamFloat", kBase + "[params]\nratio = 0.5\n",
-     "t.toml:10:9: params.ratio: expected a string, an integer or a duration string such as "
+     "t.toml:10:9: error: params.ratio: expected a string, an integer or a duration string such as "
      "\"10m\", got a float"},
     {"ParamBadName", kBase + "[params]\n\"boot-device\" = \"disk\"\n",
-     "t.toml:10:1: params.boot-device: not a param name (letters, digits and '_', not starting "
+     "t.toml:10:1: error: params.boot-device: not a param name (letters, digits and '_', not "
+     "starting "
      "with a digit)"},
 
     // Nodes.
-    {"NoNodes", kHead, "t.toml:1:1: nodes: missing; a cluster has exactly two [nodes.NAME] tables"},
+    {"NoNodes", kHead,
+     "t.toml:1:1: error: nodes: missing; a cluster has exactly two [nodes.NAME] tables"},
     {"OneNode", kHead + kAlpha,
-     "t.toml:3:1: nodes: a cluster has exactly two nodes, found 1 (alpha)"},
+     "t.toml:3:1: error: nodes: a cluster has exactly two nodes, found 1 (alpha)"},
     {"ThreeNodes",
      kBase + "[nodes.gamma]\nconsole = \"telnet://nts1:7003\"\naddress = \"192.0.2.12\"\n",
-     "t.toml:9:8: nodes.gamma: a cluster has exactly two nodes (alpha and beta come first)"},
+     "t.toml:9:8: error: nodes.gamma: a cluster has exactly two nodes (alpha and beta come first)"},
     {"NodeNotATable", kHead + "[nodes]\nalpha = \"x\"\n" + kBeta,
-     "t.toml:4:9: nodes.alpha: expected a table ([nodes.alpha]), got a string"},
+     "t.toml:4:9: error: nodes.alpha: expected a table ([nodes.alpha]), got a string"},
     {"BadNodeName",
      kHead + kAlpha +
          "[nodes.\"b b\"]\nconsole = \"telnet://nts1:7002\"\naddress = \"192.0.2.11\"\n",
-     "t.toml:6:8: nodes.b b: node name 'b b' is not valid: " + kNameRuleText},
+     "t.toml:6:8: error: nodes.b b: node name 'b b' is not valid: " + kNameRuleText},
     {"UnknownNodeKeyListsKnownKeys", kHead + kAlpha + "consle = \"x\"\n" + kBeta,
-     "t.toml:6:1: nodes.alpha.consle: unknown key (known: console, address, addresses, role, "
+     "t.toml:6:1: error: nodes.alpha.consle: unknown key (known: console, address, addresses, "
+     "role, "
      "power_off, power_on, "
      "power_status)"},
     {"MissingConsole", kHead + "[nodes.alpha]\naddress = \"192.0.2.10\"\n" + kBeta,
-     "t.toml:3:1: nodes.alpha.console: missing; give the console URI, e.g. console = "
+     "t.toml:3:1: error: nodes.alpha.console: missing; give the console URI, e.g. console = "
      "\"telnet://nts1.example:7001\" "
      "(docs/config.md, Console endpoints)"},
     {"ConsoleNotAString",
      kHead + "[nodes.alpha]\nconsole = 7001\naddress = \"192.0.2.10\"\n" + kBeta,
-     "t.toml:4:11: nodes.alpha.console: expected a string, got an integer"},
+     "t.toml:4:11: error: nodes.alpha.console: expected a string, got an integer"},
     {"ConsolePortNotANumber",
      kHead + "[nodes.alpha]\nconsole = \"telnet://nts1:70x1\"\naddress = \"192.0.2.10\"\n" + kBeta,
-     "t.toml:4:11: nodes.alpha.console: telnet://nts1:70x1: port '70x1' is not a number 1-65535"},
+     "t.toml:4:11: error: nodes.alpha.console: telnet://nts1:70x1: port '70x1' is not a number "
+     "1-65535"},
     {"ConsoleUnknownUriKey",
      kHead +
          "[nodes.alpha]\nconsole = \"serial:/dev/ttyS0?speed=9600\"\naddress = "
          "\"192.0.2.10\"\n" +
          kBeta,
-     "t.toml:4:11: nodes.alpha.console: serial:/dev/ttyS0?speed=9600: unknown key 'speed' for "
+     "t.toml:4:11: error: nodes.alpha.console: serial:/dev/ttyS0?speed=9600: unknown key 'speed' "
+     "for "
      "serial (known: baud, "
      "data, parity, stop, flow, break, break_duration, connect_timeout, retry, retry_max, probe, "
      "probe_timeout, "
      "write_timeout)"},
     {"MissingAddress", kHead + "[nodes.alpha]\nconsole = \"telnet://nts1:7001\"\n" + kBeta,
-     "t.toml:3:1: nodes.alpha.address: missing; give the node's address for ping, e.g. address = "
+     "t.toml:3:1: error: nodes.alpha.address: missing; give the node's address for ping, e.g. "
+     "address = "
      "\"192.0.2.10\" (or "
      "addresses = [...])"},
     {"AddressAndAddresses", kHead + kAlpha + "addresses = [\"192.0.2.20\"]\n" + kBeta,
-     "t.toml:6:13: nodes.alpha.addresses: give address or addresses, not both"},
+     "t.toml:6:13: error: nodes.alpha.addresses: give address or addresses, not both"},
     {"EmptyAddresses",
      kHead + "[nodes.alpha]\nconsole = \"telnet://nts1:7001\"\naddresses = []\n" + kBeta,
-     "t.toml:5:13: nodes.alpha.addresses: empty; give at least one address"},
+     "t.toml:5:13: error: nodes.alpha.addresses: empty; give at least one address"},
     {"BadAddress",
      kHead + "[nodes.alpha]\nconsole = \"telnet://nts1:7001\"\naddress = \"192.0.2.300\"\n" + kBeta,
-     "t.toml:5:11: nodes.alpha.address: '192.0.2.300' is not an IPv4 address (ping probes IPv4 "
+     "t.toml:5:11: error: nodes.alpha.address: '192.0.2.300' is not an IPv4 address (ping probes "
+     "IPv4 "
      "addresses only: no host names, no IPv6 yet)"},
     {"AddressHostNameRefused",
      kHead + "[nodes.alpha]\nconsole = \"telnet://nts1:7001\"\naddress = \"alpha.example\"\n" +
          kBeta,
-     "t.toml:5:11: nodes.alpha.address: 'alpha.example' is not an IPv4 address (ping probes IPv4 "
+     "t.toml:5:11: error: nodes.alpha.address: 'alpha.example' is not an IPv4 address (ping probes "
+     "IPv4 "
      "addresses only: no host names, no IPv6 yet)"},
     {"AddressIpv6Refused",
      kHead +
          "[nodes.alpha]\nconsole = \"telnet://nts1:7001\"\naddresses = [\"192.0.2.10\", "
          "\"2001:db8::10\"]\n" +
          kBeta,
-     "t.toml:5:28: nodes.alpha.addresses[1]: '2001:db8::10' is not an IPv4 address (ping probes "
+     "t.toml:5:28: error: nodes.alpha.addresses[1]: '2001:db8::10' is not an IPv4 address (ping "
+     "probes "
      "IPv4 addresses only: no host names, no IPv6 yet)"},
     {"AddressesElementNotAString",
      kHead + "[nodes.alpha]\nconsole = \"telnet://nts1:7001\"\naddresses = [\"192.0.2.10\", 5]\n" +
          kBeta,
-     "t.toml:5:28: nodes.alpha.addresses[1]: expected a string, got an integer"},
+     "t.toml:5:28: error: nodes.alpha.addresses[1]: expected a string, got an integer"},
     {"BadRole", kHead + kAlpha + "role = \"primary\"\n" + kBeta,
-     "t.toml:6:8: nodes.alpha.role: 'primary' is not active or standby"},
+     "t.toml:6:8: error: nodes.alpha.role: 'primary' is not active or standby"},
     {"TwoActiveNodes", kHead + kAlpha + "role = \"active\"\n" + kBeta + "role = \"active\"\n",
-     "t.toml:10:8: nodes.beta.role: nodes.alpha is already active; one node is active, the other "
+     "t.toml:10:8: error: nodes.beta.role: nodes.alpha is already active; one node is active, the "
+     "other "
      "standby"},
     {"PowerCommandAsShellString", kHead + kAlpha + "power_off = \"ipmitool power off\"\n" + kBeta,
-     "t.toml:6:13: nodes.alpha.power_off: expected a command as a list of words such as [\"prog\", "
+     "t.toml:6:13: error: nodes.alpha.power_off: expected a command as a list of words such as "
+     "[\"prog\", "
      "\"arg\"] (no "
      "shell is used), got a string"},
     {"PowerOffWithoutPowerStatus",
      kHead + kAlpha + "power_off = [\"ipmitool\", \"power\", \"off\"]\n" + kBeta,
-     "t.toml:6:13: nodes.alpha.power_off: needs nodes.alpha.power_status too: a power fence counts "
+     "t.toml:6:13: error: nodes.alpha.power_off: needs nodes.alpha.power_status too: a power fence "
+     "counts "
      "only when read "
      "back"},
     {"EmptyPowerCommand", kHead + kAlpha + "power_on = []\n" + kBeta,
-     "t.toml:6:12: nodes.alpha.power_on: empty command; the first word is the program to run"},
+     "t.toml:6:12: error: nodes.alpha.power_on: empty command; the first word is the program to "
+     "run"},
     {"BothNodesOnOneConsole",
      kHead + kAlpha + "[nodes.beta]\nconsole = \"telnet://nts1:7001\"\naddress = \"192.0.2.11\"\n",
-     "t.toml:7:11: nodes.beta.console: the same console as nodes.alpha"},
+     "t.toml:7:11: error: nodes.beta.console: the same console as nodes.alpha"},
     {"BothNodesOnOneAddress",
      kHead + kAlpha + "[nodes.beta]\nconsole = \"telnet://nts1:7002\"\naddress = \"192.0.2.10\"\n",
-     "t.toml:8:11: nodes.beta.address: 192.0.2.10 is also an address of nodes.alpha"},
+     "t.toml:8:11: error: nodes.beta.address: 192.0.2.10 is also an address of nodes.alpha"},
 
     // [ping]
     {"UnknownPingKeyListsKnownKeys", kBase + "[ping]\nintervall = \"1s\"\n",
-     "t.toml:10:1: ping.intervall: unknown key (known: interval, timeout, misses, reference, "
+     "t.toml:10:1: error: ping.intervall: unknown key (known: interval, timeout, misses, "
+     "reference, "
      "method, tcp_port)"},
     {"PingIntervalNotADuration", kBase + "[ping]\ninterval = \"1x\"\n",
-     "t.toml:10:12: ping.interval: '1x' is not a duration " + kDurationHint},
+     "t.toml:10:12: error: ping.interval: '1x' is not a duration " + kDurationHint},
     {"PingIntervalZero", kBase + "[ping]\ninterval = \"0s\"\n",
-     "t.toml:10:12: ping.interval: must be longer than 0s"},
+     "t.toml:10:12: error: ping.interval: must be longer than 0s"},
     {"PingIntervalAsInteger", kBase + "[ping]\ninterval = 1\n",
-     "t.toml:10:12: ping.interval: expected a duration string such as \"1s\" or \"250ms\", got an "
+     "t.toml:10:12: error: ping.interval: expected a duration string such as \"1s\" or \"250ms\", "
+     "got an "
      "integer"},
     {"PingMissesZero", kBase + "[ping]\nmisses = 0\n",
-     "t.toml:10:10: ping.misses: 0 is not 1-1000"},
+     "t.toml:10:10: error: ping.misses: 0 is not 1-1000"},
     {"PingMissesAsString", kBase + "[ping]\nmisses = \"3\"\n",
-     "t.toml:10:10: ping.misses: expected an integer 1-1000, got a string"},
+     "t.toml:10:10: error: ping.misses: expected an integer 1-1000, got a string"},
     {"PingBadReference", kBase + "[ping]\nreference = \"not an address\"\n",
-     "t.toml:10:13: ping.reference: 'not an address' is not an IPv4 address (ping probes IPv4 "
+     "t.toml:10:13: error: ping.reference: 'not an address' is not an IPv4 address (ping probes "
+     "IPv4 "
      "addresses only: no host names, no IPv6 yet)"},
     {"PingTimeoutLongerThanInterval", kBase + "[ping]\ninterval = \"1s\"\ntimeout = \"2s\"\n",
-     "t.toml:11:11: ping.timeout: 2s is longer than ping.interval (1s)"},
+     "t.toml:11:11: error: ping.timeout: 2s is longer than ping.interval (1s)"},
     {"PingBadMethod", kBase + "[ping]\nmethod = \"udp\"\n",
-     "t.toml:10:10: ping.method: 'udp' is not icmp or tcp"},
+     "t.toml:10:10: error: ping.method: 'udp' is not icmp or tcp"},
     {"PingTcpWithoutPort", kBase + "[ping]\nmethod = \"tcp\"\n",
-     "t.toml:10:10: ping.method: \"tcp\" needs ping.tcp_port, the port to connect to (e.g. "
+     "t.toml:10:10: error: ping.method: \"tcp\" needs ping.tcp_port, the port to connect to (e.g. "
      "tcp_port = 22)"},
     {"PingPortWithoutTcp", kBase + "[ping]\ntcp_port = 22\n",
-     "t.toml:10:12: ping.tcp_port: only used with method = \"tcp\""},
+     "t.toml:10:12: error: ping.tcp_port: only used with method = \"tcp\""},
     {"PingPortOutOfRange", kBase + "[ping]\nmethod = \"tcp\"\ntcp_port = 70000\n",
-     "t.toml:11:12: ping.tcp_port: 70000 is not 1-65535"},
+     "t.toml:11:12: error: ping.tcp_port: 70000 is not 1-65535"},
 
     // [policy] and [timeouts]
     {"BadUnconfirmedFence", kBase + "[policy]\nunconfirmed_fence = \"maybe\"\n",
-     "t.toml:10:21: policy.unconfirmed_fence: 'maybe' is not takeover or wait"},
+     "t.toml:10:21: error: policy.unconfirmed_fence: 'maybe' is not takeover or wait"},
     {"NetworkLossNotAString", kBase + "[policy]\non_network_loss = true\n",
-     "t.toml:10:19: policy.on_network_loss: expected takeover or alarm (a string), got a boolean"},
+     "t.toml:10:19: error: policy.on_network_loss: expected takeover or alarm (a string), got a "
+     "boolean"},
     {"UnknownPolicyKey", kBase + "[policy]\nfence = \"x\"\n",
-     "t.toml:10:1: policy.fence: unknown key (known: unconfirmed_fence, on_network_loss)"},
+     "t.toml:10:1: error: policy.fence: unknown key (known: unconfirmed_fence, on_network_loss)"},
     {"BadTimeout", kBase + "[timeouts]\npower = \"soon\"\n",
-     "t.toml:10:9: timeouts.power: 'soon' is not a duration " + kDurationHint},
+     "t.toml:10:9: error: timeouts.power: 'soon' is not a duration " + kDurationHint},
     {"UnknownTimeout", kBase + "[timeouts]\nboot = \"10m\"\n",
-     "t.toml:10:1: timeouts.boot: unknown key (known: confirm_window, power, exec)"},
+     "t.toml:10:1: error: timeouts.boot: unknown key (known: confirm_window, power, exec)"},
 
     // [alarms]
     {"UnknownAlarmKeyListsKnownKeys", kBase + "[alarms]\nsms = [\"x\"]\n",
-     "t.toml:10:1: alarms.sms: unknown key (known: email, smtp, starttls, from, smtp_user, "
+     "t.toml:10:1: error: alarms.sms: unknown key (known: email, smtp, starttls, from, smtp_user, "
      "smtp_secret, ca_file, "
      "page, timeout, retry_first, retry_cap, retry_for, reminder, escalate_after, escalate_to, "
      "rate_limit, "
      "rate_window, heartbeat_url, heartbeat_command, heartbeat_interval)"},
     {"EmailNotAList", kBase + "[alarms]\nemail = \"oncall@example.com\"\n",
-     "t.toml:10:9: alarms.email: expected a list of strings, got a string"},
+     "t.toml:10:9: error: alarms.email: expected a list of strings, got a string"},
     {"EmailNotAnAddress", kBase + "[alarms]\nemail = [\"oncall\"]\n",
-     "t.toml:10:10: alarms.email[0]: 'oncall' is not an email address (user@domain)"},
+     "t.toml:10:10: error: alarms.email[0]: 'oncall' is not an email address (user@domain)"},
     {"EmailElementNotAString", kBase + "[alarms]\nemail = [\"a@b\", 3]\n",
-     "t.toml:10:17: alarms.email[1]: expected a string, got an integer"},
+     "t.toml:10:17: error: alarms.email[1]: expected a string, got an integer"},
     {"EscalateToNotAnAddress", kBase + "[alarms]\nescalate_to = [\"duty\"]\n",
-     "t.toml:10:16: alarms.escalate_to[0]: 'duty' is not an email address (user@domain)"},
+     "t.toml:10:16: error: alarms.escalate_to[0]: 'duty' is not an email address (user@domain)"},
     {"SmtpNotAnSmtpUrl", kBase + "[alarms]\nsmtp = \"mail:25\"\n",
-     "t.toml:10:8: alarms.smtp: 'mail:25' must start with smtp:// or smtps:// (e.g. "
+     "t.toml:10:8: error: alarms.smtp: 'mail:25' must start with smtp:// or smtps:// (e.g. "
      "smtp://mail.example:25)"},
     {"BadStartTls", kBase + "[alarms]\nstarttls = \"yes\"\n",
-     "t.toml:10:12: alarms.starttls: 'yes' is not try, require or off"},
+     "t.toml:10:12: error: alarms.starttls: 'yes' is not try, require or off"},
     {"FromNotAnAddress", kBase + "[alarms]\nfrom = \"clusterd\"\n",
-     "t.toml:10:8: alarms.from: 'clusterd' is not an email address (user@domain)"},
+     "t.toml:10:8: error: alarms.from: 'clusterd' is not an email address (user@domain)"},
     {"SmtpUserWithoutSecret", kBase + "[alarms]\nsmtp_user = \"u\"\n",
-     "t.toml:10:13: alarms.smtp_user: needs alarms.smtp_secret, the name of the SMTP password in "
+     "t.toml:10:13: error: alarms.smtp_user: needs alarms.smtp_secret, the name of the SMTP "
+     "password in "
      "the secrets file"},
     {"SmtpSecretWithoutUser", kBase + "[alarms]\nsmtp_secret = \"smtp\"\n",
-     "t.toml:10:15: alarms.smtp_secret: only used with alarms.smtp_user"},
+     "t.toml:10:15: error: alarms.smtp_secret: only used with alarms.smtp_user"},
     {"SmtpSecretNotInSecretsFile", kBase + "[alarms]\nsmtp_user = \"u\"\nsmtp_secret = \"nope\"\n",
-     "t.toml:11:15: alarms.smtp_secret: no secret named 'nope' in $HOME/secrets"},
+     "t.toml:11:15: error: alarms.smtp_secret: no secret named 'nope' in $HOME/secrets"},
     {"BadPageTarget", kBase + "[alarms]\npage = [\"mailto:x\"]\n",
-     "t.toml:10:9: alarms.page[0]: page target 'mailto:x' is neither http(s)://URL nor "
+     "t.toml:10:9: error: alarms.page[0]: page target 'mailto:x' is neither http(s)://URL nor "
      "exec:COMMAND"},
     {"ZeroAlarmTimeout", kBase + "[alarms]\ntimeout = \"0s\"\n",
-     "t.toml:10:11: alarms.timeout: must be longer than 0s"},
+     "t.toml:10:11: error: alarms.timeout: must be longer than 0s"},
     {"RetryCapShorterThanFirstRetry",
      kBase + "[alarms]\nretry_first = \"20m\"\nretry_cap = \"5m\"\n",
-     "t.toml:11:13: alarms.retry_cap: 5m is shorter than alarms.retry_first (20m)"},
+     "t.toml:11:13: error: alarms.retry_cap: 5m is shorter than alarms.retry_first (20m)"},
     {"FirstRetryLongerThanDefaultCap", kBase + "[alarms]\nretry_first = \"20m\"\n",
-     "t.toml:10:15: alarms.retry_first: 20m is longer than alarms.retry_cap (10m, the default)"},
+     "t.toml:10:15: error: alarms.retry_first: 20m is longer than alarms.retry_cap (10m, the "
+     "default)"},
     {"NegativeRateLimit", kBase + "[alarms]\nrate_limit = -1\n",
-     "t.toml:10:14: alarms.rate_limit: -1 is not 0-1000000"},
+     "t.toml:10:14: error: alarms.rate_limit: -1 is not 0-1000000"},
     {"HeartbeatUrlNotHttp", kBase + "[alarms]\nheartbeat_url = \"hc.example\"\n",
-     "t.toml:10:17: alarms.heartbeat_url: 'hc.example' must start with http:// or https://"},
+     "t.toml:10:17: error: alarms.heartbeat_url: 'hc.example' must start with http:// or https://"},
     {"HeartbeatCommandAsShellString", kBase + "[alarms]\nheartbeat_command = \"/bin/beat\"\n",
-     "t.toml:10:21: alarms.heartbeat_command: expected a command as a list of words such as "
+     "t.toml:10:21: error: alarms.heartbeat_command: expected a command as a list of words such as "
      "[\"prog\", \"arg\"] (no "
      "shell is used), got a string"},
 
     // [metrics]: loopback only, ADDRESS:PORT.
     {"MetricsNotATable", "metrics = \"127.0.0.1:9100\"\n" + kBase,
-     "t.toml:1:11: metrics: expected a table ([metrics]), got a string"},
+     "t.toml:1:11: error: metrics: expected a table ([metrics]), got a string"},
     {"UnknownMetricsKey", kBase + "[metrics]\nport = 9100\n",
-     "t.toml:10:1: metrics.port: unknown key (known: listen)"},
+     "t.toml:10:1: error: metrics.port: unknown key (known: listen)"},
     {"MetricsListenNotAString", kBase + "[metrics]\nlisten = 9100\n",
-     "t.toml:10:10: metrics.listen: expected a string, got an integer"},
+     "t.toml:10:10: error: metrics.listen: expected a string, got an integer"},
     {"MetricsListenEmpty", kBase + "[metrics]\nlisten = \"\"\n",
-     "t.toml:10:10: metrics.listen: empty; give ADDRESS:PORT (e.g. listen = \"127.0.0.1:9100\"), "
+     "t.toml:10:10: error: metrics.listen: empty; give ADDRESS:PORT (e.g. listen = "
+     "\"127.0.0.1:9100\"), "
      "or leave [metrics] "
      "out for no endpoint"},
     {"MetricsListenOnEveryAddress", kBase + "[metrics]\nlisten = \"0.0.0.0:9100\"\n",
-     "t.toml:10:10: metrics.listen: 0.0.0.0 is not a loopback address; the endpoint has no TLS and "
+     "t.toml:10:10: error: metrics.listen: 0.0.0.0 is not a loopback address; the endpoint has no "
+     "TLS and "
      "no "
      "authentication, so it listens on 127.0.0.1 (127.0.0.0/8) or [::1] only"},
     {"MetricsListenOnALanAddress", kBase + "[metrics]\nlisten = \"192.0.2.5:9100\"\n",
-     "t.toml:10:10: metrics.listen: 192.0.2.5 is not a loopback address; the endpoint has no TLS "
+     "t.toml:10:10: error: metrics.listen: 192.0.2.5 is not a loopback address; the endpoint has "
+     "no TLS "
      "and no "
      "authentication, so it listens on 127.0.0.1 (127.0.0.0/8) or [::1] only"},
     {"MetricsListenOnANonLoopbackIpv6", kBase + "[metrics]\nlisten = \"[2001:db8::1]:9100\"\n",
-     "t.toml:10:10: metrics.listen: 2001:db8::1 is not a loopback address; the endpoint has no TLS "
+     "t.toml:10:10: error: metrics.listen: 2001:db8::1 is not a loopback address; the endpoint has "
+     "no TLS "
      "and no "
      "authentication, so it listens on 127.0.0.1 (127.0.0.0/8) or [::1] only"},
     {"MetricsListenOnAHostName", kBase + "[metrics]\nlisten = \"localhost:9100\"\n",
-     "t.toml:10:10: metrics.listen: 'localhost' is not an IP address; give a loopback address, not "
+     "t.toml:10:10: error: metrics.listen: 'localhost' is not an IP address; give a loopback "
+     "address, not "
      "a host name "
      "(e.g. listen = \"127.0.0.1:9100\")"},
     {"MetricsListenWithoutPort", kBase + "[metrics]\nlisten = \"127.0.0.1\"\n",
-     "t.toml:10:10: metrics.listen: '127.0.0.1' has no port; write ADDRESS:PORT (e.g. listen = "
+     "t.toml:10:10: error: metrics.listen: '127.0.0.1' has no port; write ADDRESS:PORT (e.g. "
+     "listen = "
      "\"127.0.0.1:9100\")"},
     {"MetricsListenPortNotANumber", kBase + "[metrics]\nlisten = \"127.0.0.1:http\"\n",
-     "t.toml:10:10: metrics.listen: port 'http' is not a number 1-65535"},
+     "t.toml:10:10: error: metrics.listen: port 'http' is not a number 1-65535"},
     {"MetricsListenPortZero", kBase + "[metrics]\nlisten = \"127.0.0.1:0\"\n",
-     "t.toml:10:10: metrics.listen: port '0' is not a number 1-65535"},
+     "t.toml:10:10: error: metrics.listen: port '0' is not a number 1-65535"},
     {"MetricsListenPortTooLarge", kBase + "[metrics]\nlisten = \"127.0.0.1:65536\"\n",
-     "t.toml:10:10: metrics.listen: port '65536' is not a number 1-65535"},
+     "t.toml:10:10: error: metrics.listen: port '65536' is not a number 1-65535"},
     {"MetricsListenIpv6WithoutBrackets", kBase + "[metrics]\nlisten = \"::1:9100\"\n",
-     "t.toml:10:10: metrics.listen: '::1:9100': an IPv6 address goes in brackets, as in "
+     "t.toml:10:10: error: metrics.listen: '::1:9100': an IPv6 address goes in brackets, as in "
      "\"[::1]:9100\""},
     {"MetricsListenUnclosedBracket", kBase + "[metrics]\nlisten = \"[::1:9100\"\n",
-     "t.toml:10:10: metrics.listen: '[::1:9100' is not [IPv6]:PORT (e.g. listen = "
+     "t.toml:10:10: error: metrics.listen: '[::1:9100' is not [IPv6]:PORT (e.g. listen = "
      "\"127.0.0.1:9100\")"},
 };
 
@@ -381,13 +408,14 @@ TEST(ClusterConfig, CollectsEveryErrorInFileOrder) {
   Home home;
   auto r = home.parse(kHead + kAlpha + "role = \"primary\"\n" + kBeta +
                       "[ping]\nmisses = 0\n[alarms]\nstarttls = \"yes\"\n[policy]\nwat = 1\n");
-  EXPECT_EQ(lines(r.diagnostics),
-            (std::vector<std::string>{
-                "t.toml:6:8: nodes.alpha.role: 'primary' is not active or standby",
-                "t.toml:11:10: ping.misses: 0 is not 1-1000",
-                "t.toml:13:12: alarms.starttls: 'yes' is not try, require or off",
-                "t.toml:15:1: policy.wat: unknown key (known: unconfirmed_fence, on_network_loss)",
-            }));
+  EXPECT_EQ(
+      lines(r.diagnostics),
+      (std::vector<std::string>{
+          "t.toml:6:8: error: nodes.alpha.role: 'primary' is not active or standby",
+          "t.toml:11:10: error: ping.misses: 0 is not 1-1000",
+          "t.toml:13:12: error: alarms.starttls: 'yes' is not try, require or off",
+          "t.toml:15:1: error: policy.wat: unknown key (known: unconfirmed_fence, on_network_loss)",
+      }));
 }
 
 TEST(ClusterConfig, PrintsSourceLineAndCaretUnderTheValue) {
@@ -396,11 +424,11 @@ TEST(ClusterConfig, PrintsSourceLineAndCaretUnderTheValue) {
       kHead + "[nodes.alpha]\nconsole = \"telnet://nts1:70x1\"\naddress = \"192.0.2.10\"\n" +
       kBeta);
   ASSERT_EQ(r.diagnostics.size(), 1u);
-  EXPECT_EQ(
-      format_text(r.diagnostics[0]),
-      "t.toml:4:11: nodes.alpha.console: telnet://nts1:70x1: port '70x1' is not a number 1-65535\n"
-      "    console = \"telnet://nts1:70x1\"\n"
-      "              ^\n");
+  EXPECT_EQ(format_text(r.diagnostics[0]),
+            "t.toml:4:11: error: nodes.alpha.console: telnet://nts1:70x1: port '70x1' is not a "
+            "number 1-65535\n"
+            "    console = \"telnet://nts1:70x1\"\n"
+            "              ^\n");
 }
 
 // A password typed into a console URI is refused, and neither the message
@@ -414,9 +442,10 @@ TEST(ClusterConfig, PasswordInAConsoleUriIsNotEchoed) {
   ASSERT_EQ(r.diagnostics.size(), 1u);
   std::string text = format_text(r.diagnostics[0]);
   EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
-  EXPECT_NE(text.find("t.toml:4:11: nodes.alpha.console: telnet://op:***@nts1:7001: user must not "
-                      "carry a password"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("t.toml:4:11: error: nodes.alpha.console: telnet://op:***@nts1:7001: user must not "
+                "carry a password"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("    console = \"telnet://op:***@nts1:7001\""), std::string::npos) << text;
 }
@@ -442,9 +471,9 @@ TEST(ClusterConfig, RefusesSecretsFileReadableByOthers) {
   ::chmod(home.file("secrets").c_str(), 0644);
   auto r = home.parse(kBase);
   EXPECT_EQ(lines(r.diagnostics),
-            std::vector<std::string>{"t.toml:2:11: secrets: secrets file " + home.file("secrets") +
-                                     " is mode 0644; it must be 0600 (chmod 600 " +
-                                     home.file("secrets") + ")"});
+            std::vector<std::string>{
+                "t.toml:2:11: error: secrets: secrets file " + home.file("secrets") +
+                " is mode 0644; it must be 0600 (chmod 600 " + home.file("secrets") + ")"});
 }
 
 TEST(ClusterConfig, AppliesDefaultsToAMinimalConfig) {
@@ -720,7 +749,7 @@ TEST(ClusterConfig, ReportsAMissingFileWithoutALine) {
   Home home;
   auto r = load_cluster_config(home.file("nope.toml"), home.options());
   EXPECT_EQ(lines(r.diagnostics),
-            std::vector<std::string>{home.file("nope.toml") + ": no such cluster file"});
+            std::vector<std::string>{home.file("nope.toml") + ": error: no such cluster file"});
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ TOML
 expect_status check-good 0 "$bin/clusterd" --cluster prod --home "$home" --check
 expect_text check-good out "are good"
 expect_status check-bad 1 "$bin/clusterd" --cluster bad --home "$home" --check
-expect_text check-bad err "bad.toml:3:11: nodes.alpha.console: telnet://nts1:70x1: port '70x1' is not a number 1-65535"
+expect_text check-bad err "bad.toml:3:11: error: nodes.alpha.console: telnet://nts1:70x1: port '70x1' is not a number 1-65535"
 # [policy] on_network_loss = "alarm": good with the stock script (it has the
 # param), refused with a script that cannot honour it, saying why.
 cat >> "$home/CList" <<'CL'
@@ -126,7 +126,7 @@ expect_status timeline-bad 1 "$bin/clusterctl" timeline live --since soon --home
 expect_text timeline-bad err "--since 'soon' is not a duration"
 echo 'bogus = 1' >> "$home/clusters/live.toml"
 expect_status reload-bad 1 "$bin/clusterctl" reload live --home "$home"
-expect_text reload-bad err "live.toml:11:1: ping.bogus: unknown key"
+expect_text reload-bad err "live.toml:11:1: error: ping.bogus: unknown key"
 expect_status still-running 0 "$bin/clusterctl" status live --home "$home"
 sed -i '$d' "$home/clusters/live.toml"
 expect_status reload-good 0 "$bin/clusterctl" reload live --home "$home"

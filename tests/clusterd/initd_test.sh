@@ -71,7 +71,7 @@ say "check"
 initd check
 expect_rc 1 check
 expect_out "bad: config check failed" check
-expect_out "clusters/bad\.toml:9:12: ping\.interval: expected a duration" check
+expect_out "clusters/bad\.toml:9:12: error: ping\.interval: expected a duration" check
 expect_out "east: config .* are good" check
 expect_out "west: config .* are good" check
 
@@ -81,7 +81,7 @@ expect_rc 1 "start (bad is skipped)"
 expect_out "clusterd east: started \(pid [0-9]+\)" start
 expect_out "clusterd west: started \(pid [0-9]+\)" start
 expect_out "clusterd bad: config check failed, not started" start
-expect_out "bad\.toml:9:12: ping\.interval" start
+expect_out "bad\.toml:9:12: error: ping\.interval" start
 east=$(pid_of east) west=$(pid_of west)
 { alive "$east" && alive "$west"; } || fail "east ($east) or west ($west) is not alive"
 [[ ! -e $home/run/bad.pid ]] || fail "bad has a pid file"

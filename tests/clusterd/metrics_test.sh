@@ -186,7 +186,7 @@ set -e
 printf '%s\n' "$out" | sed 's/^/    | /'
 line=$(wc -l <"$home/clusters/gone.toml")
 [[ $rc == 1 ]] || fail "--check with listen on 0.0.0.0: exit $rc, expected 1"
-grep -qF "clusters/gone.toml:$line:10: metrics.listen: 0.0.0.0 is not a loopback address" <<<"$out" ||
+grep -qF "clusters/gone.toml:$line:10: error: metrics.listen: 0.0.0.0 is not a loopback address" <<<"$out" ||
   fail "--check did not name gone.toml:$line:10"
 
 say "a failover on west (panic on alpha): the numbers follow it"

@@ -221,9 +221,10 @@ TEST(ClusterRuntime, RestartWhileHealthySendsNothingAndKeepsTheRoles) {
   TempDir d;
   std::string jp = d.path + "/prod.journal";
   {
-    Journal::open(jp, nullptr)
-        .value()
-        ->append({1, JournalKind::Roles, {{"active", "beta"}, {"standby", "alpha"}}});
+    ASSERT_TRUE(Journal::open(jp, nullptr)
+                    .value()
+                    ->append({1, JournalKind::Roles, {{"active", "beta"}, {"standby", "alpha"}}})
+                    .ok());
   }
   Cluster c(jp);
   c.runtime->start(t0);

@@ -11,6 +11,6 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   files.files["lib.chat"] = "pattern p = /^ok $/\n";
   files.files["self.chat"] = text;  // lets the input include itself: a cycle
   auto s = clusterd::chat::load_script_text(text, "fuzz.chat", &files);
-  for (const auto& d : s.diagnostics) (void)clusterd::chat::format_text(d);
+  for (const auto& d : s.diagnostics) (void)clusterd::format_text(d);
   return 0;
 }

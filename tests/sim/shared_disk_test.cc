@@ -56,7 +56,7 @@ TEST_F(FileDiskTest, SecondHolderSeesTheFirstAndReleaseReportsWhoRemains) {
 
 TEST_F(FileDiskTest, StaleLeaseOfAKilledProcessCanBeCleared) {
   FileDisk a(path);
-  a.acquire("alpha", t);
+  ASSERT_TRUE(a.acquire("alpha", t).ok());
   EXPECT_TRUE(*FileDisk(path).clear_stale("alpha"));
   EXPECT_FALSE(*FileDisk(path).clear_stale("alpha"));
 }
@@ -87,7 +87,7 @@ TEST_F(FileDiskTest, DiskOffMakesItUnreadableUntilOn) {
 
 TEST_F(FileDiskTest, OverwrittenSectorZeroIsABadLabel) {
   FileDisk a(path);
-  a.acquire("alpha", t);
+  ASSERT_TRUE(a.acquire("alpha", t).ok());
   ASSERT_TRUE(a.set_label(false).ok());
   EXPECT_EQ(a.health(), DiskHealth::BadLabel);
   EXPECT_EQ(a.holders()->size(), 1u) << "the label fault leaves the lease alone";

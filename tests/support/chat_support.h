@@ -24,7 +24,7 @@ inline std::vector<std::string> diags(const std::string& text, MemoryLoader* loa
                                       const std::map<std::string, std::string>& params = {}) {
   auto s = load_script_text(text, "<input>", loader, params);
   std::vector<std::string> out;
-  for (const auto& d : s.diagnostics) out.push_back(format_gcc(d));
+  for (const auto& d : s.diagnostics) out.push_back(format_line(d));
   return out;
 }
 
@@ -34,7 +34,7 @@ inline std::shared_ptr<LoadedScript> compile_ok(
     MemoryLoader* loader = nullptr) {
   auto s = std::make_shared<LoadedScript>(load_script_text(text, "<input>", loader, params));
   for (const auto& d : s->diagnostics) {
-    if (d.severity == Severity::Error) ADD_FAILURE() << format_gcc(d);
+    if (d.severity == Severity::Error) ADD_FAILURE() << format_line(d);
   }
   return s;
 }

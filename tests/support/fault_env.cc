@@ -45,10 +45,10 @@ class FaultEnv::File : public WritableFile {
  public:
   File(FaultEnv& env, std::string path, int inode)
       : WritableFile(std::move(path)), env_(env), inode_(inode) {}
-  FileStatus append(std::string_view data) override { return env_.append(inode_, path(), data); }
-  FileStatus sync_data() override { return env_.sync(inode_, path(), "fdatasync"); }
-  FileStatus sync() override { return env_.sync(inode_, path(), "fsync"); }
-  FileStatus truncate(std::uint64_t size) override { return env_.truncate(inode_, path(), size); }
+  Result<void> append(std::string_view data) override { return env_.append(inode_, path(), data); }
+  Result<void> sync_data() override { return env_.sync(inode_, path(), "fdatasync"); }
+  Result<void> sync() override { return env_.sync(inode_, path(), "fsync"); }
+  Result<void> truncate(std::uint64_t size) override { return env_.truncate(inode_, path(), size); }
   Result<std::uint64_t> size() override {
     std::lock_guard lk(env_.mu_);
     return static_cast<std::uint64_t>(env_.inodes_[inode_].data.size());
@@ -156,7 +156,7 @@ Result<std::unique_ptr<WritableFile>> FaultEnv::create(const std::string& path, 
   return open(Op::Open, path, true);
 }
 
-FileStatus FaultEnv::append(int id, const std::string& path, std::string_view data) {
+Result<void> FaultEnv::append(int id, const std::string& path, std::string_view data) {
   std::lock_guard lk(mu_);
   Inode& inode = inodes_[id];
   if (auto f = begin(Op::Append, path, data)) {
@@ -170,25 +170,25 @@ FileStatus FaultEnv::append(int id, const std::string& path, std::string_view da
   }
   inode.data.append(data);
   inode.unsynced_writes.append(data);
-  return file_ok();
+  return {};
 }
 
-FileStatus FaultEnv::sync(int id, const std::string& path, const char* what) {
+Result<void> FaultEnv::sync(int id, const std::string& path, const char* what) {
   std::lock_guard lk(mu_);
   Inode& inode = inodes_[id];
   if (auto f = begin(Op::Sync, path, inode.unsynced_writes))
     return errno_error(path + ": " + what, f->error);
   if (!cut_) inode.synced = inode.data;
   inode.unsynced_writes.clear();
-  return file_ok();
+  return {};
 }
 
-FileStatus FaultEnv::truncate(int id, const std::string& path, std::uint64_t size) {
+Result<void> FaultEnv::truncate(int id, const std::string& path, std::uint64_t size) {
   std::lock_guard lk(mu_);
   if (auto f = begin(Op::Truncate, path)) return errno_error(path + ": ftruncate", f->error);
   inodes_[id].data.resize(size);
   inodes_[id].unsynced_writes.clear();
-  return file_ok();
+  return {};
 }
 
 Result<std::string> FaultEnv::read_file(const std::string& path) {
@@ -198,7 +198,7 @@ Result<std::string> FaultEnv::read_file(const std::string& path) {
   return inodes_[it->second].data;
 }
 
-FileStatus FaultEnv::rename(const std::string& from, const std::string& to) {
+Result<void> FaultEnv::rename(const std::string& from, const std::string& to) {
   std::lock_guard lk(mu_);
   std::string what = "rename " + from + " to " + to;
   if (auto f = begin(Op::Rename, from)) return errno_error(what, f->error);
@@ -208,14 +208,14 @@ FileStatus FaultEnv::rename(const std::string& from, const std::string& to) {
   int id = it->second;
   names_.erase(it);
   names_[to] = id;
-  return file_ok();
+  return {};
 }
 
-FileStatus FaultEnv::remove(const std::string& path) {
+Result<void> FaultEnv::remove(const std::string& path) {
   std::lock_guard lk(mu_);
   if (auto f = begin(Op::Remove, path)) return errno_error(path, f->error);
   if (names_.erase(path) == 0) return errno_error(path, ENOENT);
-  return file_ok();
+  return {};
 }
 
 Result<std::vector<std::string>> FaultEnv::list_dir(const std::string& dir) {
@@ -229,24 +229,24 @@ Result<std::vector<std::string>> FaultEnv::list_dir(const std::string& dir) {
   return out;
 }
 
-FileStatus FaultEnv::make_dir(const std::string& dir, mode_t) {
+Result<void> FaultEnv::make_dir(const std::string& dir, mode_t) {
   std::lock_guard lk(mu_);
   if (auto f = begin(Op::MakeDir, dir)) return errno_error(dir, f->error);
   if (!dirs_.count(parent_of(dir))) return errno_error(dir, ENOENT);
   dirs_.insert(dir);
-  return file_ok();
+  return {};
 }
 
-FileStatus FaultEnv::sync_dir(const std::string& dir) {
+Result<void> FaultEnv::sync_dir(const std::string& dir) {
   std::lock_guard lk(mu_);
   if (auto f = begin(Op::SyncDir, dir)) return errno_error(dir + ": fsync", f->error);
   if (!dirs_.count(dir)) return errno_error(dir, ENOENT);
-  if (cut_) return file_ok();
+  if (cut_) return {};
   // The directory's entries on disk become the ones the process sees.
   std::erase_if(disk_names_, [&](const auto& e) { return parent_of(e.first) == dir; });
   for (const auto& [path, id] : names_)
     if (parent_of(path) == dir) disk_names_[path] = id;
-  return file_ok();
+  return {};
 }
 
 }  // namespace clusterd::testing

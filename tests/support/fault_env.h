@@ -78,11 +78,11 @@ class FaultEnv : public FileEnv {
   Result<std::unique_ptr<WritableFile>> open_append(const std::string& path, mode_t mode) override;
   Result<std::unique_ptr<WritableFile>> create(const std::string& path, mode_t mode) override;
   Result<std::string> read_file(const std::string& path) override;
-  FileStatus rename(const std::string& from, const std::string& to) override;
-  FileStatus remove(const std::string& path) override;
+  Result<void> rename(const std::string& from, const std::string& to) override;
+  Result<void> remove(const std::string& path) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
-  FileStatus make_dir(const std::string& dir, mode_t mode) override;
-  FileStatus sync_dir(const std::string& dir) override;
+  Result<void> make_dir(const std::string& dir, mode_t mode) override;
+  Result<void> sync_dir(const std::string& dir) override;
 
  private:
   class File;
@@ -95,9 +95,9 @@ class FaultEnv : public FileEnv {
   // armed fault it triggers, if any. With mu_ held.
   std::optional<Fault> begin(Op op, const std::string& path, std::string_view data = {});
   Result<std::unique_ptr<WritableFile>> open(Op op, const std::string& path, bool truncate);
-  FileStatus append(int inode, const std::string& path, std::string_view data);
-  FileStatus sync(int inode, const std::string& path, const char* what);
-  FileStatus truncate(int inode, const std::string& path, std::uint64_t size);
+  Result<void> append(int inode, const std::string& path, std::string_view data);
+  Result<void> sync(int inode, const std::string& path, const char* what);
+  Result<void> truncate(int inode, const std::string& path, std::uint64_t size);
 
   mutable std::mutex mu_;
   std::map<int, Inode> inodes_;  // never erased: a stale handle stays harmless

@@ -62,8 +62,8 @@ std::string tail_of(const std::string& path) {
 }
 
 /// Waits for `ready`, failing early (with the log) if the process dies first.
-Status wait_started(Process& proc, const std::function<bool()>& ready, const std::string& what,
-                    const std::string& log_path) {
+Result<void> wait_started(Process& proc, const std::function<bool()>& ready,
+                          const std::string& what, const std::string& log_path) {
   bool died = false;
   bool ok = wait_until(
       [&] {
@@ -72,7 +72,7 @@ Status wait_started(Process& proc, const std::function<bool()>& ready, const std
         return died;
       },
       kStartTimeout);
-  if (ok && !died) return ok_status();
+  if (ok && !died) return {};
   proc.stop();
   return fail(what + (died ? " exited during start-up" : " did not become ready within 5 s") +
               "; its output:\n" + tail_of(log_path));
@@ -148,7 +148,7 @@ int decode_wait_status(int st) {
 
 }  // namespace
 
-std::string message_of(const Status& s) { return s.ok() ? std::string() : s.error().message; }
+std::string message_of(const Result<void>& s) { return s.ok() ? std::string() : s.error().message; }
 
 // ---- TempDir, UniqueFd ---------------------------------------------------------------
 
@@ -549,7 +549,7 @@ std::string read_file(const std::string& path) {
 
 // ---- SocatPair -----------------------------------------------------------------------
 
-Status SocatPair::start(const std::string& dir, const std::string& name) {
+Result<void> SocatPair::start(const std::string& dir, const std::string& name) {
   dir_ = dir;
   name_ = name;
   node_ = dir + "/" + name + ".node";
@@ -577,14 +577,14 @@ void SocatPair::stop() {
   }
 }
 
-Status SocatPair::restart() {
+Result<void> SocatPair::restart() {
   stop();
   return start(dir_, name_);
 }
 
 // ---- Ser2net -------------------------------------------------------------------------
 
-Status Ser2net::start(const std::string& dir, const Ser2netOptions& options) {
+Result<void> Ser2net::start(const std::string& dir, const Ser2netOptions& options) {
   dir_ = dir;
   options_ = options;
   if (options_.serial_device.empty() == (options_.rfc2217_node_port == 0)) {
@@ -629,7 +629,7 @@ Status Ser2net::start(const std::string& dir, const Ser2netOptions& options) {
   return run();
 }
 
-Status Ser2net::run() {
+Result<void> Ser2net::run() {
   ::unlink(pidfile_.c_str());
   auto p = Process::spawn({"ser2net", "-n", "-d", "-u", "-c", config_, "-P", pidfile_}, log_);
   if (!p.ok()) return tool_error("Ser2net", "ser2net", p.error());
@@ -644,7 +644,7 @@ Status Ser2net::run() {
 
 void Ser2net::stop() { proc_.stop(); }
 
-Status Ser2net::restart() {
+Result<void> Ser2net::restart() {
   stop();
   return run();
 }
@@ -654,14 +654,14 @@ void Ser2net::kill9() { proc_.kill9(); }
 // ---- Sshd ------------------------------------------------------------------------------
 
 namespace {
-Status keygen(const std::string& path, const std::string& passphrase) {
+Result<void> keygen(const std::string& path, const std::string& passphrase) {
   ::unlink(path.c_str());
   ::unlink((path + ".pub").c_str());
   auto r = run_command(
       {"ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", "clusterd-test", "-f", path});
   if (!r.ok()) return tool_error("Sshd", "openssh-client", r.error());
   if (r->exit_code != 0) return fail("Sshd: ssh-keygen " + path + " failed: " + r->output);
-  return ok_status();
+  return {};
 }
 
 /// "type base64" from a .pub file (without the comment).
@@ -673,7 +673,7 @@ std::string public_key(const std::string& pub_path) {
 }
 }  // namespace
 
-Status Sshd::start(const std::string& dir, const std::string& passphrase, uint16_t port) {
+Result<void> Sshd::start(const std::string& dir, const std::string& passphrase, uint16_t port) {
   dir_ = dir;
   port_ = port != 0 ? port : free_tcp_port();
   if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr) user_ = pw->pw_name;
@@ -744,7 +744,7 @@ Status Sshd::start(const std::string& dir, const std::string& passphrase, uint16
   return run();
 }
 
-Status Sshd::run() {
+Result<void> Sshd::run() {
   // -E, not -e: with -e at DEBUG1 the session child logs "debug1: ..." lines to
   // its stderr, which is the channel, so every client saw them in its output.
   auto p = Process::spawn({kSshd, "-D", "-E", log_, "-f", config_}, log_ + ".out");
@@ -780,14 +780,14 @@ std::vector<std::string> Sshd::ssh_argv(const std::string& known_hosts_file) con
 
 void Sshd::stop() { proc_.stop(); }
 
-Status Sshd::restart() {
+Result<void> Sshd::restart() {
   stop();
   return run();
 }
 
 // ---- TelnetRecorder --------------------------------------------------------------------
 
-Status TelnetRecorder::start(const std::string& dir, const RecorderOptions& options) {
+Result<void> TelnetRecorder::start(const std::string& dir, const RecorderOptions& options) {
   dir_ = dir;
   options_ = options;
   log_ = dir + "/" + options_.name + ".log";
@@ -796,7 +796,7 @@ Status TelnetRecorder::start(const std::string& dir, const RecorderOptions& opti
   return run(1);
 }
 
-Status TelnetRecorder::run(int first_conn) {
+Result<void> TelnetRecorder::run(int first_conn) {
   std::string script = std::string(CLUSTERD_SOURCE_DIR) + "/tests/peers/telnet_recorder.py";
   if (::access(kPython, X_OK) != 0) {
     return fail(std::string("TelnetRecorder: ") + kPython + " not found (is 'python3' installed?)");
@@ -823,7 +823,7 @@ Status TelnetRecorder::run(int first_conn) {
     port = static_cast<uint16_t>(std::atoi(out.c_str() + at + 10));
     return true;
   };
-  Status s = wait_started(proc_, listening, "telnet_recorder.py", out_);
+  Result<void> s = wait_started(proc_, listening, "telnet_recorder.py", out_);
   if (s.ok()) options_.port = port;
   return s;
 }
@@ -848,7 +848,7 @@ std::string TelnetRecorder::data(int conn) const {
 
 void TelnetRecorder::stop() { proc_.stop(); }
 
-Status TelnetRecorder::restart() {
+Result<void> TelnetRecorder::restart() {
   int last = 0;
   for (const auto& e : events()) last = std::max(last, e.conn);
   stop();

@@ -22,11 +22,8 @@
 
 namespace clusterd::testing {
 
-/// Success or an Error, for fixture starts and stops.
-using Status = Result<std::monostate>;
-inline Status ok_status() { return std::monostate{}; }
 /// The error message of `s`, or "" when it is ok (for `ASSERT_TRUE(s.ok()) << message_of(s)`).
-std::string message_of(const Status& s);
+std::string message_of(const Result<void>& s);
 
 /// A fresh directory under $TMPDIR (or /tmp), removed with its contents by the
 /// destructor unless the environment variable CLUSTERD_KEEP_TMP is set.
@@ -160,12 +157,12 @@ std::string read_file(const std::string& path);
 class SocatPair {
  public:
   /// Runs socat (log DIR/NAME.socat.log) and waits up to 5 s for both links.
-  Status start(const std::string& dir, const std::string& name);
+  Result<void> start(const std::string& dir, const std::string& name);
   const std::string& node_path() const { return node_; }
   const std::string& console_path() const { return console_; }
   /// Kills socat; the links disappear, and anyone holding an end sees EOF/EIO.
   void stop();
-  Status restart();
+  Result<void> restart();
   Process& process() { return proc_; }
 
  private:
@@ -195,19 +192,19 @@ struct Ser2netOptions {
 class Ser2net {
  public:
   /// Writes the config, runs ser2net and waits up to 5 s for it to listen.
-  Status start(const std::string& dir, const Ser2netOptions& options);
+  Result<void> start(const std::string& dir, const Ser2netOptions& options);
   uint16_t port() const { return options_.port; }
   const std::string& config_path() const { return config_; }
   std::string log() const { return read_file(log_); }
   void stop();
   /// Same port and config; waits for the port to listen again.
-  Status restart();
+  Result<void> restart();
   /// SIGKILL, as if it crashed; restart() works after this too.
   void kill9();
   Process& process() { return proc_; }
 
  private:
-  Status run();
+  Result<void> run();
   std::string dir_, config_, log_, pidfile_;
   Ser2netOptions options_;
   Process proc_;
@@ -227,7 +224,7 @@ class Sshd {
   /// Generates keys (ed25519) and known_hosts files under `dir`, writes the config,
   /// checks it with `sshd -t` and runs `sshd -D -e`; waits up to 5 s for the port.
   /// `port` 0 picks a free one. `passphrase` protects client_key_with_passphrase().
-  Status start(const std::string& dir, const std::string& passphrase, uint16_t port = 0);
+  Result<void> start(const std::string& dir, const std::string& passphrase, uint16_t port = 0);
   uint16_t port() const { return port_; }
   /// The user to log in as: the current user (keys go to its authorized_keys file here).
   const std::string& user() const { return user_; }
@@ -248,11 +245,11 @@ class Sshd {
   std::vector<std::string> ssh_argv(const std::string& known_hosts_file) const;
   void stop();
   /// Same keys, config and port.
-  Status restart();
+  Result<void> restart();
   Process& process() { return proc_; }
 
  private:
-  Status run();
+  Result<void> run();
   std::string dir_, user_, host_key_, other_host_key_, client_key_, client_key_pass_;
   std::string authorized_keys_, known_hosts_, known_hosts_changed_, known_hosts_empty_;
   std::string config_, log_;
@@ -291,7 +288,7 @@ struct TelnetEvent {
 class TelnetRecorder {
  public:
   /// Starts the recorder and waits up to 5 s for "listening PORT".
-  Status start(const std::string& dir, const RecorderOptions& options = {});
+  Result<void> start(const std::string& dir, const RecorderOptions& options = {});
   uint16_t port() const { return options_.port; }
   const std::string& log_path() const { return log_; }
   /// Everything logged so far, in order; unparseable lines are skipped.
@@ -300,11 +297,11 @@ class TelnetRecorder {
   std::string data(int conn = 0) const;
   void stop();
   /// Same port and options; connection numbers continue after the last one seen.
-  Status restart();
+  Result<void> restart();
   Process& process() { return proc_; }
 
  private:
-  Status run(int first_conn);
+  Result<void> run(int first_conn);
   std::string dir_, log_, out_;
   RecorderOptions options_;
   Process proc_;

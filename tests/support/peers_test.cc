@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 
 #define ASSERT_OK(expr)                                      \
   do {                                                       \
-    const Status s_ = (expr);                                \
+    const Result<void> s_ = (expr);                          \
     ASSERT_TRUE(s_.ok()) << #expr << ": " << message_of(s_); \
   } while (0)
 
