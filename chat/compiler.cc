@@ -33,12 +33,13 @@ using ChannelSources = std::array<std::vector<PatternSource>, kChannelCount>;
 
 class Compiler {
  public:
-  Compiler(const ast::Script& s, const std::map<std::string, std::string>& overrides)
-      : script_(s), overrides_(overrides) {}
+  Compiler(const ast::Script& s, const std::map<std::string, std::string>& overrides,
+           const std::map<std::string, Loc>& where)
+      : script_(s), overrides_(overrides), where_(where) {}
 
   CompileResult run() {
     prog_ = std::make_unique<Program>();
-    compile_values(script_.values, overrides_, *prog_, value_index_, diags_);
+    compile_values(script_.values, overrides_, where_, *prog_, value_index_, diags_);
     actions_.emplace(*prog_, value_index_, suggester_, diags_);
     patterns();
     states();
@@ -378,6 +379,7 @@ class Compiler {
 
   const ast::Script& script_;
   const std::map<std::string, std::string>& overrides_;
+  const std::map<std::string, Loc>& where_;
   std::unique_ptr<Program> prog_;
   Diagnostics diags_;
   std::map<std::string, int> value_index_;
@@ -395,8 +397,9 @@ class Compiler {
 }  // namespace
 
 CompileResult compile(const ast::Script& script,
-                      const std::map<std::string, std::string>& overrides) {
-  return Compiler(script, overrides).run();
+                      const std::map<std::string, std::string>& overrides,
+                      const std::map<std::string, Loc>& where) {
+  return Compiler(script, overrides, where).run();
 }
 
 }  // namespace clusterd::chat

@@ -35,7 +35,9 @@ struct CompileResult {
 /// Compiles `script`. `overrides` replace param defaults (`--param k=v`, the
 /// cluster config's [params]); each must name a declared param and parse as
 /// its type.
+/// `where` places an override's error (see compile_values).
 CompileResult compile(const ast::Script& script,
-                      const std::map<std::string, std::string>& overrides = {});
+                      const std::map<std::string, std::string>& overrides = {},
+                      const std::map<std::string, Loc>& where = {});
 
 }  // namespace clusterd::chat

@@ -11,13 +11,14 @@ namespace clusterd::chat {
 
 namespace {
 
-LoadedScript finish(ParseResult parsed, const std::map<std::string, std::string>& params) {
+LoadedScript finish(ParseResult parsed, const std::map<std::string, std::string>& params,
+                    const std::map<std::string, Loc>& param_locs = {}) {
   LoadedScript out;
   out.script = std::move(parsed.script);
   out.diagnostics = std::move(parsed.diagnostics);
   out.unreadable = parsed.unreadable;
   if (out.diagnostics.empty()) {
-    auto compiled = compile(out.script, params);
+    auto compiled = compile(out.script, params, param_locs);
     out.diagnostics = std::move(compiled.diagnostics);
     if (compiled.program) {
       check(*compiled.program, out.diagnostics);
@@ -50,8 +51,9 @@ LoadedScript finish(ParseResult parsed, const std::map<std::string, std::string>
 }  // namespace
 
 LoadedScript load_script(const std::string& path, SourceLoader& loader,
-                         const std::map<std::string, std::string>& params) {
-  return finish(parse_file(path, loader), params);
+                         const std::map<std::string, std::string>& params,
+                         const std::map<std::string, Loc>& param_locs) {
+  return finish(parse_file(path, loader), params, param_locs);
 }
 
 LoadedScript load_script_text(std::string_view text, const std::string& name, SourceLoader* loader,

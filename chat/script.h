@@ -24,8 +24,11 @@ struct LoadedScript {
 
 /// Parses, compiles and checks `path`. The program is null when any error was
 /// found (warnings alone leave it usable).
+/// `param_locs` says where each of `params` was set (the cluster config's
+/// [params] lines): a value the script refuses is reported there.
 LoadedScript load_script(const std::string& path, SourceLoader& loader,
-                         const std::map<std::string, std::string>& params = {});
+                         const std::map<std::string, std::string>& params = {},
+                         const std::map<std::string, Loc>& param_locs = {});
 
 /// The same for text in memory named `name`.
 LoadedScript load_script_text(std::string_view text, const std::string& name = "<input>",

@@ -67,7 +67,8 @@ std::optional<std::string> override_value(const std::string& name, const std::st
 }  // namespace
 
 void compile_values(const std::vector<ast::ValueDecl>& decls,
-                    const std::map<std::string, std::string>& overrides, Program& program,
+                    const std::map<std::string, std::string>& overrides,
+                    const std::map<std::string, Loc>& set_at, Program& program,
                     std::map<std::string, int>& index, Diagnostics& out) {
   auto error = [&](const Loc& l, std::string m) {
     out.push_back({l, Severity::Error, std::move(m), {}});
@@ -92,16 +93,19 @@ void compile_values(const std::vector<ast::ValueDecl>& decls,
     program.values.push_back(std::move(v));
     program.value_is_var.push_back(d.is_var);
   }
-  // Overrides have no place in the script: their diagnostics name <params>.
-  const Loc cli{"<params>", 0, 0};
+  // Overrides have no place in the script: their diagnostics name where
+  // they were set (a config's [params] line), else <params> (chatc --param).
   for (const auto& [k, text] : overrides) {
+    auto w = set_at.find(k);
+    Loc at = w == set_at.end() ? Loc{"<params>", 0, 0} : w->second;
+    std::string prefix = w == set_at.end() ? "" : "params." + k + ": ";
     auto it = index.find(k);
     if (it == index.end() || program.value_is_var[static_cast<std::size_t>(it->second)]) {
-      error(cli, "no param '" + k + "' in the script (cannot set it to '" + text + "')");
+      error(at, prefix + "no param '" + k + "' in the script (cannot set it to '" + text + "')");
       continue;
     }
     if (auto why = override_value(k, text, program.values[static_cast<std::size_t>(it->second)])) {
-      error(cli, std::move(*why));
+      error(at, prefix + *why);
     }
   }
 }

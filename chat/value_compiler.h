@@ -22,8 +22,11 @@ namespace clusterd::chat {
 /// value_is_var, in declaration order) and `index` (name -> position), then
 /// applies `overrides`, each of which must name a declared param and parse
 /// as its type. Duplicates, builtin names and `$…` in a value are errors.
+/// An override's error is placed at its entry in `where` (the cluster
+/// config's line, named `params.NAME`), or at "<params>" without one.
 void compile_values(const std::vector<ast::ValueDecl>& decls,
-                    const std::map<std::string, std::string>& overrides, Program& program,
+                    const std::map<std::string, std::string>& overrides,
+                    const std::map<std::string, Loc>& where, Program& program,
                     std::map<std::string, int>& index, Diagnostics& out);
 
 /// The Builtin enumerator called `name`, as an int; -1 when it is no builtin.

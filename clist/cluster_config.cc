@@ -437,6 +437,7 @@ class Loader {
     }
     if (auto s = rd_.choice(t, "on_network_loss", "policy", {"takeover", "alarm"})) {
       out.on_network_loss = *s == "takeover" ? OnNetworkLoss::Takeover : OnNetworkLoss::Alarm;
+      out.on_network_loss_loc = rd_.loc(t.get("on_network_loss")->source());
     }
   }
 

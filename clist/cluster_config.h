@@ -72,6 +72,7 @@ enum class OnNetworkLoss { Takeover, Alarm };
 struct PolicyConfig {
   UnconfirmedFence unconfirmed_fence = UnconfirmedFence::Takeover;
   OnNetworkLoss on_network_loss = OnNetworkLoss::Takeover;
+  Loc on_network_loss_loc;  ///< where it was set (empty file: the default)
 };
 
 /// `[timeouts]`: limits the daemon applies around the script.

@@ -37,35 +37,27 @@ bool load_cluster(const std::string& name, const std::string& home,
     loader.deny(cfg.config->secrets_path, "it is the secrets file");
   // [policy] on_network_loss reaches the script as the state its confirm
   // step goes to (docs/config.md); an explicit [params] entry wins.
+  // [policy] on_network_loss = "alarm" reaches the script as the state its
+  // confirm step goes to (docs/config.md); an explicit [params] entry wins.
+  // The config's [params] are placed at their lines, so the only override
+  // left at "<params>" is this one: a script without that param is refused
+  // at the policy's line.
   auto params = cfg.config->params;
-  bool policy_param = false;
-  if (cfg.config->policy.on_network_loss == clist::OnNetworkLoss::Alarm &&
-      !params.count(kNetworkLossParam)) {
+  const auto& policy = cfg.config->policy;
+  if (policy.on_network_loss == clist::OnNetworkLoss::Alarm && !params.count(kNetworkLossParam))
     params[kNetworkLossParam] = "network_loss_alarm";
-    policy_param = true;
-  }
-  out.script = chat::load_script(cfg.config->script, loader, params);
+  out.script = chat::load_script(cfg.config->script, loader, params, cfg.config->param_locs);
   auto& script = out.script;
   bool errors = false;
   for (auto d : script.diagnostics) {
-    // A [params] value the script refuses is the config's mistake: point at
-    // the config's line ("<params>" is where chatc --param values come from).
     if (d.loc.file == "<params>") {
-      auto q = d.message.find('\'');
-      auto q2 = q == std::string::npos ? q : d.message.find('\'', q + 1);
-      std::string param = q2 == std::string::npos ? "" : d.message.substr(q + 1, q2 - q - 1);
-      if (auto it = cfg.config->param_locs.find(param); it != cfg.config->param_locs.end()) {
-        d.loc = {it->second.file, it->second.line, it->second.col};
-        d.message = "params." + param + ": " + d.message;
-      }
+      d.loc = policy.on_network_loss_loc;
+      d.message = "policy.on_network_loss = \"alarm\" needs a script with param " +
+                  std::string(kNetworkLossParam) +
+                  " and a state network_loss_alarm (as scripts/sparc-obp.chat); " + d.message;
     }
     err << clusterd::format_text(d);
     errors |= d.severity == clusterd::Severity::Error;
-    if (policy_param &&
-        d.message.find(std::string("'") + kNetworkLossParam + "'") != std::string::npos) {
-      err << entry->config_path << ": policy.on_network_loss = \"alarm\" needs a script with param "
-          << kNetworkLossParam << " and a state network_loss_alarm (as scripts/sparc-obp.chat)\n";
-    }
   }
   if (!script.ok() || errors) return false;
   out.entry = *entry;

@@ -64,7 +64,7 @@ sed -e 's/^script = .*/script = "plain.chat"/' "$home/clusters/lossy.toml" > "$h
 expect_status check-network-loss-alarm 0 "$bin/clusterd" --cluster lossy --home "$home" --check
 expect_status check-network-loss-alarm-bad-script 1 "$bin/clusterd" --cluster lossy2 --home "$home" --check
 expect_text check-network-loss-alarm-bad-script err "no param 'on_network_loss_state' in the script"
-expect_text check-network-loss-alarm-bad-script err "lossy2.toml: policy.on_network_loss = \"alarm\" needs a script with param on_network_loss_state"
+expect_text check-network-loss-alarm-bad-script err "lossy2.toml:14:19: error: policy.on_network_loss = \"alarm\" needs a script with param on_network_loss_state"
 # A [params] value the script refuses is reported at the config's line.
 echo "params  clusters/params.toml" >> "$home/CList"
 sed -e '/^\[alarms\]/,$d' "$home/clusters/prod.toml" > "$home/clusters/params.toml"
