@@ -54,13 +54,13 @@ say "clusterd runs; alpha chatters into $transcript"
 for round in 1 2 3; do
   sleep 1.2
   logrotate -s "$work/logrotate.state" -f "$work/logrotate.conf" 2>&1 | sed 's/^/    | /'
-  say "round $round: $(cd "$home/Logs" && ls | grep -c 'east.alpha.console-') dated transcript files"
+  say "round $round: $(find "$home/Logs" -maxdepth 1 -name 'east.alpha.console-*' | wc -l) dated transcript files"
 done
 sleep 0.5
 "$initd" stop | sed 's/^/    | /'
 # Heartbeats are counted only up to the stop: the daemon closed its files.
 
-mapfile -t dated < <(cd "$home/Logs" && ls east.alpha.console-* | sort)
+mapfile -t dated < <(find "$home/Logs" -maxdepth 1 -name 'east.alpha.console-*' -printf '%f\n' | sort)
 [[ ${#dated[@]} == 3 ]] || fail "expected 3 dated transcripts, found: ${dated[*]}"
 [[ ${dated[0]} == *.gz && ${dated[1]} == *.gz ]] || fail "older rounds not compressed: ${dated[*]}"
 [[ ${dated[2]} != *.gz ]] || fail "the newest renamed transcript is compressed (delaycompress missing): ${dated[*]}"

@@ -173,7 +173,7 @@ set +e
 ctl metrics gone >/dev/null 2>"$work/gone.err"
 rc=$?
 set -e
-[[ $rc == 2 ]] && grep -q 'clusterd is not running' "$work/gone.err" || fail "clusterctl metrics gone: exit $rc, $(cat "$work/gone.err")"
+{ [[ $rc == 2 ]] && grep -q 'clusterd is not running' "$work/gone.err"; } || fail "clusterctl metrics gone: exit $rc, $(cat "$work/gone.err")"
 
 say "west has no endpoint; a non-loopback listen is refused"
 grep -q 'metrics: http://127.0.0.1' "$home/Logs/east.log" || fail "east's log does not name its endpoint"

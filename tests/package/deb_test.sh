@@ -86,6 +86,7 @@ EOF
 chmod 755 "$work/policy-rc.d"
 dpkg_allowed() {
   if [[ -x $policy ]]; then
+    # shellcheck disable=SC2016  # $1, $2, $@: the inner sh's own arguments
     unshare --mount --propagation private -- sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' \
       sh "$work/policy-rc.d" "$policy" "$@"
   else
@@ -154,7 +155,7 @@ cmake --build "$pkgbuild" --target package -j "${JOBS:-$(nproc)}" >"$work/packag
 version=$(cache_value CMAKE_PROJECT_VERSION "$pkgbuild")
 arch=$(dpkg --print-architecture)
 deb=$pkgbuild/clusterd_${version}_$arch.deb
-[[ -f $deb ]] || fail "no $deb after the package target (ls: $(ls "$pkgbuild"/*.deb 2>/dev/null | tr '\n' ' '))"
+[[ -f $deb ]] || fail "no $deb after the package target (found: $(find "$pkgbuild" -maxdepth 1 -name '*.deb' | sort | tr '\n' ' '))"
 for n in 1 2; do
   cpack -G DEB --config "$pkgbuild/CPackConfig.cmake" -B "$work/up$n" -D CPACK_PACKAGE_VERSION="$version+$n" \
     >"$work/cpack$n.log" 2>&1 || { tail -n 30 "$work/cpack$n.log"; fail "cpack $version+$n"; }
@@ -334,8 +335,8 @@ expect_rc 0 "dpkg --purge"
 [[ -z $(package_daemons) ]] || fail "clusterd processes after the purge: $(package_daemons | tr '\n' ' ')"
 ! getent passwd clusterd >/dev/null || fail "the user clusterd is left"
 ! getent group clusterd >/dev/null || fail "the group clusterd is left"
-[[ ! -e $home ]] || fail "$home is left: $(ls -A "$home" | tr '\n' ' ')"
-[[ -z $(ls /etc/rc?.d/*clusterd 2>/dev/null) ]] || fail "boot links left: $(ls /etc/rc?.d/*clusterd)"
+[[ ! -e $home ]] || fail "$home is left: $(find "$home" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')"
+! compgen -G '/etc/rc?.d/*clusterd' >/dev/null || fail "boot links left: $(compgen -G '/etc/rc?.d/*clusterd' | tr '\n' ' ')"
 kept=()
 while IFS= read -r f; do
   [[ $f == /. || -z $f ]] && continue
