@@ -40,6 +40,8 @@
 #   CRASHTEST_SEED  the seed of any randomness in a scenario (default 1)
 #   CRASHTEST_OFFSET_MS   a delay before the first `inject` (a lab's timing offset)
 #
+# Set by scenario_enter: $bin, $src, $work, $home, $scenario_dir (this folder,
+# absolute: the Python helpers beside the scenarios, *.py), $seed.
 # Helpers: say, fail, pass, wait_for, ctl (clusterctl), sim (nodesim ctl),
 # node_state, expect_node_state, status_field, ledger, ledger_count, ledger_mark,
 # ledger_since, journal_count, expect_journal_count, timeline_has, timeline_count,
@@ -57,6 +59,8 @@ scenario_enter() {  # BIN_DIR SOURCE_DIR [--inside]
   fi
   bin=$(cd "$bin" && pwd) src=$(cd "$src" && pwd)
   scenario=$(basename "$0" .sh)
+  # shellcheck disable=SC2034  # for the scenarios: their Python helpers (*.py) are here
+  scenario_dir=$(cd "$(dirname "$0")" && pwd)
   work=$(mktemp -d "/tmp/clusterd-${scenario}-XXXXXX")
   home=$work/home
   timeline_log=$home/Logs/demo.log

@@ -7,7 +7,8 @@
 #      (cpack -D CPACK_PACKAGE_VERSION=VERSION+1, +2);
 #   2. dpkg -i: programs on the PATH, CAP_NET_RAW on /usr/bin/clusterd, the
 #      user clusterd, /var/lib/clusterd and its folders (clusterd:clusterd 0750),
-#      conffiles, boot links, man pages and the documents they point to;
+#      conffiles, boot links, man pages and the documents they point to,
+#      crashtest's scenarios with lib.sh and their Python helpers;
 #   3. two clusters (demo, spare) on four nodesims on loopback, pinged by TCP:
 #      /etc/init.d/clusterd start runs them as user clusterd with CAP_NET_RAW,
 #      clusterctl status shows them watching, restart with the nohup launcher
@@ -201,6 +202,13 @@ for f in /etc/init.d/clusterd /etc/default/clusterd /etc/logrotate.d/clusterd /l
          /usr/share/doc/clusterd/config.md /usr/share/doc/clusterd/operator-manual.md \
          /usr/lib/clusterd/crashtest-kill-switch.so; do
   [[ -f $f ]] || fail "$f is not installed"
+done
+# crashtest's scenarios with what they run beside them: lib.sh and the Python
+# helpers (*.py), executable where the source's are.
+for f in "$src"/crashtest/scenarios/*.sh "$src"/crashtest/scenarios/*.py; do
+  inst=/usr/share/clusterd/crashtest/scenarios/${f##*/}
+  [[ -f $inst ]] || fail "$inst is not installed"
+  [[ ! -x $f || -x $inst ]] || fail "$inst is not executable"
 done
 grep -qx /lib/systemd/system/clusterd@.service <<<"$(dpkg -L clusterd)" || fail "the units are not in /lib/systemd/system"
 # The man pages point to the references installed under /usr/share/doc/clusterd
