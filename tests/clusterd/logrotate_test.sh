@@ -73,36 +73,6 @@ n_reopen=$(zcat -f "$home"/Logs/east.log "$home"/Logs/east.log-* | grep -c 'logs
 [[ $n_reopen == 3 ]] || fail "expected 3 reopens in the activity logs, found $n_reopen"
 
 # Every byte alpha sent, in order: decode the '<' records of all files.
-python3 - "$home/Logs" "${dated[@]}" east.alpha.console <<'EOF' || fail "transcript continuity (above)"
-import gzip, re, sys
-logs, files = sys.argv[1], sys.argv[2:]
-stream = bytearray()
-def unescape(s):
-    out, i = bytearray(), 0
-    simple = {"\\": 0x5c, "r": 0x0d, "n": 0x0a, "t": 0x09, "e": 0x1b, "0": 0x00, '"': 0x22}
-    while i < len(s):
-        c = s[i]
-        if c != "\\":
-            out.append(ord(c)); i += 1; continue
-        k = s[i + 1]
-        if k == "x":
-            out.append(int(s[i + 2:i + 4], 16)); i += 4
-        else:
-            out.append(simple[k]); i += 2
-    return bytes(out)
-for f in files:
-    path = f"{logs}/{f}"
-    text = (gzip.open(path, "rt") if f.endswith(".gz") else open(path)).read()
-    for line in text.splitlines():
-        parts = line.split(" ", 2)
-        if len(parts) == 3 and parts[1] == "<":
-            stream += unescape(parts[2])
-seq = [int(m) for m in re.findall(rb"heartbeat (\d+)\r\n", stream)]
-if len(seq) < 200:
-    sys.exit(f"only {len(seq)} heartbeats decoded")
-gaps = [(a, b) for a, b in zip(seq, seq[1:]) if b != a + 1]
-if gaps:
-    sys.exit(f"heartbeats not consecutive across the rotations: {gaps[:5]} (of {len(seq)})")
-print(f"    {len(seq)} heartbeats, {seq[0]}..{seq[-1]}, consecutive across {len(files)} files")
-EOF
+python3 "$src/tests/clusterd/transcript_continuity.py" "$home/Logs" "${dated[@]}" east.alpha.console ||
+  fail "transcript continuity (above)"
 say "PASS: 3 logrotate rounds with reopen: no console byte lost or doubled, delaycompress kept, every reopen logged"
