@@ -28,7 +28,11 @@ case=${1:-primary_panic}
 dir=tests/chat/golden
 cases() {  # the recorded cases, one a line
   local f
-  for f in "$dir"/*.alpha.console; do f=${f##*/}; echo "${f%.alpha.console}"; done
+  for f in "$dir"/*.alpha.console; do
+    [[ -e $f ]] || continue
+    f=${f##*/}
+    echo "${f%.alpha.console}"
+  done
 }
 if [[ ! -f $dir/$case.alpha.console ]]; then
   echo "demo: no recorded case '$case'; try one of:" >&2
