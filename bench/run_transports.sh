@@ -198,9 +198,10 @@ measure() {  # RUN CASE TOOL -- CMD...: times to RAW; our RESULT line and every
   $PY "$HERE/rusage_run.py" "$RAW" "run=$run case=$case tool=$tool" -- timeout 300 "$@" \
     < /dev/null 2>> "$out" >> "$sink" || echo "run=$run case=$case tool=$tool FAILED" >> "$RAW"
 }
-stream_pair() {  # RUN CASE PEER_TOOL PEER_CMD_ARRAY_NAME URI BYTES: peer first on odd runs
-  local run=$1 case=$2 peer=$3 uri=$5 n=$6
-  local -n cmd=$4
+stream_pair() {  # RUN CASE PEER_TOOL URI BYTES -- PEER_CMD...: peer first on odd runs
+  local run=$1 case=$2 peer=$3 uri=$4 n=$5
+  shift 6
+  local cmd=("$@")
   local order=(peer ours); (( run % 2 == 0 )) && order=(ours peer)
   for who in "${order[@]}"; do
     start_source "$STREAM"
@@ -216,8 +217,8 @@ SOCAT_TCP=(socat -u "TCP:127.0.0.1:$PS" /dev/null)
 SOCAT_TELNET=(socat -u "TCP:127.0.0.1:$PT,readbytes=$SIZE" /dev/null)
 for run in $(seq 1 "$RUNS"); do
   log "run $run/$RUNS: tcp, telnet, ssh (load $(cut -d' ' -f1 /proc/loadavg))"
-  stream_pair "$run" tcp socat SOCAT_TCP "tcp://127.0.0.1:$PS" "$SIZE"
-  stream_pair "$run" telnet socat SOCAT_TELNET "telnet://127.0.0.1:$PT" "$SIZE"
+  stream_pair "$run" tcp socat "tcp://127.0.0.1:$PS" "$SIZE" -- "${SOCAT_TCP[@]}"
+  stream_pair "$run" telnet socat "telnet://127.0.0.1:$PT" "$SIZE" -- "${SOCAT_TELNET[@]}"
   for who in openssh openssh-tt clusterd; do
     case $who in
       openssh) measure "$run" ssh openssh -- "${SSH[@]}" cat "$STREAM" ;;

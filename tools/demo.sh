@@ -26,9 +26,17 @@ cmake --build build --target chatc -j "${JOBS:-$(nproc)}" | tail -n 1
 
 case=${1:-primary_panic}
 dir=tests/chat/golden
+cases() {  # the recorded cases, one a line
+  local f
+  for f in "$dir"/*.alpha.console; do
+    [[ -e $f ]] || continue
+    f=${f##*/}
+    echo "${f%.alpha.console}"
+  done
+}
 if [[ ! -f $dir/$case.alpha.console ]]; then
   echo "demo: no recorded case '$case'; try one of:" >&2
-  ls "$dir" | sed -n 's/\.alpha\.console$//p' | sed 's/^/  /' >&2
+  cases | sed 's/^/  /' >&2
   exit 2
 fi
 
@@ -55,5 +63,5 @@ while IFS= read -r line; do
   printf '%s\n' "$line"
 done <<< "$timeline"
 echo
-echo "Other cases: $(ls "$dir" | sed -n 's/\.alpha\.console$//p' | tr '\n' ' ')"
+echo "Other cases: $(cases | tr '\n' ' ')"
 echo "Run one with: tools/demo.sh replay CASE    (the timeline format: docs/formats.md)"

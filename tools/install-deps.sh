@@ -22,6 +22,8 @@ PACKAGES=(
   # operator hooks exercised by the tests: log rotation (etc/logrotate.d), Vim
   # for the chat syntax file (etc/vim), stress-ng for crashtest --load
   logrotate vim stress-ng
+  # the house checks (tests/house): every shell script, every C++ file
+  shellcheck clang-format
   # man pages: lint and render (tests/docs/man_lint.sh)
   mandoc man-db groff-base
   # the Debian package: CPack's dpkg-shlibdeps and file, and what its test and

@@ -99,15 +99,15 @@ down() {
   local ns
   for ns in $(ip netns list | awk '{print $1}' | grep "^cdt-$id-"); do
     # Processes left inside (a background ser2net, a stuck ping) go first.
-    local pids
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$pids" ] && kill -TERM $pids 2>/dev/null
+    local pids=()
+    mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+    (( ${#pids[@]} )) && kill -TERM "${pids[@]}" 2>/dev/null
   done
   sleep 0.1
   for ns in $(ip netns list | awk '{print $1}' | grep "^cdt-$id-"); do
-    local pids
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+    local pids=()
+    mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+    (( ${#pids[@]} )) && kill -KILL "${pids[@]}" 2>/dev/null
   done
   # `ip netns del` is asynchronous: delete the veths first so that a new
   # network with the same ID never meets a leftover link.
@@ -132,9 +132,9 @@ print_env() {
   [ -f "$STATE/$id.nodes" ] || die "no network $id"
   echo "CDT_NETNS=1"
   echo "CDT_MON_NS=cdt-$id-mon"
-  local node i ns nif naddr mif maddr up
-  while read -r node i ns nif naddr mif maddr; do
-    up=$(echo "$node" | tr a-z A-Z)
+  local node i ns nif naddr mif up
+  while read -r node i ns nif naddr mif _; do
+    up=$(echo "$node" | tr '[:lower:]' '[:upper:]')
     echo "CDT_${up}_NS=$ns"
     echo "CDT_${up}_IF=$nif"
     echo "CDT_${up}_ADDR=$naddr"
@@ -182,11 +182,11 @@ run() {
   trap 'exit 143' TERM
   trap 'exit 129' HUP
   CDT_OWNER=$$ up "$id" "${nodes[@]}" || { echo "testnet.sh: up failed" >&2; return 1; }
-  local envs
-  envs=$(print_env "$id" | tr '\n' ' ')
+  local envs=()
+  mapfile -t envs < <(print_env "$id")
   # Not exec: the trap must outlive CMD. CMD runs in the background so that
   # a TERM to this script is handled at once, not after CMD ends.
-  env $envs ip netns exec "cdt-$id-mon" "$@" &
+  env "${envs[@]}" ip netns exec "cdt-$id-mon" "$@" &
   local child=$!
   wait $child
   return $?

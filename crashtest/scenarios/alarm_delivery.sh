@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 scenario_enter "$@"
 
 ip link set lo up 2>/dev/null || true
-smtp_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+smtp_port=$(free_port)
 mkdir -p "$work/maildir"
 /usr/bin/python3 "$src/tests/alarm/smtp_sink.py" --port "$smtp_port" --maildir "$work/maildir" >"$work/smtp.log" 2>&1 &
 pids+=($!)

@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 scenario_enter "$@"
 
 ip link set lo up 2>/dev/null || true
-smtp_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+smtp_port=$(free_port)
 mkdir -p "$work/maildir"
 CONFIG_EXTRA="[alarms]
 email = [\"oncall@test.invalid\"]

@@ -41,18 +41,7 @@ show_timeline 'state |takeover|BREAK|alarm critical'
 expect_journal_count "$rounds" 'takeover' "one takeover per power-off"
 expect_journal_count "$rounds" 'boot-sent' "one boot per power-off"
 check_ledger
-/usr/bin/python3 - "$NODESIM_DIR/shared.img" <<'PY' || fail "the shared disk's record log is not consistent"
-import json, sys
-data = open(sys.argv[1], "rb").read()[4096:]
-last, n = {}, 0
-for i, line in enumerate(data.split(b"\n")[:-1]):
-    rec = json.loads(line)  # a torn or interleaved record does not parse
-    node, seq = rec["node"], rec["seq"]
-    if node in last and seq <= last[node]:
-        sys.exit(f"record {i}: {node} seq {seq} after {last[node]}")
-    last[node] = seq
-    n += 1
-print(f"  shared disk: {n} records, whole and in order per node ({', '.join(f'{k} up to {v}' for k, v in sorted(last.items()))})")
-PY
+/usr/bin/python3 "$scenario_dir/check_shared_disk.py" "$NODESIM_DIR/shared.img" ||
+  fail "the shared disk's record log is not consistent"
 clusterd_alive || fail "clusterd died"
 pass "$rounds cascaded power-offs: $rounds takeovers, one boot each, every powered-on node stopped at ok; disk consistent"

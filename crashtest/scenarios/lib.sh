@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # crashtest/scenarios/lib.sh — the shared setup of the end-to-end scenarios
 # (primary_panic.sh, scenario_*.sh). Sourced, never run:
 #
@@ -39,6 +40,8 @@
 #   CRASHTEST_SEED  the seed of any randomness in a scenario (default 1)
 #   CRASHTEST_OFFSET_MS   a delay before the first `inject` (a lab's timing offset)
 #
+# Set by scenario_enter: $bin, $src, $work, $home, $scenario_dir (this folder,
+# absolute: the Python helpers beside the scenarios, *.py), $seed.
 # Helpers: say, fail, pass, wait_for, ctl (clusterctl), sim (nodesim ctl),
 # node_state, expect_node_state, status_field, ledger, ledger_count, ledger_mark,
 # ledger_since, journal_count, expect_journal_count, timeline_has, timeline_count,
@@ -51,11 +54,13 @@ scenario_enter() {  # BIN_DIR SOURCE_DIR [--inside]
   bin=$1 src=$2
   if [[ ${3:-} != --inside ]]; then
     local id="s$(( $$ % 10000000 ))"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086  # TESTNET_NODES: node names, split into words on purpose
     exec "$src/tools/testnet.sh" run "$id" ${TESTNET_NODES:-alpha beta} -- bash "$0" "$bin" "$src" --inside
   fi
   bin=$(cd "$bin" && pwd) src=$(cd "$src" && pwd)
   scenario=$(basename "$0" .sh)
+  # shellcheck disable=SC2034  # for the scenarios: their Python helpers (*.py) are here
+  scenario_dir=$(cd "$(dirname "$0")" && pwd)
   work=$(mktemp -d "/tmp/clusterd-${scenario}-XXXXXX")
   home=$work/home
   timeline_log=$home/Logs/demo.log
@@ -183,11 +188,11 @@ start_nodes() {
     common=(--t-boot 60s --t-mount 40s --t-panic 45s --write-interval 100ms)
   fi
   local alpha_console=(--telnet 127.0.0.1:0)
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086  # NODE_OPTS, ALPHA_OPTS, BETA_OPTS: options, split into words on purpose
   "$bin/nodesim" run --name alpha "${alpha_console[@]}" --auto-boot true --netns "$CDT_ALPHA_NS" --netif "$CDT_ALPHA_IF" \
     --ready-file "$work/alpha.ready" "${common[@]}" ${NODE_OPTS:-} ${ALPHA_OPTS:-} >"$work/alpha.out" 2>&1 &
   pids+=($!)
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086  # NODE_OPTS, ALPHA_OPTS, BETA_OPTS: options, split into words on purpose
   "$bin/nodesim" run --name beta --pty "$NODESIM_DIR/beta.pty" --telnet 127.0.0.1:0 --auto-boot false --netns "$CDT_BETA_NS" --netif "$CDT_BETA_IF" \
     --ready-file "$work/beta.ready" "${common[@]}" ${NODE_OPTS:-} ${BETA_OPTS:-} >"$work/beta.out" 2>&1 &
   pids+=($!)
@@ -351,7 +356,7 @@ show_timeline() {  # [EREGEX]: the interesting lines, indented
 expect_network_loss_takeover() {
   expect_timeline 'ping alpha down' "ping loss not detected"
   expect_timeline 'state network_loss_hold <- active solaris_login' "no console confirmation (alpha at login)"
-  expect_timeline 'state fence <- after \$network_loss_holdoff' "the fence did not follow the hold-off (ping still down)"
+  expect_timeline 'state fence <- after [$]network_loss_holdoff' "the fence did not follow the hold-off (ping still down)"
   expect_timeline 'alarm critical "fencing alpha: ping lost, console alive' "no critical alarm naming 'ping lost, console alive'"
   expect_journal_count 1 'fence-confirmed how=confirmed node=alpha' "alpha fenced through its console (confirmed)"
   expect_journal_count 1 'boot-sent .*node=beta' "exactly one boot"

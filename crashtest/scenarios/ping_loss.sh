@@ -24,7 +24,7 @@ if [[ ${NETWORK_LOSS:-takeover} == alarm ]]; then
   wait_for 30 "the network-loss alarm" timeline_has 'alarm critical "ping lost, console alive .*on_network_loss = alarm'
   sleep 2
   expect_timeline 'state network_loss_hold <- active solaris_login' "no console confirmation (alpha at login)"
-  expect_timeline 'state network_loss_alarm <- after \$network_loss_holdoff' "the alarm did not follow the hold-off"
+  expect_timeline 'state network_loss_alarm <- after [$]network_loss_holdoff' "the alarm did not follow the hold-off"
   timeline_has 'BREAK alpha' && fail "a BREAK was sent to alpha under on_network_loss = alarm"
   [[ $(journal_count 'fence-confirmed|boot-sent|takeover') == 0 ]] || fail "the journal shows a failover step"
   [[ $(ledger_count beta '"ev":"command"') == 0 ]] || fail "something was typed on beta"

@@ -25,7 +25,7 @@ transcript=$home/Logs/demo.alpha.console
 panic_rec=$(grep -m1 -E '< (\\r\\n)*\\rpanic\[cpu[0-9]+\]/thread=' "$transcript") ||
   fail "alpha's transcript has no panic line starting after a CR: $(grep -m1 panic "$transcript")"
 expect_timeline 'state panic_seen <- active solaris_panic matched "panic\[cpu0\]/thread=' "the panic line was not matched as a panic"
-expect_timeline 'state fence <- after \$panic_confirm' "the fence did not follow the panic line"
+expect_timeline 'state fence <- after [$]panic_confirm' "the fence did not follow the panic line"
 timeline_has 'ping lost' && fail "the failover was started by ping loss, not by the panic line"
 # Fenced within 1 s of the panic line.
 t_line=$(date -d "${panic_rec%% *}" +%s.%N)

@@ -6,7 +6,7 @@
 #   smtp   [alarms] smtp_secret: the SMTP AUTH password (the sink requires AUTH)
 #   nts    alpha's console, telnet://admin@…?secret=nts-password: the password
 #          of a terminal server that asks Username:/Password: and connects the
-#          node's console only after the right one (a stand-in, $work/nts.py)
+#          node's console only after the right one (a stand-in, login_terminal_server.py)
 #   ssh    beta's console, ssh://root@…?secret=ssh-passphrase: the passphrase
 #          of the client key (a real OpenSSH sshd; the key is encrypted with it)
 #   root   the chat script's `send CH secret "NAME"`: after the takeover a site
@@ -60,27 +60,14 @@ printf '%s\n' "# secrets_canary: one canary per slot" \
   "ssh-passphrase = ${pw[ssh]}" "root-password = ${pw[root]}" >"$home/secrets"
 chmod 600 "$home/secrets"
 
-# What the scan looks for, one pattern a line (never in any argv: grep -f).
+# What the scan looks for, one pattern a line (never in any argv: grep -f):
+# the canary's forms, and fragments of it that survive any escaping of the rest.
 printf '%s' "$canary" >"$work/canary"
-/usr/bin/python3 - "$work/canary" "$work/patterns" <<'EOF'
-import base64, json, sys, urllib.parse
-c = open(sys.argv[1], "rb").read()
-t = c.decode("utf-8")
-esc = ""  # base/escape.cc
-for b in c:
-    esc += {92: "\\\\", 13: "\\r", 10: "\\n", 9: "\\t", 27: "\\e"}.get(b, chr(b) if 32 <= b < 127 else "\\x%02x" % b)
-pats = {t: "raw", esc: "escape()", json.dumps(t)[1:-1]: "JSON \\u",
-        json.dumps(t, ensure_ascii=False)[1:-1]: "JSON", urllib.parse.quote(t, safe=""): "percent",
-        urllib.parse.quote_plus(t, safe=""): "percent+", c.hex(): "hex", c.hex().upper(): "HEX",
-        "PASS q7Zk": "fragment", "q7Zk;$(id)": "fragment"}   # fragments survive any escaping of the rest
-for k in range(3):                           # base64 of the canary at each alignment
-    e = base64.b64encode(b"\0" * k + c).decode()
-    pats.setdefault(e[4 if k else 0:len(e) - 4], "base64/%d" % k)
-with open(sys.argv[2], "w", encoding="utf-8") as f:
-    f.write("".join(p + "\n" for p in pats))
-with open(sys.argv[2] + ".names", "w") as f:
-    f.write("".join(n + "\n" for n in pats.values()))
+cat >"$work/canary.fragments" <<'EOF'
+PASS q7Zk
+q7Zk;$(id)
 EOF
+/usr/bin/python3 "$scenario_dir/canary_patterns.py" "$work/canary" "$work/canary.fragments" "$work/patterns"
 npat=$(wc -l <"$work/patterns")
 leak_forms() {  # FILE: the forms of the canary found in it (raw, escape(), base64/1, ...)
   local i forms=()
@@ -106,122 +93,7 @@ pids+=($!)
 # alpha's terminal server: Username:/Password:, then nodesim's telnet port.
 nts_port=$(free_port)
 printf 'admin:%s\n' "${pw[nts]}" >"$work/nts.auth"
-cat >"$work/nts.py" <<'EOF'
-# A terminal server's login in front of a telnet port: "Username: ",
-# "Password: "; a wrong answer gets "Login incorrect" and the close, the right
-# one a connection to the node's port (the client's telnet negotiation, held
-# back during the login, goes first). Logs "login ok"/"login refused", never a
-# password.  nts.py PORT TARGET_PORT AUTH_FILE LOG
-import socket, sys, threading
-port, target, auth, logf = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-with open(auth, "rb") as f:
-    user, password = f.read().rstrip(b"\r\n").split(b":", 1)
-lock = threading.Lock()
-def log(m):
-    with lock, open(logf, "a") as f:
-        f.write(m + "\n")
-class Reader:  # telnet commands out of the data, kept in .neg
-    def __init__(self, s):
-        self.s, self.neg, self.pending, self.st, self.cmd = s, bytearray(), bytearray(), 0, bytearray()
-    def line(self):
-        out = bytearray()
-        while True:
-            if not self.pending:
-                d = self.s.recv(4096)
-                if not d:
-                    return None
-                self.pending += d
-            b = self.pending.pop(0)
-            if self.st == 0:
-                if b == 255:
-                    self.cmd, self.st = bytearray([b]), 1
-                    continue
-            elif self.st == 1:
-                self.cmd.append(b)
-                if b == 255:
-                    self.st = 0       # IAC IAC: a data 0xFF
-                elif 251 <= b <= 254:
-                    self.st = 2
-                    continue
-                elif b == 250:
-                    self.st = 3
-                    continue
-                else:
-                    self.neg += self.cmd
-                    self.st = 0
-                    continue
-            elif self.st == 2:
-                self.cmd.append(b)
-                self.neg += self.cmd
-                self.st = 0
-                continue
-            else:                     # inside SB ... IAC SE
-                self.cmd.append(b)
-                if self.st == 4 and b == 240:
-                    self.neg += self.cmd
-                    self.st = 0
-                else:
-                    self.st = 4 if (self.st == 3 and b == 255) else 3
-                continue
-            if b in (13, 10):
-                if out:
-                    return bytes(out)
-            elif b:
-                out.append(b)
-def pump(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d:
-                break
-            b.sendall(d)
-    except OSError:
-        pass
-    for s in (a, b):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-def handle(c):
-    try:
-        r = Reader(c)
-        c.sendall(b"\r\nUsername: ")
-        u = r.line()
-        if u is None:
-            return
-        c.sendall(b"\r\nPassword: ")
-        p = r.line()
-        if p is None:
-            return
-        if u != user or p != password:
-            log("login refused (user %s, password %s)" % ("right" if u == user else "wrong", "right" if p == password else "wrong"))
-            c.sendall(b"\r\nLogin incorrect\r\n")
-            return
-        log("login ok user=" + u.decode())
-        n = socket.create_connection(("127.0.0.1", target))
-        rest = bytes(r.pending)
-        if rest[:1] in (b"\n", b"\0"):
-            rest = rest[1:]
-        n.sendall(bytes(r.neg) + rest)
-        t = threading.Thread(target=pump, args=(n, c), daemon=True)
-        t.start()
-        pump(c, n)
-        t.join()
-        n.close()
-    except OSError as e:
-        log("connection error: %s" % e)
-    finally:
-        c.close()
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", port))
-ls.listen(4)
-log("listening %d" % port)
-while True:
-    c, _ = ls.accept()
-    threading.Thread(target=handle, args=(c,), daemon=True).start()
-EOF
-/usr/bin/python3 "$work/nts.py" "$nts_port" "$pa" "$work/nts.auth" "$work/nts.log" >"$work/nts.out" 2>&1 &
+/usr/bin/python3 "$scenario_dir/login_terminal_server.py" "$nts_port" "$pa" "$work/nts.auth" "$work/nts.log" >"$work/nts.out" 2>&1 &
 pids+=($!)
 
 # beta's console server: OpenSSH, key authentication only; the client key is
@@ -335,55 +207,7 @@ wait_for 10 "beta's console command (socat) with the session pty raw" beta_wire_
 say "clusterd watches: $(ctl status demo | sed -n 's/^active *//p')"
 
 # /proc of clusterd and of every descendant, every 50 ms, until told to stop.
-cat >"$work/procscan.py" <<'EOF'
-# procscan.py ROOT_PID PATTERNS STOP_FILE OUT: polls /proc/PID/{cmdline,environ}
-# of ROOT and its descendants (ppid walk) for the patterns, until STOP exists.
-import os, sys, time
-root, pats, stop, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-names = open(pats + ".names").read().split("\n")
-pats = [p for p in open(pats, "rb").read().split(b"\n") if p]
-seen, argvs, hits, reads, rounds = {}, {}, [], 0, 0
-def ppids():
-    m = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                st = open("/proc/%s/stat" % d, "rb").read()
-                m[int(d)] = int(st[st.rindex(b")") + 2:].split()[1])
-            except (OSError, ValueError, IndexError):
-                pass
-    return m
-while not os.path.exists(stop):
-    rounds += 1
-    m = ppids()
-    tree, grew = {root}, True
-    while grew:
-        more = {p for p, pp in m.items() if pp in tree} - tree
-        grew = bool(more)
-        tree |= more
-    for pid in sorted(tree):
-        for what in ("cmdline", "environ"):
-            try:
-                data = open("/proc/%d/%s" % (pid, what), "rb").read()
-            except OSError:
-                continue
-            reads += 1
-            if what == "cmdline" and data:  # a spawned child is clusterd until its exec
-                seen[pid] = data.replace(b"\0", b" ").decode("utf-8", "replace").strip()
-                argvs.setdefault((pid, seen[pid]), None)
-            for i, p in enumerate(pats):
-                if p in data:
-                    hits.append("HIT /proc/%d/%s (%s): %s" % (pid, what, seen.get(pid, "?"), names[i]))
-    time.sleep(0.05)
-with open(out, "w") as f:
-    for pid, argv in sorted(argvs):
-        f.write("seen %d %s\n" % (pid, argv))
-    hits = list(dict.fromkeys(hits))  # once per process, file and form
-    for h in hits:
-        f.write(h + "\n")
-    f.write("summary processes=%d reads=%d rounds=%d hits=%d\n" % (len({p for p, _ in argvs}), reads, rounds, len(hits)))
-EOF
-/usr/bin/python3 "$work/procscan.py" "$cd_pid" "$work/patterns" "$work/procscan.stop" "$work/procscan.out" &
+/usr/bin/python3 "$scenario_dir/proc_scan.py" "$cd_pid" "$work/patterns" "$work/procscan.stop" "$work/procscan.out" &
 scan_pid=$!
 pids+=("$scan_pid")
 

@@ -54,13 +54,13 @@ say "clusterd runs; alpha chatters into $transcript"
 for round in 1 2 3; do
   sleep 1.2
   logrotate -s "$work/logrotate.state" -f "$work/logrotate.conf" 2>&1 | sed 's/^/    | /'
-  say "round $round: $(cd "$home/Logs" && ls | grep -c 'east.alpha.console-') dated transcript files"
+  say "round $round: $(find "$home/Logs" -maxdepth 1 -name 'east.alpha.console-*' | wc -l) dated transcript files"
 done
 sleep 0.5
 "$initd" stop | sed 's/^/    | /'
 # Heartbeats are counted only up to the stop: the daemon closed its files.
 
-mapfile -t dated < <(cd "$home/Logs" && ls east.alpha.console-* | sort)
+mapfile -t dated < <(find "$home/Logs" -maxdepth 1 -name 'east.alpha.console-*' -printf '%f\n' | sort)
 [[ ${#dated[@]} == 3 ]] || fail "expected 3 dated transcripts, found: ${dated[*]}"
 [[ ${dated[0]} == *.gz && ${dated[1]} == *.gz ]] || fail "older rounds not compressed: ${dated[*]}"
 [[ ${dated[2]} != *.gz ]] || fail "the newest renamed transcript is compressed (delaycompress missing): ${dated[*]}"
@@ -73,36 +73,6 @@ n_reopen=$(zcat -f "$home"/Logs/east.log "$home"/Logs/east.log-* | grep -c 'logs
 [[ $n_reopen == 3 ]] || fail "expected 3 reopens in the activity logs, found $n_reopen"
 
 # Every byte alpha sent, in order: decode the '<' records of all files.
-python3 - "$home/Logs" "${dated[@]}" east.alpha.console <<'EOF' || fail "transcript continuity (above)"
-import gzip, re, sys
-logs, files = sys.argv[1], sys.argv[2:]
-stream = bytearray()
-def unescape(s):
-    out, i = bytearray(), 0
-    simple = {"\\": 0x5c, "r": 0x0d, "n": 0x0a, "t": 0x09, "e": 0x1b, "0": 0x00, '"': 0x22}
-    while i < len(s):
-        c = s[i]
-        if c != "\\":
-            out.append(ord(c)); i += 1; continue
-        k = s[i + 1]
-        if k == "x":
-            out.append(int(s[i + 2:i + 4], 16)); i += 4
-        else:
-            out.append(simple[k]); i += 2
-    return bytes(out)
-for f in files:
-    path = f"{logs}/{f}"
-    text = (gzip.open(path, "rt") if f.endswith(".gz") else open(path)).read()
-    for line in text.splitlines():
-        parts = line.split(" ", 2)
-        if len(parts) == 3 and parts[1] == "<":
-            stream += unescape(parts[2])
-seq = [int(m) for m in re.findall(rb"heartbeat (\d+)\r\n", stream)]
-if len(seq) < 200:
-    sys.exit(f"only {len(seq)} heartbeats decoded")
-gaps = [(a, b) for a, b in zip(seq, seq[1:]) if b != a + 1]
-if gaps:
-    sys.exit(f"heartbeats not consecutive across the rotations: {gaps[:5]} (of {len(seq)})")
-print(f"    {len(seq)} heartbeats, {seq[0]}..{seq[-1]}, consecutive across {len(files)} files")
-EOF
+python3 "$src/tests/clusterd/transcript_continuity.py" "$home/Logs" "${dated[@]}" east.alpha.console ||
+  fail "transcript continuity (above)"
 say "PASS: 3 logrotate rounds with reopen: no console byte lost or doubled, delaycompress kept, every reopen logged"

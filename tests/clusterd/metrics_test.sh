@@ -134,12 +134,7 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -H "X-Pad: $(head -c 9000 /dev/ze
 [[ $code == 431 ]] || fail "9 KiB head: $code, expected 431"
 
 say "a stalled HTTP client does not block the daemon"
-python3 - "$mport" <<'EOF' &
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")  # never the blank line
-time.sleep(4)
-EOF
+python3 "$src/tests/clusterd/stalled_http_client.py" "$mport" &
 stall=$!
 sleep 0.3
 start=$(date +%s%N)
@@ -173,7 +168,7 @@ set +e
 ctl metrics gone >/dev/null 2>"$work/gone.err"
 rc=$?
 set -e
-[[ $rc == 2 ]] && grep -q 'clusterd is not running' "$work/gone.err" || fail "clusterctl metrics gone: exit $rc, $(cat "$work/gone.err")"
+{ [[ $rc == 2 ]] && grep -q 'clusterd is not running' "$work/gone.err"; } || fail "clusterctl metrics gone: exit $rc, $(cat "$work/gone.err")"
 
 say "west has no endpoint; a non-loopback listen is refused"
 grep -q 'metrics: http://127.0.0.1' "$home/Logs/east.log" || fail "east's log does not name its endpoint"

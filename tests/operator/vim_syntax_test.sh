@@ -271,7 +271,7 @@ export SRC=$src TMPDIR_T=$tmp CHATC=$chatc
 # -Es: silent Ex mode; -u NONE: no vimrc; -i NONE: no viminfo. The runtime
 # path is etc/vim and Vim's own files only: nothing from ~/.vim. The $NAMEs
 # below are Vim's reading of the environment.
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016  # $SRC, $CHATC, $TMPDIR_T: Vim's expressions
 "$vim" -Es -N -u NONE -i NONE \
   --cmd 'let &runtimepath = escape($SRC . "/etc/vim", ",\\") . "," . $VIMRUNTIME' \
   --cmd 'let g:chat_chatc = $CHATC' \

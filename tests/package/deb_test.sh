@@ -7,7 +7,8 @@
 #      (cpack -D CPACK_PACKAGE_VERSION=VERSION+1, +2);
 #   2. dpkg -i: programs on the PATH, CAP_NET_RAW on /usr/bin/clusterd, the
 #      user clusterd, /var/lib/clusterd and its folders (clusterd:clusterd 0750),
-#      conffiles, boot links, man pages and the documents they point to;
+#      conffiles, boot links, man pages and the documents they point to,
+#      crashtest's scenarios with lib.sh and their Python helpers;
 #   3. two clusters (demo, spare) on four nodesims on loopback, pinged by TCP:
 #      /etc/init.d/clusterd start runs them as user clusterd with CAP_NET_RAW,
 #      clusterctl status shows them watching, restart with the nohup launcher
@@ -86,6 +87,7 @@ EOF
 chmod 755 "$work/policy-rc.d"
 dpkg_allowed() {
   if [[ -x $policy ]]; then
+    # shellcheck disable=SC2016  # $1, $2, $@: the inner sh's own arguments
     unshare --mount --propagation private -- sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' \
       sh "$work/policy-rc.d" "$policy" "$@"
   else
@@ -154,7 +156,7 @@ cmake --build "$pkgbuild" --target package -j "${JOBS:-$(nproc)}" >"$work/packag
 version=$(cache_value CMAKE_PROJECT_VERSION "$pkgbuild")
 arch=$(dpkg --print-architecture)
 deb=$pkgbuild/clusterd_${version}_$arch.deb
-[[ -f $deb ]] || fail "no $deb after the package target (ls: $(ls "$pkgbuild"/*.deb 2>/dev/null | tr '\n' ' '))"
+[[ -f $deb ]] || fail "no $deb after the package target (found: $(find "$pkgbuild" -maxdepth 1 -name '*.deb' | sort | tr '\n' ' '))"
 for n in 1 2; do
   cpack -G DEB --config "$pkgbuild/CPackConfig.cmake" -B "$work/up$n" -D CPACK_PACKAGE_VERSION="$version+$n" \
     >"$work/cpack$n.log" 2>&1 || { tail -n 30 "$work/cpack$n.log"; fail "cpack $version+$n"; }
@@ -200,6 +202,13 @@ for f in /etc/init.d/clusterd /etc/default/clusterd /etc/logrotate.d/clusterd /l
          /usr/share/doc/clusterd/config.md /usr/share/doc/clusterd/operator-manual.md \
          /usr/lib/clusterd/crashtest-kill-switch.so; do
   [[ -f $f ]] || fail "$f is not installed"
+done
+# crashtest's scenarios with what they run beside them: lib.sh and the Python
+# helpers (*.py), executable where the source's are.
+for f in "$src"/crashtest/scenarios/*.sh "$src"/crashtest/scenarios/*.py; do
+  inst=/usr/share/clusterd/crashtest/scenarios/${f##*/}
+  [[ -f $inst ]] || fail "$inst is not installed"
+  [[ ! -x $f || -x $inst ]] || fail "$inst is not executable"
 done
 grep -qx /lib/systemd/system/clusterd@.service <<<"$(dpkg -L clusterd)" || fail "the units are not in /lib/systemd/system"
 # The man pages point to the references installed under /usr/share/doc/clusterd
@@ -334,8 +343,8 @@ expect_rc 0 "dpkg --purge"
 [[ -z $(package_daemons) ]] || fail "clusterd processes after the purge: $(package_daemons | tr '\n' ' ')"
 ! getent passwd clusterd >/dev/null || fail "the user clusterd is left"
 ! getent group clusterd >/dev/null || fail "the group clusterd is left"
-[[ ! -e $home ]] || fail "$home is left: $(ls -A "$home" | tr '\n' ' ')"
-[[ -z $(ls /etc/rc?.d/*clusterd 2>/dev/null) ]] || fail "boot links left: $(ls /etc/rc?.d/*clusterd)"
+[[ ! -e $home ]] || fail "$home is left: $(find "$home" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')"
+! compgen -G '/etc/rc?.d/*clusterd' >/dev/null || fail "boot links left: $(compgen -G '/etc/rc?.d/*clusterd' | tr '\n' ' ')"
 kept=()
 while IFS= read -r f; do
   [[ $f == /. || -z $f ]] && continue

@@ -52,51 +52,92 @@ before=$(snapshot)
 # --- 1. up ------------------------------------------------------------------------
 "$TESTNET" up "$ID" alpha beta || { echo "FAIL: testnet up"; exit 1; }
 eval "$("$TESTNET" env "$ID")"
-[ "$(ip netns list | grep -c "^cdt-$ID-")" = 3 ] && pass "three namespaces" || fail "namespaces: $(ip netns list)"
-pings "$CDT_ALPHA_ADDR" && pass "monitor pings alpha before nodesim" || fail "no ping to alpha"
-ip route get "$CDT_ALPHA_ADDR" >/dev/null 2>&1 && fail "root namespace has a route to $CDT_ALPHA_ADDR" \
-  || pass "root namespace: 198.18.0.0/15 unreachable"
-ip -br link | grep -q "cdt$ID" && fail "a veth end is in the root namespace" || pass "no veth end in the root namespace"
+if [ "$(ip netns list | grep -c "^cdt-$ID-")" = 3 ]; then
+  pass "three namespaces"
+else
+  fail "namespaces: $(ip netns list)"
+fi
+if pings "$CDT_ALPHA_ADDR"; then pass "monitor pings alpha before nodesim"; else fail "no ping to alpha"; fi
+if ip route get "$CDT_ALPHA_ADDR" >/dev/null 2>&1; then
+  fail "root namespace has a route to $CDT_ALPHA_ADDR"
+else
+  pass "root namespace: 198.18.0.0/15 unreachable"
+fi
+if ip -br link | grep -q "cdt$ID"; then
+  fail "a veth end is in the root namespace"
+else
+  pass "no veth end in the root namespace"
+fi
 
 # --- 2. nodesim in the network ----------------------------------------------------------
 "$NODESIM" run --name alpha --auto-boot false --t-post 100ms --t-boot 500ms --t-mount 200ms \
   --netns "$CDT_ALPHA_NS" --netif "$CDT_ALPHA_IF" --service-port 7000 2>"$WORK/alpha.err" &
 NODE_PID=$!
 wait_state alpha OK || fail "alpha never at ok: $(cat "$WORK/alpha.err")"
-pings "$CDT_ALPHA_ADDR" && fail "alpha at ok answers ping" || pass "OK: no ping"
-tcp_ok "$CDT_ALPHA_ADDR" 7000 >/dev/null && fail "service answers at ok" || pass "OK: service closed"
+if pings "$CDT_ALPHA_ADDR"; then fail "alpha at ok answers ping"; else pass "OK: no ping"; fi
+if tcp_ok "$CDT_ALPHA_ADDR" 7000 >/dev/null; then
+  fail "service answers at ok"
+else
+  pass "OK: service closed"
+fi
 "$NODESIM" ctl alpha type 'boot\r' >/dev/null
 wait_state alpha RUNNING || fail "alpha never RUNNING"
-pings "$CDT_ALPHA_ADDR" 2 && pass "RUNNING: ping" || fail "RUNNING: no ping"
-[ "$(tcp_ok "$CDT_ALPHA_ADDR" 7000)" = $'alpha service\r' ] && pass "RUNNING: service port in the node namespace" \
-  || fail "RUNNING: service port: '$(tcp_ok "$CDT_ALPHA_ADDR" 7000)'"
+if pings "$CDT_ALPHA_ADDR" 2; then pass "RUNNING: ping"; else fail "RUNNING: no ping"; fi
+if [ "$(tcp_ok "$CDT_ALPHA_ADDR" 7000)" = $'alpha service\r' ]; then
+  pass "RUNNING: service port in the node namespace"
+else
+  fail "RUNNING: service port: '$(tcp_ok "$CDT_ALPHA_ADDR" 7000)'"
+fi
 "$NODESIM" ctl alpha cable-pull >/dev/null
-pings "$CDT_ALPHA_ADDR" && fail "ping after cable-pull" || pass "cable-pull: no ping"
+if pings "$CDT_ALPHA_ADDR"; then fail "ping after cable-pull"; else pass "cable-pull: no ping"; fi
 "$NODESIM" ctl alpha cable-plug >/dev/null
-pings "$CDT_ALPHA_ADDR" 2 && pass "cable-plug: ping back" || fail "cable-plug: no ping"
+if pings "$CDT_ALPHA_ADDR" 2; then pass "cable-plug: ping back"; else fail "cable-plug: no ping"; fi
 "$NODESIM" ctl alpha icmp-loss 100 >/dev/null
-pings "$CDT_ALPHA_ADDR" 3 && fail "ping through icmp-loss 100" || pass "icmp-loss 100 (nft numgen): no ping"
+if pings "$CDT_ALPHA_ADDR" 3; then
+  fail "ping through icmp-loss 100"
+else
+  pass "icmp-loss 100 (nft numgen): no ping"
+fi
 "$NODESIM" ctl alpha icmp-loss 0 >/dev/null
 "$NODESIM" ctl alpha icmp-ignore on >/dev/null
-pings "$CDT_ALPHA_ADDR" 2 && fail "ping through icmp-ignore" || pass "icmp-ignore: no ping"
+if pings "$CDT_ALPHA_ADDR" 2; then fail "ping through icmp-ignore"; else pass "icmp-ignore: no ping"; fi
 "$NODESIM" ctl alpha icmp-ignore off >/dev/null
-pings "$CDT_ALPHA_ADDR" 2 && pass "icmp-ignore off: ping back" || fail "icmp-ignore off: no ping"
+if pings "$CDT_ALPHA_ADDR" 2; then pass "icmp-ignore off: ping back"; else fail "icmp-ignore off: no ping"; fi
 "$NODESIM" ctl alpha ip-change 198.18.1.6/30 >/dev/null
-pings "$CDT_ALPHA_ADDR" && fail "old address still answers" || pass "ip-change: old address silent"
-ip -n "$CDT_ALPHA_NS" -br addr show "$CDT_ALPHA_IF" | grep -q '198.18.1.6/30' && pass "ip-change: node has 198.18.1.6" \
-  || fail "ip-change: $(ip -n "$CDT_ALPHA_NS" -br addr show "$CDT_ALPHA_IF")"
+if pings "$CDT_ALPHA_ADDR"; then
+  fail "old address still answers"
+else
+  pass "ip-change: old address silent"
+fi
+if ip -n "$CDT_ALPHA_NS" -br addr show "$CDT_ALPHA_IF" | grep -q '198.18.1.6/30'; then
+  pass "ip-change: node has 198.18.1.6"
+else
+  fail "ip-change: $(ip -n "$CDT_ALPHA_NS" -br addr show "$CDT_ALPHA_IF")"
+fi
 "$NODESIM" ctl alpha ip-change "$CDT_ALPHA_ADDR/30" >/dev/null
-pings "$CDT_ALPHA_ADDR" 2 && pass "ip-change back: ping" || fail "ip-change back: no ping"
+if pings "$CDT_ALPHA_ADDR" 2; then pass "ip-change back: ping"; else fail "ip-change back: no ping"; fi
 "$NODESIM" ctl alpha hang >/dev/null
-pings "$CDT_ALPHA_ADDR" && fail "HUNG node answers ping" || pass "HUNG: no ping"
-"$NODESIM" ctl alpha status | grep -q 'net=down' && pass "status shows net=down" || fail "status: $("$NODESIM" ctl alpha status)"
+if pings "$CDT_ALPHA_ADDR"; then fail "HUNG node answers ping"; else pass "HUNG: no ping"; fi
+if "$NODESIM" ctl alpha status | grep -q 'net=down'; then
+  pass "status shows net=down"
+else
+  fail "status: $("$NODESIM" ctl alpha status)"
+fi
 kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null; NODE_PID=
 
 # --- 3. run cleans up ----------------------------------------------------------------------
 "$TESTNET" run "${ID}r" alpha -- sh -c 'ping -c1 -W1 -q 198.18.1.2 >/dev/null && exit 7'
 rc=$?
-[ $rc = 7 ] && pass "run: CMD ran in the monitor namespace, its exit status came back" || fail "run rc=$rc"
-ip netns list | grep -q "^cdt-${ID}r-" && fail "run left namespaces" || pass "run: removed after CMD failed"
+if [ $rc = 7 ]; then
+  pass "run: CMD ran in the monitor namespace, its exit status came back"
+else
+  fail "run rc=$rc"
+fi
+if ip netns list | grep -q "^cdt-${ID}r-"; then
+  fail "run left namespaces"
+else
+  pass "run: removed after CMD failed"
+fi
 "$TESTNET" run "${ID}k" alpha -- sleep 30 &
 runner=$!
 inner=
@@ -107,16 +148,27 @@ for _ in $(seq 1 50); do
 done
 [ -n "$inner" ] || fail "run never started its CMD in the monitor namespace"
 kill -TERM $runner; wait $runner 2>/dev/null
-ip netns list | grep -q "^cdt-${ID}k-" && fail "SIGTERM left namespaces" || pass "run: removed after SIGTERM"
+if ip netns list | grep -q "^cdt-${ID}k-"; then
+  fail "SIGTERM left namespaces"
+else
+  pass "run: removed after SIGTERM"
+fi
 sleep 0.2
 for p in $inner; do kill -0 "$p" 2>/dev/null && fail "CMD (pid $p) survived the SIGTERM"; done
 
 # --- 3b. the fallback without namespaces ------------------------------------------------------
 msg=$(CDT_NO_NETNS=1 "$TESTNET" run "${ID}f" alpha -- true 2>&1); rc=$?
-[ $rc = 3 ] && echo "$msg" | grep -q "refused" && pass "no namespaces: run says so and exits 3" \
-  || fail "no-namespace refusal: rc=$rc $msg"
-CDT_NO_NETNS=1 "$TESTNET" run "${ID}f" --fallback alpha -- sh -c 'test "$CDT_NETNS" = 0' 2>/dev/null \
-  && pass "run --fallback: CMD runs with CDT_NETNS=0" || fail "run --fallback"
+if [ $rc = 3 ] && echo "$msg" | grep -q "refused"; then
+  pass "no namespaces: run says so and exits 3"
+else
+  fail "no-namespace refusal: rc=$rc $msg"
+fi
+# shellcheck disable=SC2016  # $CDT_NETNS: the inner sh's, set by testnet.sh run
+if CDT_NO_NETNS=1 "$TESTNET" run "${ID}f" --fallback alpha -- sh -c 'test "$CDT_NETNS" = 0' 2>/dev/null; then
+  pass "run --fallback: CMD runs with CDT_NETNS=0"
+else
+  fail "run --fallback"
+fi
 ip netns list | grep -q "^cdt-${ID}f-" && fail "fallback made namespaces"
 
 # --- 4. nothing left -------------------------------------------------------------------------
@@ -131,5 +183,4 @@ if [ "$before" = "$after" ]; then
 else
   fail "left behind: $(diff <(echo "$before") <(echo "$after"))"
 fi
-[ $fails = 0 ] && echo "ALL PASSED" || echo "$fails FAILED"
-exit $((fails > 0))
+if [ $fails = 0 ]; then echo "ALL PASSED"; else echo "$fails FAILED"; exit 1; fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the command-line tests (source it): a temp dir, and checks that
 # count passes and failures and show the output of a failing one.
 #   expect_status NAME WANT CMD...   run CMD, its stdout in $tmp/out, stderr in $tmp/err

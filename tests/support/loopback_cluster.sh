@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the tests that run real clusterd daemons without namespaces (no
 # root): two nodesim nodes of one cluster on loopback addresses, pinged by TCP
 # connect to their shared --service-port, and the cluster's TOML file.
@@ -31,8 +32,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # The settings file etc/init.d/clusterd reads instead of /etc/default/clusterd:
 # this $home and these binaries; CLUSTER_HOME is unset so only it counts.
 use_test_defaults() {
-  printf '%s\n' "CLUSTER_HOME=$home" "CLUSTERD_BIN=$bin/clusterd" "CLUSTERCTL_BIN=$bin/clusterctl" \
-    "CLUSTERD_STOP_TIMEOUT=10" >"$work/default"
+  printf '%s\n' "CLUSTER_HOME=${home:?}" "CLUSTERD_BIN=${bin:?}/clusterd" "CLUSTERCTL_BIN=$bin/clusterctl" \
+    "CLUSTERD_STOP_TIMEOUT=10" >"${work:?}/default"
   export CLUSTERD_DEFAULTS=$work/default
   unset CLUSTER_HOME
 }

@@ -7,7 +7,7 @@ set -u
 cc=$1
 source "$(dirname "$0")/../support/cli_test_lib.sh"
 expect_no_byte() {  # NAME FILE OCTAL
-  if LC_ALL=C grep -q "$(printf "\\$3")" "$tmp/$2"; then
+  if LC_ALL=C grep -q "$(printf '%b' "\\$3")" "$tmp/$2"; then
     echo "FAIL $1: byte \\$3 reached $2"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 }
 
