@@ -113,7 +113,9 @@ down() {
   # network with the same ID never meets a leftover link.
   if ip netns list | grep -q "^cdt-$id-mon\b"; then
     local l
-    for l in $(ip -n "cdt-$id-mon" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^cdt${id}m"); do
+    # 2>/dev/null: a veth whose peer's namespace is already gone makes ip
+    # print "Peer netns reference is invalid"; the link is still listed.
+    for l in $(ip -n "cdt-$id-mon" -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^cdt${id}m"); do
       ip -n "cdt-$id-mon" link del "$l" 2>/dev/null
     done
   fi
