@@ -272,10 +272,14 @@ TEST(Daemon, ControlRequestsGoThroughTheProtocol) {
   EXPECT_EQ(h.daemon->control("frob\x1b"),
             "error: unknown request 'frob\\e' (status, timeline, switchover, maintenance, "
             "alarms, ack, reload, metrics)\n");
-  // The stock script's planned switchover starts with the fence (a BREAK)
-  // today; asserted so that a change to it is seen here.
+  // The stock script's planned switchover on a healthy active asks it to shut
+  // down cleanly over ssh (the exec), never a BREAK first.
   EXPECT_EQ(h.daemon->control("switchover"), "ok\nswitchover requested\n");
-  EXPECT_EQ(h.alpha->breaks, 1) << h.timeline();
+  EXPECT_EQ(h.alpha->breaks, 0) << h.timeline();
+  EXPECT_NE(h.timeline().find("exec [ssh] [-F] [/etc/clusterd/ssh_config] [alpha] "
+                              "[shutdown -i0 -g0 -y]"),
+            std::string::npos)
+      << h.timeline();
 }
 
 TEST(Daemon, PingDownWithTheConsoleSilentFencesAfterTheConfirmWindowOnly) {
