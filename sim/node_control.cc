@@ -167,8 +167,8 @@ std::string NodeModel::control(std::string_view line, TimePoint now) {
 std::string NodeModel::knob_command(const std::vector<std::string>& w, TimePoint) {
   const std::string& cmd = w[0];
   std::string arg = w.size() > 1 ? w[1] : "";
-  bool os_up = state_ == State::Running || state_ == State::Stopping ||
-               state_ == State::Booting || state_ == State::Hung || state_ == State::Panic;
+  bool os_up = state_ == State::Running || state_ == State::Stopping || state_ == State::Booting ||
+               state_ == State::Hung || state_ == State::Panic;
   if (cmd == "os") {
     if (arg == "solaris")
       cfg_.knobs.os = Os::Solaris;

@@ -28,8 +28,7 @@ std::string NodeModel::shutdown(TimePoint now) {
   // svc:/system/filesystem/* stop: the shared disk is unmounted.
   schedule(now + t * 70 / 100, "", Action::Unmount);
   schedule(now + t * 90 / 100, std::string(text::kShutdownDown));
-  schedule(now + t,
-           std::string(text::kSyncing) + std::string(text::kProgramTerminated),
+  schedule(now + t, std::string(text::kSyncing) + std::string(text::kProgramTerminated),
            Action::HaltDone);
   return "ok";
 }

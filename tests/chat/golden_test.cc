@@ -103,13 +103,15 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   // A planned switchover: a clean shutdown over ssh, no BREAK, the lock read
   // back, one boot, takeover; ssh refused: a warning, nobody touched; a
   // shutdown that never reaches ok: the BREAK after planned_stop_timeout.
-  EXPECT_TRUE(has("planned_switchover", "exec     \"ssh\" \"-F\" \"/etc/clusterd/ssh_config\" \"alpha\""));
+  EXPECT_TRUE(
+      has("planned_switchover", "exec     \"ssh\" \"-F\" \"/etc/clusterd/ssh_config\" \"alpha\""));
   EXPECT_TRUE(has("planned_switchover", "state    planned_stopping"));
   EXPECT_TRUE(has("planned_switchover", "fenced   active (alpha) confirmed"));
   EXPECT_TRUE(has("planned_switchover", "takeover beta is now active"));
   EXPECT_FALSE(has("planned_switchover", "break "));
   EXPECT_FALSE(has("planned_switchover", "alarm    critical"));
-  EXPECT_TRUE(has("planned_switchover_ssh_refused", "alarm    warning \"planned switchover NOT done"));
+  EXPECT_TRUE(
+      has("planned_switchover_ssh_refused", "alarm    warning \"planned switchover NOT done"));
   EXPECT_FALSE(has("planned_switchover_ssh_refused", "break "));
   EXPECT_FALSE(has("planned_switchover_ssh_refused", "send "));
   EXPECT_TRUE(has("planned_switchover_stuck", "break    active (alpha)"));
