@@ -58,6 +58,27 @@ printf '+1s ping.dwn\n' > "$tmp/bad.events"
 expect_status replay-bad-events 1 "$chatc" replay scripts/sparc-obp.chat --events "$tmp/bad.events"
 expect_text replay-bad-events err "bad.events:1: unknown event 'ping.dwn'"
 expect_status replay-no-input 2 "$chatc" replay scripts/sparc-obp.chat
+
+# replay of a Logs/NAME.sh transcript: its bytes on channel sh, "* exit N" as sh.exit N.
+printf 'initial state watch {\n    on ping.down { exec "check" } -> checking\n}\nstate checking {\n    on sh /disk (\\w+) ok/ { log "disk $1" }\n    on sh.exit 3 -> watch\n    after 1m -> watch\n}\n' > "$tmp/sh.chat"
+printf '# clusterd transcript v1 cluster=prod channel=sh\n+1.000 * start [check]\n+1.500 < disk c1t0 ok\\n\n+2.000 * exit 3\n' > "$tmp/prod.sh"
+printf '+1s ping.down\n+5s end\n' > "$tmp/sh.events"
+expect_status replay-sh 0 "$chatc" replay "$tmp/sh.chat" --console sh="$tmp/prod.sh" --events "$tmp/sh.events"
+expect_text replay-sh out 'log      "disk c1t0"'
+expect_text replay-sh out 'event    sh.exit 3'
+expect_text replay-sh out 'state    watch  <- sh.exit 3'
+expect_status replay-bad-role 2 "$chatc" replay "$tmp/sh.chat" --console shell="$tmp/prod.sh"
+expect_text replay-bad-role err "--console role must be active, standby or sh, not 'shell'"
+
+# power standby on is the standby's boot: a fence first.
+printf 'initial state watch { on ping.down -> up }\nstate up { power standby on\n after 10m -> watch }\n' > "$tmp/power-unsafe.chat"
+expect_status power-unsafe 1 "$chatc" check "$tmp/power-unsafe.chat"
+expect_text power-unsafe err "power-unsafe.chat:2:12: error: boot reachable without 'mark fenced active' first"
+printf 'initial state watch { on ping.down -> off }\nstate off { power active off\n on power.off active { mark fenced active by power } -> up\n on fence.refused -> watch\n after 10m -> watch }\nstate up { power standby on\n on power.on standby { takeover } -> watch\n after 10m -> watch }\n' > "$tmp/power-ok.chat"
+expect_status power-ok 0 "$chatc" check --strict "$tmp/power-ok.chat"
+printf 'initial state watch { on ping.down { mark fenced active by pwr } -> watch }\n' > "$tmp/by-typo.chat"
+expect_status by-typo 1 "$chatc" check "$tmp/by-typo.chat"
+expect_text by-typo err "expected 'power' after 'by' (mark fenced CH by power)"
 expect_status replay-missing-log 2 "$chatc" replay scripts/sparc-obp.chat --console active="$tmp/none.console"
 
 finish "chatc cli"

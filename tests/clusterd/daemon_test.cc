@@ -321,8 +321,7 @@ TEST(Daemon, ExecTimeoutKillsTheWholeProcessGroup) {
   h.advance_to(t0 + 6s);  // virtual time passes the timeout: the group is killed
   ASSERT_TRUE(pump_until(h, [&] { return h.timeline().find("timed out") != std::string::npos; }))
       << h.timeline();
-  EXPECT_NE(h.timeline().find("sh.exit 256 (killed: [timeouts] exec 5s passed)"),
-            std::string::npos)
+  EXPECT_NE(h.timeline().find("sh.exit 256 (killed: [timeouts] exec 5s passed)"), std::string::npos)
       << h.timeline();
   EXPECT_TRUE(pump_until(h, [&] { return live_in_group(pgid) == 0; }))
       << "the background sleep outlived the timeout";
