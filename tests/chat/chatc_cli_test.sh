@@ -60,6 +60,7 @@ expect_text replay-bad-events err "bad.events:1: unknown event 'ping.dwn'"
 expect_status replay-no-input 2 "$chatc" replay scripts/sparc-obp.chat
 
 # replay of a Logs/NAME.sh transcript: its bytes on channel sh, "* exit N" as sh.exit N.
+# shellcheck disable=SC2016 # the $1 is the chat script's, not the shell's
 printf 'initial state watch {\n    on ping.down { exec "check" } -> checking\n}\nstate checking {\n    on sh /disk (\\w+) ok/ { log "disk $1" }\n    on sh.exit 3 -> watch\n    after 1m -> watch\n}\n' > "$tmp/sh.chat"
 printf '# clusterd transcript v1 cluster=prod channel=sh\n+1.000 * start [check]\n+1.500 < disk c1t0 ok\\n\n+2.000 * exit 3\n' > "$tmp/prod.sh"
 printf '+1s ping.down\n+5s end\n' > "$tmp/sh.events"
