@@ -6,6 +6,7 @@
 // loaded machine, and printed.
 #include <fcntl.h>
 #include <signal.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -64,6 +65,45 @@ TEST(PtyConsole, AlternateBreakReachesTheNodeByteExact) {
   EXPECT_EQ(got, "\r~\x02");
 }
 
+// docs/config.md, "Keys and defaults": baud, stop and flow apply to a pty
+// too; the pty transport sets them on its terminal (read back here with
+// tcgetattr on the same pty); the defaults are 9600 8N1 without flow
+// control. A pty is always 8 data bits without parity: the Linux pty driver
+// forces CS8 and clears PARENB in pty_set_termios (drivers/tty/pty.c), so
+// the endpoint refuses any other data or parity (endpoint_test.cc).
+TEST(PtyConsole, LineSettingsFromTheUriAreSetOnTheTerminal) {
+  struct Case {
+    std::string query;
+    speed_t speed;
+    bool cstopb, crtscts, ixon;
+  };
+  const Case cases[] = {
+      {"", B9600, false, false, false},
+      {"?baud=19200&stop=2&flow=rtscts", B19200, true, true, false},
+      {"?baud=115200&data=8&parity=none&flow=xonxoff", B115200, false, false, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("pty:…" + c.query);
+    TempDir dir;
+    SocatPair pair;
+    ASSERT_OK(pair.start(dir.path(), "n1"));
+    ConsoleHarness h;
+    h.open("pty:" + pair.console_path() + c.query);
+    ASSERT_TRUE(h.wait_up());
+    UniqueFd fd(::open(pair.console_path().c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK));
+    ASSERT_GE(fd.get(), 0);
+    termios t{};
+    ASSERT_EQ(::tcgetattr(fd.get(), &t), 0);
+    EXPECT_EQ(::cfgetospeed(&t), c.speed);
+    EXPECT_EQ(::cfgetispeed(&t), c.speed);
+    EXPECT_EQ(t.c_cflag & CSIZE, static_cast<tcflag_t>(CS8));
+    EXPECT_EQ(t.c_cflag & PARENB, 0u);
+    EXPECT_EQ((t.c_cflag & CSTOPB) != 0, c.cstopb);
+    EXPECT_EQ((t.c_cflag & CRTSCTS) != 0, c.crtscts);
+    EXPECT_EQ((t.c_iflag & IXON) != 0, c.ixon);
+  }
+}
+
 TEST(PtyConsole, LostWhenThePairDiesAndBackWithinASecondOfItsReturn) {
   TempDir dir;
   SocatPair pair;
@@ -102,6 +142,31 @@ int count_breaks(const TelnetRecorder& r) {
     }
   }
   return n;
+}
+
+// docs/config.md, `break`: "`none`" sends no BREAK at all: send_break()
+// says it did not, and the transcript says why (docs/formats.md:
+// `break not sent: WHY`); bytes written after it still go out.
+TEST(TelnetConsole, BreakNoneSendsNothingAndSaysSo) {
+  TempDir dir;
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path()));
+  auto w = TranscriptWriter::open({.path = dir.file("n.console")});
+  ASSERT_TRUE(w.ok());
+  {
+    ConsoleHarness h;
+    h.open("telnet://127.0.0.1:" + std::to_string(rec.port()) + "?break=none", nullptr, w->get());
+    ASSERT_TRUE(h.wait_up());
+    EXPECT_EQ(h.console->break_method(),
+              "none: telnet cannot send BREAK (configure ?break=ESCAPE)");
+    EXPECT_FALSE(h.console->send_break());
+    ASSERT_TRUE(h.console->write("after"));
+    ASSERT_TRUE(h.run_until([&] { return rec.data().find("after") != std::string::npos; }));
+    EXPECT_EQ(count_breaks(rec), 0);
+  }
+  std::string t = read_file(dir.file("n.console"));
+  EXPECT_NE(t.find(" * break not sent: none: telnet cannot send BREAK"), std::string::npos) << t;
+  EXPECT_EQ(t.find(" ! "), std::string::npos) << t;
 }
 
 TEST(TelnetConsole, IacBrkIsRecordedByteExactAndNeverSentUnasked) {
