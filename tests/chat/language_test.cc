@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "chat/interpreter.h"
+#include "chat/replay.h"
 #include "tests/support/chat_support.h"
 
 namespace clusterd::chat {
@@ -224,6 +225,72 @@ TEST(Language, AlarmTakesNoticeWarningOrCritical) {
   auto bad = diags("initial state a { alarm severe \"x\" }");
   ASSERT_FALSE(bad.empty());
   EXPECT_NE(bad[0].find("error:"), std::string::npos) << bad[0];
+}
+
+// "Checker messages": duplicate vars and patterns are errors (states and
+// params: compiler_test.cc); a pattern defined in an included file and used
+// by no handler is a warning too.
+TEST(Language, DuplicateVarsAndPatternsAreErrorsAndAnUnusedIncludedPatternWarns) {
+  EXPECT_EQ(diags("var v = 1\nvar v = 2\npattern p = \"a\"\npattern p = \"b\"\n"
+                  "initial state a { on active p { set v = 3 } }"),
+            (std::vector<std::string>{
+                "<input>:2:5: error: duplicate var 'v' (first declared at <input>:1)",
+                "<input>:4:9: error: duplicate pattern 'p' (first declared at <input>:3)"}));
+  MemoryLoader files;
+  files.files["lib.chat"] = "pattern unused = \"zz\"\n";
+  EXPECT_EQ(diags("include \"lib.chat\"\ninitial state a { after 1s -> a }", &files),
+            std::vector<std::string>{
+                "lib.chat:1:9: warning: pattern 'unused' is defined but no handler uses it"});
+}
+
+// --- docs/formats.md: what a replay makes of its inputs ------------------------
+
+std::string replayed(const std::string& script, const std::string& active,
+                     const std::string& standby, const std::string& events) {
+  auto s = compile_ok(script);
+  ReplayInput in;
+  if (!active.empty()) in.active = *read_transcript(active, "a");
+  if (!standby.empty()) in.standby = *read_transcript(standby, "s");
+  if (!events.empty()) in.events = *read_events(events, "e");
+  ReplayOptions o;
+  o.interpreter.active_name = "alpha";
+  o.interpreter.standby_name = "beta";
+  return format_timeline(replay(*s->program, in, o), false);
+}
+
+// "`>` and `!` are what the recorded clusterd did and are not replayed."
+TEST(Formats, SentAndBreakRecordsAreNotReplayed) {
+  std::string out = replayed(
+      "initial state a { on active \"login:\" -> matched\n on console.lost active -> lost }\n"
+      "state matched {}\nstate lost {}",
+      "+1 > login:\n+2 ! iac\n+3 < quiet\n", "", "+10s end\n");
+  EXPECT_EQ(out.find("state    matched"), std::string::npos) << out;
+  EXPECT_EQ(out.find("state    lost"), std::string::npos) << out;
+  EXPECT_EQ(out.find("break"), std::string::npos) << out;
+}
+
+// "A transcript given to `chatc replay` counts as connected from the start
+// unless its first record is `* lost`."
+TEST(Formats, ATranscriptIsConnectedFromTheStartUnlessItBeginsLost) {
+  const char* script =
+      "initial state a { on console.up active -> up\n on console.lost active -> lost }\n"
+      "state up {}\nstate lost {}";
+  EXPECT_NE(replayed(script, "+5 < x\n", "", "").find("+0.000s    state    up"), std::string::npos);
+  std::string lost = replayed(script, "+0 * lost refused: nts1\n+5 * up\n", "", "");
+  EXPECT_NE(lost.find("+0.000s    state    lost"), std::string::npos) << lost;
+}
+
+// "At the same time, events go before the active's console, then the
+// standby's"; an event line may end in " #" and a comment.
+TEST(Formats, AtOneInstantEventsThenTheActiveThenTheStandby) {
+  std::string out = replayed(
+      "initial state a { on ping.down -> b\n on active \"x\" -> wrong\n on standby \"y\" -> "
+      "wrong }\n"
+      "state b { on active \"x\" -> c\n on standby \"y\" -> wrong }\n"
+      "state c { on standby \"y\" -> d }\nstate d {}\nstate wrong {}",
+      "+1 < x\n", "+1 < y\n", "+1s ping.down # the switch port went dark\n");
+  EXPECT_NE(out.find("+1.000s    state    d"), std::string::npos) << out;
+  EXPECT_EQ(out.find("wrong"), std::string::npos) << out;
 }
 
 }  // namespace
