@@ -28,6 +28,9 @@ expect_text gcc err "typo.chat:2:21: error: unknown state 'fense'"
 printf 'initial state a { on ping.down -> b }\nstate b { on active "x" -> a }\n' > "$tmp/warn.chat"
 expect_status warn-ok 0 "$chatc" check "$tmp/warn.chat"
 expect_status warn-strict 1 "$chatc" check --strict "$tmp/warn.chat"
+# check FILE...: every file, one summary.
+expect_status two-files 1 "$chatc" check scripts/sparc-obp.chat "$tmp/typo.chat"
+expect_text two-files err "2 files checked: 1 error"
 
 # Missing files and bad usage: one clear line, exit 2.
 expect_status missing 2 "$chatc" check "$tmp/nope.chat"

@@ -347,32 +347,41 @@ TEST(TelnetConsole, WriterThatMakesNoProgressIsLostAsWriteBlocked) {
 // `probe` (3 probes 5 s apart) and TCP_USER_TIMEOUT = `write_timeout`. The
 // console's socket is found among this process's descriptors by its peer.
 TEST(TelnetConsole, TcpKeepaliveAndUserTimeoutFollowProbeAndWriteTimeout) {
-  TempDir dir;
-  TelnetRecorder rec;
-  ASSERT_OK(rec.start(dir.path()));
-  ConsoleHarness h;
-  h.open("telnet://127.0.0.1:" + std::to_string(rec.port()) + "?probe=7s&write_timeout=9s");
-  ASSERT_TRUE(h.wait_up());
-  int found = -1;
-  for (int fd = 3; fd < 4096 && found < 0; ++fd) {
-    sockaddr_in peer{};
-    socklen_t len = sizeof peer;
-    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0 &&
-        peer.sin_family == AF_INET && ntohs(peer.sin_port) == rec.port())
-      found = fd;
-  }
-  ASSERT_GE(found, 0) << "no socket connected to the recorder";
-  auto opt = [&](int level, int name) {
-    int v = -1;
-    socklen_t l = sizeof v;
-    EXPECT_EQ(::getsockopt(found, level, name, &v, &l), 0);
-    return v;
+  struct Case {
+    std::string query;
+    int idle, user_timeout_ms;
   };
-  EXPECT_EQ(opt(SOL_SOCKET, SO_KEEPALIVE), 1);
-  EXPECT_EQ(opt(IPPROTO_TCP, TCP_KEEPIDLE), 7);
-  EXPECT_EQ(opt(IPPROTO_TCP, TCP_KEEPINTVL), 5);
-  EXPECT_EQ(opt(IPPROTO_TCP, TCP_KEEPCNT), 3);
-  EXPECT_EQ(opt(IPPROTO_TCP, TCP_USER_TIMEOUT), 9000);
+  // With the probe off (`probe=0s`) keepalive starts after 30 s.
+  const Case cases[] = {{"?probe=7s&write_timeout=9s", 7, 9000}, {"?probe=0s", 30, 30000}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.query);
+    TempDir dir;
+    TelnetRecorder rec;
+    ASSERT_OK(rec.start(dir.path()));
+    ConsoleHarness h;
+    h.open("telnet://127.0.0.1:" + std::to_string(rec.port()) + c.query);
+    ASSERT_TRUE(h.wait_up());
+    int found = -1;
+    for (int fd = 3; fd < 4096 && found < 0; ++fd) {
+      sockaddr_in peer{};
+      socklen_t len = sizeof peer;
+      if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0 &&
+          peer.sin_family == AF_INET && ntohs(peer.sin_port) == rec.port())
+        found = fd;
+    }
+    ASSERT_GE(found, 0) << "no socket connected to the recorder";
+    auto opt = [&](int level, int name) {
+      int v = -1;
+      socklen_t l = sizeof v;
+      EXPECT_EQ(::getsockopt(found, level, name, &v, &l), 0);
+      return v;
+    };
+    EXPECT_EQ(opt(SOL_SOCKET, SO_KEEPALIVE), 1);
+    EXPECT_EQ(opt(IPPROTO_TCP, TCP_KEEPIDLE), c.idle);
+    EXPECT_EQ(opt(IPPROTO_TCP, TCP_KEEPINTVL), 5);
+    EXPECT_EQ(opt(IPPROTO_TCP, TCP_KEEPCNT), 3);
+    EXPECT_EQ(opt(IPPROTO_TCP, TCP_USER_TIMEOUT), c.user_timeout_ms);
+  }
 }
 
 TEST(TelnetConsole, RefusedUntilThePeerStartsThenUp) {
