@@ -387,6 +387,33 @@ TEST(Daemon, AckTakesAnOpenAlarmAndRefusesAResolvedOne) {
   EXPECT_EQ(r.daemon->control("ack " + resolved), "error: no alarm " + resolved + "\n");
 }
 
+// clusterd(8), SIGHUP: "If a failover is under way the reload is refused
+// too". The main refuses a reload while Daemon::idle() is false: not idle
+// from the fence until the takeover, idle again after it.
+TEST(Daemon, IsNotIdleFromTheFenceToTheTakeoverSoAReloadWaits) {
+  Harness h;
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.alpha->bring_up();
+  h.beta->bring_up();
+  h.advance_to(t0 + 1s);
+  EXPECT_TRUE(h.daemon->idle()) << h.timeline();
+  h.feed(h.alpha, "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31 rp=2a100546f80 addr=0\r\n",
+         t0 + 12s);
+  EXPECT_TRUE(h.daemon->idle()) << h.timeline();  // panic_seen: no fence step yet
+  h.advance_to(t0 + 12600ms);                     // the BREAK went out
+  ASSERT_EQ(h.alpha->breaks, 1) << h.timeline();
+  EXPECT_FALSE(h.daemon->idle()) << h.timeline();
+  h.feed(h.alpha, "\r\nType 'go' to resume\r\n{0} ok ", t0 + 13s);
+  h.feed(h.alpha, "setenv auto-boot? false\r\n{0} ok ", t0 + 13200ms);
+  h.feed(h.alpha, "printenv auto-boot?\r\nauto-boot? =          false\r\n{0} ok ", t0 + 13400ms);
+  EXPECT_FALSE(h.daemon->idle()) << h.timeline();  // fenced, the boot on its way
+  h.feed(h.beta, "\r\nbeta console login: ", t0 + 58s);
+  ASSERT_NE(h.daemon->status(true).find("\"active\":\"beta\""), std::string::npos) << h.timeline();
+  EXPECT_TRUE(h.daemon->idle()) << h.timeline();
+}
+
 // --- the parts, one by one ---------------------------------------------------
 
 TEST(RoleBinding, ASwapMovesBothChannelsAndIsAnnouncedOnce) {
