@@ -93,6 +93,26 @@ expect_text check-clist-bad err "cluster name 'bad/name' is not valid"
 expect_text check-clist-bad err "CList:"
 cp "$tmp/CList.good" "$home/CList"
 
+# --check opens and sends nothing (clusterd(8)): exec consoles and an exec
+# pager that would leave a mark if anything ran them.
+echo "inert   clusters/inert.toml" >> "$home/CList"
+cat > "$home/clusters/inert.toml" <<TOML
+script = "sparc-obp.chat"
+[nodes.alpha]
+console = "exec:/usr/bin/touch $tmp/alpha-console-ran"
+address = "192.0.2.10"
+[nodes.beta]
+console = "exec:/usr/bin/touch $tmp/beta-console-ran"
+address = "192.0.2.11"
+[alarms]
+page = ["exec:/usr/bin/touch $tmp/pager-ran"]
+TOML
+expect_status check-inert 0 "$bin/clusterd" --cluster inert --home "$home" --check
+if compgen -G "$tmp/*-ran" >/dev/null; then
+  echo "FAIL check-inert: --check ran: $(ls "$tmp"/*-ran)"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+[[ -e $home/run/inert.pid || -e $home/Logs/inert.log ]] &&
+  { echo "FAIL check-inert: --check wrote a pid file or a log"; fails=$((fails + 1)); }
+
 # The test alarm: refused while the mail server is down, delivered when it is up.
 expect_status test-alarm-down 1 "$bin/clusterd" --cluster prod --home "$home" --test-alarm
 mkdir -p "$tmp/maildir"
@@ -104,6 +124,19 @@ expect_text test-alarm out "accepted"
 kill "$sink"; wait "$sink" 2>/dev/null
 if grep -rqs "prod" "$tmp/maildir"/new/; then passes=$((passes + 1)); else
   echo "FAIL test-alarm: no mail in the sink's maildir"; ls -R "$tmp/maildir"; fails=$((fails + 1)); fi
+
+# A metrics port already taken is found when the daemon starts: exit 2 and
+# the message of docs/config.md, [metrics].
+mport=$(( port + 3 ))
+socat "TCP-LISTEN:$mport,bind=127.0.0.1,reuseaddr,fork" /dev/null &
+holder=$!
+for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$mport " && break; sleep 0.1; done
+echo "busy    clusters/busy.toml" >> "$home/CList"
+sed -e '/^\[alarms\]/,$d' "$home/clusters/prod.toml" > "$home/clusters/busy.toml"
+printf '[metrics]\nlisten = "127.0.0.1:%s"\n' "$mport" >> "$home/clusters/busy.toml"
+expect_status metrics-port-taken 2 "$bin/clusterd" --cluster busy --home "$home"
+expect_text metrics-port-taken err "clusterd: busy: metrics: cannot listen on 127.0.0.1:$mport: Address already in use"
+kill "$holder"; wait "$holder" 2>/dev/null
 
 # clusterctl against a cluster whose daemon is not running: one clear line.
 expect_status status-dead 2 "$bin/clusterctl" status prod --home "$home"

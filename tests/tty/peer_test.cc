@@ -627,6 +627,29 @@ TEST_F(SshConsoleTest, IdentityAndKnownHostsDefaultToTheUsersSshDirectory) {
   EXPECT_TRUE(h.wait_bytes("over ssh")) << escape(h.bytes);
 }
 
+// … "then id_rsa": without ~/.ssh/id_ed25519 the RSA key is used.
+TEST_F(SshConsoleTest, IdentityFallsBackToIdRsaWithoutAnEd25519Key) {
+  TempDir home;
+  std::filesystem::create_directories(home.file(".ssh"));
+  auto gen = run_command(
+      {"ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", home.file(".ssh/id_rsa")});
+  ASSERT_TRUE(gen.ok() && gen->exit_code == 0);
+  {
+    std::ifstream pub(home.file(".ssh/id_rsa.pub"));
+    std::stringstream key;
+    key << pub.rdbuf();
+    std::ofstream(sshd.authorized_keys(), std::ios::app) << key.str();
+  }
+  std::filesystem::copy_file(sshd.known_hosts(), home.file(".ssh/known_hosts"));
+  std::string saved = std::getenv("HOME") ? std::getenv("HOME") : "";
+  ::setenv("HOME", home.path().c_str(), 1);
+  ConsoleHarness h;
+  h.open("ssh://" + sshd.user() + "@127.0.0.1:" + std::to_string(sshd.port()) + "/cat");
+  bool up = h.wait_up();
+  ::setenv("HOME", saved.c_str(), 1);
+  ASSERT_TRUE(up) << h.losts_text();
+}
+
 TEST_F(SshConsoleTest, BreakIsTheRfc4335RequestSshdReceives) {
   ConsoleHarness h;
   h.open(uri(sshd.client_key(), sshd.known_hosts()));
