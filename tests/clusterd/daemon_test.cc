@@ -98,19 +98,26 @@ std::string read_file(const std::string& path) {
 // One cluster home: CList, clusters/prod.toml (the stock script; an exec
 // page channel that accepts everything), and the daemon on fakes.
 struct Harness {
-  explicit Harness(std::string page = "/bin/true") {
+  explicit Harness(std::string page = "/bin/true", std::string script_text = "",
+                   std::string extra = "") {
     char tmpl[] = "/tmp/clusterd-daemon-XXXXXX";
     home = ::mkdtemp(tmpl);
     std::filesystem::create_directories(home + "/clusters");
     std::ofstream(home + "/CList") << "prod clusters/prod.toml\n";
+    std::string script = std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat";
+    if (!script_text.empty()) {
+      script = home + "/clusters/test.chat";
+      std::ofstream(script) << script_text;
+    }
     std::ofstream(home + "/clusters/prod.toml")
-        << "script = \"" << CLUSTERD_SOURCE_DIR << "/scripts/sparc-obp.chat\"\n"
+        << "script = \"" << script << "\"\n"
         << "[nodes.alpha]\nconsole = \"telnet://127.0.0.1:7001\"\naddress = \"10.0.0.1\"\n"
         << "role = \"active\"\n"
         << "[nodes.beta]\nconsole = \"telnet://127.0.0.1:7002\"\naddress = \"10.0.0.2\"\n"
         << "role = \"standby\"\n"
         << "[ping]\nmethod = \"tcp\"\ntcp_port = 22\n"
-        << "[alarms]\npage = [\"exec:" << page << "\"]\n";
+        << "[alarms]\npage = [\"exec:" << page << "\"]\n"
+        << extra;
     std::ostringstream problems;
     loaded_ok = load_cluster("prod", home, "", problems, loaded);
     EXPECT_TRUE(loaded_ok) << problems.str();
@@ -231,6 +238,94 @@ TEST(Daemon, DrivesAWholeFailoverInVirtualTime) {
       h.daemon->metrics().find("clusterd_last_takeover_duration_seconds{cluster=\"prod\"} 46"),
       std::string::npos)
       << h.daemon->metrics();
+}
+
+// Runs the daemon's io_context (real children: their pipes and SIGCHLD)
+// until `done` holds, for at most 20 s of real time.
+template <typename Done>
+bool pump_until(Harness& h, Done done) {
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    h.io.restart();
+    h.io.run_one_for(50ms);
+  }
+  return true;
+}
+
+const char* kShellScript = R"(initial state watch {
+  on control.switchover { exec "/bin/sh" "-c" "echo disk c1t0 ok; echo slow disk >&2; exit 3" } -> checking
+  on control.maintenance { exec "/bin/sh" "-c" "echo pgid \$\$; sleep 600 & sleep 600" } -> checking
+}
+state checking {
+  on sh /disk (\w+) ok/ { log "saw disk $1" }
+  on sh.exit 3 { log "exit three" } -> watch
+  on sh.exit 256 { log "timed out" } -> watch
+  after 1h -> watch
+}
+)";
+
+// Processes, zombies aside, in process group `pgid`.
+int live_in_group(pid_t pgid) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream f(e.path() / "stat");
+    std::string stat;
+    if (!f || !std::getline(f, stat)) continue;
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgrp == pgid && state != 'Z') ++n;
+  }
+  return n;
+}
+
+TEST(Daemon, ExecOutputAndExitReachTheScriptFromARealChild) {
+  Harness h("/bin/true", kShellScript);
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.daemon->control("switchover");
+  ASSERT_TRUE(pump_until(h, [&] { return h.timeline().find("exit three") != std::string::npos; }))
+      << h.timeline();
+  std::string tl = h.timeline();
+  EXPECT_NE(tl.find("log saw disk c1t0"), std::string::npos) << tl;
+  EXPECT_NE(tl.find("sh | slow disk"), std::string::npos) << "stderr is part of sh\n" << tl;
+  EXPECT_NE(tl.find("ended: sh.exit 3"), std::string::npos) << tl;
+  // Logs/prod.sh: the command, its output, its end, in the transcript format.
+  std::string sh = read_file(h.home + "/Logs/prod.sh");
+  EXPECT_NE(sh.find("* start [/bin/sh] [-c]"), std::string::npos) << sh;
+  EXPECT_NE(sh.find("disk c1t0 ok"), std::string::npos) << sh;
+  EXPECT_NE(sh.find("* exit 3"), std::string::npos) << sh;
+}
+
+TEST(Daemon, ExecTimeoutKillsTheWholeProcessGroup) {
+  Harness h("/bin/true", kShellScript, "[timeouts]\nexec = \"5s\"\n");
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.daemon->control("maintenance");
+  pid_t pgid = 0;
+  ASSERT_TRUE(pump_until(h, [&] {
+    std::string tl = h.timeline();
+    auto at = tl.find("sh | pgid ");
+    if (at == std::string::npos) return false;
+    pgid = static_cast<pid_t>(std::stol(tl.substr(at + 10)));
+    return live_in_group(pgid) == 3;  // the shell and both sleeps
+  })) << h.timeline();
+  h.advance_to(t0 + 4s);
+  EXPECT_EQ(live_in_group(pgid), 3) << "killed before [timeouts] exec";
+  h.advance_to(t0 + 6s);  // virtual time passes the timeout: the group is killed
+  ASSERT_TRUE(pump_until(h, [&] { return h.timeline().find("timed out") != std::string::npos; }))
+      << h.timeline();
+  EXPECT_NE(h.timeline().find("sh.exit 256 (killed: [timeouts] exec 5s passed)"),
+            std::string::npos)
+      << h.timeline();
+  EXPECT_TRUE(pump_until(h, [&] { return live_in_group(pgid) == 0; }))
+      << "the background sleep outlived the timeout";
 }
 
 TEST(Daemon, AlarmDeliveryReachesTheTimeline) {
