@@ -408,6 +408,106 @@ TEST(Daemon, ASecondDaemonForTheSameClusterIsRefused) {
       << second.error().message;
 }
 
+// docs/operator-manual.md, "Maintenance": the command toggles; both toggles
+// raise a notice; status shows `state maintenance`; the stock script acts on
+// nothing meanwhile; on leaving, `watch` acts at once on what holds then (a
+// ping that is down starts a failover at once).
+TEST(Daemon, MaintenanceTogglesAndActsOnNothingUntilItEnds) {
+  Harness h;
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.alpha->bring_up();
+  h.beta->bring_up();
+  h.advance_to(t0 + 1s);
+  EXPECT_EQ(h.daemon->control("maintenance"), "ok\nmaintenance requested\n");
+  EXPECT_NE(h.daemon->control("status").find("state      maintenance\n"), std::string::npos)
+      << h.daemon->control("status");
+  EXPECT_NE(h.timeline().find("alarm notice \"maintenance on: clusterd watches but does not act\""),
+            std::string::npos)
+      << h.timeline();
+  h.advance_to(t0 + 5s);
+  h.ping->report(probe::ProbeEvent::PingDown, "3 probes unanswered");
+  h.feed(h.alpha, "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31\r\n", t0 + 6s);
+  h.advance_to(t0 + 300s);
+  EXPECT_EQ(h.alpha->breaks, 0) << h.timeline();
+  EXPECT_EQ(h.alpha->written, "") << h.timeline();
+  EXPECT_EQ(h.beta->written.find("boot"), std::string::npos) << h.timeline();
+  EXPECT_NE(h.daemon->control("status").find("state      maintenance\n"), std::string::npos)
+      << h.timeline();
+  // Off again: the notice, and `watch` sees the ping that is down at once.
+  EXPECT_EQ(h.daemon->control("maintenance"), "ok\nmaintenance requested\n");
+  std::string tl = h.timeline();
+  EXPECT_NE(tl.find("alarm notice \"maintenance off\""), std::string::npos) << tl;
+  EXPECT_NE(tl.find("state confirm"), std::string::npos) << tl;
+}
+
+// docs/operator-manual.md, "Alarms and acknowledging": `clusterctl ack`
+// takes an open alarm's id from `clusterctl alarms`; an unknown id, or one
+// already resolved (the script went back to `watch`), answers
+// `error: no alarm ID`.
+TEST(Daemon, AckTakesAnOpenAlarmAndRefusesAResolvedOne) {
+  // The id of the first critical alarm in `clusterctl alarms` (tab-separated:
+  // id, severity, delivery, text).
+  auto critical_id = [](const std::string& list) {
+    auto crit = list.find("\tcritical\t");
+    if (crit == std::string::npos) return std::string();
+    auto start = list.rfind('\n', crit);
+    start = start == std::string::npos ? 0 : start + 1;
+    return list.substr(start, crit - start);
+  };
+  Harness h;
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.alpha->bring_up();
+  h.beta->bring_up();
+  h.feed(h.alpha, "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31 rp=2a100546f80 addr=0\r\n",
+         t0 + 12s);
+  h.advance_to(t0 + 13s);
+  std::string open = critical_id(h.daemon->control("alarms"));
+  ASSERT_FALSE(open.empty()) << h.daemon->control("alarms");
+  EXPECT_EQ(h.daemon->control("ack " + open), "ok\nacknowledged " + open + "\n");
+  EXPECT_EQ(h.daemon->control("ack 20000101-000000-9999"),
+            "error: no alarm 20000101-000000-9999\n");
+  // A failover that ended in `watch` resolved its critical alarm: nothing to ack.
+  Harness r;
+  ASSERT_TRUE(r.loaded_ok);
+  r.create();
+  panic_failover(r);
+  ASSERT_NE(r.daemon->status(true).find("\"active\":\"beta\""), std::string::npos) << r.timeline();
+  std::string resolved = critical_id(r.daemon->control("alarms"));
+  ASSERT_FALSE(resolved.empty()) << r.daemon->control("alarms");
+  EXPECT_EQ(r.daemon->control("ack " + resolved), "error: no alarm " + resolved + "\n");
+}
+
+// clusterd(8), SIGHUP: "If a failover is under way the reload is refused
+// too". The main refuses a reload while Daemon::idle() is false: not idle
+// from the fence until the takeover, idle again after it.
+TEST(Daemon, IsNotIdleFromTheFenceToTheTakeoverSoAReloadWaits) {
+  Harness h;
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.alpha->bring_up();
+  h.beta->bring_up();
+  h.advance_to(t0 + 1s);
+  EXPECT_TRUE(h.daemon->idle()) << h.timeline();
+  h.feed(h.alpha, "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31 rp=2a100546f80 addr=0\r\n",
+         t0 + 12s);
+  EXPECT_TRUE(h.daemon->idle()) << h.timeline();  // panic_seen: no fence step yet
+  h.advance_to(t0 + 12600ms);                     // the BREAK went out
+  ASSERT_EQ(h.alpha->breaks, 1) << h.timeline();
+  EXPECT_FALSE(h.daemon->idle()) << h.timeline();
+  h.feed(h.alpha, "\r\nType 'go' to resume\r\n{0} ok ", t0 + 13s);
+  h.feed(h.alpha, "setenv auto-boot? false\r\n{0} ok ", t0 + 13200ms);
+  h.feed(h.alpha, "printenv auto-boot?\r\nauto-boot? =          false\r\n{0} ok ", t0 + 13400ms);
+  EXPECT_FALSE(h.daemon->idle()) << h.timeline();  // fenced, the boot on its way
+  h.feed(h.beta, "\r\nbeta console login: ", t0 + 58s);
+  ASSERT_NE(h.daemon->status(true).find("\"active\":\"beta\""), std::string::npos) << h.timeline();
+  EXPECT_TRUE(h.daemon->idle()) << h.timeline();
+}
+
 // --- the parts, one by one ---------------------------------------------------
 
 TEST(RoleBinding, ASwapMovesBothChannelsAndIsAnnouncedOnce) {
