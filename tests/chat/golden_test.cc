@@ -71,13 +71,12 @@ TEST_P(Golden, ReplayMatchesExpectedTimeline) {
   EXPECT_EQ(got, slurp(expected)) << "replay of " << name << " differs from " << expected;
 }
 
-INSTANTIATE_TEST_SUITE_P(StockScript, Golden,
-                         ::testing::Values("primary_panic", "ping_loss_console_alive",
-                                           "ping_loss_console_dead", "rogue_standby_boot",
-                                           "accidental_break", "fence_readback_failing",
-                                           "ping_flap", "planned_switchover",
-                                           "planned_switchover_ssh_refused",
-                                           "planned_switchover_stuck"));
+INSTANTIATE_TEST_SUITE_P(
+    StockScript, Golden,
+    ::testing::Values("primary_panic", "ping_loss_console_alive", "ping_loss_console_dead",
+                      "rogue_standby_boot", "accidental_break", "fence_readback_failing",
+                      "ping_flap", "planned_switchover", "planned_switchover_ssh_refused",
+                      "planned_switchover_stuck", "power_fence", "power_fence_failed"));
 
 // The six cases must cover the decisions they are named after: guard against
 // an .expected file rewritten into something that no longer shows them.
@@ -100,6 +99,7 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   // A flap shorter than network_loss_holdoff: back to watch, nobody touched.
   EXPECT_TRUE(has("ping_flap", "state    network_loss_hold"));
   EXPECT_TRUE(has("ping_flap", "state    watch  <- ping.up"));
+  EXPECT_FALSE(has("ping_flap", "break "));
   // A planned switchover: a clean shutdown over ssh, no BREAK, the lock read
   // back, one boot, takeover; ssh refused: a warning, nobody touched; a
   // shutdown that never reaches ok: the BREAK after planned_stop_timeout.
@@ -117,7 +117,14 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   EXPECT_TRUE(has("planned_switchover_stuck", "break    active (alpha)"));
   EXPECT_TRUE(has("planned_switchover_stuck", "did not reach ok within 40s"));
   EXPECT_TRUE(has("planned_switchover_stuck", "takeover beta is now active"));
-  EXPECT_FALSE(has("ping_flap", "break "));
+  // An unanswered BREAK with a power method: off, read back, fenced by power.
+  EXPECT_TRUE(has("power_fence", "power    active (alpha) off"));
+  EXPECT_TRUE(has("power_fence", "fenced   active (alpha) by power, read back off"));
+  EXPECT_TRUE(has("power_fence", "takeover beta is now active"));
+  EXPECT_FALSE(has("power_fence", "presumed"));
+  // The power fence failed: the alarm says so, the evidence rule decides.
+  EXPECT_TRUE(has("power_fence_failed", "power fence of alpha failed"));
+  EXPECT_TRUE(has("power_fence_failed", "presumed, accepted"));
 }
 
 }  // namespace
