@@ -125,6 +125,9 @@ case $fault in
     show_timeline 'state |BREAK|send |exec|fenced|takeover|alarm|boot'
     grep -q 'Accepted publickey for root' "$sshd_log" || fail "alpha's sshd did not accept clusterd's key: $(tail -5 "$sshd_log")"
     grep -qF 'shutdown shutdown\ -i0\ -g0\ -y: ok' "$cmd_log" || fail "the forced command did not run the shutdown: $(cat "$cmd_log")"
+    grep -qF 'Changing to init state 0 - please wait' "$home/Logs/demo.sh" ||
+      fail "the shutdown's own output is not in the sh transcript: $(cat "$home/Logs/demo.sh")"
+    expect_timeline 'exec ssh ended: sh\.exit 0' "ssh's exit status 0 not in the timeline"
     expect_timeline 'state planned_stopping <- active solaris_shutdown .*svc\.startd: The system is coming down\.  Please wait\.' "the shutdown's first line not seen"
     expect_timeline 'state lock_active <- active obp_prompt' "alpha's ok after the halt not locked"
     no_break_anywhere "a planned switchover"
@@ -166,6 +169,9 @@ case $fault in
     ! grep -q 'Accepted' "$sshd_log" || fail "alpha's sshd accepted a key it does not list"
     grep -qE 'Connection closed by authenticating user root|Failed publickey' "$sshd_log" || fail "alpha's sshd saw no refused key: $(tail -5 "$sshd_log")"
     [[ ! -s $cmd_log ]] || fail "the forced command ran: $(cat "$cmd_log")"
+    grep -qF 'Permission denied (publickey' "$home/Logs/demo.sh" ||
+      fail "ssh's own refusal is not in the sh transcript: $(cat "$home/Logs/demo.sh")"
+    expect_timeline 'exec ssh ended: sh\.exit 255' "ssh's exit status 255 not in the timeline"
     expect_nothing_sent "$alpha_mark" "$beta_mark" "after the refused ssh"
     expect_node_state alpha RUNNING "alpha must keep running"
     [[ $(status_field active) == alpha && $(status_field failovers) == 0 ]] || fail "roles changed: $(ctl status demo)"
