@@ -45,6 +45,10 @@ bool ChildRunner::start(std::uint64_t id, const std::vector<std::string>& argv, 
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
   posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+  // Nothing else of clusterd's: Asio's sockets (a console's connection,
+  // ping's) are not close-on-exec, and a child, or what it leaves running,
+  // must not hold a console session or a listening port.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // A process group of its own (a timeout kills all of it), the default
