@@ -495,6 +495,9 @@ void ClusterRuntime::takeover() {
   // even if the journal write fails: the node did boot; the alarm says so.
   journal(JournalKind::Takeover, {{"active", standby()}, {"standby", active()}});
   say("takeover: " + standby() + " is active, " + active() + " standby");
+  // The fences start again with the new roles (the journal's too): a node
+  // read back off before is not fenced by power on that in a later term.
+  read_back_off_ = {};
   // Last: the binding's listeners (the daemon's ping, its failover clock)
   // see the new roles with the takeover already journaled.
   roles_.swap();

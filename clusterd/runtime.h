@@ -223,7 +223,8 @@ class ClusterRuntime : public chat::Actuator {
   std::optional<Running> exec_;
   std::deque<std::vector<std::string>> exec_queue_;
   std::array<std::optional<PowerJob>, 2> power_;  // by node index
-  std::array<bool, 2> read_back_off_{};           // by node index: the last power action read off
+  std::array<bool, 2> read_back_off_{};           // by node index: the last power action read off,
+                                                  // since the last takeover
   std::deque<chat::Event> pending_;
   bool in_interp_ = false;  // resumed a boot: ask for the prompt once its console is up
   std::array<bool, 2>

@@ -454,5 +454,38 @@ state failed { after 1h -> watch }
   EXPECT_TRUE(r.commands.started.empty());
 }
 
+// A read-back off is evidence about one node in one failover: after a
+// takeover the fences start again (the journal's too), so a node that comes
+// back as the active is not fenced by power on the strength of the power-off
+// that ended its earlier term.
+TEST(Power, AReadBackOffDoesNotOutliveATakeover) {
+  Rig r(R"(initial state watch { on ping.down -> fence }
+state fence {
+  power active off
+  on power.off active { mark fenced active by power } -> boot
+  after 5m -> watch
+}
+state boot { boot standby "boot\r"
+  after 1s { takeover } -> back }
+state back { after 1s { mark fenced active; boot standby "boot\r"; takeover } -> again }
+state again { after 1s { mark fenced active by power } -> fenced
+  on fence.refused -> refused }
+state fenced { after 1h -> watch }
+state refused { after 1h -> watch }
+)");
+  r.runtime->on_ping(false, t0);
+  r.exit(0);
+  r.output("Chassis Power is off\n");
+  r.exit(0);
+  ASSERT_EQ(r.state(), "boot");
+  r.run_to(t0 + 1s);
+  ASSERT_EQ(r.runtime->active(), "beta");
+  r.run_to(t0 + 2s);  // beta fenced at its prompt, alpha booted: alpha is the active again
+  ASSERT_EQ(r.runtime->active(), "alpha");
+  r.run_to(t0 + 3s);
+  EXPECT_EQ(r.state(), "refused") << r.all();
+  EXPECT_EQ(r.journal->state().fenced.count("alpha"), 0u);
+}
+
 }  // namespace
 }  // namespace clusterd
