@@ -328,7 +328,7 @@ void ClusterRuntime::start_exec() {
       if (options_.sh_transcript) {
         options_.sh_transcript->record(Direction::Note, "exit " + std::to_string(kExecNotStarted));
       }
-      pending_.push_back({chat::EventKind::ShExit, Channel::Sh, kExecNotStarted, ""});
+      pending_.push_back({{chat::EventKind::ShExit, Channel::Sh, kExecNotStarted, ""}, {}});
       continue;
     }
     say("exec " + shown);
@@ -455,8 +455,10 @@ void ClusterRuntime::check_commands(chat::TimePoint now) {
 
 void ClusterRuntime::deliver() {
   while (!pending_.empty()) {
-    chat::Event ev = std::move(pending_.front());
+    Pending p = std::move(pending_.front());
     pending_.pop_front();
+    chat::Event ev = std::move(p.event);
+    if (p.node) ev.channel = roles_.channel_of(*p.node);
     interp_.on_event(ev, now_);
   }
 }
@@ -510,7 +512,7 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
   const std::string what = std::string("power ") + chat::power_op_name(op) + " " + n->name;
   auto fail_now = [&](const std::string& why) {
     say(what + " failed: " + why);
-    pending_.push_back({chat::EventKind::PowerFailed, ch, 0, what + " failed: " + why});
+    pending_.push_back({{chat::EventKind::PowerFailed, ch, 0, what + " failed: " + why}, i});
   };
   if (power_[i]) return fail_now("a power action on it is still running");
   const bool needs_off = op != chat::PowerOp::On, needs_on = op != chat::PowerOp::Off;
@@ -652,7 +654,6 @@ void ClusterRuntime::power_done(std::size_t i, chat::EventKind result, std::stri
   const chat::PowerOp op = power_[i]->op;
   power_[i].reset();
   const NodeSetup& n = nodes_[i];
-  const Channel ch = roles_.channel_of(i);
   if (result == chat::EventKind::PowerOff) say("power " + n.name + " read back off");
   if (result == chat::EventKind::PowerOn) say("power " + n.name + " read back on");
   if (result == chat::EventKind::PowerFailed) {
@@ -660,7 +661,7 @@ void ClusterRuntime::power_done(std::size_t i, chat::EventKind result, std::stri
     why = std::string("power ") + chat::power_op_name(op) + " " + n.name + " failed: " + why;
     say(why);
   }
-  pending_.push_back({result, ch, 0, std::move(why)});
+  pending_.push_back({{result, roles_.channel_of(i), 0, std::move(why)}, i});
 }
 
 void ClusterRuntime::entered(const chat::StateChange& c) {

@@ -225,7 +225,14 @@ class ClusterRuntime : public chat::Actuator {
   std::array<std::optional<PowerJob>, 2> power_;  // by node index
   std::array<bool, 2> read_back_off_{};           // by node index: the last power action read off,
                                                   // since the last takeover
-  std::deque<chat::Event> pending_;
+  // Events raised while the interpreter runs, handed over when it returns. A
+  // power result names its node: its channel is the node's role then (a
+  // takeover may come between).
+  struct Pending {
+    chat::Event event;
+    std::optional<std::size_t> node;
+  };
+  std::deque<Pending> pending_;
   bool in_interp_ = false;  // resumed a boot: ask for the prompt once its console is up
   std::array<bool, 2>
       refused_alarmed_{};  // by node index: identity alarm raised, console not up since

@@ -487,5 +487,27 @@ state refused { after 1h -> watch }
   EXPECT_EQ(r.journal->state().fenced.count("alpha"), 0u);
 }
 
+// A power result that could not wait for the interpreter (a command that
+// cannot start) is handed over after the actions around it: when one of
+// them is the takeover, the event names the node by its role at that time.
+TEST(Power, AResultHandedOverAfterATakeoverNamesTheNodesNewRole) {
+  Rig r(R"(initial state watch {
+  on ping.down { mark fenced active; power standby on; takeover } -> after
+}
+state after {
+  on power.failed active { log "beta: $reason" } -> right
+  on power.failed standby -> wrong
+  after 1h -> watch
+}
+state right { after 1h -> watch }
+state wrong { after 1h -> watch }
+)");
+  r.commands.missing.insert("ipmitool");
+  r.runtime->on_ping(false, t0);
+  ASSERT_EQ(r.runtime->active(), "beta");
+  EXPECT_EQ(r.state(), "right") << r.all();
+  EXPECT_TRUE(r.said("log beta: power on beta failed: power_on could not start")) << r.all();
+}
+
 }  // namespace
 }  // namespace clusterd
