@@ -565,6 +565,9 @@ void ClusterRuntime::power_step(std::size_t i) {
   Running r;
   r.name = std::string(cmd) + " " + n.name;
   r.deadline = now_ + options_.power_timeout;
+  // A power_status ends with its read-back: that one gives up [timeouts]
+  // power after the power command ended, whatever is still running then.
+  if (reading && job.give_up < r.deadline) r.deadline = job.give_up;
   std::string why;
   if (!launch(argv, r, why)) {
     if (reading && now_ < job.give_up) {
@@ -638,7 +641,7 @@ void ClusterRuntime::power_command_ended(std::size_t i, int status) {
                  : status != 0
                      ? "power_status exited " + std::to_string(status) + said
                      : "power_status said" + (said.empty() ? std::string(" nothing") : said);
-      if (now_ + options_.power_poll > job.give_up) {
+      if (now_ + options_.power_poll >= job.give_up) {
         return power_done(i, chat::EventKind::PowerFailed,
                           "power of " + n.name + " not read back " + (want_off ? "off" : "on") +
                               " within [timeouts] power " +

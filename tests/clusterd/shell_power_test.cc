@@ -509,5 +509,26 @@ state wrong { after 1h -> watch }
   EXPECT_TRUE(r.said("log beta: power on beta failed: power_on could not start")) << r.all();
 }
 
+// A read-back gives up [timeouts] power after its command ended (docs/
+// chat-language.md, *Power*): a power_status still running then is killed,
+// it does not get a [timeouts] power of its own beyond that bound.
+TEST(Power, AReadBackEndsAtItsBoundEvenWithAStatusRunning) {
+  Rig r(kPowerFence);
+  r.runtime->on_ping(false, t0);
+  r.exit(0);  // power_off at t0: the read-back ends by t0+10s
+  while (r.now < t0 + 9s) {
+    r.output("Chassis Power is on\n");
+    r.exit(0);
+    r.run_to(r.now + 1s);
+  }
+  const auto id = r.commands.last().id;  // started at t0+9s; its BMC does not answer
+  ASSERT_EQ(r.commands.last().argv, argv_of(kIpmiStatus));
+  r.run_to(t0 + 10s);
+  ASSERT_EQ(r.commands.killed, std::vector<std::uint64_t>{id}) << r.all();
+  r.exit(128 + 9);
+  EXPECT_EQ(r.state(), "stuck");
+  EXPECT_TRUE(r.said("not read back off within [timeouts] power 10s")) << r.all();
+}
+
 }  // namespace
 }  // namespace clusterd
