@@ -124,6 +124,9 @@ class ClusterRuntime : public chat::Actuator {
   std::optional<chat::TimePoint> next_deadline() const;
   /// True while a power action runs (for a node: by config index).
   bool powering(std::size_t node) const { return power_[node].has_value(); }
+  /// True while an exec runs or waits, or a power action runs: a restart
+  /// would kill it half way.
+  bool commands_running() const { return exec_ || !exec_queue_.empty() || power_[0] || power_[1]; }
 
   const std::string& active() const { return roles_.active_name(); }
   const std::string& standby() const { return roles_.standby_name(); }

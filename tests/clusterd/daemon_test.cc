@@ -327,6 +327,20 @@ TEST(Daemon, ExecTimeoutKillsTheWholeProcessGroup) {
       << "the background sleep outlived the timeout";
 }
 
+// A reload restarts clusterd, and a stop kills what it started: not while
+// an exec runs (a clean shutdown through ssh half way) or waits.
+TEST(Daemon, IsNotIdleWhileAnExecRuns) {
+  Harness h("/bin/true", kShellScript);
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  EXPECT_TRUE(h.daemon->idle());
+  h.daemon->control("maintenance");
+  ASSERT_TRUE(pump_until(h, [&] { return h.timeline().find("sh | pgid ") != std::string::npos; }))
+      << h.timeline();
+  EXPECT_FALSE(h.daemon->idle()) << h.timeline();
+}
+
 TEST(Daemon, AlarmDeliveryReachesTheTimeline) {
   Harness h;
   ASSERT_TRUE(h.loaded_ok);
