@@ -524,6 +524,13 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
                                                        : "power_status") +
                     ")");
   }
+  if (ch == Channel::Active && needs_on && journal_.state().fenced.count(active())) {
+    // The fence holds until the takeover: the standby may be booting from
+    // the shared disk, and a server that boots on power-on would join it.
+    fault(what + " refused, nothing run: the journal records the active " + active() +
+          " fenced (until the takeover)");
+    return;
+  }
   if (ch == Channel::Standby && needs_on) {
     // Powering the standby on boots it from the shared disk: the same rule
     // and the same journal record as `boot standby`.

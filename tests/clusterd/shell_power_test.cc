@@ -530,5 +530,39 @@ TEST(Power, AReadBackEndsAtItsBoundEvenWithAStatusRunning) {
   EXPECT_TRUE(r.said("not read back off within [timeouts] power 10s")) << r.all();
 }
 
+// The active's fence holds until the takeover: powering it on again (an x86
+// server boots from the shared disk on power-on) while the standby may be
+// booting from it is refused, as booting the standby without the fence is.
+TEST(Power, AFencedActiveIsNotPoweredOnBeforeTheTakeover) {
+  for (const char* op : {"on", "cycle"}) {
+    SCOPED_TRACE(op);
+    Rig r(std::string(R"(initial state watch { on ping.down -> fence }
+state fence {
+  power active off
+  on power.off active { mark fenced active by power } -> boot
+  after 5m -> watch
+}
+state boot {
+  power standby on
+  after 1s { power active )") +
+          op + R"( } -> waiting
+}
+state waiting { after 1h -> watch }
+)");
+    r.runtime->on_ping(false, t0);
+    r.exit(0);
+    r.output("Chassis Power is off\n");
+    r.exit(0);
+    ASSERT_EQ(r.state(), "boot");
+    ASSERT_EQ(r.commands.last().argv, argv_of(kIpmiOn));  // the standby's power-on
+    const std::size_t started = r.commands.started.size();
+    r.run_to(t0 + 1s);
+    EXPECT_EQ(r.commands.started.size(), started) << "nothing run on the fenced active\n"
+                                                  << r.all();
+    EXPECT_TRUE(r.said("refused, nothing run: the journal records the active alpha fenced"))
+        << r.all();
+  }
+}
+
 }  // namespace
 }  // namespace clusterd
