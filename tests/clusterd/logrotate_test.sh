@@ -69,6 +69,11 @@ for f in "${dated[@]}"; do
   [[ $(cd "$home/Logs" && { [[ $f == *.gz ]] && zcat "$f" || cat "$f"; } | grep -c heartbeat) -gt 0 ]] ||
     fail "$f holds no console bytes"
 done
+# The shell transcript (Logs/NAME.sh, docs/formats.md: rotated like the
+# console transcripts) goes round too, and clusterd reopens it.
+sh_dated=$(find "$home/Logs" -maxdepth 1 -name 'east.sh-*' | wc -l)
+[[ $sh_dated == 3 ]] || fail "expected 3 dated shell transcripts (Logs/east.sh-*), found $sh_dated"
+[[ -s $home/Logs/east.sh ]] || fail "no current shell transcript after the last round: clusterd did not reopen it"
 n_reopen=$(zcat -f "$home"/Logs/east.log "$home"/Logs/east.log-* | grep -c 'logs reopened (SIGUSR1)' || true)
 [[ $n_reopen == 3 ]] || fail "expected 3 reopens in the activity logs, found $n_reopen"
 
