@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # etc/logrotate.d/clusterd with the real logrotate against a running clusterd
 # whose active console chatters (nodesim, one numbered syslog line every 5 ms):
-# three forced rounds, each renaming Logs/*.log and Logs/*.console and then
+# three forced rounds, each renaming Logs/*.log, Logs/*.console and Logs/*.sh and then
 # asking clusterd to reopen them (the postrotate: init.d reopen, SIGUSR1).
 # Asserts: no byte lost or doubled — the heartbeat numbers decoded from the
 # transcripts, oldest file first, run without a gap or repeat from the first
