@@ -527,25 +527,27 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
   if (ch == Channel::Active && needs_on && journal_.state().fenced.count(active())) {
     // The fence holds until the takeover: the standby may be booting from
     // the shared disk, and a server that boots on power-on would join it.
-    fault(what + " refused, nothing run: the journal records the active " + active() +
-          " fenced (until the takeover)");
-    return;
+    const std::string why = "refused, nothing run: the journal records the active " + active() +
+                            " fenced (until the takeover)";
+    fault(what + " " + why);
+    return fail_now(why);
   }
   if (ch == Channel::Standby && needs_on) {
     // Powering the standby on boots it from the shared disk: the same rule
     // and the same journal record as `boot standby`.
     const auto& s = journal_.state();
     if (!s.fenced.count(active())) {
-      fault(what + " refused, nothing run: the journal does not record the active " + active() +
-            " fenced");
-      return;
+      const std::string why =
+          "refused, nothing run: the journal does not record the active " + active() + " fenced";
+      fault(what + " " + why);
+      return fail_now(why);
     }
     const int attempt = s.boot_attempts + 1;
     if (!journal(JournalKind::BootSent, {{"node", n->name},
                                          {"state", std::string(interp_.state_name())},
                                          {"attempt", std::to_string(attempt)},
                                          {"how", "power"}})) {
-      return;
+      return fail_now("not run: the journal cannot be written");
     }
   }
   say(what);

@@ -122,8 +122,6 @@ class ClusterRuntime : public chat::Actuator {
   void on_command_exit(std::uint64_t id, int status, chat::TimePoint now);
   void advance_to(chat::TimePoint now);
   std::optional<chat::TimePoint> next_deadline() const;
-  /// True while a power action runs (for a node: by config index).
-  bool powering(std::size_t node) const { return power_[node].has_value(); }
   /// True while an exec runs or waits, or a power action runs: a restart
   /// would kill it half way.
   bool commands_running() const { return exec_ || !exec_queue_.empty() || power_[0] || power_[1]; }
@@ -221,7 +219,7 @@ class ClusterRuntime : public chat::Actuator {
   chat::TimePoint now_{};
   int initial_ = 0;
   bool fencing_ = false;
-  bool ask_standby_ = false;
+  bool ask_standby_ = false;  // resumed a boot: ask for the prompt once its console is up
   std::uint64_t next_id_ = 1;
   std::optional<Running> exec_;
   std::deque<std::vector<std::string>> exec_queue_;
@@ -236,7 +234,6 @@ class ClusterRuntime : public chat::Actuator {
     std::optional<std::size_t> node;
   };
   std::deque<Pending> pending_;
-  bool in_interp_ = false;  // resumed a boot: ask for the prompt once its console is up
   std::array<bool, 2>
       refused_alarmed_{};  // by node index: identity alarm raised, console not up since
 };

@@ -547,7 +547,9 @@ state boot {
   after 1s { power active )") +
           op + R"( } -> waiting
 }
-state waiting { after 1h -> watch }
+state waiting { on power.failed active { log "told: $reason" } -> told
+  after 1h -> watch }
+state told { after 1h -> watch }
 )");
     r.runtime->on_ping(false, t0);
     r.exit(0);
@@ -561,6 +563,9 @@ state waiting { after 1h -> watch }
                                                   << r.all();
     EXPECT_TRUE(r.said("refused, nothing run: the journal records the active alpha fenced"))
         << r.all();
+    // The script hears of it as of any power action that failed.
+    EXPECT_EQ(r.state(), "told") << r.all();
+    EXPECT_TRUE(r.said("log told: power " + std::string(op) + " alpha failed: refused")) << r.all();
   }
 }
 
