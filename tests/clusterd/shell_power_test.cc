@@ -216,6 +216,18 @@ state other { after 1h -> start }
   EXPECT_TRUE(r.said("sh.exit 256 (killed: [timeouts] exec 30s passed)"));
 }
 
+TEST(Shell, AnExitHandlerWithoutAStatusNamesTheOneThatCameInTrigger) {
+  Rig r(R"(initial state start { after 1s { exec "ssh" } -> wait }
+state wait { on sh.exit { alarm warning "ssh failed: $trigger" } -> start
+  after 1h -> start }
+)");
+  r.run_to(t0 + 1s);
+  r.exit(255);
+  ASSERT_FALSE(r.alarms.raised.empty());
+  EXPECT_EQ(r.alarms.raised.back(), "warning ssh failed: sh.exit 255");
+  EXPECT_TRUE(r.said("state start <- sh.exit 255")) << r.all();
+}
+
 TEST(Shell, ExecThatCannotStartEndsWith127) {
   // Programs are looked up when started: make this one missing and restart.
   Rig r2(R"(initial state start { after 1s { exec "no-such-program" } -> wait }
