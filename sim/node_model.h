@@ -117,7 +117,16 @@ class NodeModel {
   std::string status() const;
 
  private:
-  enum class Action { None, PostDone, Mount, BootDone, BootFailed, BootPanic, PanicDone };
+  enum class Action {
+    None,
+    PostDone,
+    Mount,
+    BootDone,
+    BootFailed,
+    BootPanic,
+    PanicDone,
+    BiosRetry
+  };
   struct Step {
     TimePoint at;
     std::string text;
@@ -173,6 +182,11 @@ class NodeModel {
   std::string quote_panic(TimePoint now);              // control reply
   std::string_view linux_break(TimePoint now);         // "halted", "sysrq-armed", "ignored"
   bool sysrq_eats(char c, TimePoint now);              // the char after a BREAK
+
+  // x86_pc.cc: the x86 personality (SeaBIOS, GRUB, Linux; BREAK only arms SysRq).
+  bool x86() const { return cfg_.platform == Platform::X86; }
+  void x86_boot(TimePoint now, std::string_view why);
+  std::string_view x86_break(TimePoint now);  // "sysrq-armed" or "ignored"
 
   // sp_shell.cc: the ALOM/ILOM command line.
   void emit_sp(std::string_view bytes);
