@@ -278,7 +278,9 @@ class CountingActuator final : public chat::Actuator {
   void send_break(chat::Channel) override {}
   void alarm(chat::AlarmSeverity, std::string_view) override {}
   void exec(const std::vector<std::string>&) override {}
-  bool mark_fenced(chat::Channel, bool, const chat::FenceEvidence&) override { return true; }
+  bool mark_fenced(chat::Channel, chat::FenceHow, const chat::FenceEvidence&) override {
+    return true;
+  }
   void takeover() override {}
   void power(chat::Channel, chat::PowerOp) override {}
 

@@ -84,7 +84,9 @@ std::optional<Action> ActionCompiler::action(const ast::Action& a, int groups) {
       auto c = channel(a.channel, false);
       if (!c) return std::nullopt;
       out.channel = *c;
-      out.presumed = a.presumed;
+      out.fence = a.presumed   ? FenceHow::Presumed
+                  : a.by_power ? FenceHow::Power
+                               : FenceHow::Confirmed;
       return out;
     }
     case K::Alarm:

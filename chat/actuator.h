@@ -72,10 +72,13 @@ class Actuator {
   virtual void exec(const std::vector<std::string>& argv) = 0;
   virtual void log(std::string_view text) = 0;
   /// Records `ch` as fenced. Returns false to refuse (a presumed fence the
-  /// runtime's evidence does not support); the script then gets fence.refused.
-  virtual bool mark_fenced(Channel ch, bool presumed, const FenceEvidence& evidence) = 0;
+  /// runtime's evidence does not support, a fence by power the runtime did
+  /// not read back off); the script then gets fence.refused.
+  virtual bool mark_fenced(Channel ch, FenceHow how, const FenceEvidence& evidence) = 0;
   /// The standby becomes the active: the runtime swaps the roles' bindings.
   virtual void takeover() = 0;
+  /// Runs the node's power method and reads it back; the result comes back
+  /// later as an event: power.off CH, power.on CH or power.failed CH.
   virtual void power(Channel ch, PowerOp op) = 0;
 
   // Observations, for timelines. Default: ignored.

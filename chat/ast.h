@@ -91,6 +91,7 @@ struct Action {
   std::vector<Text> args;  // Exec: argv
   Value value;             // Set
   bool presumed = false;   // MarkFenced
+  bool by_power = false;   // MarkFenced: `by power`
 };
 
 /// The `after` duration: a literal or a duration param (`$boot_timeout`).

@@ -8,6 +8,15 @@ namespace clusterd::chat {
 
 namespace {
 
+// A fence the runtime may refuse: presumed (its evidence rule) or by power
+// (only when its own power read-back said off).
+const char* refusable_fence(const Action& a) {
+  if (a.kind != Action::Kind::MarkFenced) return nullptr;
+  if (a.fence == FenceHow::Presumed) return "presumes a fence";
+  if (a.fence == FenceHow::Power) return "fences by power";
+  return nullptr;
+}
+
 // The first takeover and the first boot of the standby a walk reaches while
 // the active is not known to be fenced.
 struct Unfenced {
@@ -23,7 +32,7 @@ struct Unfenced {
 bool run_actions(const std::vector<Action>& actions, bool fenced, Unfenced* bad) {
   for (const auto& a : actions) {
     if (a.kind == Action::Kind::MarkFenced && a.channel == Channel::Active) fenced = true;
-    if (a.kind == Action::Kind::Boot && !fenced && bad && !bad->boot) bad->boot = &a;
+    if (boots_standby(a) && !fenced && bad && !bad->boot) bad->boot = &a;
     if (a.kind == Action::Kind::Takeover) {
       if (!fenced && bad && !bad->takeover) bad->takeover = &a;
       fenced = false;  // the new active has not been fenced by anyone
@@ -203,17 +212,22 @@ void check(const Program& p, Diagnostics& out) {
                      "state '" + st.name + "' is unreachable from the initial state",
                      {}});
     }
-    bool waits = false, has_after = false, leaves = false, refusable = false, refused = false;
-    bool event_exit = false;  // an event handler that leaves: the state waits for that too
+    bool waits = false, has_after = false, leaves = false, refused = false;
+    const char* refusable = nullptr;  // what the state says that the runtime may refuse
+    bool event_exit = false;          // an event handler that leaves: the state waits for that too
     for (const auto& h : st.handlers) {
       waits |= h.kind == Handler::Kind::Pattern;
       has_after |= h.kind == Handler::Kind::After;
       leaves |= h.target >= 0;
       event_exit |= h.kind == Handler::Kind::Event && h.target >= 0;
       refused |= h.kind == Handler::Kind::Event && h.event.kind == EventKind::FenceRefused;
-      for (const auto& a : h.actions) refusable |= a.kind == Action::Kind::MarkFenced && a.presumed;
+      for (const auto& a : h.actions) {
+        if (!refusable) refusable = refusable_fence(a);
+      }
     }
-    for (const auto& a : st.entry) refusable |= a.kind == Action::Kind::MarkFenced && a.presumed;
+    for (const auto& a : st.entry) {
+      if (!refusable) refusable = refusable_fence(a);
+    }
     if (static_cast<int>(s) != p.initial && waits && !has_after && !event_exit) {
       out.push_back(
           {st.loc,
@@ -230,8 +244,8 @@ void check(const Program& p, Diagnostics& out) {
     if (refusable && !refused) {
       out.push_back({st.loc,
                      Severity::Warning,
-                     "state '" + st.name +
-                         "' presumes a fence but has no 'on fence.refused': "
+                     "state '" + st.name + "' " + refusable +
+                         " but has no 'on fence.refused': "
                          "when the runtime refuses, it stays here",
                      {}});
     }

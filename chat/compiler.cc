@@ -295,7 +295,7 @@ class Compiler {
     auto kind = event_from_name(h.event.text);
     if (!kind) {
       std::vector<std::string> names;
-      for (int k = 0; k <= static_cast<int>(EventKind::FenceRefused); ++k) {
+      for (int k = 0; k <= static_cast<int>(kLastEvent); ++k) {
         names.emplace_back(event_name(static_cast<EventKind>(k)));
       }
       error(h.event.loc, "unknown event '" + h.event.text + "'" + suggest(h.event.text, names));
@@ -307,6 +307,9 @@ class Compiler {
     switch (ch.event.kind) {
       case EventKind::ConsoleLost:
       case EventKind::ConsoleUp:
+      case EventKind::PowerOff:
+      case EventKind::PowerOn:
+      case EventKind::PowerFailed:
         if (arg.empty()) {
           error(h.event.loc, "'" + h.event.text + "' needs a channel: active or standby");
           return false;

@@ -249,6 +249,8 @@ void Interpreter::dispatch_edge(const Event& ev, TimePoint now) {
     const Handler& h = hs[i];
     if (h.kind != Handler::Kind::Event || h.event.kind != ev.kind) continue;
     if (ev.kind == EventKind::ShExit && !h.any_code && h.event.code != ev.code) continue;
+    if (event_takes_channel(ev.kind) && h.event.channel != ev.channel) continue;
+    if (!ev.detail.empty()) reason_ = ev.detail;
     fire(static_cast<int>(i), now, {});
     return;
   }
@@ -464,7 +466,7 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
         break;
       case Action::Kind::MarkFenced: {
         const FenceEvidence ev = evidence(a.channel, now);
-        if (!act_.mark_fenced(a.channel, a.presumed, ev)) {
+        if (!act_.mark_fenced(a.channel, a.fence, ev)) {
           fence_refused_ = true;
           return false;
         }
@@ -487,6 +489,12 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
         ping_ = Level::Unknown;  // the new active has not been pinged yet
         break;
       case Action::Kind::Power:
+        if (boots_standby(a) && !fenced_active_) {
+          act_.fault("power " + std::string(power_op_name(a.power)) + " of the standby '" +
+                     names_[1] + "' refused: the active node '" + names_[0] +
+                     "' is not marked fenced");
+          return false;
+        }
         act_.power(a.channel, a.power);
         break;
     }

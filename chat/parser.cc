@@ -92,6 +92,9 @@ struct var_name : identifier {};
 struct secret_payload : seq<kw_secret, skip, must<text_arg>> {};
 struct send_payload : sor<secret_payload, string_lit> {};
 struct presumed : kw_presumed {};
+struct kw_by : kw<TAO_PEGTL_STRING("by")> {};
+struct power_after_by : kw_power {};
+struct by_power : seq<kw_by, skip, must<power_after_by>> {};
 struct a_send : seq<kw_send, skip, must<channel_name>, skip, must<send_payload>> {};
 struct a_boot : seq<kw_boot, skip, must<channel_name>, skip, must<text_arg>> {};
 struct a_break : seq<kw_break, skip, must<channel_name>> {};
@@ -99,7 +102,8 @@ struct a_alarm : seq<kw_alarm, skip, must<severity>, skip, must<text_arg>> {};
 struct a_exec : seq<kw_exec, skip, must<text_arg>, star<skip, string_lit>> {};
 struct a_log : seq<kw_log, skip, must<text_arg>> {};
 struct a_set : seq<kw_set, skip, must<var_name>, skip, must<equals>, skip, must<value>> {};
-struct a_mark : seq<kw_mark, skip, must<kw_fenced>, skip, must<channel_name>, opt<skip, presumed>> {};
+struct a_mark : seq<kw_mark, skip, must<kw_fenced>, skip, must<channel_name>,
+                      opt<skip, sor<presumed, by_power>>> {};
 struct a_takeover : kw_takeover {};
 struct a_power : seq<kw_power, skip, must<channel_name>, skip, must<power_op>> {};
 struct action_kind : sor<a_send, a_boot, a_break, a_alarm, a_exec, a_log, a_set, a_mark, a_takeover, a_power> {};
@@ -174,6 +178,9 @@ inline constexpr auto message<kw_fenced> = "expected 'fenced' after 'mark'";
 template <>
 inline constexpr auto message<power_op> = "expected off, on or cycle";
 template <>
+inline constexpr auto message<power_after_by> =
+    "expected 'power' after 'by' (mark fenced CH by power)";
+template <>
 inline constexpr auto message<block_end> =
     "expected an action (send, boot, break, alarm, exec, log, set, mark, takeover, power) or '}'";
 template <>
@@ -211,8 +218,8 @@ using selector = parse_tree::selector<
         include_decl, param_decl, var_decl, pattern_decl, state_decl, initial_mark, decl_name,
         parent_name, string_lit, text_arg, trigger_channel, regex_lit, duration_lit, integer_lit,
         param_ref, any_list, unless_list, pattern_ref, channel_name, severity, power_op, var_name,
-        secret_payload, presumed, a_send, a_boot, a_break, a_alarm, a_exec, a_log, a_set, a_mark,
-        a_takeover, a_power, target, event_name, event_arg, on_handler, after_handler>>;
+        secret_payload, presumed, by_power, a_send, a_boot, a_break, a_alarm, a_exec, a_log, a_set,
+        a_mark, a_takeover, a_power, target, event_name, event_arg, on_handler, after_handler>>;
 
 }  // namespace grammar
 
@@ -414,7 +421,10 @@ class Builder {
     } else if (n.is_type<grammar::a_mark>()) {
       a.kind = K::MarkFenced;
       a.channel = name_of(*ch.at(0));
-      a.presumed = ch.size() > 1;
+      if (ch.size() > 1) {
+        a.presumed = ch.at(1)->is_type<grammar::presumed>();
+        a.by_power = ch.at(1)->is_type<grammar::by_power>();
+      }
     } else if (n.is_type<grammar::a_takeover>()) {
       a.kind = K::Takeover;
     } else if (n.is_type<grammar::a_power>()) {

@@ -41,12 +41,18 @@ const char* event_name(EventKind k) {
       return "control.maintenance";
     case EventKind::FenceRefused:
       return "fence.refused";
+    case EventKind::PowerOff:
+      return "power.off";
+    case EventKind::PowerOn:
+      return "power.on";
+    case EventKind::PowerFailed:
+      return "power.failed";
   }
   return "?";
 }
 
 std::optional<EventKind> event_from_name(std::string_view name) {
-  for (int k = 0; k <= static_cast<int>(EventKind::FenceRefused); ++k) {
+  for (int k = 0; k <= static_cast<int>(kLastEvent); ++k) {
     if (name == event_name(static_cast<EventKind>(k))) return static_cast<EventKind>(k);
   }
   return std::nullopt;

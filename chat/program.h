@@ -37,20 +37,34 @@ enum class EventKind : std::uint8_t {
   ControlSwitchover,
   ControlMaintenance,
   FenceRefused,
+  PowerOff,     // power CH off/cycle read back off
+  PowerOn,      // power CH on/cycle read back on
+  PowerFailed,  // a power action failed ($reason says why)
 };
+inline constexpr EventKind kLastEvent = EventKind::PowerFailed;
+/// Events that name a channel (`console.lost active`, `power.off standby`).
+inline bool event_takes_channel(EventKind k) {
+  return k == EventKind::ConsoleLost || k == EventKind::ConsoleUp || k == EventKind::PowerOff ||
+         k == EventKind::PowerOn || k == EventKind::PowerFailed;
+}
 const char* event_name(EventKind k);
 /// The event called `name` ("ping.down", …); nullopt when there is none.
 std::optional<EventKind> event_from_name(std::string_view name);
 
 struct Event {
   EventKind kind = EventKind::PingDown;
-  Channel channel = Channel::Active;  // ConsoleLost, ConsoleUp
+  Channel channel = Channel::Active;  // ConsoleLost, ConsoleUp, Power*
   int code = 0;                       // ShExit: the exit status
+  std::string detail;                 // PowerFailed: why; the handler's $reason
 };
 
 enum class AlarmSeverity : std::uint8_t { Notice, Warning, Critical };
 const char* severity_name(AlarmSeverity s);
 enum class PowerOp : std::uint8_t { Off, On, Cycle };
+/// How `mark fenced` says the node was fenced: seen at its firmware prompt
+/// (the script saw the read-back), presumed off (the runtime's evidence
+/// rule), or powered off and read back by the runtime (`by power`).
+enum class FenceHow : std::uint8_t { Confirmed, Presumed, Power };
 const char* power_op_name(PowerOp p);
 
 /// A value of a param or var.
@@ -99,8 +113,16 @@ struct Action {
   int value_index = -1;  // Set: which var (or -1 for the builtin $reason)
   Value value;           // Set: the new value (String uses `set_text`)
   Template set_text;
-  bool presumed = false;
+  FenceHow fence = FenceHow::Confirmed;  // MarkFenced
 };
+
+/// `boot standby "…"`, and `power standby on|cycle`: on a node with a
+/// power method (an x86 server behind a BMC) powering the standby on is its
+/// boot. Both need `mark fenced active` first; the runtime journals both.
+inline bool boots_standby(const Action& a) {
+  return a.kind == Action::Kind::Boot || (a.kind == Action::Kind::Power &&
+                                          a.channel == Channel::Standby && a.power != PowerOp::Off);
+}
 
 struct Handler {
   enum class Kind : std::uint8_t { Pattern, Event, After };

@@ -1,6 +1,7 @@
 #include "chat/replay.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "base/escape.h"
@@ -72,10 +73,18 @@ class TimelineActuator final : public Actuator {
     add("exec", t);
   }
   void log(std::string_view text) override { add("log", quoted(text)); }
-  bool mark_fenced(Channel ch, bool presumed, const FenceEvidence& e) override {
-    if (!presumed) {
+  bool mark_fenced(Channel ch, FenceHow how, const FenceEvidence& e) override {
+    if (how == FenceHow::Confirmed) {
       add("fenced", chan(ch) + " confirmed");
       return true;
+    }
+    if (how == FenceHow::Power) {
+      if (read_back_off_[node_index(ch)]) {
+        add("fenced", chan(ch) + " by power, read back off");
+        return true;
+      }
+      add("refused", "power fence of " + chan(ch) + " (its power was not read back off)");
+      return false;
     }
     if (policy_.accepts(e)) {
       char why[160];
@@ -87,6 +96,13 @@ class TimelineActuator final : public Actuator {
     }
     add("refused", "presumed fence of " + chan(ch) + " (" + policy_.refusal(e) + ")");
     return false;
+  }
+  /// The recording's power results: `power.off CH` read the node back off,
+  /// `power.on CH` or `power.failed CH` voids that.
+  void power_result(const Event& ev) {
+    if (ev.kind == EventKind::PowerOff || ev.kind == EventKind::PowerOn ||
+        ev.kind == EventKind::PowerFailed)
+      read_back_off_[node_index(ev.channel)] = ev.kind == EventKind::PowerOff;
   }
   /// True after an odd number of takeovers: the nodes' roles are swapped.
   bool swapped() const { return swapped_; }
@@ -106,11 +122,13 @@ class TimelineActuator final : public Actuator {
   TimePoint now_{};
   std::array<std::string, 2> names_;
   bool swapped_ = false;
+  std::array<bool, 2> read_back_off_{};  // by node (0: the initial active)
+  std::size_t node_index(Channel ch) const { return (ch == Channel::Standby) != swapped_ ? 1 : 0; }
 };
 
 struct Input {
   std::int64_t ns;  // since origin
-  int source;       // 0 events, 1 active, 2 standby
+  int source;       // 0 events, 1 active, 2 standby, 3 sh
   std::size_t seq;
   const TranscriptRecord* record = nullptr;
   const TimedEvent* event = nullptr;
@@ -167,7 +185,7 @@ Result<std::vector<TimedEvent>> read_events(std::string_view text, const std::st
     // fence.refused comes from the runtime, never from outside.
     if (!kind || *kind == EventKind::FenceRefused) return fail("unknown event '" + words[1] + "'");
     ev.kind = *kind;
-    if (ev.kind == EventKind::ConsoleLost || ev.kind == EventKind::ConsoleUp) {
+    if (event_takes_channel(ev.kind)) {
       if (words.size() < 3 || (words[2] != "active" && words[2] != "standby")) {
         return fail(words[1] + " needs a channel: active or standby");
       }
@@ -193,7 +211,7 @@ std::vector<TimelineEntry> replay(const Program& program, const ReplayInput& inp
   auto consider = [&](const Stamp& s) {
     if (!s.relative && (!origin || s.ns < *origin)) origin = s.ns;
   };
-  for (const auto* list : {&input.active, &input.standby}) {
+  for (const auto* list : {&input.active, &input.standby, &input.sh}) {
     if (*list)
       for (const auto& r : **list) consider(r.stamp);
   }
@@ -210,8 +228,8 @@ std::vector<TimelineEntry> replay(const Program& program, const ReplayInput& inp
     }
     inputs.push_back({offset(e.stamp), 0, seq++, nullptr, &e});
   }
-  for (int src = 1; src <= 2; ++src) {
-    const auto& list = src == 1 ? input.active : input.standby;
+  for (int src = 1; src <= 3; ++src) {
+    const auto& list = src == 1 ? input.active : src == 2 ? input.standby : input.sh;
     if (!list) continue;
     for (const auto& r : *list) {
       if (r.dir == Direction::In || r.dir == Direction::Note)
@@ -242,18 +260,32 @@ std::vector<TimelineEntry> replay(const Program& program, const ReplayInput& inp
     if (end && i.ns > *end) break;
     TimePoint t = t0 + std::chrono::nanoseconds(i.ns);
     // A transcript belongs to a node; the node's channel follows its role.
-    Channel ch = (i.source == 2) != act.swapped() ? Channel::Standby : Channel::Active;
+    Channel ch = i.source == 3                      ? Channel::Sh
+                 : (i.source == 2) != act.swapped() ? Channel::Standby
+                                                    : Channel::Active;
     if (i.event) {
       const Event& ev = *i.event->event;
       act.at(t);
       std::string text = event_name(ev.kind);
-      if (ev.kind == EventKind::ConsoleLost || ev.kind == EventKind::ConsoleUp)
-        text += std::string(" ") + channel_name(ev.channel);
+      if (event_takes_channel(ev.kind)) text += std::string(" ") + channel_name(ev.channel);
       if (ev.kind == EventKind::ShExit) text += " " + std::to_string(ev.code);
       in.advance_to(t);
       act.at(t);
       act.add("event", text);
+      act.power_result(ev);
       in.on_event(ev, t);
+    } else if (i.record->dir == Direction::Note && ch == Channel::Sh) {
+      // The sh transcript's notes: "start ARGV…" (nothing to replay) and
+      // "exit N" (the exec ended: sh.exit N).
+      const std::string& note = i.record->data;
+      if (note.rfind("exit ", 0) != 0) continue;
+      int code = 0;
+      auto [stop, ec] = std::from_chars(note.data() + 5, note.data() + note.size(), code);
+      if (ec != std::errc() || stop != note.data() + note.size()) continue;
+      in.advance_to(t);
+      act.at(t);
+      act.add("event", "sh.exit " + std::to_string(code));
+      in.on_event(Event{EventKind::ShExit, Channel::Sh, code}, t);
     } else if (i.record->dir == Direction::Note) {
       const std::string& note = i.record->data;
       bool up = note.rfind("up", 0) == 0, lost = note.rfind("lost", 0) == 0;

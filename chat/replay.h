@@ -32,6 +32,9 @@ Result<std::vector<TimedEvent>> read_events(std::string_view text, const std::st
 
 struct ReplayInput {
   std::optional<std::vector<TranscriptRecord>> active, standby;
+  /// The Logs/NAME.sh transcript: exec output, replayed on channel `sh`. Its
+  /// exits are events (`sh.exit N`) in the event list.
+  std::optional<std::vector<TranscriptRecord>> sh;
   std::vector<TimedEvent> events;
 };
 

@@ -1,6 +1,7 @@
 #include "clist/cluster_config.h"
 
 #include <arpa/inet.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <charconv>
@@ -260,9 +261,9 @@ class Loader {
 
   NodeRead node(const std::string& name, const toml::table& t) {
     std::string kp = "nodes." + name;
-    rd_.known_keys(
-        t, kp,
-        {"console", "address", "addresses", "role", "power_off", "power_on", "power_status"});
+    rd_.known_keys(t, kp,
+                   {"console", "address", "addresses", "role", "power_off", "power_on",
+                    "power_status", "power_status_off", "power_status_on"});
     NodeRead r;
     r.table = &t;
     r.node.name = name;
@@ -294,10 +295,33 @@ class Loader {
     if (auto a = rd_.argv(t, "power_status", kp)) r.node.power_status = std::move(*a);
     // DESIGN.md §5: a power fence counts only when read back. Without a
     // status command the runtime could never confirm one.
-    if (!r.node.power_off.empty() && !t.get("power_status")) {
-      rd_.error(t.get("power_off")->source(),
-                kp + ".power_off: needs " + kp +
-                    ".power_status too: a power fence counts only when read back");
+    for (const char* key : {"power_off", "power_on"}) {
+      const auto& argv = std::string_view(key) == "power_off" ? r.node.power_off : r.node.power_on;
+      if (!argv.empty() && !t.get("power_status")) {
+        rd_.error(t.get(key)->source(),
+                  kp + "." + key + ": needs " + kp +
+                      ".power_status too: a power action counts only when read back");
+      }
+    }
+    for (const char* key : {"power_status_off", "power_status_on"}) {
+      auto re = rd_.string(t, key, kp);
+      if (!re) continue;
+      RE2 compiled(*re, RE2::Quiet);
+      if (!compiled.ok()) {
+        rd_.error(t.get(key)->source(),
+                  kp + "." + key + ": not a valid RE2 pattern: " + compiled.error());
+        continue;
+      }
+      if (compiled.Match("", 0, 0, RE2::UNANCHORED, nullptr, 0)) {
+        rd_.error(t.get(key)->source(),
+                  kp + "." + key + ": matches the empty string, so any output would match");
+        continue;
+      }
+      (std::string_view(key) == "power_status_off" ? r.node.power_status_off
+                                                   : r.node.power_status_on) = *re;
+      if (!t.get("power_status")) {
+        rd_.error(t.get(key)->source(), kp + "." + key + ": needs " + kp + ".power_status");
+      }
     }
     return r;
   }

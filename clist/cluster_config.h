@@ -45,6 +45,10 @@ struct Node {
   std::vector<std::string> power_off;
   std::vector<std::string> power_on;
   std::vector<std::string> power_status;
+  /// RE2 patterns power_status's output must match to read the node off / on
+  /// (defaults: what `ipmitool chassis power status` prints).
+  std::string power_status_off = "Chassis Power is off";
+  std::string power_status_on = "Chassis Power is on";
 };
 
 enum class PingMethod { Icmp, Tcp };

@@ -34,7 +34,9 @@ Commands:
                          (chatc dot x.chat | dot -Tsvg > x.svg)
   replay FILE          run the script in virtual time over recorded consoles
       --console ROLE=LOG   ROLE is active or standby; LOG a transcript in the
-                           Logs/NAME.NODE.console format (docs/formats.md)
+                           Logs/NAME.NODE.console format (docs/formats.md);
+                           or sh: LOG is Logs/NAME.sh, exec output on channel
+                           sh, its "exit N" notes raise sh.exit N
       --events FILE        timed events: "+12.5s ping.down", "... end"
       --names A,B          node names for $active and $standby (default: from
                            LOG names NAME.NODE.console, else alpha,beta)
@@ -112,8 +114,8 @@ int parse_args(int argc, char** argv, Args& a) {
       if (!value(val) || val.find('=') == std::string::npos)
         return usage_error("--console needs ROLE=LOG");
       std::string role = val.substr(0, val.find('='));
-      if (role != "active" && role != "standby") {
-        return usage_error("--console role must be active or standby, not '" + role + "'");
+      if (role != "active" && role != "standby" && role != "sh") {
+        return usage_error("--console role must be active, standby or sh, not '" + role + "'");
       }
       a.consoles[role] = val.substr(val.find('=') + 1);
     } else if (key == "--events") {
@@ -238,6 +240,10 @@ int cmd_replay(const Args& a) {
       std::fprintf(stderr, "chatc: %s\n", records.error().message.c_str());
       return 1;
     }
+    if (role == "sh") {
+      input.sh = std::move(*records);
+      continue;
+    }
     (role == "active" ? input.active : input.standby) = std::move(*records);
     if (auto n = node_from_log(path); !n.empty()) {
       (role == "active" ? opt.interpreter.active_name : opt.interpreter.standby_name) = n;
@@ -257,7 +263,7 @@ int cmd_replay(const Args& a) {
     }
     input.events = std::move(*events);
   }
-  if (!input.active && !input.standby && input.events.empty()) {
+  if (!input.active && !input.standby && !input.sh && input.events.empty()) {
     return usage_error("replay needs --console ROLE=LOG or --events FILE");
   }
   auto timeline = replay(*s->program, input, opt);

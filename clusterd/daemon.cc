@@ -59,7 +59,18 @@ struct Daemon::Impl : ControlTarget {
         paths(std::move(p)),
         world(std::move(ports)),
         children(i, SIGCHLD),
-        runner([this](const std::string& t) { say(t); }) {}
+        runner(i, {.output =
+                       [this](std::uint64_t id, std::string_view b) {
+                         if (!runtime) return;
+                         runtime->on_command_output(id, b, now());
+                         after_input();
+                       },
+                   .exited =
+                       [this](std::uint64_t id, int status) {
+                         if (!runtime) return;
+                         runtime->on_command_exit(id, status, now());
+                         after_input();
+                       }}) {}
 
   chat::TimePoint now() const { return world.clock->now(); }
   void say(const std::string& text) { timeline->add(text); }
@@ -214,6 +225,7 @@ struct Daemon::Impl : ControlTarget {
   std::unique_ptr<alarm::AlarmService> alarms;
   std::unique_ptr<AlarmBridge> bridge;
   std::array<std::unique_ptr<tty::TranscriptWriter>, 2> transcripts;
+  std::unique_ptr<tty::TranscriptWriter> sh_transcript;  // Logs/NAME.sh: exec output
   std::array<std::unique_ptr<tty::Console>, 2> consoles;  // config order, as the runtime's nodes
   std::unique_ptr<PingSource> ping;
   std::unique_ptr<ClusterRuntime> runtime;
@@ -332,7 +344,16 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
   if (!p.ok()) return p.error();
   d.ping = std::move(p.value());
 
+  auto shw = tty::TranscriptWriter::open(
+      {.path = paths.log_dir() + "/" + cfg.name + ".sh",
+       .header = "# clusterd transcript v1 cluster=" + cfg.name + " channel=sh"});
+  if (!shw.ok()) return shw.error();
+  d.sh_transcript = std::move(shw.value());
+
   RuntimeOptions ro;
+  ro.exec_timeout = cfg.timeouts.exec;
+  ro.power_timeout = cfg.timeouts.power;
+  ro.sh_transcript = d.sh_transcript.get();
   ro.fence.allow_presumed = cfg.policy.unconfirmed_fence == clist::UnconfirmedFence::Takeover;
   ro.fence.silence = cfg.timeouts.confirm_window;
   ro.wall_ns = d.world.wall_ns;
@@ -341,7 +362,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
   std::array<NodeSetup, 2> nodes;
   for (std::size_t i = 0; i < 2; ++i) {
     const auto& n = cfg.nodes[i];
-    nodes[i] = NodeSetup{n.name, d.consoles[i].get(), n.power_off, n.power_on};
+    nodes[i] = NodeSetup{n.name,           d.consoles[i].get(), n.power_off,       n.power_on,
+                         n.power_status,   n.power_status_off,  n.power_status_on};
   }
   d.runtime = std::make_unique<ClusterRuntime>(
       *script.program, *d.journal, nodes, *d.bridge, d.runner, &secrets, ro,
@@ -417,7 +439,7 @@ void Daemon::reopen_logs() {
   Impl& d = *impl_;
   std::string problems = d.timeline->reopen();
   if (!problems.empty()) problems = " " + problems;
-  for (auto& t : d.transcripts) {
+  for (auto* t : {d.transcripts[0].get(), d.transcripts[1].get(), d.sh_transcript.get()}) {
     if (!t) continue;
     if (auto r = t->reopen(); !r.ok()) problems += " " + r.error().message;
   }

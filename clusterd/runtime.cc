@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include <re2/re2.h>
+
+#include "base/duration.h"
 #include "base/escape.h"
 
 namespace clusterd {
@@ -80,6 +83,7 @@ void ClusterRuntime::start(chat::TimePoint now) {
                   "");
   }
   interp_.start(now);
+  deliver();
 }
 
 const NodeSetup* ClusterRuntime::node(std::string_view name) const {
@@ -113,6 +117,7 @@ bool ClusterRuntime::journal(JournalKind kind, std::map<std::string, std::string
 void ClusterRuntime::on_console_bytes(std::string_view name, std::string_view bytes,
                                       chat::TimePoint now) {
   if (auto c = channel_of(name)) interp_.on_bytes(*c, bytes, now);
+  deliver();
 }
 
 void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
@@ -123,6 +128,7 @@ void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
   say("console " + std::string(name) + " up");
   refused_alarmed_[*i] = false;
   interp_.on_event({chat::EventKind::ConsoleUp, c, 0}, now);
+  deliver();
   if (c == Channel::Standby && ask_standby_) {
     ask_standby_ = false;
     if (const NodeSetup* n = node(name); n && n->console && n->console->write("\r")) {
@@ -151,6 +157,7 @@ void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why
               "; not used until an operator fixes it: no watch, no fence through this console");
   }
   interp_.on_event({chat::EventKind::ConsoleLost, c, 0}, now);
+  deliver();
 }
 
 void ClusterRuntime::on_ping(bool up, chat::TimePoint now) {
@@ -158,6 +165,7 @@ void ClusterRuntime::on_ping(bool up, chat::TimePoint now) {
   say(std::string("ping ") + active() + (up ? " up" : " down"));
   interp_.on_event({up ? chat::EventKind::PingUp : chat::EventKind::PingDown, Channel::Active, 0},
                    now);
+  deliver();
 }
 
 void ClusterRuntime::on_isolation(bool isolated, chat::TimePoint now) {
@@ -166,12 +174,14 @@ void ClusterRuntime::on_isolation(bool isolated, chat::TimePoint now) {
   interp_.on_event({isolated ? chat::EventKind::MonitorIsolated : chat::EventKind::MonitorOk,
                     Channel::Active, 0},
                    now);
+  deliver();
 }
 
 void ClusterRuntime::on_control(chat::EventKind kind, chat::TimePoint now) {
   now_ = now;
   say(std::string("operator: ") + chat::event_name(kind));
   interp_.on_event({kind, Channel::Active, 0}, now);
+  deliver();
 }
 
 // --- the actuator ----------------------------------------------------------------
@@ -249,29 +259,215 @@ void ClusterRuntime::alarm(chat::AlarmSeverity severity, std::string_view text) 
   alarms_.raise(severity, std::string(text), std::string(interp_.state_name()));
 }
 
-void ClusterRuntime::exec(const std::vector<std::string>& argv) {
+namespace {
+std::string shown_argv(const std::vector<std::string>& argv) {
   std::string shown;
   for (const auto& a : argv) shown += (shown.empty() ? "[" : " [") + escape(a) + "]";
-  say("exec " + shown);
-  commands_.run(argv);
+  return shown;
+}
+constexpr std::size_t kPowerOutputKept = 4096;
+constexpr std::size_t kTimelineLine = 512;  // an exec's line in the timeline, at most
+}  // namespace
+
+void ClusterRuntime::exec(const std::vector<std::string>& argv) {
+  if (argv.empty()) return;
+  if (!exec_) {
+    exec_queue_.push_back(argv);
+    start_exec();
+    return;
+  }
+  if (exec_queue_.size() >= options_.exec_queue) {
+    fault("exec " + shown_argv(argv) + " refused: " + std::to_string(exec_queue_.size()) +
+          " execs already wait behind " + exec_->name);
+    return;
+  }
+  say("exec " + shown_argv(argv) + " queued behind " + exec_->name);
+  exec_queue_.push_back(argv);
+}
+
+std::optional<std::uint64_t> ClusterRuntime::launch(const std::vector<std::string>& argv,
+                                                    Running& r, std::string& why) {
+  const std::uint64_t id = next_id_++;
+  if (!commands_.start(id, argv, why)) return std::nullopt;
+  r.id = id;
+  return id;
+}
+
+void ClusterRuntime::start_exec() {
+  while (!exec_ && !exec_queue_.empty()) {
+    std::vector<std::string> argv = std::move(exec_queue_.front());
+    exec_queue_.pop_front();
+    Running r;
+    r.name = escape(argv[0]);
+    r.deadline = now_ + options_.exec_timeout;
+    std::string why;
+    const std::string shown = shown_argv(argv);
+    if (options_.sh_transcript) options_.sh_transcript->record(Direction::Note, "start " + shown);
+    if (!launch(argv, r, why)) {
+      say("exec " + shown + " failed to start: " + why + "; sh.exit " +
+          std::to_string(kExecNotStarted));
+      if (options_.sh_transcript) {
+        options_.sh_transcript->record(Direction::Note, "exit " + std::to_string(kExecNotStarted));
+      }
+      pending_.push_back({chat::EventKind::ShExit, Channel::Sh, kExecNotStarted, ""});
+      continue;
+    }
+    say("exec " + shown);
+    exec_ = std::move(r);
+  }
+}
+
+// The timeline gets an exec's output a line at a time, escaped, each line
+// cut at kTimelineLine bytes.
+void ClusterRuntime::exec_output(std::string_view bytes, bool flush) {
+  std::string& line = exec_->line;
+  for (char c : bytes) {
+    if (c == '\n' || c == '\r') {
+      if (!line.empty()) say("sh | " + escape(line));
+      line.clear();
+    } else if (line.size() < kTimelineLine) {
+      line += c;
+    }
+  }
+  if (flush && !line.empty()) {
+    say("sh | " + escape(line));
+    line.clear();
+  }
+}
+
+void ClusterRuntime::on_command_output(std::uint64_t id, std::string_view bytes,
+                                       chat::TimePoint now) {
+  now_ = now;
+  if (exec_ && exec_->id == id) {
+    if (options_.sh_transcript) options_.sh_transcript->record(Direction::In, bytes);
+    exec_output(bytes, false);
+    interp_.on_bytes(Channel::Sh, bytes, now);
+    deliver();
+    return;
+  }
+  for (auto& job : power_) {
+    if (!job || !job->child || job->child->id != id) continue;
+    std::string& out = job->child->output;
+    out.append(bytes);
+    if (out.size() > kPowerOutputKept) out.erase(0, out.size() - kPowerOutputKept);
+    return;
+  }
+}
+
+void ClusterRuntime::on_command_exit(std::uint64_t id, int status, chat::TimePoint now) {
+  now_ = now;
+  interp_.advance_to(now);
+  if (exec_ && exec_->id == id) {
+    exec_output("", true);
+    const int code = exec_->timed_out ? kExecTimedOut : status;
+    say("exec " + exec_->name + " ended: sh.exit " + std::to_string(code) +
+        (exec_->timed_out
+             ? " (killed: [timeouts] exec " + format_duration(options_.exec_timeout) + " passed)"
+             : ""));
+    if (options_.sh_transcript) {
+      options_.sh_transcript->record(Direction::Note, "exit " + std::to_string(code));
+    }
+    exec_.reset();
+    interp_.on_event({chat::EventKind::ShExit, Channel::Sh, code, ""}, now);
+    start_exec();
+    deliver();
+    return;
+  }
+  for (std::size_t i = 0; i < power_.size(); ++i) {
+    auto& job = power_[i];
+    if (!job || !job->child || job->child->id != id) continue;
+    power_command_ended(i, status);
+    deliver();
+    return;
+  }
+}
+
+void ClusterRuntime::advance_to(chat::TimePoint now) {
+  now_ = now;
+  check_commands(now);
+  interp_.advance_to(now);
+  deliver();
+}
+
+std::optional<chat::TimePoint> ClusterRuntime::next_deadline() const {
+  std::optional<chat::TimePoint> next = interp_.next_deadline();
+  auto consider = [&](chat::TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  if (exec_ && !exec_->timed_out) consider(exec_->deadline);
+  for (const auto& job : power_) {
+    if (!job) continue;
+    if (job->child && !job->child->timed_out) consider(job->child->deadline);
+    if (job->poll_at) consider(*job->poll_at);
+    if (!job->child && (job->step == PowerStep::ReadOff || job->step == PowerStep::ReadOn)) {
+      consider(job->give_up);
+    }
+  }
+  if (!pending_.empty()) consider(now_);
+  return next;
+}
+
+// Kills what ran past its timeout (its end is still reported, with the
+// timeout as its status), and runs the power read-backs that are due.
+void ClusterRuntime::check_commands(chat::TimePoint now) {
+  if (exec_ && !exec_->timed_out && now >= exec_->deadline) {
+    exec_->timed_out = true;
+    say("exec " + exec_->name + " still running after [timeouts] exec " +
+        format_duration(options_.exec_timeout) + ": killing its process group");
+    commands_.kill(exec_->id);
+  }
+  for (std::size_t i = 0; i < power_.size(); ++i) {
+    auto& job = power_[i];
+    if (!job) continue;
+    if (job->child && !job->child->timed_out && now >= job->child->deadline) {
+      job->child->timed_out = true;
+      say(job->child->name + " still running after [timeouts] power " +
+          format_duration(options_.power_timeout) + ": killing its process group");
+      commands_.kill(job->child->id);
+      continue;
+    }
+    if (job->child) continue;
+    if (job->poll_at && now >= *job->poll_at) {
+      job->poll_at.reset();
+      power_step(i);
+    }
+  }
+}
+
+void ClusterRuntime::deliver() {
+  while (!pending_.empty()) {
+    chat::Event ev = std::move(pending_.front());
+    pending_.pop_front();
+    interp_.on_event(ev, now_);
+  }
 }
 
 void ClusterRuntime::log(std::string_view text) { say("log " + escape(text)); }
 
-bool ClusterRuntime::mark_fenced(Channel ch, bool presumed, const chat::FenceEvidence& e) {
+bool ClusterRuntime::mark_fenced(Channel ch, chat::FenceHow how, const chat::FenceEvidence& e) {
   const NodeSetup* n = node_of(ch);
   if (!n) return false;
+  const bool presumed = how == chat::FenceHow::Presumed;
   if (presumed && !options_.fence.accepts(e)) {
     say("presumed fence of " + n->name + " refused: " + options_.fence.refusal(e));
     return false;
   }
-  if (!journal(JournalKind::FenceConfirmed,
-               {{"node", n->name}, {"how", presumed ? "presumed" : "confirmed"}})) {
+  const std::size_t i = index_of_channel(ch);
+  if (how == chat::FenceHow::Power && (!read_back_off_[i] || power_[i])) {
+    say("power fence of " + n->name + " refused: " +
+        (power_[i] ? "a power action on it is still running"
+                   : "its power was not read back off (power_status) since the last power "
+                     "action"));
     return false;
   }
+  const char* how_name = presumed                       ? "presumed"
+                         : how == chat::FenceHow::Power ? "power"
+                                                        : "confirmed";
+  if (!journal(JournalKind::FenceConfirmed, {{"node", n->name}, {"how", how_name}})) return false;
   say("fenced " + n->name +
       (presumed ? " (presumed: silent to the CR after its BREAK, console up, ping down)"
-                : " (confirmed)"));
+       : how == chat::FenceHow::Power ? " (by power: power_status read it back off)"
+                                      : " (confirmed)"));
   return true;
 }
 
@@ -288,14 +484,154 @@ void ClusterRuntime::takeover() {
 void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
   const NodeSetup* n = node_of(ch);
   if (!n) return;
-  const auto& argv = op == chat::PowerOp::On ? n->power_on : n->power_off;
-  if (argv.empty()) {
-    say(std::string("power ") + chat::power_op_name(op) + " " + n->name +
-        ": no power method configured");
-    return;
+  const std::size_t i = index_of_channel(ch);
+  const std::string what = std::string("power ") + chat::power_op_name(op) + " " + n->name;
+  auto fail_now = [&](const std::string& why) {
+    say(what + " failed: " + why);
+    pending_.push_back({chat::EventKind::PowerFailed, ch, 0, what + " failed: " + why});
+  };
+  if (power_[i]) return fail_now("a power action on it is still running");
+  const bool needs_off = op != chat::PowerOp::On, needs_on = op != chat::PowerOp::Off;
+  if ((needs_off && n->power_off.empty()) || (needs_on && n->power_on.empty()) ||
+      n->power_status.empty()) {
+    return fail_now(std::string("no power method configured (") +
+                    (needs_off && n->power_off.empty() ? "power_off"
+                     : needs_on && n->power_on.empty() ? "power_on"
+                                                       : "power_status") +
+                    ")");
   }
-  say(std::string("power ") + chat::power_op_name(op) + " " + n->name);
-  commands_.run(argv);
+  if (ch == Channel::Standby && needs_on) {
+    // Powering the standby on boots it from the shared disk: the same rule
+    // and the same journal record as `boot standby`.
+    const auto& s = journal_.state();
+    if (!s.fenced.count(active())) {
+      fault(what + " refused, nothing run: the journal does not record the active " + active() +
+            " fenced");
+      return;
+    }
+    const int attempt = s.boot_attempts + 1;
+    if (!journal(JournalKind::BootSent, {{"node", n->name},
+                                         {"state", std::string(interp_.state_name())},
+                                         {"attempt", std::to_string(attempt)},
+                                         {"how", "power"}})) {
+      return;
+    }
+  }
+  say(what);
+  read_back_off_[i] = false;
+  PowerJob job;
+  job.op = op;
+  job.step = needs_off ? PowerStep::Off : PowerStep::On;
+  power_[i] = std::move(job);
+  power_step(i);
+}
+
+// Runs the job's current step: a power command, or one power_status.
+void ClusterRuntime::power_step(std::size_t i) {
+  PowerJob& job = *power_[i];
+  const NodeSetup& n = nodes_[i];
+  const bool reading = job.step == PowerStep::ReadOff || job.step == PowerStep::ReadOn;
+  const auto& argv = job.step == PowerStep::Off  ? n.power_off
+                     : job.step == PowerStep::On ? n.power_on
+                                                 : n.power_status;
+  const char* cmd = job.step == PowerStep::Off  ? "power_off"
+                    : job.step == PowerStep::On ? "power_on"
+                                                : "power_status";
+  Running r;
+  r.name = std::string(cmd) + " " + n.name;
+  r.deadline = now_ + options_.power_timeout;
+  std::string why;
+  if (!launch(argv, r, why)) {
+    if (reading && now_ < job.give_up) {
+      job.last = cmd + std::string(" could not start: ") + why;
+      job.poll_at = now_ + options_.power_poll;
+      return;
+    }
+    return power_done(i, chat::EventKind::PowerFailed,
+                      std::string(cmd) + " could not start: " + why);
+  }
+  job.child = std::move(r);
+}
+
+void ClusterRuntime::power_command_ended(std::size_t i, int status) {
+  PowerJob& job = *power_[i];
+  Running r = std::move(*job.child);
+  job.child.reset();
+  // The last line of the command's output, for the timeline and reasons.
+  std::string out = r.output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  std::string last =
+      out.substr(out.find_last_of("\r\n") == std::string::npos ? 0 : out.find_last_of("\r\n") + 1);
+  if (last.size() > kTimelineLine) last.resize(kTimelineLine);
+  const std::string said = last.empty() ? "" : ": \"" + escape(last) + "\"";
+  if (r.timed_out) {
+    say(r.name + " killed after [timeouts] power" + said);
+  } else {
+    say(r.name + " exited " + std::to_string(status) + said);
+  }
+  const NodeSetup& n = nodes_[i];
+  switch (job.step) {
+    case PowerStep::Off:
+    case PowerStep::On: {
+      if (r.timed_out || status != 0) {
+        return power_done(i, chat::EventKind::PowerFailed,
+                          r.name +
+                              (r.timed_out ? " did not end within [timeouts] power"
+                                           : " exited " + std::to_string(status)) +
+                              said);
+      }
+      job.step = job.step == PowerStep::Off ? PowerStep::ReadOff : PowerStep::ReadOn;
+      job.give_up = now_ + options_.power_timeout;
+      return power_step(i);
+    }
+    case PowerStep::ReadOff:
+    case PowerStep::ReadOn: {
+      const bool want_off = job.step == PowerStep::ReadOff;
+      const RE2 off(n.power_status_off), on(n.power_status_on);
+      const bool reads_off = status == 0 && !r.timed_out && RE2::PartialMatch(r.output, off);
+      const bool reads_on = status == 0 && !r.timed_out && RE2::PartialMatch(r.output, on);
+      if (want_off ? (reads_off && !reads_on) : (reads_on && !reads_off)) {
+        if (want_off) {
+          read_back_off_[i] = true;
+          if (job.op == chat::PowerOp::Cycle) {
+            say("power_status " + n.name + " reads off; powering it on (cycle)");
+            job.step = PowerStep::On;
+            return power_step(i);
+          }
+          return power_done(i, chat::EventKind::PowerOff, "");
+        }
+        read_back_off_[i] = false;
+        return power_done(i, chat::EventKind::PowerOn, "");
+      }
+      job.last = r.timed_out ? "power_status did not end"
+                 : status != 0
+                     ? "power_status exited " + std::to_string(status) + said
+                     : "power_status said" + (said.empty() ? std::string(" nothing") : said);
+      if (now_ + options_.power_poll > job.give_up) {
+        return power_done(i, chat::EventKind::PowerFailed,
+                          "power of " + n.name + " not read back " + (want_off ? "off" : "on") +
+                              " within [timeouts] power " +
+                              format_duration(options_.power_timeout) + " (" + job.last + ")");
+      }
+      job.poll_at = now_ + options_.power_poll;
+      return;
+    }
+  }
+}
+
+void ClusterRuntime::power_done(std::size_t i, chat::EventKind result, std::string why) {
+  const chat::PowerOp op = power_[i]->op;
+  power_[i].reset();
+  const NodeSetup& n = nodes_[i];
+  const Channel ch = roles_.channel_of(i);
+  if (result == chat::EventKind::PowerOff) say("power " + n.name + " read back off");
+  if (result == chat::EventKind::PowerOn) say("power " + n.name + " read back on");
+  if (result == chat::EventKind::PowerFailed) {
+    read_back_off_[i] = false;
+    why = std::string("power ") + chat::power_op_name(op) + " " + n.name + " failed: " + why;
+    say(why);
+  }
+  pending_.push_back({result, ch, 0, std::move(why)});
 }
 
 void ClusterRuntime::entered(const chat::StateChange& c) {

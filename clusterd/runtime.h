@@ -20,6 +20,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@
 #include "clusterd/journal.h"
 #include "clusterd/roles.h"
 #include "tty/console.h"
+#include "tty/transcript_writer.h"
 
 namespace clusterd {
 
@@ -43,19 +45,32 @@ class AlarmSink {
                      const std::string& state) = 0;
 };
 
-/// Runs a command without a shell (`exec`, power methods). Must not block:
-/// the daemon hands it to a child process and reports the exit later.
+/// Runs commands (`exec`, power methods) without a shell, each in its own
+/// process group, in a clean environment, stdin /dev/null, stdout and stderr
+/// into one pipe. Never blocks: the daemon reports each command's output and
+/// its end to the runtime by id (on_command_output, on_command_exit).
 class CommandRunner {
  public:
   virtual ~CommandRunner() = default;
-  virtual void run(const std::vector<std::string>& argv) = 0;
+  /// Starts argv as command `id`; false (and `why`) when it could not start.
+  virtual bool start(std::uint64_t id, const std::vector<std::string>& argv, std::string& why) = 0;
+  /// Kills command `id`'s whole process group (SIGKILL); its end is still
+  /// reported.
+  virtual void kill(std::uint64_t id) = 0;
 };
+
+/// `sh.exit` statuses beyond a program's own 0–255 (128+S: killed by signal S).
+inline constexpr int kExecNotStarted = 127;  ///< as sh says of a command it cannot run
+inline constexpr int kExecTimedOut = 256;    ///< `[timeouts] exec` expired: process group killed
 
 /// One node as the runtime sees it. `console` must outlive the runtime.
 struct NodeSetup {
   std::string name;
   tty::Console* console = nullptr;
-  std::vector<std::string> power_off, power_on;  ///< argv; empty: no power method
+  std::vector<std::string> power_off, power_on, power_status;  ///< argv; empty: none
+  /// RE2 patterns matched against power_status's output.
+  std::string power_status_off = "Chassis Power is off";
+  std::string power_status_on = "Chassis Power is on";
 };
 
 struct RuntimeOptions {
@@ -63,8 +78,13 @@ struct RuntimeOptions {
   /// journal records no roles yet.
   std::size_t initial_active = 0;
   chat::FencePolicy fence;
-  chat::InterpreterOptions interpreter;   ///< names are set from the roles
-  std::function<std::int64_t()> wall_ns;  ///< journal stamps; default the system clock
+  chat::InterpreterOptions interpreter;               ///< names are set from the roles
+  std::function<std::int64_t()> wall_ns;              ///< journal stamps; default the system clock
+  Duration exec_timeout = std::chrono::minutes(5);    ///< `[timeouts] exec`
+  Duration power_timeout = std::chrono::seconds(60);  ///< `[timeouts] power`
+  Duration power_poll = std::chrono::seconds(1);      ///< between power_status runs
+  std::size_t exec_queue = 8;                         ///< execs waiting behind the running one
+  tty::TranscriptSink* sh_transcript = nullptr;       ///< Logs/NAME.sh; may be null
 };
 
 class ClusterRuntime : public chat::Actuator {
@@ -96,8 +116,14 @@ class ClusterRuntime : public chat::Actuator {
   /// An operator's request (`clusterctl switchover | maintenance`):
   /// ControlSwitchover or ControlMaintenance.
   void on_control(chat::EventKind kind, chat::TimePoint now);
-  void advance_to(chat::TimePoint now) { interp_.advance_to(now); }
-  std::optional<chat::TimePoint> next_deadline() const { return interp_.next_deadline(); }
+  /// Output of command `id` (an exec's goes to the script as channel sh).
+  void on_command_output(std::uint64_t id, std::string_view bytes, chat::TimePoint now);
+  /// Command `id` ended: `status` 0–255, or 128+S when killed by signal S.
+  void on_command_exit(std::uint64_t id, int status, chat::TimePoint now);
+  void advance_to(chat::TimePoint now);
+  std::optional<chat::TimePoint> next_deadline() const;
+  /// True while a power action runs (for a node: by config index).
+  bool powering(std::size_t node) const { return power_[node].has_value(); }
 
   const std::string& active() const { return roles_.active_name(); }
   const std::string& standby() const { return roles_.standby_name(); }
@@ -121,8 +147,17 @@ class ClusterRuntime : public chat::Actuator {
   void alarm(chat::AlarmSeverity severity, std::string_view text) override;
   void exec(const std::vector<std::string>& argv) override;
   void log(std::string_view text) override;
-  bool mark_fenced(chat::Channel ch, bool presumed, const chat::FenceEvidence& evidence) override;
+  /// A fence `by power` passes only when this runtime's latest power action
+  /// on the node read it back off.
+  bool mark_fenced(chat::Channel ch, chat::FenceHow how,
+                   const chat::FenceEvidence& evidence) override;
   void takeover() override;
+  /// off: power_off, then power_status until it reads off; on: power_on, then
+  /// until it reads on; cycle: both. Each command is killed after
+  /// `[timeouts] power`; each read-back gives up after it. Ends in the event
+  /// power.off / power.on / power.failed CH. `power standby on|cycle` is the
+  /// standby's boot: refused unless the journal records the active fenced,
+  /// journaled (`boot-sent`) before power_on runs.
   void power(chat::Channel ch, chat::PowerOp op) override;
   void at(chat::TimePoint now) override { now_ = now; }
   void entered(const chat::StateChange& change) override;
@@ -136,6 +171,40 @@ class ClusterRuntime : public chat::Actuator {
   void say(const std::string& text) { timeline_(now_, text); }
   static chat::InterpreterOptions named(chat::InterpreterOptions o, const RoleBinding& roles);
 
+  // Commands: the exec queue (one at a time, like one local shell) and one
+  // power action per node.
+  struct Running {
+    std::uint64_t id = 0;
+    std::string name;  // for the timeline: the program, or "power_off alpha"
+    chat::TimePoint deadline{};
+    bool timed_out = false;
+    std::string line;    // exec: the partial line, for the timeline
+    std::string output;  // power: the last 4 KiB, for the read-back
+  };
+  enum class PowerStep { Off, ReadOff, On, ReadOn };
+  struct PowerJob {
+    chat::PowerOp op = chat::PowerOp::Off;
+    PowerStep step = PowerStep::Off;
+    chat::TimePoint give_up{};               // the current read-back's bound
+    std::optional<chat::TimePoint> poll_at;  // the next power_status
+    std::optional<Running> child;
+    std::string last;  // what power_status said last, for the failure's reason
+  };
+  std::optional<std::uint64_t> launch(const std::vector<std::string>& argv, Running& r,
+                                      std::string& why);
+  void start_exec();
+  void exec_output(std::string_view bytes, bool flush);
+  void power_step(std::size_t node);
+  void power_command_ended(std::size_t node, int status);
+  void power_done(std::size_t node, chat::EventKind result, std::string why);
+  void check_commands(chat::TimePoint now);
+  /// Events the actuator raises while the interpreter runs (a power result
+  /// that comes at once): handed over when it has returned.
+  void deliver();
+  std::size_t index_of_channel(chat::Channel ch) const {
+    return ch == chat::Channel::Standby ? roles_.standby() : roles_.active();
+  }
+
   Journal& journal_;
   std::array<NodeSetup, 2> nodes_;
   RoleBinding roles_;
@@ -148,7 +217,14 @@ class ClusterRuntime : public chat::Actuator {
   chat::TimePoint now_{};
   int initial_ = 0;
   bool fencing_ = false;
-  bool ask_standby_ = false;  // resumed a boot: ask for the prompt once its console is up
+  bool ask_standby_ = false;
+  std::uint64_t next_id_ = 1;
+  std::optional<Running> exec_;
+  std::deque<std::vector<std::string>> exec_queue_;
+  std::array<std::optional<PowerJob>, 2> power_;  // by node index
+  std::array<bool, 2> read_back_off_{};           // by node index: the last power action read off
+  std::deque<chat::Event> pending_;
+  bool in_interp_ = false;  // resumed a boot: ask for the prompt once its console is up
   std::array<bool, 2>
       refused_alarmed_{};  // by node index: identity alarm raised, console not up since
 };

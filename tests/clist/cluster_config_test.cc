@@ -168,9 +168,7 @@ const Case kCases[] = {
      "t.toml:6:8: error: nodes.b b: node name 'b b' is not valid: " + kNameRuleText},
     {"UnknownNodeKeyListsKnownKeys", kHead + kAlpha + "consle = \"x\"\n" + kBeta,
      "t.toml:6:1: error: nodes.alpha.consle: unknown key (known: console, address, addresses, "
-     "role, "
-     "power_off, power_on, "
-     "power_status)"},
+     "role, power_off, power_on, power_status, power_status_off, power_status_on)"},
     {"MissingConsole", kHead + "[nodes.alpha]\naddress = \"192.0.2.10\"\n" + kBeta,
      "t.toml:3:1: error: nodes.alpha.console: missing; give the console URI, e.g. console = "
      "\"telnet://nts1.example:7001\" "
@@ -239,10 +237,21 @@ const Case kCases[] = {
      "shell is used), got a string"},
     {"PowerOffWithoutPowerStatus",
      kHead + kAlpha + "power_off = [\"ipmitool\", \"power\", \"off\"]\n" + kBeta,
-     "t.toml:6:13: error: nodes.alpha.power_off: needs nodes.alpha.power_status too: a power fence "
-     "counts "
-     "only when read "
-     "back"},
+     "t.toml:6:13: error: nodes.alpha.power_off: needs nodes.alpha.power_status too: a power "
+     "action counts only when read back"},
+    {"PowerOnWithoutPowerStatus",
+     kHead + kAlpha + "power_on = [\"ipmitool\", \"power\", \"on\"]\n" + kBeta,
+     "t.toml:6:12: error: nodes.alpha.power_on: needs nodes.alpha.power_status too: a power "
+     "action counts only when read back"},
+    {"PowerStatusOffNotARegex",
+     kHead + kAlpha + "power_status = [\"st\"]\npower_status_off = \"(off\"\n" + kBeta,
+     "t.toml:7:20: error: nodes.alpha.power_status_off: not a valid RE2 pattern: missing ): (off"},
+    {"PowerStatusOnMatchesEmpty",
+     kHead + kAlpha + "power_status = [\"st\"]\npower_status_on = \"x*\"\n" + kBeta,
+     "t.toml:7:19: error: nodes.alpha.power_status_on: matches the empty string, so any output "
+     "would match"},
+    {"PowerStatusPatternWithoutCommand", kHead + kAlpha + "power_status_off = \"is off\"\n" + kBeta,
+     "t.toml:6:20: error: nodes.alpha.power_status_off: needs nodes.alpha.power_status"},
     {"EmptyPowerCommand", kHead + kAlpha + "power_on = []\n" + kBeta,
      "t.toml:6:12: error: nodes.alpha.power_on: empty command; the first word is the program to "
      "run"},

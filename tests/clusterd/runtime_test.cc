@@ -36,7 +36,11 @@ struct RecordingAlarms : AlarmSink {
 };
 struct RecordingCommands : CommandRunner {
   std::vector<std::vector<std::string>> runs;
-  void run(const std::vector<std::string>& argv) override { runs.push_back(argv); }
+  bool start(std::uint64_t, const std::vector<std::string>& argv, std::string&) override {
+    runs.push_back(argv);
+    return true;
+  }
+  void kill(std::uint64_t) override {}
 };
 
 // One cluster: the stock script, alpha active on a FakeConsole, beta standby.
@@ -316,15 +320,15 @@ TEST(ClusterRuntime, PresumedFenceNeedsThePolicysEvidence) {
   strong.since_probe = strong.silent_for = 30s;
   chat::FenceEvidence weak = strong;
   weak.ping_down = false;  // ping still up
-  EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, true, weak));
+  EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, chat::FenceHow::Presumed, weak));
   chat::FenceEvidence answered = strong;  // the node answered the CR after its BREAK
   answered.answered = true;
-  EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, true, answered));
+  EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, chat::FenceHow::Presumed, answered));
   chat::FenceEvidence unprobed = strong;  // silent, but never asked after the BREAK
   unprobed.probed = false;
-  EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, true, unprobed));
+  EXPECT_FALSE(c.runtime->mark_fenced(chat::Channel::Active, chat::FenceHow::Presumed, unprobed));
   EXPECT_EQ(c.journal->state().fenced.count("alpha"), 0u);
-  EXPECT_TRUE(c.runtime->mark_fenced(chat::Channel::Active, true, strong));
+  EXPECT_TRUE(c.runtime->mark_fenced(chat::Channel::Active, chat::FenceHow::Presumed, strong));
   EXPECT_EQ(c.journal->state().fenced.count("alpha"), 1u);
 }
 

@@ -19,7 +19,9 @@ struct NullActuator final : Actuator {
   void alarm(AlarmSeverity, std::string_view) override {}
   void exec(const std::vector<std::string>&) override {}
   void log(std::string_view) override {}
-  bool mark_fenced(Channel, bool presumed, const FenceEvidence&) override { return !presumed; }
+  bool mark_fenced(Channel, FenceHow how, const FenceEvidence&) override {
+    return how == FenceHow::Confirmed;
+  }
   void takeover() override {}
   void power(Channel, PowerOp) override {}
 };

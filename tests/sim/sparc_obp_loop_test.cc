@@ -120,8 +120,8 @@ class ScriptLoopTest : public SimTest, public chat::Actuator {
   void alarm(chat::AlarmSeverity, std::string_view t) override { alarms_.emplace_back(t); }
   void exec(const std::vector<std::string>&) override {}
   void log(std::string_view) override {}
-  bool mark_fenced(Channel, bool presumed, const chat::FenceEvidence&) override {
-    fenced_presumed_ = presumed;
+  bool mark_fenced(Channel, chat::FenceHow how, const chat::FenceEvidence&) override {
+    fenced_presumed_ = how == chat::FenceHow::Presumed;
     return true;
   }
   void takeover() override {

@@ -45,6 +45,7 @@ class RecordingActuator : public Actuator {
  public:
   std::vector<std::string> calls;
   bool accept_presumed = true;
+  bool accept_power = true;
   std::vector<std::string> faults;
   std::vector<std::string> states;  // names of states entered, in order
 
@@ -69,10 +70,11 @@ class RecordingActuator : public Actuator {
     calls.push_back(c);
   }
   void log(std::string_view t) override { calls.push_back("log " + std::string(t)); }
-  bool mark_fenced(Channel ch, bool presumed, const FenceEvidence&) override {
-    bool ok = !presumed || accept_presumed;
+  bool mark_fenced(Channel ch, FenceHow how, const FenceEvidence&) override {
+    const bool presumed = how == FenceHow::Presumed, by_power = how == FenceHow::Power;
+    bool ok = presumed ? accept_presumed : by_power ? accept_power : true;
     calls.push_back(std::string("fenced ") + channel_name(ch) + (presumed ? " presumed" : "") +
-                    (ok ? "" : " REFUSED"));
+                    (by_power ? " by power" : "") + (ok ? "" : " REFUSED"));
     return ok;
   }
   void takeover() override { calls.push_back("takeover"); }
