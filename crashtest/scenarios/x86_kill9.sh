@@ -38,6 +38,13 @@ say "clusterd restarted"
 wait_for 60 "beta active with ping up after the restart" \
   sh -c "'$bin/clusterctl' status demo --home '$home' 2>/dev/null | grep -q '^active *beta.*ping up'"
 show_timeline 'state |fenced|takeover|alarm|power|resum'
+if [[ $step == boot-sent ]]; then
+  expect_timeline 'resuming the failover: the boot was already sent to beta in state boot' "the restarted clusterd did not resume the failover"
+  expect_timeline 'state boot_again <- after .power_wait' "the never-run power-on was not sent again"
+  expect_journal_count 2 'boot-sent .*node=beta' "two power-on records (one that never ran)"
+else
+  expect_journal_count 1 'boot-sent .*node=beta' "exactly one power-on record"
+fi
 expect_journal_count 1 'takeover active=beta' "exactly one takeover"
 [[ $(ledger_count beta '"ev":"lease_acquire"') == 1 ]] || fail "beta took the disk more than once"
 expect_node_state beta RUNNING

@@ -78,7 +78,12 @@ EOF
       port=$(x86_bmc_port $n)
       ipmi="\"/usr/bin/ipmitool\", \"-I\", \"lanplus\", \"-H\", \"127.0.0.1\", \"-p\", \"$port\", \"-U\", \"admin\", \"-f\", \"$pwfile\", \"-C\", \"3\""
       echo "[nodes.$n]"
-      echo "console = \"exec:/usr/bin/ipmitool -I lanplus -H 127.0.0.1 -p $port -U admin -f $pwfile -C 3 sol activate?break=~B\""
+      # `sol deactivate` first: the SOL payload of a clusterd that died by
+      # SIGKILL stays active (its ipmitool outlives it), and ipmi_sim, like a
+      # real BMC, refuses a second one ("SOL payload already active on another
+      # session"). ConMan's ipmitool.exp does the same.
+      sol="/usr/bin/ipmitool -I lanplus -H 127.0.0.1 -p $port -U admin -f $pwfile -C 3"
+      echo "console = \"exec:/bin/sh -c '$sol sol deactivate >/dev/null 2>&1; exec $sol sol activate'?break=~B\""
       if [[ $n == alpha ]]; then echo "address = \"$CDT_ALPHA_ADDR\""; echo 'role = "active"'; else echo "address = \"$CDT_BETA_ADDR\""; echo 'role = "standby"'; fi
       echo "power_off = [$ipmi, \"chassis\", \"power\", \"off\"]"
       echo "power_on = [$ipmi, \"chassis\", \"power\", \"on\"]"
