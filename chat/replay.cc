@@ -190,6 +190,9 @@ Result<std::vector<TimedEvent>> read_events(std::string_view text, const std::st
         return fail(words[1] + " needs a channel: active or standby");
       }
       ev.channel = words[2] == "active" ? Channel::Active : Channel::Standby;
+      // power.failed CH WHY…: the rest of the line is the failure's $reason.
+      for (std::size_t k = 3; ev.kind == EventKind::PowerFailed && k < words.size(); ++k)
+        ev.detail += (ev.detail.empty() ? "" : " ") + words[k];
     } else if (ev.kind == EventKind::ShExit) {
       if (words.size() < 3) return fail("sh.exit needs an exit status");
       try {

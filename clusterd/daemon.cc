@@ -225,7 +225,7 @@ struct Daemon::Impl : ControlTarget {
   std::unique_ptr<alarm::AlarmService> alarms;
   std::unique_ptr<AlarmBridge> bridge;
   std::array<std::unique_ptr<tty::TranscriptWriter>, 2> transcripts;
-  std::unique_ptr<tty::TranscriptWriter> sh_transcript;  // Logs/NAME.sh: exec output
+  std::unique_ptr<tty::TranscriptWriter> sh_transcript;   // Logs/NAME.sh: exec output
   std::array<std::unique_ptr<tty::Console>, 2> consoles;  // config order, as the runtime's nodes
   std::unique_ptr<PingSource> ping;
   std::unique_ptr<ClusterRuntime> runtime;
@@ -362,8 +362,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
   std::array<NodeSetup, 2> nodes;
   for (std::size_t i = 0; i < 2; ++i) {
     const auto& n = cfg.nodes[i];
-    nodes[i] = NodeSetup{n.name,           d.consoles[i].get(), n.power_off,       n.power_on,
-                         n.power_status,   n.power_status_off,  n.power_status_on};
+    nodes[i] = NodeSetup{n.name,         d.consoles[i].get(), n.power_off,      n.power_on,
+                         n.power_status, n.power_status_off,  n.power_status_on};
   }
   d.runtime = std::make_unique<ClusterRuntime>(
       *script.program, *d.journal, nodes, *d.bridge, d.runner, &secrets, ro,

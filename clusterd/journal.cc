@@ -69,6 +69,7 @@ void apply(JournalState& s, const JournalRecord& r) {
       s.boot_sent_to = field(r, "node");
       s.boot_sent_ns = r.time_ns;
       s.boot_state = field(r, "state");
+      s.boot_by_power = field(r, "how") == "power";
       ++s.boot_attempts;
       break;
     case JournalKind::Takeover:
@@ -79,6 +80,7 @@ void apply(JournalState& s, const JournalRecord& r) {
       s.boot_sent_to.clear();
       s.boot_sent_ns = 0;
       s.boot_state.clear();
+      s.boot_by_power = false;
       s.boot_attempts = 0;
       ++s.takeovers;
       s.last_takeover_ns = r.time_ns;

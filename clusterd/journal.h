@@ -45,8 +45,9 @@ struct JournalState {
   std::set<std::string> fenced;  ///< confirmed fenced since the last takeover
   std::string boot_sent_to;      ///< boot sent since the last takeover; empty: none
   std::int64_t boot_sent_ns = 0;
-  std::string boot_state;  ///< the state that sent the latest boot (resumed after a restart)
-  int boot_attempts = 0;   ///< boot-sent records since the last takeover (a retry is the 2nd)
+  std::string boot_state;      ///< the state that sent the latest boot (resumed after a restart)
+  int boot_attempts = 0;       ///< boot-sent records since the last takeover (a retry is the 2nd)
+  bool boot_by_power = false;  ///< the latest boot is a power-on (`power standby on`, how=power)
   int takeovers = 0;
   std::int64_t last_takeover_ns = 0;
 

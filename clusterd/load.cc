@@ -1,5 +1,7 @@
 #include "clusterd/load.h"
 
+#include <algorithm>
+
 #include "base/diagnostic.h"
 #include "chat/parser.h"
 
@@ -8,6 +10,7 @@ namespace clusterd {
 namespace {
 
 constexpr const char* kNetworkLossParam = "on_network_loss_state";
+constexpr const char* kPowerFenceParam = "break_unanswered_state";
 
 }  // namespace
 
@@ -46,6 +49,20 @@ bool load_cluster(const std::string& name, const std::string& home,
   const auto& policy = cfg.config->policy;
   if (policy.on_network_loss == clist::OnNetworkLoss::Alarm && !params.count(kNetworkLossParam))
     params[kNetworkLossParam] = "network_loss_alarm";
+  // Both nodes with a power method: a script that has the param fences an
+  // unanswered BREAK by power (docs/config.md); an explicit [params] entry
+  // wins, and a script without the param does as it says.
+  bool power = true;
+  for (const auto& n : cfg.config->nodes) power &= !n.power_off.empty() && !n.power_status.empty();
+  if (power && !params.count(kPowerFenceParam)) {
+    auto probe = chat::load_script(cfg.config->script, loader, params, cfg.config->param_locs);
+    if (probe.ok()) {
+      const auto& names = probe.program->value_names;
+      if (std::find(names.begin(), names.end(), kPowerFenceParam) != names.end() &&
+          probe.program->find_state("power_fence") >= 0)
+        params[kPowerFenceParam] = "power_fence";
+    }
+  }
   out.script = chat::load_script(cfg.config->script, loader, params, cfg.config->param_locs);
   auto& script = out.script;
   bool errors = false;

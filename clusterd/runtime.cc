@@ -66,6 +66,25 @@ void ClusterRuntime::start(chat::TimePoint now) {
     say("resuming the failover: the boot was already sent to " + s.boot_sent_to + " in state " +
         s.boot_state + "; waiting for it, not sending it again");
     if (interp_.resume(s.boot_state, fenced, now)) {
+      if (s.boot_by_power) {
+        // The boot was a power-on: a standby still off never got it (clusterd
+        // died between the record and power_on), one that is on is booting.
+        // Read it back; power it on only if it reads off: that is the same
+        // boot, not a second one.
+        if (auto i = roles_.index_of(s.boot_sent_to); i && !nodes_[*i].power_status.empty()) {
+          say("resuming a boot by power: reading " + s.boot_sent_to +
+              "'s power; powered on only if it reads off");
+          PowerJob job;
+          job.op = chat::PowerOp::On;
+          job.step = PowerStep::ReadOn;
+          job.resume_check = true;
+          job.give_up = now + options_.power_timeout;
+          power_[*i] = std::move(job);
+          power_step(*i);
+        }
+        deliver();
+        return;
+      }
       // The standby may have finished booting while no clusterd watched, its
       // login prompt printed to nobody: ask for it again (a CR changes nothing
       // on a node at `ok`, booting or at login) once its console is up.
@@ -518,6 +537,7 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
     }
   }
   say(what);
+  if (ch == Channel::Active && needs_off) fencing_ = true;  // a reload waits for it
   read_back_off_[i] = false;
   PowerJob job;
   job.op = op;
@@ -590,6 +610,12 @@ void ClusterRuntime::power_command_ended(std::size_t i, int status) {
       const RE2 off(n.power_status_off), on(n.power_status_on);
       const bool reads_off = status == 0 && !r.timed_out && RE2::PartialMatch(r.output, off);
       const bool reads_on = status == 0 && !r.timed_out && RE2::PartialMatch(r.output, on);
+      if (job.resume_check && reads_off && !reads_on) {
+        job.resume_check = false;
+        say("power_status " + n.name + " reads off: the journaled boot never ran; powering it on");
+        job.step = PowerStep::On;
+        return power_step(i);
+      }
       if (want_off ? (reads_off && !reads_on) : (reads_on && !reads_off)) {
         if (want_off) {
           read_back_off_[i] = true;

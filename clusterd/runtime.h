@@ -188,7 +188,8 @@ class ClusterRuntime : public chat::Actuator {
     chat::TimePoint give_up{};               // the current read-back's bound
     std::optional<chat::TimePoint> poll_at;  // the next power_status
     std::optional<Running> child;
-    std::string last;  // what power_status said last, for the failure's reason
+    std::string last;           // what power_status said last, for the failure's reason
+    bool resume_check = false;  // a resumed boot by power: off means power_on was never run
   };
   std::optional<std::uint64_t> launch(const std::vector<std::string>& argv, Running& r,
                                       std::string& why);

@@ -14,6 +14,13 @@ const std::vector<std::string_view> kCommonKeys = {
     "break",     "break_duration", "connect_timeout", "retry",
     "retry_max", "probe",          "probe_timeout",   "write_timeout"};
 
+// A Linux pseudo-terminal keeps 8 data bits and no parity whatever it is
+// told (drivers/tty/pty.c, pty_set_termios: c_cflag &= ~(CSIZE | PARENB);
+// c_cflag |= CS8 | CREAD), so other values would be silently ignored.
+constexpr const char* kPtyIs8N =
+    "a pty is always 8 data bits without parity (the kernel's pty driver ignores data and "
+    "parity); they apply to serial: only";
+
 std::vector<std::string_view> scheme_keys(Scheme s) {
   switch (s) {
     case Scheme::Serial:
@@ -275,6 +282,7 @@ class Parser {
     if (key == "data") {
       if (!parse_uint<unsigned>(value, 5, 8, e_.serial.data_bits))
         return fail("data '" + value + "' is not 5-8");
+      if (e_.scheme == Scheme::Pty && e_.serial.data_bits != 8) return fail(kPtyIs8N);
       return {};
     }
     if (key == "stop") {
@@ -291,6 +299,7 @@ class Parser {
         e_.serial.parity = Parity::Even;
       else
         return fail("parity '" + value + "' is not none, odd or even");
+      if (e_.scheme == Scheme::Pty && e_.serial.parity != Parity::None) return fail(kPtyIs8N);
       return {};
     }
     if (key == "flow") {

@@ -183,6 +183,52 @@ TEST(AlarmService, PendingNotificationsSurviveARestartWithTheirMessageId) {
   EXPECT_TRUE(Spool::open(dir.path())->load().envelopes.empty());
 }
 
+// docs/operator-manual.md, "Alarms and acknowledging": the delivery states
+// `clusterctl alarms` shows besides delivered, failed and logged only:
+// `pending`, `not sent (rate limited)` and `pending (from an earlier run)`.
+TEST(AlarmService, ListsPendingRateLimitedAndFromAnEarlierRun) {
+  TempDir dir;
+  {
+    Fakes f = fakes(Outcome::Accepted, Outcome::Accepted);
+    f.email->hold();
+    AlarmConfig c = config();
+    c.rate_limit = 1;
+    c.rate_window = 10min;
+    AlarmService svc(c, std::move(f.list), {}, std::nullopt, {}, {});
+    svc.start();
+    auto now = std::chrono::steady_clock::now();
+    svc.raise({.cluster = "c1", .severity = Severity::Warning, .text = "first"}, now);
+    svc.raise({.cluster = "c1", .severity = Severity::Warning, .text = "second"}, now);
+    auto listing = svc.list();
+    ASSERT_EQ(listing.size(), 2u);
+    EXPECT_EQ(listing[0].delivery, "pending");
+    EXPECT_EQ(listing[1].delivery, "not sent (rate limited)");
+    f.email->release();
+    svc.stop();
+  }
+  {
+    Fakes f = fakes(Outcome::Temporary, Outcome::Accepted);
+    AlarmConfig c = config();
+    c.retry_first = 10min;  // still pending when this run stops
+    c.retry_cap = 10min;
+    AlarmService svc(c, std::move(f.list), {}, Spool::open(dir.path()).value(), {}, {});
+    svc.start();
+    svc.raise(fencing(), {});
+    ASSERT_TRUE(wait_until([&] { return !f.email->seen().empty(); }, 5s));
+    svc.stop();
+  }
+  Fakes f = fakes(Outcome::Accepted, Outcome::Accepted);
+  f.email->hold();  // the next run has not sent it yet
+  AlarmService svc(config(), std::move(f.list), {}, Spool::open(dir.path()).value(), {}, {});
+  svc.start();
+  auto listing = svc.list();
+  ASSERT_EQ(listing.size(), 1u);
+  EXPECT_EQ(listing[0].delivery, "pending (from an earlier run)");
+  EXPECT_EQ(listing[0].status.alarm.text, "fencing alpha");
+  f.email->release();
+  svc.stop();
+}
+
 // --- Spool errors reach on_event (FaultEnv) -------------------------------------
 
 using clusterd::testing::FaultEnv;

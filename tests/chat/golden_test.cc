@@ -82,7 +82,7 @@ INSTANTIATE_TEST_SUITE_P(StockScript, Golden,
                          ::testing::Values("primary_panic", "ping_loss_console_alive",
                                            "ping_loss_console_dead", "rogue_standby_boot",
                                            "accidental_break", "fence_readback_failing",
-                                           "ping_flap"));
+                                           "ping_flap", "power_fence", "power_fence_failed"));
 
 // scripts/x86-bmc.chat over the SOL transcripts clusterd recorded in the x86
 // crash-test scenarios (crashtest/scenarios/x86_*.sh, nodesim --platform x86
@@ -113,6 +113,14 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   EXPECT_TRUE(has("ping_flap", "state    network_loss_hold"));
   EXPECT_TRUE(has("ping_flap", "state    watch  <- ping.up"));
   EXPECT_FALSE(has("ping_flap", "break "));
+  // An unanswered BREAK with a power method: off, read back, fenced by power.
+  EXPECT_TRUE(has("power_fence", "power    active (alpha) off"));
+  EXPECT_TRUE(has("power_fence", "fenced   active (alpha) by power, read back off"));
+  EXPECT_TRUE(has("power_fence", "takeover beta is now active"));
+  EXPECT_FALSE(has("power_fence", "presumed"));
+  // The power fence failed: the alarm says so, the evidence rule decides.
+  EXPECT_TRUE(has("power_fence_failed", "power fence of alpha failed"));
+  EXPECT_TRUE(has("power_fence_failed", "presumed, accepted"));
   // x86: the fence is the power, read back off; never a BREAK.
   EXPECT_TRUE(has("x86_panic", "fenced   active (alpha) by power, read back off"));
   EXPECT_TRUE(has("x86_panic", "takeover beta is now active"));

@@ -75,6 +75,44 @@ expect_text check-params err "params.toml:10:11: error: params.retries: no param
 expect_status unknown-cluster 1 "$bin/clusterd" --cluster nosuch --home "$home" --check
 expect_text unknown-cluster err "no cluster named 'nosuch'"
 
+# CLUSTER_HOME from the environment when --home is not given; --foreground
+# is accepted and changes nothing (clusterd(8)).
+expect_status check-env-home 0 env CLUSTER_HOME="$home" "$bin/clusterd" --cluster prod --check
+expect_text check-env-home out "are good"
+expect_status check-foreground 0 "$bin/clusterd" --cluster prod --home "$home" --check --foreground
+# --test-alarm with no channel configured: exit 1 (clusterd(8)).
+echo "quiet   clusters/quiet.toml" >> "$home/CList"
+sed -e '/^\[alarms\]/,$d' "$home/clusters/prod.toml" > "$home/clusters/quiet.toml"
+expect_status test-alarm-no-channel 1 "$bin/clusterd" --cluster quiet --home "$home" --test-alarm
+# A problem in the CList stops every cluster (docs/config.md, CList): --check
+# of a good cluster fails while another line is bad.
+cp "$home/CList" "$tmp/CList.good"
+echo "bad/name clusters/prod.toml" >> "$home/CList"
+expect_status check-clist-bad 1 "$bin/clusterd" --cluster prod --home "$home" --check
+expect_text check-clist-bad err "cluster name 'bad/name' is not valid"
+expect_text check-clist-bad err "CList:"
+cp "$tmp/CList.good" "$home/CList"
+
+# --check opens and sends nothing (clusterd(8)): exec consoles and an exec
+# pager that would leave a mark if anything ran them.
+echo "inert   clusters/inert.toml" >> "$home/CList"
+cat > "$home/clusters/inert.toml" <<TOML
+script = "sparc-obp.chat"
+[nodes.alpha]
+console = "exec:/usr/bin/touch $tmp/alpha-console-ran"
+address = "192.0.2.10"
+[nodes.beta]
+console = "exec:/usr/bin/touch $tmp/beta-console-ran"
+address = "192.0.2.11"
+[alarms]
+page = ["exec:/usr/bin/touch $tmp/pager-ran"]
+TOML
+expect_status check-inert 0 "$bin/clusterd" --cluster inert --home "$home" --check
+if compgen -G "$tmp/*-ran" >/dev/null; then
+  echo "FAIL check-inert: --check ran: $(ls "$tmp"/*-ran)"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+[[ -e $home/run/inert.pid || -e $home/Logs/inert.log ]] &&
+  { echo "FAIL check-inert: --check wrote a pid file or a log"; fails=$((fails + 1)); }
+
 # The test alarm: refused while the mail server is down, delivered when it is up.
 expect_status test-alarm-down 1 "$bin/clusterd" --cluster prod --home "$home" --test-alarm
 mkdir -p "$tmp/maildir"
@@ -86,6 +124,19 @@ expect_text test-alarm out "accepted"
 kill "$sink"; wait "$sink" 2>/dev/null
 if grep -rqs "prod" "$tmp/maildir"/new/; then passes=$((passes + 1)); else
   echo "FAIL test-alarm: no mail in the sink's maildir"; ls -R "$tmp/maildir"; fails=$((fails + 1)); fi
+
+# A metrics port already taken is found when the daemon starts: exit 2 and
+# the message of docs/config.md, [metrics].
+mport=$(( port + 3 ))
+socat "TCP-LISTEN:$mport,bind=127.0.0.1,reuseaddr,fork" /dev/null &
+holder=$!
+for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$mport " && break; sleep 0.1; done
+echo "busy    clusters/busy.toml" >> "$home/CList"
+sed -e '/^\[alarms\]/,$d' "$home/clusters/prod.toml" > "$home/clusters/busy.toml"
+printf '[metrics]\nlisten = "127.0.0.1:%s"\n' "$mport" >> "$home/clusters/busy.toml"
+expect_status metrics-port-taken 2 "$bin/clusterd" --cluster busy --home "$home"
+expect_text metrics-port-taken err "clusterd: busy: metrics: cannot listen on 127.0.0.1:$mport: Address already in use"
+kill "$holder"; wait "$holder" 2>/dev/null
 
 # clusterctl against a cluster whose daemon is not running: one clear line.
 expect_status status-dead 2 "$bin/clusterctl" status prod --home "$home"
@@ -135,7 +186,32 @@ for _ in $(seq 50); do "$bin/clusterctl" status live --home "$home" >/dev/null 2
 expect_status after-reload 0 "$bin/clusterctl" status live --home "$home"
 if grep -c 'clusterd live starting' "$home/Logs/live.log" | grep -qx 2; then passes=$((passes + 1)); else
   echo "FAIL reload: the daemon did not restart"; tail "$home/Logs/live.log"; fails=$((fails + 1)); fi
-kill "$daemon"; wait "$daemon" 2>/dev/null
+# The other requests over the socket (clusterctl(8)): timeline N, alarms,
+# metrics, maintenance (passed on; this daemon's consoles are down, a state
+# that drops it: tests/clusterd/daemon_test.cc shows the toggle itself).
+expect_status timeline-n 0 "$bin/clusterctl" timeline live 3 --home "$home"
+if [[ $(wc -l < "$tmp/out") -le 3 && -s $tmp/out ]]; then passes=$((passes + 1)); else
+  echo "FAIL timeline-n: not 1-3 lines:"; sed 's/^/  | /' "$tmp/out"; fails=$((fails + 1)); fi
+expect_status alarms 0 "$bin/clusterctl" alarms live --home "$home"
+expect_status metrics 0 "$bin/clusterctl" metrics live --home "$home"
+expect_text metrics out 'clusterd_up{cluster="live"} 1'
+expect_status maintenance-on 0 "$bin/clusterctl" maintenance live --home "$home"
+expect_text maintenance-on out "maintenance requested"
+expect_status ack-unknown 1 "$bin/clusterctl" ack live 20000101-000000-0001 --home "$home"
+expect_text ack-unknown err "no alarm 20000101-000000-0001"
+# SIGHUP reloads as `clusterctl reload` does: the same pid runs again.
+starts=$(grep -c 'clusterd live starting' "$home/Logs/live.log")
+kill -HUP "$daemon"
+for _ in $(seq 100); do
+  [[ $(grep -c 'clusterd live starting' "$home/Logs/live.log") -gt $starts ]] &&
+    "$bin/clusterctl" status live --home "$home" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+if [[ $(grep -c 'clusterd live starting' "$home/Logs/live.log") -gt $starts && $(cat "$home/run/live.pid") == "$daemon" ]]; then
+  passes=$((passes + 1)); else echo "FAIL sighup: no restart under the same pid"; tail "$home/Logs/live.log"; fails=$((fails + 1)); fi
+# SIGTERM: exit 0 (clusterd(8), SIGNALS).
+kill "$daemon"; wait "$daemon"; rc=$?
+if [[ $rc -eq 0 ]]; then passes=$((passes + 1)); else echo "FAIL sigterm: exit $rc, wanted 0"; fails=$((fails + 1)); fi
 if [[ ! -e $home/run/live.pid && ! -e $home/run/live.sock ]]; then passes=$((passes + 1)); else
   echo "FAIL stop: pid or socket file left"; fails=$((fails + 1)); fi
 

@@ -98,19 +98,26 @@ std::string read_file(const std::string& path) {
 // One cluster home: CList, clusters/prod.toml (the stock script; an exec
 // page channel that accepts everything), and the daemon on fakes.
 struct Harness {
-  explicit Harness(std::string page = "/bin/true") {
+  explicit Harness(std::string page = "/bin/true", std::string script_text = "",
+                   std::string extra = "") {
     char tmpl[] = "/tmp/clusterd-daemon-XXXXXX";
     home = ::mkdtemp(tmpl);
     std::filesystem::create_directories(home + "/clusters");
     std::ofstream(home + "/CList") << "prod clusters/prod.toml\n";
+    std::string script = std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat";
+    if (!script_text.empty()) {
+      script = home + "/clusters/test.chat";
+      std::ofstream(script) << script_text;
+    }
     std::ofstream(home + "/clusters/prod.toml")
-        << "script = \"" << CLUSTERD_SOURCE_DIR << "/scripts/sparc-obp.chat\"\n"
+        << "script = \"" << script << "\"\n"
         << "[nodes.alpha]\nconsole = \"telnet://127.0.0.1:7001\"\naddress = \"10.0.0.1\"\n"
         << "role = \"active\"\n"
         << "[nodes.beta]\nconsole = \"telnet://127.0.0.1:7002\"\naddress = \"10.0.0.2\"\n"
         << "role = \"standby\"\n"
         << "[ping]\nmethod = \"tcp\"\ntcp_port = 22\n"
-        << "[alarms]\npage = [\"exec:" << page << "\"]\n";
+        << "[alarms]\npage = [\"exec:" << page << "\"]\n"
+        << extra;
     std::ostringstream problems;
     loaded_ok = load_cluster("prod", home, "", problems, loaded);
     EXPECT_TRUE(loaded_ok) << problems.str();
@@ -233,6 +240,93 @@ TEST(Daemon, DrivesAWholeFailoverInVirtualTime) {
       << h.daemon->metrics();
 }
 
+// Runs the daemon's io_context (real children: their pipes and SIGCHLD)
+// until `done` holds, for at most 20 s of real time.
+template <typename Done>
+bool pump_until(Harness& h, Done done) {
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    h.io.restart();
+    h.io.run_one_for(50ms);
+  }
+  return true;
+}
+
+const char* kShellScript = R"(initial state watch {
+  on control.switchover { exec "/bin/sh" "-c" "echo disk c1t0 ok; echo slow disk >&2; exit 3" } -> checking
+  on control.maintenance { exec "/bin/sh" "-c" "echo pgid \$\$; sleep 600 & sleep 600" } -> checking
+}
+state checking {
+  on sh /disk (\w+) ok/ { log "saw disk $1" }
+  on sh.exit 3 { log "exit three" } -> watch
+  on sh.exit 256 { log "timed out" } -> watch
+  after 1h -> watch
+}
+)";
+
+// Processes, zombies aside, in process group `pgid`.
+int live_in_group(pid_t pgid) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream f(e.path() / "stat");
+    std::string stat;
+    if (!f || !std::getline(f, stat)) continue;
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgrp == pgid && state != 'Z') ++n;
+  }
+  return n;
+}
+
+TEST(Daemon, ExecOutputAndExitReachTheScriptFromARealChild) {
+  Harness h("/bin/true", kShellScript);
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.daemon->control("switchover");
+  ASSERT_TRUE(pump_until(h, [&] { return h.timeline().find("exit three") != std::string::npos; }))
+      << h.timeline();
+  std::string tl = h.timeline();
+  EXPECT_NE(tl.find("log saw disk c1t0"), std::string::npos) << tl;
+  EXPECT_NE(tl.find("sh | slow disk"), std::string::npos) << "stderr is part of sh\n" << tl;
+  EXPECT_NE(tl.find("ended: sh.exit 3"), std::string::npos) << tl;
+  // Logs/prod.sh: the command, its output, its end, in the transcript format.
+  std::string sh = read_file(h.home + "/Logs/prod.sh");
+  EXPECT_NE(sh.find("* start [/bin/sh] [-c]"), std::string::npos) << sh;
+  EXPECT_NE(sh.find("disk c1t0 ok"), std::string::npos) << sh;
+  EXPECT_NE(sh.find("* exit 3"), std::string::npos) << sh;
+}
+
+TEST(Daemon, ExecTimeoutKillsTheWholeProcessGroup) {
+  Harness h("/bin/true", kShellScript, "[timeouts]\nexec = \"5s\"\n");
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.daemon->control("maintenance");
+  pid_t pgid = 0;
+  ASSERT_TRUE(pump_until(h, [&] {
+    std::string tl = h.timeline();
+    auto at = tl.find("sh | pgid ");
+    if (at == std::string::npos) return false;
+    pgid = static_cast<pid_t>(std::stol(tl.substr(at + 10)));
+    return live_in_group(pgid) == 3;  // the shell and both sleeps
+  })) << h.timeline();
+  h.advance_to(t0 + 4s);
+  EXPECT_EQ(live_in_group(pgid), 3) << "killed before [timeouts] exec";
+  h.advance_to(t0 + 6s);  // virtual time passes the timeout: the group is killed
+  ASSERT_TRUE(pump_until(h, [&] { return h.timeline().find("timed out") != std::string::npos; }))
+      << h.timeline();
+  EXPECT_NE(h.timeline().find("sh.exit 256 (killed: [timeouts] exec 5s passed)"), std::string::npos)
+      << h.timeline();
+  EXPECT_TRUE(pump_until(h, [&] { return live_in_group(pgid) == 0; }))
+      << "the background sleep outlived the timeout";
+}
+
 TEST(Daemon, AlarmDeliveryReachesTheTimeline) {
   Harness h;
   ASSERT_TRUE(h.loaded_ok);
@@ -312,6 +406,106 @@ TEST(Daemon, ASecondDaemonForTheSameClusterIsRefused) {
   EXPECT_NE(second.error().message.find("another clusterd already runs cluster prod"),
             std::string::npos)
       << second.error().message;
+}
+
+// docs/operator-manual.md, "Maintenance": the command toggles; both toggles
+// raise a notice; status shows `state maintenance`; the stock script acts on
+// nothing meanwhile; on leaving, `watch` acts at once on what holds then (a
+// ping that is down starts a failover at once).
+TEST(Daemon, MaintenanceTogglesAndActsOnNothingUntilItEnds) {
+  Harness h;
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.alpha->bring_up();
+  h.beta->bring_up();
+  h.advance_to(t0 + 1s);
+  EXPECT_EQ(h.daemon->control("maintenance"), "ok\nmaintenance requested\n");
+  EXPECT_NE(h.daemon->control("status").find("state      maintenance\n"), std::string::npos)
+      << h.daemon->control("status");
+  EXPECT_NE(h.timeline().find("alarm notice \"maintenance on: clusterd watches but does not act\""),
+            std::string::npos)
+      << h.timeline();
+  h.advance_to(t0 + 5s);
+  h.ping->report(probe::ProbeEvent::PingDown, "3 probes unanswered");
+  h.feed(h.alpha, "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31\r\n", t0 + 6s);
+  h.advance_to(t0 + 300s);
+  EXPECT_EQ(h.alpha->breaks, 0) << h.timeline();
+  EXPECT_EQ(h.alpha->written, "") << h.timeline();
+  EXPECT_EQ(h.beta->written.find("boot"), std::string::npos) << h.timeline();
+  EXPECT_NE(h.daemon->control("status").find("state      maintenance\n"), std::string::npos)
+      << h.timeline();
+  // Off again: the notice, and `watch` sees the ping that is down at once.
+  EXPECT_EQ(h.daemon->control("maintenance"), "ok\nmaintenance requested\n");
+  std::string tl = h.timeline();
+  EXPECT_NE(tl.find("alarm notice \"maintenance off\""), std::string::npos) << tl;
+  EXPECT_NE(tl.find("state confirm"), std::string::npos) << tl;
+}
+
+// docs/operator-manual.md, "Alarms and acknowledging": `clusterctl ack`
+// takes an open alarm's id from `clusterctl alarms`; an unknown id, or one
+// already resolved (the script went back to `watch`), answers
+// `error: no alarm ID`.
+TEST(Daemon, AckTakesAnOpenAlarmAndRefusesAResolvedOne) {
+  // The id of the first critical alarm in `clusterctl alarms` (tab-separated:
+  // id, severity, delivery, text).
+  auto critical_id = [](const std::string& list) {
+    auto crit = list.find("\tcritical\t");
+    if (crit == std::string::npos) return std::string();
+    auto start = list.rfind('\n', crit);
+    start = start == std::string::npos ? 0 : start + 1;
+    return list.substr(start, crit - start);
+  };
+  Harness h;
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.alpha->bring_up();
+  h.beta->bring_up();
+  h.feed(h.alpha, "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31 rp=2a100546f80 addr=0\r\n",
+         t0 + 12s);
+  h.advance_to(t0 + 13s);
+  std::string open = critical_id(h.daemon->control("alarms"));
+  ASSERT_FALSE(open.empty()) << h.daemon->control("alarms");
+  EXPECT_EQ(h.daemon->control("ack " + open), "ok\nacknowledged " + open + "\n");
+  EXPECT_EQ(h.daemon->control("ack 20000101-000000-9999"),
+            "error: no alarm 20000101-000000-9999\n");
+  // A failover that ended in `watch` resolved its critical alarm: nothing to ack.
+  Harness r;
+  ASSERT_TRUE(r.loaded_ok);
+  r.create();
+  panic_failover(r);
+  ASSERT_NE(r.daemon->status(true).find("\"active\":\"beta\""), std::string::npos) << r.timeline();
+  std::string resolved = critical_id(r.daemon->control("alarms"));
+  ASSERT_FALSE(resolved.empty()) << r.daemon->control("alarms");
+  EXPECT_EQ(r.daemon->control("ack " + resolved), "error: no alarm " + resolved + "\n");
+}
+
+// clusterd(8), SIGHUP: "If a failover is under way the reload is refused
+// too". The main refuses a reload while Daemon::idle() is false: not idle
+// from the fence until the takeover, idle again after it.
+TEST(Daemon, IsNotIdleFromTheFenceToTheTakeoverSoAReloadWaits) {
+  Harness h;
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  h.alpha->bring_up();
+  h.beta->bring_up();
+  h.advance_to(t0 + 1s);
+  EXPECT_TRUE(h.daemon->idle()) << h.timeline();
+  h.feed(h.alpha, "\r\npanic[cpu0]/thread=2a100547ca0: BAD TRAP: type=31 rp=2a100546f80 addr=0\r\n",
+         t0 + 12s);
+  EXPECT_TRUE(h.daemon->idle()) << h.timeline();  // panic_seen: no fence step yet
+  h.advance_to(t0 + 12600ms);                     // the BREAK went out
+  ASSERT_EQ(h.alpha->breaks, 1) << h.timeline();
+  EXPECT_FALSE(h.daemon->idle()) << h.timeline();
+  h.feed(h.alpha, "\r\nType 'go' to resume\r\n{0} ok ", t0 + 13s);
+  h.feed(h.alpha, "setenv auto-boot? false\r\n{0} ok ", t0 + 13200ms);
+  h.feed(h.alpha, "printenv auto-boot?\r\nauto-boot? =          false\r\n{0} ok ", t0 + 13400ms);
+  EXPECT_FALSE(h.daemon->idle()) << h.timeline();  // fenced, the boot on its way
+  h.feed(h.beta, "\r\nbeta console login: ", t0 + 58s);
+  ASSERT_NE(h.daemon->status(true).find("\"active\":\"beta\""), std::string::npos) << h.timeline();
+  EXPECT_TRUE(h.daemon->idle()) << h.timeline();
 }
 
 // --- the parts, one by one ---------------------------------------------------

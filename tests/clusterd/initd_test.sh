@@ -151,8 +151,13 @@ alive "$west" || fail "west is not alive"
 initd restart west
 expect_rc 0 "restart west (nohup)"
 { [[ $(pid_of west) != "$west" ]] && alive "$(pid_of west)" && ! alive "$west"; } || fail "restart did not replace west"
+# force-reload is a full restart too (docs/operator-manual.md, init.d).
+west=$(pid_of west)
+initd force-reload west
+expect_rc 0 "force-reload west (nohup)"
+{ [[ $(pid_of west) != "$west" ]] && alive "$(pid_of west)" && ! alive "$west"; } || fail "force-reload did not replace west"
 initd stop
 expect_rc 0 "stop (nohup)"
 [[ -z $(daemons) && -z $(ls "$home/run"/*.pid 2>/dev/null) ]] || fail "left behind after stop (nohup)"
 
-say "PASS: check, start (bad skipped), no double start, status, stop NAME, stop; both launchers"
+say "PASS: check, start (bad skipped), no double start, status, stop NAME, restart, force-reload, stop; both launchers"

@@ -284,6 +284,50 @@ TEST(Power, OffIsReadBackBeforeTheFenceThenTheStandbyIsPoweredOn) {
   EXPECT_EQ(r.runtime->active(), "beta");
 }
 
+// clusterd killed after journaling the power-on of the standby: the next one
+// reads the standby's power back and powers it on only if it reads off (the
+// journaled boot never ran), never a second boot of a node that is on.
+void fence_until_power_on_journaled(Rig& r) {
+  r.now = t0 + 1s;
+  r.runtime->on_ping(false, r.now);
+  r.exit(0);
+  r.output("Chassis Power is off\n");
+  r.exit(0);
+  ASSERT_TRUE(r.journal->state().boot_in_flight());
+  ASSERT_EQ(r.commands.last().argv, argv_of(kIpmiOn));  // started, its end never seen
+}
+
+TEST(Power, AResumedBootByPowerPowersOnOnlyAStandbyThatReadsOff) {
+  for (bool was_on : {false, true}) {
+    SCOPED_TRACE(was_on ? "power_on had run" : "killed before power_on ran");
+    Rig r(kPowerFence);
+    fence_until_power_on_journaled(r);
+    // A new runtime on the same journal (the old one is gone, as after kill -9).
+    DrivenCommands fresh;
+    std::vector<std::string> tl;
+    NodeSetup a{"alpha", &r.alpha, argv_of(kIpmiOff), argv_of(kIpmiOn), argv_of(kIpmiStatus)};
+    NodeSetup b{"beta", &r.beta, argv_of(kIpmiOff), argv_of(kIpmiOn), argv_of(kIpmiStatus)};
+    auto again = std::make_unique<ClusterRuntime>(
+        *r.script.program, *r.journal, std::array<NodeSetup, 2>{a, b}, r.alarms, fresh, nullptr,
+        RuntimeOptions{}, [&](TimePoint, std::string_view text) { tl.emplace_back(text); });
+    again->start(t0 + 60s);
+    EXPECT_EQ(again->state(), "boot");
+    ASSERT_EQ(fresh.started.size(), 1u);
+    EXPECT_EQ(fresh.last().argv, argv_of(kIpmiStatus)) << "read back first";
+    again->on_command_output(fresh.last().id,
+                             was_on ? "Chassis Power is on\n" : "Chassis Power is off\n", t0 + 61s);
+    again->on_command_exit(fresh.last().id, 0, t0 + 61s);
+    if (was_on) {
+      EXPECT_EQ(fresh.started.size(), 1u) << "a standby that is on is booting: no second power-on";
+      EXPECT_EQ(again->state(), "watch") << "power.on standby: the takeover";
+    } else {
+      ASSERT_EQ(fresh.started.size(), 2u);
+      EXPECT_EQ(fresh.last().argv, argv_of(kIpmiOn));
+      EXPECT_EQ(r.journal->state().boot_attempts, 1) << "the same boot, not a new attempt";
+    }
+  }
+}
+
 TEST(Power, WrongPasswordFailsThePowerActionWithTheToolsWords) {
   Rig r(kPowerFence);
   r.runtime->on_ping(false, t0);

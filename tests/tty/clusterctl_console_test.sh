@@ -52,6 +52,19 @@ expect_status log 0 "$cc" console "exec:printf 'panic[cpu0]\\r\\n'" --expect pan
 if grep -qE '^[0-9T:.-]+Z < panic\[cpu0\]\\r\\n$' "$tmp/t.console"; then passes=$((passes + 1)); else
   echo "FAIL log: no '<' record in:"; sed 's/^/  | /' "$tmp/t.console"; fails=$((fails + 1)); fi
 
+# -q: no traffic on stdout, only the progress and the verdict (stderr).
+expect_status quiet 0 "$cc" console "exec:printf 'hello\\r\\n'" --expect hello -q --timeout 5s
+expect_text quiet err 'matched /hello/'
+if grep -qF 'hello' "$tmp/out"; then
+  echo "FAIL quiet: traffic shown with -q:"; sed 's/^/  | /' "$tmp/out"; fails=$((fails + 1))
+else passes=$((passes + 1)); fi
+
+# --send may be given several times: the texts go out in order.
+expect_status send-twice 0 "$cc" console exec:cat --send 'one\r' --send 'two\r' --expect two --timeout 5s
+sent=$(grep -o '> .*' "$tmp/out" | tr -d '\n')
+if [[ $sent == *'one\r'*'two\r'* ]]; then passes=$((passes + 1)); else
+  echo "FAIL send-twice: not 'one' then 'two':"; sed 's/^/  | /' "$tmp/out"; fails=$((fails + 1)); fi
+
 expect_status ports 0 "$cc" ports
 
 finish "clusterctl console"

@@ -131,6 +131,15 @@ TEST(Endpoint, TimingKeysEverywhere) {
 }
 
 // Given a config line with a mistake, the message names the part that is wrong.
+TEST(Endpoint, PtyTakesTheLineSettingsItCanKeep) {
+  auto e = ok("pty:/tmp/n1?baud=19200&data=8&parity=none&stop=2&flow=rtscts");
+  EXPECT_EQ(e.serial.baud, 19200u);
+  EXPECT_EQ(e.serial.data_bits, 8u);
+  EXPECT_EQ(e.serial.parity, Parity::None);
+  EXPECT_EQ(e.serial.stop_bits, 2u);
+  EXPECT_EQ(e.serial.flow, Flow::RtsCts);
+}
+
 TEST(Endpoint, ErrorsNameTheWrongPart) {
   struct Case {
     std::string uri, message;
@@ -168,6 +177,13 @@ TEST(Endpoint, ErrorsNameTheWrongPart) {
        "tcp://h:1?retry=5s&retry_max=1s: retry_max is shorter than retry"},
       {"tcp://h:1?probe=1s&probe=2s", "tcp://h:1?probe=1s&probe=2s: key 'probe' given twice"},
       {"pty:/tmp/a%2", "pty:/tmp/a%2: '%' at offset 6 needs two hex digits"},
+      // A Linux pty keeps 8N whatever it is told: refused, not silently ignored.
+      {"pty:/tmp/a?data=7",
+       "pty:/tmp/a?data=7: a pty is always 8 data bits without parity (the kernel's pty driver "
+       "ignores data and parity); they apply to serial: only"},
+      {"pty:/tmp/a?parity=even",
+       "pty:/tmp/a?parity=even: a pty is always 8 data bits without parity (the kernel's pty "
+       "driver ignores data and parity); they apply to serial: only"},
       {"pty:/tmp/a?break=\\q",
        "pty:/tmp/a?break=\\q: break='\\q' is neither iac, rfc2217, ssh, line, none nor an "
        "escape sequence (e.g. ~B, or \\r~\\x02 for the Solaris alternate break)"},

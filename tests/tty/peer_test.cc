@@ -5,7 +5,11 @@
 // reconnect figures are asserted against the 1 s with slack for a
 // loaded machine, and printed.
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -64,6 +68,45 @@ TEST(PtyConsole, AlternateBreakReachesTheNodeByteExact) {
   EXPECT_EQ(got, "\r~\x02");
 }
 
+// docs/config.md, "Keys and defaults": baud, stop and flow apply to a pty
+// too; the pty transport sets them on its terminal (read back here with
+// tcgetattr on the same pty); the defaults are 9600 8N1 without flow
+// control. A pty is always 8 data bits without parity: the Linux pty driver
+// forces CS8 and clears PARENB in pty_set_termios (drivers/tty/pty.c), so
+// the endpoint refuses any other data or parity (endpoint_test.cc).
+TEST(PtyConsole, LineSettingsFromTheUriAreSetOnTheTerminal) {
+  struct Case {
+    std::string query;
+    speed_t speed;
+    bool cstopb, crtscts, ixon;
+  };
+  const Case cases[] = {
+      {"", B9600, false, false, false},
+      {"?baud=19200&stop=2&flow=rtscts", B19200, true, true, false},
+      {"?baud=115200&data=8&parity=none&flow=xonxoff", B115200, false, false, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("pty:…" + c.query);
+    TempDir dir;
+    SocatPair pair;
+    ASSERT_OK(pair.start(dir.path(), "n1"));
+    ConsoleHarness h;
+    h.open("pty:" + pair.console_path() + c.query);
+    ASSERT_TRUE(h.wait_up());
+    UniqueFd fd(::open(pair.console_path().c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK));
+    ASSERT_GE(fd.get(), 0);
+    termios t{};
+    ASSERT_EQ(::tcgetattr(fd.get(), &t), 0);
+    EXPECT_EQ(::cfgetospeed(&t), c.speed);
+    EXPECT_EQ(::cfgetispeed(&t), c.speed);
+    EXPECT_EQ(t.c_cflag & CSIZE, static_cast<tcflag_t>(CS8));
+    EXPECT_EQ(t.c_cflag & PARENB, 0u);
+    EXPECT_EQ((t.c_cflag & CSTOPB) != 0, c.cstopb);
+    EXPECT_EQ((t.c_cflag & CRTSCTS) != 0, c.crtscts);
+    EXPECT_EQ((t.c_iflag & IXON) != 0, c.ixon);
+  }
+}
+
 TEST(PtyConsole, LostWhenThePairDiesAndBackWithinASecondOfItsReturn) {
   TempDir dir;
   SocatPair pair;
@@ -80,6 +123,64 @@ TEST(PtyConsole, LostWhenThePairDiesAndBackWithinASecondOfItsReturn) {
   double took = secs(h.up_at[1] - back);
   std::printf("pty reconnect after the pair returned: %.3f s\n", took);
   EXPECT_LT(took, 1.5);
+}
+
+// --- tcp ------------------------------------------------------------------------
+
+// docs/config.md: `tcp://` is a raw TCP port: bytes as they are, no
+// negotiation; BREAK only as the `?break=` escape sequence, as data. Here
+// ser2net's raw accepter in front of a socat pty stands for the node.
+TEST(TcpConsole, RawBytesBothWaysAndTheEscapeBreakAsData) {
+  TempDir dir;
+  SocatPair pair;
+  ASSERT_OK(pair.start(dir.path(), "n1"));
+  Ser2net s2n;
+  ASSERT_OK(s2n.start(dir.path(),
+                      {.accepter = Ser2netAccepter::Raw, .serial_device = pair.console_path()}));
+  UniqueFd node(open_raw(pair.node_path()));
+  ConsoleHarness h;
+  h.open("tcp://127.0.0.1:" + std::to_string(s2n.port()) + "?break=~B");
+  ASSERT_TRUE(h.wait_up());
+  std::string out("{0} ok \xff\x00", 9);
+  ASSERT_TRUE(write_all(node.get(), out));
+  ASSERT_TRUE(h.wait_bytes(out)) << escape(h.bytes);
+  EXPECT_EQ(h.bytes.find('\xff'), h.bytes.rfind('\xff')) << "0xFF doubled: a telnet layer";
+  ASSERT_TRUE(h.console->write("boot\r"));
+  ASSERT_TRUE(h.console->send_break());
+  std::string got;
+  EXPECT_TRUE(read_until(node.get(), "~B", 2s, &got)) << escape(got);
+  EXPECT_EQ(got, "boot\r~B");
+}
+
+// docs/config.md: `connect_timeout` bounds one connection attempt; a peer
+// that never completes the handshake is lost as `timeout`. A listener whose
+// accept queue is full drops further SYNs (Linux tcp_conn_request: a full
+// accept queue is a drop), so the handshake never completes.
+TEST(TcpConsole, AHandshakeThatNeverCompletesIsLostAsTimeoutAfterConnectTimeout) {
+  UniqueFd listener(::socket(AF_INET, SOCK_STREAM, 0));
+  ASSERT_TRUE(listener.valid());
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(listener.get(), 0), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len), 0);
+  std::vector<UniqueFd> fillers;  // never accepted: they fill the queue
+  for (int i = 0; i < 4; ++i) {
+    fillers.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+    ::connect(fillers.back().get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  ConsoleHarness h;
+  auto start = Clock::now();
+  h.open("tcp://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) +
+         "?connect_timeout=300ms&retry=10s");
+  ASSERT_TRUE(h.wait_lost(1, 10s)) << "no loss";
+  EXPECT_EQ(h.losts[0].reason, LostReason::Timeout) << h.losts_text();
+  double took = secs(Clock::now() - start);
+  EXPECT_GE(took, 0.29);
+  EXPECT_LT(took, 5.0);
+  EXPECT_TRUE(h.up_at.empty());
 }
 
 // --- telnet straight to the recorder ----------------------------------------------
@@ -102,6 +203,31 @@ int count_breaks(const TelnetRecorder& r) {
     }
   }
   return n;
+}
+
+// docs/config.md, `break`: "`none`" sends no BREAK at all: send_break()
+// says it did not, and the transcript says why (docs/formats.md:
+// `break not sent: WHY`); bytes written after it still go out.
+TEST(TelnetConsole, BreakNoneSendsNothingAndSaysSo) {
+  TempDir dir;
+  TelnetRecorder rec;
+  ASSERT_OK(rec.start(dir.path()));
+  auto w = TranscriptWriter::open({.path = dir.file("n.console")});
+  ASSERT_TRUE(w.ok());
+  {
+    ConsoleHarness h;
+    h.open("telnet://127.0.0.1:" + std::to_string(rec.port()) + "?break=none", nullptr, w->get());
+    ASSERT_TRUE(h.wait_up());
+    EXPECT_EQ(h.console->break_method(),
+              "none: telnet cannot send BREAK (configure ?break=ESCAPE)");
+    EXPECT_FALSE(h.console->send_break());
+    ASSERT_TRUE(h.console->write("after"));
+    ASSERT_TRUE(h.run_until([&] { return rec.data().find("after") != std::string::npos; }));
+    EXPECT_EQ(count_breaks(rec), 0);
+  }
+  std::string t = read_file(dir.file("n.console"));
+  EXPECT_NE(t.find(" * break not sent: none: telnet cannot send BREAK"), std::string::npos) << t;
+  EXPECT_EQ(t.find(" ! "), std::string::npos) << t;
 }
 
 TEST(TelnetConsole, IacBrkIsRecordedByteExactAndNeverSentUnasked) {
@@ -215,6 +341,47 @@ TEST(TelnetConsole, WriterThatMakesNoProgressIsLostAsWriteBlocked) {
       20s));
   EXPECT_EQ(h.losts[0].reason, LostReason::WriteBlocked) << h.losts_text();
   EXPECT_GT(refused, 0) << "write() never refused with the queue at its bound";
+}
+
+// docs/config.md, "When a link dies": TCP links run kernel keepalive after
+// `probe` (3 probes 5 s apart) and TCP_USER_TIMEOUT = `write_timeout`. The
+// console's socket is found among this process's descriptors by its peer.
+TEST(TelnetConsole, TcpKeepaliveAndUserTimeoutFollowProbeAndWriteTimeout) {
+  struct Case {
+    std::string query;
+    int idle, user_timeout_ms;
+  };
+  // With the probe off (`probe=0s`) keepalive starts after 30 s.
+  const Case cases[] = {{"?probe=7s&write_timeout=9s", 7, 9000}, {"?probe=0s", 30, 30000}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.query);
+    TempDir dir;
+    TelnetRecorder rec;
+    ASSERT_OK(rec.start(dir.path()));
+    ConsoleHarness h;
+    h.open("telnet://127.0.0.1:" + std::to_string(rec.port()) + c.query);
+    ASSERT_TRUE(h.wait_up());
+    int found = -1;
+    for (int fd = 3; fd < 4096 && found < 0; ++fd) {
+      sockaddr_in peer{};
+      socklen_t len = sizeof peer;
+      if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0 &&
+          peer.sin_family == AF_INET && ntohs(peer.sin_port) == rec.port())
+        found = fd;
+    }
+    ASSERT_GE(found, 0) << "no socket connected to the recorder";
+    auto opt = [&](int level, int name) {
+      int v = -1;
+      socklen_t l = sizeof v;
+      EXPECT_EQ(::getsockopt(found, level, name, &v, &l), 0);
+      return v;
+    };
+    EXPECT_EQ(opt(SOL_SOCKET, SO_KEEPALIVE), 1);
+    EXPECT_EQ(opt(IPPROTO_TCP, TCP_KEEPIDLE), c.idle);
+    EXPECT_EQ(opt(IPPROTO_TCP, TCP_KEEPINTVL), 5);
+    EXPECT_EQ(opt(IPPROTO_TCP, TCP_KEEPCNT), 3);
+    EXPECT_EQ(opt(IPPROTO_TCP, TCP_USER_TIMEOUT), c.user_timeout_ms);
+  }
 }
 
 TEST(TelnetConsole, RefusedUntilThePeerStartsThenUp) {
@@ -436,6 +603,51 @@ TEST_F(SshConsoleTest, KeyAuthenticationPtyAndBytesBothWays) {
   ASSERT_TRUE(h.wait_up()) << h.losts_text();
   ASSERT_TRUE(h.console->write("ok-from-clusterd\r"));
   EXPECT_TRUE(h.wait_bytes("ok-from-clusterd")) << escape(h.bytes);
+}
+
+// docs/config.md: `identity` defaults to ~/.ssh/id_ed25519, then id_rsa;
+// `known_hosts` to ~/.ssh/known_hosts. A URI that names neither finds both
+// under $HOME.
+TEST_F(SshConsoleTest, IdentityAndKnownHostsDefaultToTheUsersSshDirectory) {
+  TempDir home;
+  std::filesystem::create_directories(home.file(".ssh"));
+  std::filesystem::copy_file(sshd.client_key(), home.file(".ssh/id_ed25519"));
+  std::filesystem::permissions(
+      home.file(".ssh/id_ed25519"),
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::copy_file(sshd.known_hosts(), home.file(".ssh/known_hosts"));
+  std::string saved = std::getenv("HOME") ? std::getenv("HOME") : "";
+  ::setenv("HOME", home.path().c_str(), 1);
+  ConsoleHarness h;
+  h.open("ssh://" + sshd.user() + "@127.0.0.1:" + std::to_string(sshd.port()) + "/cat");
+  bool up = h.wait_up();
+  ::setenv("HOME", saved.c_str(), 1);
+  ASSERT_TRUE(up) << h.losts_text();
+  ASSERT_TRUE(h.console->write("over ssh\r"));
+  EXPECT_TRUE(h.wait_bytes("over ssh")) << escape(h.bytes);
+}
+
+// … "then id_rsa": without ~/.ssh/id_ed25519 the RSA key is used.
+TEST_F(SshConsoleTest, IdentityFallsBackToIdRsaWithoutAnEd25519Key) {
+  TempDir home;
+  std::filesystem::create_directories(home.file(".ssh"));
+  auto gen = run_command(
+      {"ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", home.file(".ssh/id_rsa")});
+  ASSERT_TRUE(gen.ok() && gen->exit_code == 0);
+  {
+    std::ifstream pub(home.file(".ssh/id_rsa.pub"));
+    std::stringstream key;
+    key << pub.rdbuf();
+    std::ofstream(sshd.authorized_keys(), std::ios::app) << key.str();
+  }
+  std::filesystem::copy_file(sshd.known_hosts(), home.file(".ssh/known_hosts"));
+  std::string saved = std::getenv("HOME") ? std::getenv("HOME") : "";
+  ::setenv("HOME", home.path().c_str(), 1);
+  ConsoleHarness h;
+  h.open("ssh://" + sshd.user() + "@127.0.0.1:" + std::to_string(sshd.port()) + "/cat");
+  bool up = h.wait_up();
+  ::setenv("HOME", saved.c_str(), 1);
+  ASSERT_TRUE(up) << h.losts_text();
 }
 
 TEST_F(SshConsoleTest, BreakIsTheRfc4335RequestSshdReceives) {
