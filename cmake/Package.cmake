@@ -63,8 +63,10 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libcap2-bin, mawk | awk")
 # rotation in /etc/logrotate.d/clusterd.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ser2net, logrotate")
 # What crashtest's scenarios use (docs/crash-test.md): namespaces and links,
-# packet filters, ping, --load, the SMTP sink of alarm_delivery, pty pairs.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "iproute2, nftables, iputils-ping, stress-ng, python3-aiosmtpd, socat")
+# packet filters, ping, --load, the SMTP sink of alarm_delivery, pty pairs, and
+# the BMC lab of the x86 scenarios (tools/bmcsim.sh: ipmi_sim and ipmitool).
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS
+    "iproute2, nftables, iputils-ping, stress-ng, python3-aiosmtpd, socat, openipmi, ipmitool")
 
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${PROJECT_SOURCE_DIR}/debian/conffiles;${PROJECT_SOURCE_DIR}/debian/postinst;${PROJECT_SOURCE_DIR}/debian/prerm;${PROJECT_SOURCE_DIR}/debian/postrm")

@@ -20,6 +20,8 @@ void NodeModel::on_break(BreakVia via, TimePoint now) {
   };
   // The SP owns the line: a BREAK sent to it never reaches the host.
   if (at_sp_) return record("at-sp");
+  // A PC has no firmware prompt to drop to: Linux arms SysRq at most.
+  if (x86()) return record(x86_break(now));
   // Solaris with KEYBOARD_ABORT=disable ignores every abort; with
   // KEYBOARD_ABORT=alternate only the alternate sequence (kbd(1)).
   auto solaris_ignores = [&] {

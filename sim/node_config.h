@@ -58,6 +58,12 @@ struct Knobs {
   BootPanic boot_panic = BootPanic::Off;
 };
 
+/// The hardware: a SPARC server with OpenBoot (the default), or an x86 PC
+/// server whose firmware (SeaBIOS) boots GRUB and Linux straight from the
+/// shared disk at every power-on, with no firmware prompt and its power in a
+/// BMC's hands (docs/nodesim.md, "x86").
+enum class Platform { Sparc, X86 };
+
 /// What the console is attached to when the node has a service processor.
 enum class ServiceProcessor { None, Alom, Ilom };
 
@@ -72,6 +78,8 @@ struct NodeConfig {
   std::uint64_t seed = 1;          ///< garbage bytes are pseudo-random from this seed
   /// An SP in front of the console: "#." at the host console reaches it.
   ServiceProcessor sp = ServiceProcessor::None;
+  /// SPARC/OpenBoot or x86/SeaBIOS (x86 always runs Linux, has no SP).
+  Platform platform = Platform::Sparc;
   Timings t;
   Knobs knobs;
 };

@@ -135,6 +135,8 @@ std::string NodeModel::control(std::string_view line, TimePoint now) {
   }
   if (cmd == "quote-panic") return quote_panic(now);
   if (cmd == "sp-park") {
+    if (x86() && (arg == "alom" || arg == "ilom"))
+      return "error: an x86 node has no ALOM/ILOM (its BMC is tools/bmcsim.sh)";
     if (arg == "alom" || arg == "ilom") {
       ServiceProcessor sp = arg == "alom" ? ServiceProcessor::Alom : ServiceProcessor::Ilom;
       if (at_sp_ && cfg_.sp == sp) return "ok";
@@ -170,6 +172,7 @@ std::string NodeModel::knob_command(const std::vector<std::string>& w, TimePoint
   bool os_up = state_ == State::Running || state_ == State::Stopping || state_ == State::Booting ||
                state_ == State::Hung || state_ == State::Panic;
   if (cmd == "os") {
+    if (x86()) return arg == "linux" ? "ok" : "error: an x86 node runs Linux only";
     if (arg == "solaris")
       cfg_.knobs.os = Os::Solaris;
     else if (arg == "linux")
@@ -237,7 +240,8 @@ std::string NodeModel::knob_status() const {
          " session=" + std::string(to_string(session_)) + " console=" + (at_sp_ ? "sp" : "host") +
          " sp=" + sp + " kbd-abort=" + kbd +
          " linux-break=" + (k.linux_break == LinuxBreak::Sysrq ? "sysrq" : "direct") +
-         " sysrq=" + (sysrq_until_ ? "armed" : "idle") + " boot-panic=" + bp;
+         " sysrq=" + (sysrq_until_ ? "armed" : "idle") + " boot-panic=" + bp +
+         " platform=" + (x86() ? "x86" : "sparc");
 }
 
 }  // namespace clusterd::sim

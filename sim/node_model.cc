@@ -6,6 +6,7 @@
 #include "base/escape.h"
 #include "sim/console_text.h"
 #include "sim/ledger.h"
+#include "sim/x86_text.h"
 
 namespace clusterd::sim {
 namespace {
@@ -200,7 +201,9 @@ void NodeModel::run_step(const Step& step, TimePoint now) {
     case Action::None:
       break;
     case Action::PostDone:
-      if (nvram_.auto_boot) {
+      if (x86()) {
+        x86_boot(now, post_reboot_ ? "reboot" : "bios");  // a PC always boots
+      } else if (nvram_.auto_boot) {
         std::string dev = nvram_.boot_device.substr(0, nvram_.boot_device.find(' '));
         enter_boot(dev, now, post_reboot_, "auto-boot");
       } else {
@@ -213,7 +216,10 @@ void NodeModel::run_step(const Step& step, TimePoint now) {
       break;
     case Action::BootDone:
       set_state(State::Running, "booted", now);
-      if (os_ == Os::Linux) emit(text::linux_issue(cfg_.name));
+      if (x86())
+        emit(text::x86::issue(cfg_.name));
+      else if (os_ == Os::Linux)
+        emit(text::linux_issue(cfg_.name));
       emit(login_prompt());
       break;
     case Action::BootPanic:
@@ -234,6 +240,9 @@ void NodeModel::run_step(const Step& step, TimePoint now) {
       suspended_.reset();
       set_state(State::Ok, "halt (shutdown)", now);
       emit(text::kPrompt);
+      break;
+    case Action::BiosRetry:
+      enter_post(now, false, "boot retry");
       break;
   }
 }
@@ -267,7 +276,11 @@ void NodeModel::enter_post(TimePoint now, bool after_panic, std::string_view why
   steps_.clear();
   post_reboot_ = after_panic;
   set_state(State::Post, why, now);
-  schedule(now + pct(cfg_.t.post, 50), text::banner(cfg_.model_line, cfg_.ether, cfg_.host_id));
+  if (x86()) {
+    schedule(now + pct(cfg_.t.post, 50), std::string(text::x86::kBios));
+  } else {
+    schedule(now + pct(cfg_.t.post, 50), text::banner(cfg_.model_line, cfg_.ether, cfg_.host_id));
+  }
   schedule(now + cfg_.t.post, "", Action::PostDone);
 }
 
@@ -336,6 +349,10 @@ void NodeModel::enter_panic(TimePoint now, std::string_view why) {
   suspended_.reset();
   hung_.reset();
   set_state(State::Panic, why, now);
+  if (x86()) {
+    emit(text::x86::running_panic());  // panic=0: it spins, no reboot
+    return;
+  }
   if (os_ == Os::Linux) {
     // CONFIG_PANIC_TIMEOUT=0 (Debian's): the kernel spins with interrupts on,
     // waiting for the BREAKs it asks for; nothing else happens.
@@ -356,6 +373,10 @@ void NodeModel::enter_boot_panic(TimePoint now) {
   suspended_.reset();
   hung_.reset();
   set_state(State::Panic, "boot panic", now);
+  if (x86()) {
+    emit(text::x86::boot_panic());
+    return;
+  }
   if (os_ == Os::Linux) {
     emit(text::kLinuxBootPanic);
     return;

@@ -131,7 +131,8 @@ class NodeModel {
     BootPanic,
     PanicDone,
     Unmount,
-    HaltDone
+    HaltDone,
+    BiosRetry
   };
   struct Step {
     TimePoint at;
@@ -191,6 +192,11 @@ class NodeModel {
   std::string quote_panic(TimePoint now);              // control reply
   std::string_view linux_break(TimePoint now);         // "halted", "sysrq-armed", "ignored"
   bool sysrq_eats(char c, TimePoint now);              // the char after a BREAK
+
+  // x86_pc.cc: the x86 personality (SeaBIOS, GRUB, Linux; BREAK only arms SysRq).
+  bool x86() const { return cfg_.platform == Platform::X86; }
+  void x86_boot(TimePoint now, std::string_view why);
+  std::string_view x86_break(TimePoint now);  // "sysrq-armed" or "ignored"
 
   // sp_shell.cc: the ALOM/ILOM command line.
   void emit_sp(std::string_view bytes);

@@ -1,4 +1,4 @@
-// nodesim: one simulated SPARC node console (docs/nodesim.md).
+// nodesim: one simulated node console, SPARC or x86 (docs/nodesim.md).
 //   nodesim run [OPTIONS]            serve a node until SIGINT/SIGTERM
 //   nodesim ctl SOCKET|NODE CMD…     one control command, one reply line
 //   nodesim check [--fence N=NS] [--since NS] LEDGER…   split-brain / writes-after-fence
@@ -49,7 +49,7 @@ constexpr const char* kCtlHelp =
     "  hang-break on|off            whether BREAK works on a HUNG node\n"
     "  alt-break on|off             whether \\r~^B in-band is a BREAK\n"
     "  battery-dead [on|off]        NVRAM to defaults at every power-on\n"
-    "  os solaris|linux             what the next boot brings up\n"
+    "  os solaris|linux             what the next boot brings up (x86: linux only)\n"
     "  linux-break sysrq|direct     Linux: 2nd BREAK to ok (sunhv) or every BREAK (sunsu)\n"
     "  boot-panic [once|on|off]     boot from disk panics before T_mount\n"
     "  session login|root|bash      what sits at the console of a running OS\n"
@@ -84,9 +84,11 @@ bool wants_help(const std::vector<std::string>& a) {
 
 int cmd_run(const std::vector<std::string>& args) {
   if (wants_help(args)) {
-    std::cout << "usage: nodesim run [--config FILE] [OPTIONS]\n"
-                 "Simulates one SPARC node console until SIGINT/SIGTERM. Options:\n"
-              << run_options_help();
+    std::cout
+        << "usage: nodesim run [--config FILE] [OPTIONS]\n"
+           "Simulates one node console (SPARC, or x86 with --platform x86) until SIGINT/SIGTERM.\n"
+           "Options:\n"
+        << run_options_help();
     return 0;
   }
   auto opt = parse_run_options(args);

@@ -137,8 +137,15 @@ const std::vector<Flag>& flags() {
          if (m == 1) o.node.knobs.hw_break = false;
          return {};
        }},
+      {"platform", "HW",
+       "sparc (OpenBoot, Solaris or Linux) or x86 (SeaBIOS, GRUB, Linux; no firmware prompt, "
+       "no SP) [sparc]",
+       [](O& o, const std::string& v) -> Set {
+         return set_enum(o.node.platform, v, {"sparc", "x86"});
+       }},
       {"os", "OS", "what boots from the shared disk: solaris or linux [solaris]",
        [](O& o, const std::string& v) -> Set {
+         o.os_given = v == "solaris";
          return set_enum(o.node.knobs.os, v, {"solaris", "linux"});
        }},
       {"linux-break", "MODE",
@@ -259,6 +266,12 @@ Result<RunOptions> parse_run_options(const std::vector<std::string>& args) {
   if (o.nvram_path.empty()) o.nvram_path = dir + "/" + o.node.name + ".nvram";
   if (o.ledger_path.empty()) o.ledger_path = dir + "/" + o.node.name + ".ledger";
   if (o.node.t.mount > o.node.t.boot) o.node.t.mount = o.node.t.boot;
+  if (o.node.platform == Platform::X86) {
+    if (o.node.sp != ServiceProcessor::None)
+      return Error::invalid("--sp: an x86 node has no ALOM/ILOM (its BMC is tools/bmcsim.sh)");
+    if (o.os_given) return Error::invalid("--os solaris: an x86 node runs Linux only");
+    o.node.knobs.os = Os::Linux;
+  }
   return o;
 }
 

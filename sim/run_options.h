@@ -26,6 +26,7 @@ struct RunOptions {
   std::string ready_file;   ///< written once listening: "telnet=PORT pty=PATH ctl=PATH"
   bool auto_boot = false;   ///< NVRAM auto-boot? when there is no NVRAM file yet
   bool verbose = false;
+  bool os_given = false;  ///< --os solaris was given (refused with --platform x86)
   NetOptions net;
 };
 

@@ -19,6 +19,9 @@ PACKAGES=(
   # their packet filters, ping, strace as a BREAK oracle
   socat ser2net openssh-server libtelnet-utils python3-aiosmtpd iproute2 nftables iptables
   iputils-ping strace
+  # the BMC lab (tools/bmcsim.sh): OpenIPMI's BMC simulator ipmi_sim and the real
+  # ipmitool, for power with read-back and Serial-over-LAN
+  openipmi ipmitool
   # operator hooks exercised by the tests: log rotation (etc/logrotate.d), Vim
   # for the chat syntax file (etc/vim), stress-ng for crashtest --load
   logrotate vim stress-ng

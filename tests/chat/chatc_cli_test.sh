@@ -8,6 +8,8 @@ expect_status help 0 "$chatc" --help
 expect_text help out "usage: chatc COMMAND"
 expect_status stock-clean 0 "$chatc" check --strict scripts/sparc-obp.chat
 expect_text stock-clean err "1 file checked: 0 errors, 0 warnings"
+expect_status stock-clean-x86 0 "$chatc" check --strict scripts/x86-bmc.chat
+expect_text stock-clean-x86 err "1 file checked: 0 errors, 0 warnings"
 
 # A typo in a target state: file:line:col, the line, a caret; exit 1.
 printf 'initial state watch {\n    on ping.down -> fense\n}\nstate fence { after 1s -> watch }\n' > "$tmp/typo.chat"

@@ -1,6 +1,8 @@
-// Golden replays of the stock script (scripts/sparc-obp.chat): each case in
+// Golden replays of the stock scripts (scripts/sparc-obp.chat, and
+// scripts/x86-bmc.chat for the cases whose NAME.script names it): each case in
 // tests/chat/golden/ is NAME.alpha.console (the active node), NAME.beta.console
-// (the standby), optional NAME.events and NAME.params (k=v lines), and
+// (the standby), optional NAME.events, NAME.params (k=v lines) and NAME.script
+// (the script's file name in scripts/; default sparc-obp.chat), and
 // NAME.expected, the exact timeline `chatc replay` prints. Run through the same
 // code as `chatc replay`. CLUSTERD_UPDATE_GOLDEN=1 rewrites the .expected
 // files (review the diff before committing it).
@@ -44,8 +46,13 @@ TEST_P(Golden, ReplayMatchesExpectedTimeline) {
       params[line.substr(0, line.find('='))] = line.substr(line.find('=') + 1);
     }
   }
+  std::string script_name = "sparc-obp.chat";
+  if (fs::exists(dir / (name + ".script"))) {
+    std::istringstream in(slurp(dir / (name + ".script")));
+    std::getline(in, script_name);
+  }
   FileLoader loader;
-  auto script = load_script(source_dir() + "/scripts/sparc-obp.chat", loader, params);
+  auto script = load_script(source_dir() + "/scripts/" + script_name, loader, params);
   ASSERT_TRUE(script.ok()) << (script.diagnostics.empty() ? ""
                                                           : format_text(script.diagnostics[0]));
 
@@ -77,6 +84,13 @@ INSTANTIATE_TEST_SUITE_P(
                       "rogue_standby_boot", "accidental_break", "fence_readback_failing",
                       "ping_flap", "planned_switchover", "planned_switchover_ssh_refused",
                       "planned_switchover_stuck", "power_fence", "power_fence_failed"));
+
+// scripts/x86-bmc.chat over the SOL transcripts clusterd recorded in the x86
+// crash-test scenarios (crashtest/scenarios/x86_*.sh, nodesim --platform x86
+// behind ipmi_sim), with the power results it saw as events.
+INSTANTIATE_TEST_SUITE_P(X86Script, Golden,
+                         ::testing::Values("x86_panic", "x86_rogue_standby",
+                                           "x86_power_never_off"));
 
 // The six cases must cover the decisions they are named after: guard against
 // an .expected file rewritten into something that no longer shows them.
@@ -125,6 +139,15 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   // The power fence failed: the alarm says so, the evidence rule decides.
   EXPECT_TRUE(has("power_fence_failed", "power fence of alpha failed"));
   EXPECT_TRUE(has("power_fence_failed", "presumed, accepted"));
+  // x86: the fence is the power, read back off; never a BREAK.
+  EXPECT_TRUE(has("x86_panic", "fenced   active (alpha) by power, read back off"));
+  EXPECT_TRUE(has("x86_panic", "takeover beta is now active"));
+  EXPECT_FALSE(has("x86_panic", "break "));
+  EXPECT_TRUE(has("x86_rogue_standby", "power    standby (beta) off"));
+  EXPECT_FALSE(has("x86_rogue_standby", "is now active"));
+  EXPECT_FALSE(has("x86_power_never_off", "fenced "));
+  EXPECT_FALSE(has("x86_power_never_off", "power    standby"));
+  EXPECT_TRUE(has("x86_power_never_off", "state    fence_failed"));
 }
 
 }  // namespace

@@ -650,7 +650,7 @@ TEST_F(NodeModelTest, StatusIsOneLineWithStateAndNvram) {
             "ok node=alpha state=RUNNING auto-boot?=true boot-device=disk lease=held fenced=no "
             "writes=0 disk=ok battery=ok break=enabled hang-break=works flood=0 os=solaris "
             "booted-os=solaris session=login console=host sp=none kbd-abort=both "
-            "linux-break=sysrq sysrq=idle boot-panic=off");
+            "linux-break=sysrq sysrq=idle boot-panic=off platform=sparc");
 }
 
 }  // namespace

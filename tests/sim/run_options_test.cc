@@ -129,5 +129,19 @@ TEST(RunOptions, ConfigFileErrorsNameFileAndLine) {
   EXPECT_EQ(error_of({"--config", "/nonexistent/x.conf"}), "/nonexistent/x.conf: cannot open");
 }
 
+TEST(RunOptionsTest, PlatformX86RunsLinuxWithoutAServiceProcessor) {
+  auto o = parse_run_options({"--platform", "x86"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->node.platform, Platform::X86);
+  EXPECT_EQ(o->node.knobs.os, Os::Linux);
+  EXPECT_EQ(parse_run_options({})->node.platform, Platform::Sparc);
+  EXPECT_EQ(error_of({"--platform", "arm"}), "--platform: expected sparc|x86, got 'arm'");
+  EXPECT_EQ(error_of({"--platform", "x86", "--sp", "ilom"}),
+            "--sp: an x86 node has no ALOM/ILOM (its BMC is tools/bmcsim.sh)");
+  EXPECT_EQ(error_of({"--platform", "x86", "--os", "solaris"}),
+            "--os solaris: an x86 node runs Linux only");
+  EXPECT_EQ(error_of({"--os", "linux", "--platform", "x86"}), "(accepted)");
+}
+
 }  // namespace
 }  // namespace clusterd::sim
