@@ -24,6 +24,9 @@ struct Scenario {
   /// unconfirmed fence, or judges a node that answers its console; `crashtest
   /// --safety` runs it under the stock script's own (realistic) timings.
   bool safety = false;
+  /// The x86 set: scripts/x86-bmc.chat, two x86 nodes behind ipmi_sim BMCs
+  /// with SOL consoles, fenced by power with read-back (`crashtest --x86`).
+  bool x86 = false;
   int failovers = 0;                 ///< takeovers it means to cause; more are false failovers
   std::optional<int> halts_allowed;  ///< 0: any halt by clusterd is spurious; nullopt: halts belong
   std::string covers;                ///< "seed: …" or "plan …"

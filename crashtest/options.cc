@@ -23,6 +23,9 @@ Choosing:
                       refused or unconfirmed fence, or meets a node that
                       answers its console), under --timings realistic
                       unless --timings says otherwise: ~30 min
+  --x86               the x86 set: scripts/x86-bmc.chat with two x86 nodes
+                      behind real ipmi_sim BMCs, SOL consoles, fenced by
+                      power with read-back (~3 min)
   --all               every scenario
   --random N          randomized lab: N iterations, each a scenario drawn
                       from the lab set (every scenario but those too long
@@ -116,6 +119,8 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       o.smoke = true;
     } else if (a == "--safety") {
       o.safety = true;
+    } else if (a == "--x86") {
+      o.x86 = true;
     } else if (a == "--all") {
       o.all = true;
     } else if (a == "--load") {

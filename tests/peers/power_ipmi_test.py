@@ -89,6 +89,7 @@ class PowerThroughARealBmc(unittest.TestCase):
         # The cluster home: alpha's power method is the real ipmitool.
         self.home = os.path.join(self.dir, "home")
         os.makedirs(os.path.join(self.home, "clusters"))
+        os.makedirs(os.path.join(self.home, "scripts"))
         self.pwfile = os.path.join(self.home, "bmc.pw")
         self.set_password(bmc["BMC_PASS"])
         ipmi = ("[\"ipmitool\", \"-I\", \"lanplus\", \"-H\", \"%s\", \"-p\", \"%s\", \"-U\", \"%s\", "
@@ -96,7 +97,7 @@ class PowerThroughARealBmc(unittest.TestCase):
                 % (bmc["BMC_ADDR"], bmc["BMC_PORT"], bmc["BMC_USER"], self.pwfile))
         with open(os.path.join(self.home, "CList"), "w") as f:
             f.write("lab clusters/lab.toml\n")
-        with open(os.path.join(self.home, "clusters/lab.chat"), "w") as f:
+        with open(os.path.join(self.home, "scripts/lab.chat"), "w") as f:
             f.write(SCRIPT)
         with open(os.path.join(self.home, "clusters/lab.toml"), "w") as f:
             f.write("script = \"lab.chat\"\n"
@@ -155,7 +156,7 @@ class PowerThroughARealBmc(unittest.TestCase):
             return f.read()
 
     def ctl_request(self, what):
-        r = self.run_cmd([os.path.join(BIN, "clusterctl"), "--home", self.home, what, "lab"])
+        r = self.run_cmd([os.path.join(BIN, "clusterctl"), what, "lab", "--home", self.home])
         self.assertEqual(r.returncode, 0, r.stdout)
 
     def until_logged(self, text, count=1, limit=60.0):
