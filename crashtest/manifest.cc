@@ -87,8 +87,9 @@ Result<std::vector<Scenario>> parse_manifest(const std::string& text, const std:
         else if (set == "x86")
           s.x86 = true;
         else
-          return Error::invalid(where + "SETS is '-' or a comma list of 'smoke', 'safety' and 'x86', not '" +
-                                f[2] + "'");
+          return Error::invalid(
+              where + "SETS is '-' or a comma list of 'smoke', 'safety' and 'x86', not '" + f[2] +
+              "'");
       }
     }
     const char* end = f[3].data() + f[3].size();

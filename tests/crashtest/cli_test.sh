@@ -8,7 +8,7 @@ set -euo pipefail
 ct=$1/crashtest src=$2
 fail() { echo "FAIL: $*" >&2; exit 1; }
 out=$("$ct" --help) || fail "--help exited $?"
-for opt in --smoke --safety --random --dry-run --offset; do
+for opt in --smoke --safety --x86 --random --dry-run --offset; do
   grep -q -- "$opt" <<<"$out" || fail "--help does not mention $opt"
 done
 list=$("$ct" --list)
@@ -77,7 +77,7 @@ expect_usage() {  # MESSAGE ARGS...
   grep -qF -- "$want" <<<"$err" || fail "crashtest $*: expected '$want', got: $err"
 }
 expect_usage "unknown scenario 'nope' (known: primary_panic," --scenario nope
-expect_usage "choose scenarios: --scenario ID, --smoke, --safety or --all" --repeat 2
+expect_usage "choose scenarios: --scenario ID, --smoke, --safety, --x86 or --all" --repeat 2
 expect_usage "--repeat needs a number 1-1000" --all --repeat 0
 expect_usage "--timings is ci or realistic" --all --timings fast
 expect_usage "unknown option '--bogus'" --bogus
