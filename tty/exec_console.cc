@@ -5,6 +5,7 @@
 // is the configured escape sequence (`?break=~B` for ipmitool).
 #include <pty.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -55,6 +56,7 @@ class ExecConsole : public LinkConsole {
     std::vector<char*> envp = environment_pointers(env_store);
 
     int master = -1;
+    const pid_t parent = ::getpid();
     pid_t pid = ::forkpty(&master, nullptr, &t, &ws);
     if (pid < 0) {
       failed(LostReason::Io, std::string("forkpty: ") + std::strerror(errno));
@@ -62,6 +64,12 @@ class ExecConsole : public LinkConsole {
     }
     if (pid == 0) {
       // Child: only async-signal-safe calls from here to exec.
+      // The command dies with clusterd, even by SIGKILL. The pty's hangup
+      // sends it SIGHUP then, but a command may ignore that (an `ipmitool sol
+      // activate` seen outliving clusterd kept the BMC's one SOL session, and
+      // the restarted clusterd's console was refused until it timed out).
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);  // clusterd died before the prctl
       ::signal(SIGPIPE, SIG_DFL);
       ::close_range(3, ~0U, 0);
       ::execvpe(argv[0], argv.data(), envp.data());

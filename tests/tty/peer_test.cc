@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "base/escape.h"
 #include "base/secrets.h"
@@ -805,6 +807,43 @@ TEST(ExecConsole, CommandGetsACleanEnvironmentWithoutClusterdsVariables) {
   EXPECT_EQ(h.bytes.find("hunter2"), std::string::npos) << escape(h.bytes);
   EXPECT_NE(h.bytes.find("PATH="), std::string::npos) << escape(h.bytes);
   EXPECT_NE(h.bytes.find("TERM=vt100"), std::string::npos) << escape(h.bytes);
+}
+
+// A clusterd killed with SIGKILL takes its console commands with it (an
+// orphaned `ipmitool sol activate` would hold the BMC's one SOL session).
+TEST(ExecConsole, CommandDiesWithAClusterdKilledBySigkill) {
+  TempDir dir;
+  const std::string pidfile = dir.path() + "/pid";
+  pid_t daemon = ::fork();
+  ASSERT_GE(daemon, 0);
+  if (daemon == 0) {
+    ConsoleHarness h;
+    // It ignores SIGHUP, as a console command may: the pty's hangup alone
+    // would not end it.
+    h.open("exec:sh -c 'trap \"\" HUP; echo $$ > " + pidfile + ".tmp; mv " + pidfile + ".tmp " +
+           pidfile + "; exec sleep 600'");
+    h.run_until([] { return false; }, 120s);
+    ::_exit(0);
+  }
+  pid_t command = 0;
+  for (int i = 0; i < 200 && command == 0; ++i) {
+    std::ifstream f(pidfile);
+    if (!(f >> command)) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_GT(command, 0) << "the console command never started";
+  ::kill(daemon, SIGKILL);
+  int st = 0;
+  ::waitpid(daemon, &st, 0);
+  auto gone = [&] {
+    std::ifstream f("/proc/" + std::to_string(command) + "/stat");
+    std::string stat;
+    if (!f || !std::getline(f, stat)) return true;
+    auto close = stat.rfind(')');
+    return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+  };
+  for (int i = 0; i < 200 && !gone(); ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(gone()) << "the console command outlived clusterd";
+  if (!gone()) ::kill(command, SIGKILL);
 }
 
 TEST(ExecConsole, MissingProgramSaysSoOnTheConsoleAndExits127) {
