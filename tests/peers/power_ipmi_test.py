@@ -70,6 +70,9 @@ class PowerThroughARealBmc(unittest.TestCase):
         self.pty = os.path.join(self.dir, "alpha.pty")
         self.bmc = os.path.join(self.dir, "bmc")
         self.daemon = None
+        self.node = None
+        # Cleanups run even when setUp fails half way (tearDown would not).
+        self.addCleanup(self.stop_everything)
         env = dict(os.environ, NODESIM_DIR=self.dir)
         self.node = subprocess.Popen(
             [self.nodesim, "run", "--name", "alpha", "--platform", "x86", "--powered", "true",
@@ -117,7 +120,7 @@ class PowerThroughARealBmc(unittest.TestCase):
         wait_for("the control socket", lambda: os.path.exists(
             os.path.join(self.home, "run/lab.sock")))
 
-    def tearDown(self):
+    def stop_everything(self):
         if self.daemon is not None:
             self.daemon.terminate()
             self.daemon.wait(timeout=20)
@@ -125,8 +128,9 @@ class PowerThroughARealBmc(unittest.TestCase):
                        stderr=subprocess.DEVNULL, check=False)
         subprocess.run([self.bmcsim, "stop", self.bmc], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, check=False)
-        self.node.terminate()
-        self.node.wait(timeout=10)
+        if self.node is not None:
+            self.node.terminate()
+            self.node.wait(timeout=10)
         if not os.environ.get("KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
