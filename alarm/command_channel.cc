@@ -52,6 +52,9 @@ class CommandChannel : public Channel {
     posix_spawn_file_actions_adddup2(&fa, in[1], 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+    // Nothing else of clusterd's: Asio's sockets (a console's connection,
+    // ping's) are not close-on-exec.
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none, all;

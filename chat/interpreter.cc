@@ -251,6 +251,12 @@ void Interpreter::dispatch_edge(const Event& ev, TimePoint now) {
     if (ev.kind == EventKind::ShExit && !h.any_code && h.event.code != ev.code) continue;
     if (event_takes_channel(ev.kind) && h.event.channel != ev.channel) continue;
     if (!ev.detail.empty()) reason_ = ev.detail;
+    if (ev.kind == EventKind::ShExit && h.any_code) {
+      // `on sh.exit` with no status: $trigger names the one that came.
+      const std::string named = h.trigger + " " + std::to_string(ev.code);
+      fire(static_cast<int>(i), now, {}, &named);
+      return;
+    }
     fire(static_cast<int>(i), now, {});
     return;
   }
@@ -330,7 +336,8 @@ void Interpreter::feed(Channel ch, std::string_view bytes, TimePoint now, bool f
   }
 }
 
-void Interpreter::fire(int handler, TimePoint now, std::string_view matched) {
+void Interpreter::fire(int handler, TimePoint now, std::string_view matched,
+                       const std::string* trigger) {
   // Handler and state indices come from the compiler, never from input.
   CLUSTERD_ASSERT(current_ >= 0 && static_cast<std::size_t>(current_) < program_.states.size());
   CLUSTERD_ASSERT(handler >= 0 &&
@@ -338,7 +345,7 @@ void Interpreter::fire(int handler, TimePoint now, std::string_view matched) {
                       program_.states[static_cast<std::size_t>(current_)].handlers.size());
   const Handler& h = program_.states[static_cast<std::size_t>(current_)]
                          .handlers[static_cast<std::size_t>(handler)];
-  trigger_ = h.trigger;
+  trigger_ = trigger ? *trigger : h.trigger;
   if (!run(h.actions, now)) {
     if (fence_refused_) {
       fence_refused_ = false;
@@ -346,7 +353,7 @@ void Interpreter::fire(int handler, TimePoint now, std::string_view matched) {
     }
     return;
   }
-  if (h.target >= 0) enter(h.target, now, h.trigger, matched);
+  if (h.target >= 0) enter(h.target, now, trigger ? *trigger : h.trigger, matched);
 }
 
 void Interpreter::enter(int state, TimePoint now, const std::string& trigger,

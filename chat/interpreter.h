@@ -77,7 +77,8 @@ class Interpreter {
   bool level_holds(const Handler& h) const;
   void rearm(EventKind a, EventKind b, Channel ch);
   // Runs a handler's actions then its transition; false when it was aborted.
-  void fire(int handler, TimePoint now, std::string_view matched);
+  void fire(int handler, TimePoint now, std::string_view matched,
+            const std::string* trigger = nullptr);
   bool run(const std::vector<Action>& actions, TimePoint now);
   std::string expand(const Template& t, TimePoint now) const;
   void dispatch_edge(const Event& ev, TimePoint now);

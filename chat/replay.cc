@@ -108,6 +108,7 @@ class TimelineActuator final : public Actuator {
   bool swapped() const { return swapped_; }
 
   void takeover() override {
+    read_back_off_ = {};  // as the runtime: a read-back off counts in its own term only
     swapped_ = !swapped_;
     std::swap(names_[0], names_[1]);
     add("takeover", names_[0] + " is now active, " + names_[1] + " standby");

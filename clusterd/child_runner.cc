@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -45,6 +47,10 @@ bool ChildRunner::start(std::uint64_t id, const std::vector<std::string>& argv, 
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
   posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+  // Nothing else of clusterd's: Asio's sockets (a console's connection,
+  // ping's) are not close-on-exec, and a child, or what it leaves running,
+  // must not hold a console session or a listening port.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // A process group of its own (a timeout kills all of it), the default
@@ -112,18 +118,23 @@ void ChildRunner::read(const std::shared_ptr<Child>& c) {
                            });
 }
 
-// The child has ended: what it wrote is in the pipe already.
+// The child has ended: what it wrote is in the pipe already. Only that is
+// read: a process it left behind may keep the pipe full for ever.
 void ChildRunner::drain(Child& c) {
   if (c.eof) return;
-  for (;;) {
-    ssize_t n = ::read(c.pipe->native_handle(), c.buf.data(), c.buf.size());
+  int left = 0;
+  if (::ioctl(c.pipe->native_handle(), FIONREAD, &left) != 0) left = 0;
+  while (left > 0) {
+    const std::size_t want = std::min(c.buf.size(), static_cast<std::size_t>(left));
+    ssize_t n = ::read(c.pipe->native_handle(), c.buf.data(), want);
     if (n > 0) {
+      left -= static_cast<int>(n);
       if (handlers_.output)
         handlers_.output(c.id, std::string_view(c.buf.data(), static_cast<std::size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    break;  // EOF, or EAGAIN: a process it left behind holds the pipe open
+    break;  // EOF, or EAGAIN
   }
   c.eof = true;
 }

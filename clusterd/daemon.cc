@@ -453,8 +453,11 @@ bool Daemon::idle() const {
   const Impl& d = *impl_;
   const auto& js = d.journal->state();
   // A standby held at ok (fenced by the script) is no failover under way;
-  // a fenced active is, until its takeover.
-  return d.runtime && !d.runtime->fencing() && !js.boot_in_flight() && !js.fenced.count(js.active);
+  // a fenced active is, until its takeover. An exec or a power action that
+  // runs would be killed by the restart (a clean shutdown, a power-off not
+  // read back yet).
+  return d.runtime && !d.runtime->fencing() && !d.runtime->commands_running() &&
+         !js.boot_in_flight() && !js.fenced.count(js.active);
 }
 std::string Daemon::timeline(std::size_t last) const { return impl_->timeline->last(last); }
 

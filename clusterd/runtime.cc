@@ -328,7 +328,7 @@ void ClusterRuntime::start_exec() {
       if (options_.sh_transcript) {
         options_.sh_transcript->record(Direction::Note, "exit " + std::to_string(kExecNotStarted));
       }
-      pending_.push_back({chat::EventKind::ShExit, Channel::Sh, kExecNotStarted, ""});
+      pending_.push_back({{chat::EventKind::ShExit, Channel::Sh, kExecNotStarted, ""}, {}});
       continue;
     }
     say("exec " + shown);
@@ -455,8 +455,10 @@ void ClusterRuntime::check_commands(chat::TimePoint now) {
 
 void ClusterRuntime::deliver() {
   while (!pending_.empty()) {
-    chat::Event ev = std::move(pending_.front());
+    Pending p = std::move(pending_.front());
     pending_.pop_front();
+    chat::Event ev = std::move(p.event);
+    if (p.node) ev.channel = roles_.channel_of(*p.node);
     interp_.on_event(ev, now_);
   }
 }
@@ -495,6 +497,9 @@ void ClusterRuntime::takeover() {
   // even if the journal write fails: the node did boot; the alarm says so.
   journal(JournalKind::Takeover, {{"active", standby()}, {"standby", active()}});
   say("takeover: " + standby() + " is active, " + active() + " standby");
+  // The fences start again with the new roles (the journal's too): a node
+  // read back off before is not fenced by power on that in a later term.
+  read_back_off_ = {};
   // Last: the binding's listeners (the daemon's ping, its failover clock)
   // see the new roles with the takeover already journaled.
   roles_.swap();
@@ -507,7 +512,7 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
   const std::string what = std::string("power ") + chat::power_op_name(op) + " " + n->name;
   auto fail_now = [&](const std::string& why) {
     say(what + " failed: " + why);
-    pending_.push_back({chat::EventKind::PowerFailed, ch, 0, what + " failed: " + why});
+    pending_.push_back({{chat::EventKind::PowerFailed, ch, 0, what + " failed: " + why}, i});
   };
   if (power_[i]) return fail_now("a power action on it is still running");
   const bool needs_off = op != chat::PowerOp::On, needs_on = op != chat::PowerOp::Off;
@@ -519,21 +524,30 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
                                                        : "power_status") +
                     ")");
   }
+  if (ch == Channel::Active && needs_on && journal_.state().fenced.count(active())) {
+    // The fence holds until the takeover: the standby may be booting from
+    // the shared disk, and a server that boots on power-on would join it.
+    const std::string why = "refused, nothing run: the journal records the active " + active() +
+                            " fenced (until the takeover)";
+    fault(what + " " + why);
+    return fail_now(why);
+  }
   if (ch == Channel::Standby && needs_on) {
     // Powering the standby on boots it from the shared disk: the same rule
     // and the same journal record as `boot standby`.
     const auto& s = journal_.state();
     if (!s.fenced.count(active())) {
-      fault(what + " refused, nothing run: the journal does not record the active " + active() +
-            " fenced");
-      return;
+      const std::string why =
+          "refused, nothing run: the journal does not record the active " + active() + " fenced";
+      fault(what + " " + why);
+      return fail_now(why);
     }
     const int attempt = s.boot_attempts + 1;
     if (!journal(JournalKind::BootSent, {{"node", n->name},
                                          {"state", std::string(interp_.state_name())},
                                          {"attempt", std::to_string(attempt)},
                                          {"how", "power"}})) {
-      return;
+      return fail_now("not run: the journal cannot be written");
     }
   }
   say(what);
@@ -560,6 +574,9 @@ void ClusterRuntime::power_step(std::size_t i) {
   Running r;
   r.name = std::string(cmd) + " " + n.name;
   r.deadline = now_ + options_.power_timeout;
+  // A power_status ends with its read-back: that one gives up [timeouts]
+  // power after the power command ended, whatever is still running then.
+  if (reading && job.give_up < r.deadline) r.deadline = job.give_up;
   std::string why;
   if (!launch(argv, r, why)) {
     if (reading && now_ < job.give_up) {
@@ -633,7 +650,7 @@ void ClusterRuntime::power_command_ended(std::size_t i, int status) {
                  : status != 0
                      ? "power_status exited " + std::to_string(status) + said
                      : "power_status said" + (said.empty() ? std::string(" nothing") : said);
-      if (now_ + options_.power_poll > job.give_up) {
+      if (now_ + options_.power_poll >= job.give_up) {
         return power_done(i, chat::EventKind::PowerFailed,
                           "power of " + n.name + " not read back " + (want_off ? "off" : "on") +
                               " within [timeouts] power " +
@@ -649,7 +666,6 @@ void ClusterRuntime::power_done(std::size_t i, chat::EventKind result, std::stri
   const chat::PowerOp op = power_[i]->op;
   power_[i].reset();
   const NodeSetup& n = nodes_[i];
-  const Channel ch = roles_.channel_of(i);
   if (result == chat::EventKind::PowerOff) say("power " + n.name + " read back off");
   if (result == chat::EventKind::PowerOn) say("power " + n.name + " read back on");
   if (result == chat::EventKind::PowerFailed) {
@@ -657,7 +673,7 @@ void ClusterRuntime::power_done(std::size_t i, chat::EventKind result, std::stri
     why = std::string("power ") + chat::power_op_name(op) + " " + n.name + " failed: " + why;
     say(why);
   }
-  pending_.push_back({result, ch, 0, std::move(why)});
+  pending_.push_back({{result, roles_.channel_of(i), 0, std::move(why)}, i});
 }
 
 void ClusterRuntime::entered(const chat::StateChange& c) {

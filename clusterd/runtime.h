@@ -122,8 +122,9 @@ class ClusterRuntime : public chat::Actuator {
   void on_command_exit(std::uint64_t id, int status, chat::TimePoint now);
   void advance_to(chat::TimePoint now);
   std::optional<chat::TimePoint> next_deadline() const;
-  /// True while a power action runs (for a node: by config index).
-  bool powering(std::size_t node) const { return power_[node].has_value(); }
+  /// True while an exec runs or waits, or a power action runs: a restart
+  /// would kill it half way.
+  bool commands_running() const { return exec_ || !exec_queue_.empty() || power_[0] || power_[1]; }
 
   const std::string& active() const { return roles_.active_name(); }
   const std::string& standby() const { return roles_.standby_name(); }
@@ -218,14 +219,21 @@ class ClusterRuntime : public chat::Actuator {
   chat::TimePoint now_{};
   int initial_ = 0;
   bool fencing_ = false;
-  bool ask_standby_ = false;
+  bool ask_standby_ = false;  // resumed a boot: ask for the prompt once its console is up
   std::uint64_t next_id_ = 1;
   std::optional<Running> exec_;
   std::deque<std::vector<std::string>> exec_queue_;
   std::array<std::optional<PowerJob>, 2> power_;  // by node index
-  std::array<bool, 2> read_back_off_{};           // by node index: the last power action read off
-  std::deque<chat::Event> pending_;
-  bool in_interp_ = false;  // resumed a boot: ask for the prompt once its console is up
+  std::array<bool, 2> read_back_off_{};           // by node index: the last power action read off,
+                                                  // since the last takeover
+  // Events raised while the interpreter runs, handed over when it returns. A
+  // power result names its node: its channel is the node's role then (a
+  // takeover may come between).
+  struct Pending {
+    chat::Event event;
+    std::optional<std::size_t> node;
+  };
+  std::deque<Pending> pending_;
   std::array<bool, 2>
       refused_alarmed_{};  // by node index: identity alarm raised, console not up since
 };

@@ -188,6 +188,49 @@ inline std::string solaris_quoted_panic(std::string_view host) {
   return s;
 }
 
+// --- Solaris 10: a clean shutdown (shutdown -i0 -g0 -y, init 0) -------------------
+//
+// What the console shows, published for a SPARC server: Oracle's "Shut Down the
+// OS (shutdown Command)", SPARC T7 Series Servers Administration Guide (E63321,
+// https://docs.oracle.com/cd/E63388_01/html/E63321/z40009341433913.html):
+//   # shutdown -g0 -i0 -y
+//   # svc.startd: The system is coming down.  Please wait.
+//   svc.startd: 106 system services are now being stopped.
+//   Sep 12 17:52:11 systemA syslogd: going down on signal 15
+//   svc.startd: The system is down.
+//   syncing file systems...done
+//   Program terminated
+//   SPARC T7-1, No Keyboard
+//   ...
+//   {0} ok
+// Where each line comes from:
+//   "The system is coming down.  Please wait." (two spaces): svc.startd's
+//     dgraph_set_runlevel() for runlevel 0, uu_warn() prefixing "svc.startd: "
+//     (illumos usr/src/cmd/svc/startd/graph.c);
+//   the services count and syslogd's line: as published (the count is the T7's,
+//     illustrative; syslogd's line is a syslog record to the console, its date
+//     illustrative like the other dates here);
+//   "syncing file systems... done": the kernel's vfs_syncall() as in kSyncing
+//     (the guide's "...done" lost the space);
+//   "Program terminated": OpenBoot after the OS exits to it (also in the
+//     Solaris 2.5 SPARC example "syncing file systems... [7] [7] [5] done /
+//     Program terminated / ok", System Administration Guide, Volume I, 1995).
+// A sun4u V240 prints the prompt after "Program terminated" with no banner (the
+// T7's banner is its sun4v reset); auto-boot? is not touched by a halt.
+// The ssh session that ran the command sees the shutdown script's own output
+// (illumos usr/src/cmd/initpkg/shutdown.sh: echo '\nShutdown started.    \c';
+// date; echo; ... echo "Changing to init state $initstate - please wait").
+inline constexpr std::string_view kShutdownStart =
+    "svc.startd: The system is coming down.  Please wait.\r\n";
+inline constexpr std::string_view kShutdownServices =
+    "svc.startd: 106 system services are now being stopped.\r\n";
+/// "Mar  3 09:14:02 alpha syslogd: going down on signal 15\r\n"
+inline std::string shutdown_syslogd(std::string_view host) {
+  return "Mar  3 09:14:02 " + std::string(host) + " syslogd: going down on signal 15\r\n";
+}
+inline constexpr std::string_view kShutdownDown = "svc.startd: The system is down.\r\n";
+inline constexpr std::string_view kProgramTerminated = "Program terminated\r\n";
+
 // --- Linux on SPARC -------------------------------------------------------------
 
 /// From the OBP boot to "Booting Linux...": SILO and an early kernel, Debian

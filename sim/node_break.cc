@@ -32,6 +32,7 @@ void NodeModel::on_break(BreakVia via, TimePoint now) {
     case State::Ok:
       return record("ignored");
     case State::Running:
+    case State::Stopping:  // a shutdown under way is still a running OS
       if (os_ == Os::Linux) break;
       if (solaris_ignores()) return record("ignored");
       break;
@@ -62,8 +63,8 @@ void NodeModel::on_break(BreakVia via, TimePoint now) {
 void NodeModel::halt_to_ok(TimePoint now, BreakVia via) {
   // A spinning Linux panic is resumable too: `go` goes back into its loop.
   bool linux_panic = state_ == State::Panic && os_ == Os::Linux;
-  bool os_up =
-      state_ == State::Running || state_ == State::Booting || state_ == State::Hung || linux_panic;
+  bool os_up = state_ == State::Running || state_ == State::Stopping || state_ == State::Booting ||
+               state_ == State::Hung || linux_panic;
   if (os_up) {
     suspended_ = Suspended{state_, steps_, now, holds_lease()};
   } else {

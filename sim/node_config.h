@@ -21,6 +21,7 @@ struct Timings {
   Duration boot = 5s;   ///< T_boot: `boot` typed -> login prompt
   Duration mount = 3s;  ///< T_mount: `boot` typed -> shared disk taken (<= boot)
   Duration panic_to_reboot = 2s;    ///< panic line -> dump done -> reset (or `ok`)
+  Duration shutdown = 2s;           ///< `shutdown` (init 0) -> "Program terminated" and `ok`
   Duration reply = 0s;              ///< OBP command typed -> its answer and the next prompt
   Duration write_interval = 200ms;  ///< shared-disk record period while RUNNING
   Duration chatter_interval = 0s;   ///< one syslog-like line per interval while RUNNING; 0 = off

@@ -41,8 +41,10 @@ std::string NodeModel::control(std::string_view line, TimePoint now) {
     power_on(now, "power-cycle");
     return "ok";
   }
+  if (cmd == "shutdown") return shutdown(now);
   if (cmd == "panic") {
-    if (state_ != State::Running && state_ != State::Booting && state_ != State::Hung)
+    if (state_ != State::Running && state_ != State::Stopping && state_ != State::Booting &&
+        state_ != State::Hung)
       return "error: no OS to panic in " + std::string(state_name());
     enter_panic(now, "panic");
     return "ok";
@@ -167,8 +169,8 @@ std::string NodeModel::control(std::string_view line, TimePoint now) {
 std::string NodeModel::knob_command(const std::vector<std::string>& w, TimePoint) {
   const std::string& cmd = w[0];
   std::string arg = w.size() > 1 ? w[1] : "";
-  bool os_up = state_ == State::Running || state_ == State::Booting || state_ == State::Hung ||
-               state_ == State::Panic;
+  bool os_up = state_ == State::Running || state_ == State::Stopping || state_ == State::Booting ||
+               state_ == State::Hung || state_ == State::Panic;
   if (cmd == "os") {
     if (x86()) return arg == "linux" ? "ok" : "error: an x86 node runs Linux only";
     if (arg == "solaris")

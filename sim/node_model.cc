@@ -23,6 +23,8 @@ const char* state_text(State s) {
       return "BOOTING";
     case State::Running:
       return "RUNNING";
+    case State::Stopping:
+      return "STOPPING";
     case State::Panic:
       return "PANIC";
     case State::Hung:
@@ -112,7 +114,10 @@ void NodeModel::set_state(State to, std::string_view why, TimePoint now) {
           .add("to", state_text(to))
           .add("why", why)
           .line());
-  if ((from == State::Running) != (to == State::Running)) fx_.network(to == State::Running);
+  // The interfaces stay up while the OS shuts down (svc.startd stops the
+  // network services late), and go down with the halt.
+  auto net_up = [](State s) { return s == State::Running || s == State::Stopping; };
+  if (net_up(from) != net_up(to)) fx_.network(net_up(to));
   if (to == State::Running) {
     // A zero interval would spin advance_to(): it means "no writes".
     if (cfg_.t.write_interval > Duration::zero()) next_write_ = now + cfg_.t.write_interval;
@@ -229,6 +234,15 @@ void NodeModel::run_step(const Step& step, TimePoint now) {
       break;
     case Action::BiosRetry:
       enter_post(now, false, "boot retry");
+      break;
+    case Action::Unmount:
+      release_lease(now, "shutdown");
+      break;
+    case Action::HaltDone:
+      // uadmin(A_SHUTDOWN, AD_HALT): the PROM prompt; nothing to `go` back to.
+      suspended_.reset();
+      set_state(State::Ok, "halt (shutdown)", now);
+      emit(text::kPrompt);
       break;
   }
 }

@@ -24,6 +24,10 @@
 //    |   PANIC: Solaris: panic text, dump, reset -> POST    HUNG (silent; BREAK per knob)
 //    +-- Linux: panic text, then nothing (BREAK twice -> OK)
 //
+// RUNNING --`shutdown` (init 0)--> STOPPING: the service stops writing, the
+// shared disk is unmounted (lease released), svc.startd's text, then "Program
+// terminated" and OK, as after a halt (auto-boot? untouched).
+//
 // Who reads the console: the host (the states above) or, after "#." or
 // `sp-park`, the service processor ("sc> " / "-> "); while the SP has it the
 // host keeps running but none of its output and no BREAK crosses.
@@ -47,7 +51,7 @@
 
 namespace clusterd::sim {
 
-enum class State { Off, Post, Ok, Booting, Running, Panic, Hung };
+enum class State { Off, Post, Ok, Booting, Running, Stopping, Panic, Hung };
 
 /// How a BREAK reached the node.
 enum class BreakVia { TelnetBrk, Rfc2217, AltBreak, Control };
@@ -98,7 +102,8 @@ class NodeModel {
   std::optional<TimePoint> next_deadline() const;
 
   State state() const { return state_; }
-  /// "OFF", "POST", "OK", "BOOTING", "RUNNING", "BREAK_DISABLED", "PANIC", "HUNG".
+  /// "OFF", "POST", "OK", "BOOTING", "RUNNING", "BREAK_DISABLED", "STOPPING", "PANIC",
+  /// "HUNG".
   std::string_view state_name() const;
   const Nvram& nvram() const { return nvram_; }
   const NodeConfig& config() const { return cfg_; }
@@ -125,7 +130,9 @@ class NodeModel {
     BootFailed,
     BootPanic,
     PanicDone,
-    BiosRetry
+    BiosRetry,
+    Unmount,
+    HaltDone
   };
   struct Step {
     TimePoint at;
@@ -160,6 +167,9 @@ class NodeModel {
   void garbage(std::size_t n);
   std::uint64_t next_random();
   void save_nvram(std::string_view var, std::string_view via, TimePoint now);
+
+  // node_shutdown.cc: `shutdown -i0 -g0 -y` / `init 0`, a clean halt to `ok`.
+  std::string shutdown(TimePoint now);  // control reply
 
   // node_break.cc: a BREAK in every state, and `go`.
   void halt_to_ok(TimePoint now, BreakVia via);

@@ -33,7 +33,8 @@ void NodeModel::feed_byte(char c, TimePoint now) {
 }
 
 void NodeModel::host_byte(char c, TimePoint now) {
-  bool os_up = state_ == State::Running || state_ == State::Booting || state_ == State::Hung;
+  bool os_up = state_ == State::Running || state_ == State::Stopping || state_ == State::Booting ||
+               state_ == State::Hung;
   if (os_up && os_ == Os::Solaris && cfg_.knobs.alt_break) {
     // Solaris alternate break: CR, '~', Ctrl-B. It travels as plain data, so it
     // survives ser2net and a pty, which both drop a real BREAK. Linux has no

@@ -107,6 +107,8 @@ const std::vector<Flag>& flags() {
        [](O& o, const std::string& v) { return set_dur(o.node.t.mount, v); }},
       {"t-panic", "DUR", "panic line to reset [2s]",
        [](O& o, const std::string& v) { return set_dur(o.node.t.panic_to_reboot, v); }},
+      {"t-shutdown", "DUR", "shutdown (init 0) to the ok prompt [2s]",
+       [](O& o, const std::string& v) { return set_dur(o.node.t.shutdown, v); }},
       {"t-reply", "DUR", "OBP command to its answer and prompt [0s]",
        [](O& o, const std::string& v) { return set_dur(o.node.t.reply, v); }},
       {"write-interval", "DUR", "shared-disk record period while RUNNING; 0s = no writes [200ms]",

@@ -379,13 +379,14 @@ expect_nothing_sent() {
 }
 
 # A private sshd's config (console scenarios): key authentication only, on
-# 127.0.0.1:PORT. Sessions run $SHELL -c CMD; Debian's bash sources ~/.bashrc
+# 127.0.0.1:PORT (SSHD_LISTEN=ADDR: another address, e.g. a node's inside its
+# namespace). Sessions run $SHELL -c CMD; Debian's bash sources ~/.bashrc
 # when SSH_CLIENT is set unless SHLVL says it is nested: SetEnv keeps the
 # machine's rc files out.   FILE PORT HOST_KEY DIR [EXTRA_LINES]
 write_sshd_config() {
   cat >"$1" <<EOF
 Port $2
-ListenAddress 127.0.0.1
+ListenAddress ${SSHD_LISTEN:-127.0.0.1}
 HostKey $3
 PidFile $4/sshd.pid
 AuthorizedKeysFile $4/authorized_keys

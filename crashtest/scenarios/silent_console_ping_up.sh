@@ -7,7 +7,10 @@
 # of alpha's namespace keeps answering ping.
 #   1. 5 s silent with ping up: clusterd notices nothing (the stock script
 #      never probes the active's console in `watch`): no action.
-#   2. The operator asks a switchover: fence -> BREAK unanswered -> the script
+#   2. The operator asks a switchover, on the BREAK path (switchover_state =
+#      "fence": a node that answers nothing gets no clean shutdown over ssh,
+#      and this scenario is about the presumed fence): fence -> BREAK
+#      unanswered -> the script
 #      presumes alpha off -> the runtime refuses (ping up) -> fence_unconfirmed,
 #      critical alarm, no boot, no takeover while alpha stays silent.
 #   3. SIGCONT: alpha handles the BREAK queued on its console (A9) and stops at
@@ -20,6 +23,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 scenario_enter "$@"
+PARAMS_EXTRA='switchover_state = "fence"'
 scenario_setup
 alpha_pid=${pids[0]}  # start_nodes starts alpha's nodesim first
 alpha_stopped=""

@@ -5,6 +5,7 @@
 // and a clusterd stand-in (alarm_raise) killed with alarms in its spool.
 // Real time: retry backoff is 100-300 ms, timeouts 1-2 s, bounds generous.
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -580,6 +581,24 @@ TEST(CommandChannel, AlarmComesOnStdinAndInEnvironmentNeverInArgv) {
   EXPECT_NE(env.find("CLUSTERD_ALARM_ID=20261122-010203-0001\n"), std::string::npos) << env;
   EXPECT_NE(env.find("CLUSTERD_SEVERITY=critical\n"), std::string::npos);
   EXPECT_EQ(env.find("GTEST"), std::string::npos) << "clean environment, not the test's";
+}
+
+TEST(CommandChannel, APageCommandInheritsNoDescriptorOfClusterd) {
+  // Asio's sockets in clusterd (a console's connection, ping's) are not
+  // close-on-exec: stand-in for them, a descriptor without FD_CLOEXEC.
+  TempDir dir;
+  int fd = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(fd, 3);
+  auto ch = make_command_channel(
+      "command-1",
+      {.argv = {write_script(dir, "p.sh",
+                             "cat >/dev/null\nif [ -e /proc/$$/fd/" + std::to_string(fd) +
+                                 " ]; then echo inherited; else echo clean; fi\n")},
+       .timeout = 5s});
+  Delivery d = ch->send(test_note());
+  ::close(fd);
+  EXPECT_EQ(d.outcome, Outcome::Accepted) << d.detail;
+  EXPECT_NE(d.detail.find("clean"), std::string::npos) << d.detail;
 }
 
 TEST(CommandChannel, FailureIsTemporaryMissingCommandPermanentHangTimesOut) {

@@ -78,11 +78,12 @@ TEST_P(Golden, ReplayMatchesExpectedTimeline) {
   EXPECT_EQ(got, slurp(expected)) << "replay of " << name << " differs from " << expected;
 }
 
-INSTANTIATE_TEST_SUITE_P(StockScript, Golden,
-                         ::testing::Values("primary_panic", "ping_loss_console_alive",
-                                           "ping_loss_console_dead", "rogue_standby_boot",
-                                           "accidental_break", "fence_readback_failing",
-                                           "ping_flap", "power_fence", "power_fence_failed"));
+INSTANTIATE_TEST_SUITE_P(
+    StockScript, Golden,
+    ::testing::Values("primary_panic", "ping_loss_console_alive", "ping_loss_console_dead",
+                      "rogue_standby_boot", "accidental_break", "fence_readback_failing",
+                      "ping_flap", "planned_switchover", "planned_switchover_ssh_refused",
+                      "planned_switchover_stuck", "power_fence", "power_fence_failed"));
 
 // scripts/x86-bmc.chat over the SOL transcripts clusterd recorded in the x86
 // crash-test scenarios (crashtest/scenarios/x86_*.sh, nodesim --platform x86
@@ -113,6 +114,23 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   EXPECT_TRUE(has("ping_flap", "state    network_loss_hold"));
   EXPECT_TRUE(has("ping_flap", "state    watch  <- ping.up"));
   EXPECT_FALSE(has("ping_flap", "break "));
+  // A planned switchover: a clean shutdown over ssh, no BREAK, the lock read
+  // back, one boot, takeover; ssh refused: a warning, nobody touched; a
+  // shutdown that never reaches ok: the BREAK after planned_stop_timeout.
+  EXPECT_TRUE(
+      has("planned_switchover", "exec     \"ssh\" \"-F\" \"/etc/clusterd/ssh_config\" \"alpha\""));
+  EXPECT_TRUE(has("planned_switchover", "state    planned_stopping"));
+  EXPECT_TRUE(has("planned_switchover", "fenced   active (alpha) confirmed"));
+  EXPECT_TRUE(has("planned_switchover", "takeover beta is now active"));
+  EXPECT_FALSE(has("planned_switchover", "break "));
+  EXPECT_FALSE(has("planned_switchover", "alarm    critical"));
+  EXPECT_TRUE(
+      has("planned_switchover_ssh_refused", "alarm    warning \"planned switchover NOT done"));
+  EXPECT_FALSE(has("planned_switchover_ssh_refused", "break "));
+  EXPECT_FALSE(has("planned_switchover_ssh_refused", "send "));
+  EXPECT_TRUE(has("planned_switchover_stuck", "break    active (alpha)"));
+  EXPECT_TRUE(has("planned_switchover_stuck", "did not reach ok within 40s"));
+  EXPECT_TRUE(has("planned_switchover_stuck", "takeover beta is now active"));
   // An unanswered BREAK with a power method: off, read back, fenced by power.
   EXPECT_TRUE(has("power_fence", "power    active (alpha) off"));
   EXPECT_TRUE(has("power_fence", "fenced   active (alpha) by power, read back off"));

@@ -55,6 +55,18 @@ TEST(Replay, ATranscriptFollowsItsNodeAcrossATakeover) {
   EXPECT_NE(out.find("+5.000s    state    d"), std::string::npos) << out;
 }
 
+TEST(Replay, AReadBackOffDoesNotOutliveATakeoverAsInTheRuntime) {
+  // alpha read back off, fenced by power, beta took over; later alpha is the
+  // active again: its old read-back fences it no more (clusterd/runtime.cc).
+  std::string out =
+      run("initial state a { on power.off active { mark fenced active by power; takeover } -> b }\n"
+          "state b { on ping.down { mark fenced active; takeover } -> c\n after 1h -> b }\n"
+          "state c { on ping.down { mark fenced active by power } -> d\n on fence.refused -> e\n"
+          " after 1h -> c }\nstate d {}\nstate e {}",
+          "", "", "+1s power.off active\n+2s ping.down\n+3s ping.down\n");
+  EXPECT_NE(out.find("state    e  <- fence.refused"), std::string::npos) << out;
+}
+
 TEST(Replay, ConsoleNotesBecomeConsoleEvents) {
   std::string out =
       run("initial state a { on console.lost active -> b }\nstate b { on console.up active -> a }",

@@ -327,6 +327,64 @@ TEST(Daemon, ExecTimeoutKillsTheWholeProcessGroup) {
       << "the background sleep outlived the timeout";
 }
 
+// A reload restarts clusterd, and a stop kills what it started: not while
+// an exec runs (a clean shutdown through ssh half way) or waits.
+TEST(Daemon, IsNotIdleWhileAnExecRuns) {
+  Harness h("/bin/true", kShellScript);
+  ASSERT_TRUE(h.loaded_ok);
+  h.create();
+  h.daemon->start();
+  EXPECT_TRUE(h.daemon->idle());
+  h.daemon->control("maintenance");
+  ASSERT_TRUE(pump_until(h, [&] { return h.timeline().find("sh | pgid ") != std::string::npos; }))
+      << h.timeline();
+  EXPECT_FALSE(h.daemon->idle()) << h.timeline();
+}
+
+// Where the stock script's unanswered BREAK leads (clusterd/load.cc): a
+// power fence when both nodes have a power method, else the presumption; an
+// explicit [params] entry wins.
+std::string break_unanswered_target(const std::string& alpha_keys, const std::string& beta_keys,
+                                    const std::string& params) {
+  char tmpl[] = "/tmp/clusterd-load-XXXXXX";
+  const std::string home = ::mkdtemp(tmpl);
+  std::filesystem::create_directories(home + "/clusters");
+  std::ofstream(home + "/CList") << "prod clusters/prod.toml\n";
+  std::ofstream(home + "/clusters/prod.toml")
+      << "script = \"" << CLUSTERD_SOURCE_DIR << "/scripts/sparc-obp.chat\"\n"
+      << "[nodes.alpha]\nconsole = \"telnet://127.0.0.1:7001\"\naddress = \"10.0.0.1\"\n"
+      << alpha_keys << "[nodes.beta]\nconsole = \"telnet://127.0.0.1:7002\"\n"
+      << "address = \"10.0.0.2\"\n"
+      << beta_keys << params;
+  std::ostringstream problems;
+  LoadedCluster loaded;
+  std::string out;
+  if (!load_cluster("prod", home, "", problems, loaded)) {
+    out = "load failed: " + problems.str();
+  } else {
+    const auto& prog = *loaded.script.program;
+    const auto& st = prog.states[static_cast<std::size_t>(prog.find_state("fence_wait"))];
+    for (const auto& h : st.handlers) {
+      if (h.kind == chat::Handler::Kind::After && h.target >= 0)
+        out = prog.states[static_cast<std::size_t>(h.target)].name;
+    }
+  }
+  std::filesystem::remove_all(home);
+  return out;
+}
+
+TEST(Load, AnUnansweredBreakIsFencedByPowerWhenBothNodesHaveAPowerMethod) {
+  const std::string power =
+      "power_off = [\"/bin/true\"]\npower_on = [\"/bin/true\"]\npower_status = [\"/bin/true\"]\n";
+  EXPECT_EQ(break_unanswered_target(power, power, ""), "power_fence");
+  EXPECT_EQ(break_unanswered_target(power, "", ""), "presume_fence") << "only one node";
+  EXPECT_EQ(break_unanswered_target("", "", ""), "presume_fence");
+  EXPECT_EQ(break_unanswered_target(power, power,
+                                    "[params]\nbreak_unanswered_state = \"presume_fence\"\n"),
+            "presume_fence")
+      << "an explicit [params] entry wins";
+}
+
 TEST(Daemon, AlarmDeliveryReachesTheTimeline) {
   Harness h;
   ASSERT_TRUE(h.loaded_ok);
@@ -366,10 +424,14 @@ TEST(Daemon, ControlRequestsGoThroughTheProtocol) {
   EXPECT_EQ(h.daemon->control("frob\x1b"),
             "error: unknown request 'frob\\e' (status, timeline, switchover, maintenance, "
             "alarms, ack, reload, metrics)\n");
-  // The stock script's planned switchover starts with the fence (a BREAK)
-  // today; asserted so that a change to it is seen here.
+  // The stock script's planned switchover on a healthy active asks it to shut
+  // down cleanly over ssh (the exec), never a BREAK first.
   EXPECT_EQ(h.daemon->control("switchover"), "ok\nswitchover requested\n");
-  EXPECT_EQ(h.alpha->breaks, 1) << h.timeline();
+  EXPECT_EQ(h.alpha->breaks, 0) << h.timeline();
+  EXPECT_NE(h.timeline().find("exec [ssh] [-F] [/etc/clusterd/ssh_config] [alpha] "
+                              "[shutdown -i0 -g0 -y]"),
+            std::string::npos)
+      << h.timeline();
 }
 
 TEST(Daemon, PingDownWithTheConsoleSilentFencesAfterTheConfirmWindowOnly) {

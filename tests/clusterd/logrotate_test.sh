@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # etc/logrotate.d/clusterd with the real logrotate against a running clusterd
 # whose active console chatters (nodesim, one numbered syslog line every 5 ms):
-# three forced rounds, each renaming Logs/*.log and Logs/*.console and then
+# three forced rounds, each renaming Logs/*.log, Logs/*.console and Logs/*.sh and then
 # asking clusterd to reopen them (the postrotate: init.d reopen, SIGUSR1).
 # Asserts: no byte lost or doubled — the heartbeat numbers decoded from the
 # transcripts, oldest file first, run without a gap or repeat from the first
@@ -69,6 +69,11 @@ for f in "${dated[@]}"; do
   [[ $(cd "$home/Logs" && { [[ $f == *.gz ]] && zcat "$f" || cat "$f"; } | grep -c heartbeat) -gt 0 ]] ||
     fail "$f holds no console bytes"
 done
+# The shell transcript (Logs/NAME.sh, docs/formats.md: rotated like the
+# console transcripts) goes round too, and clusterd reopens it.
+sh_dated=$(find "$home/Logs" -maxdepth 1 -name 'east.sh-*' | wc -l)
+[[ $sh_dated == 3 ]] || fail "expected 3 dated shell transcripts (Logs/east.sh-*), found $sh_dated"
+[[ -s $home/Logs/east.sh ]] || fail "no current shell transcript after the last round: clusterd did not reopen it"
 n_reopen=$(zcat -f "$home"/Logs/east.log "$home"/Logs/east.log-* | grep -c 'logs reopened (SIGUSR1)' || true)
 [[ $n_reopen == 3 ]] || fail "expected 3 reopens in the activity logs, found $n_reopen"
 

@@ -216,6 +216,18 @@ state other { after 1h -> start }
   EXPECT_TRUE(r.said("sh.exit 256 (killed: [timeouts] exec 30s passed)"));
 }
 
+TEST(Shell, AnExitHandlerWithoutAStatusNamesTheOneThatCameInTrigger) {
+  Rig r(R"(initial state start { after 1s { exec "ssh" } -> wait }
+state wait { on sh.exit { alarm warning "ssh failed: $trigger" } -> start
+  after 1h -> start }
+)");
+  r.run_to(t0 + 1s);
+  r.exit(255);
+  ASSERT_FALSE(r.alarms.raised.empty());
+  EXPECT_EQ(r.alarms.raised.back(), "warning ssh failed: sh.exit 255");
+  EXPECT_TRUE(r.said("state start <- sh.exit 255")) << r.all();
+}
+
 TEST(Shell, ExecThatCannotStartEndsWith127) {
   // Programs are looked up when started: make this one missing and restart.
   Rig r2(R"(initial state start { after 1s { exec "no-such-program" } -> wait }
@@ -452,6 +464,121 @@ state failed { after 1h -> watch }
   EXPECT_EQ(r.state(), "failed");
   EXPECT_TRUE(r.said("log power off alpha failed: no power method configured (power_off)"));
   EXPECT_TRUE(r.commands.started.empty());
+}
+
+// A read-back off is evidence about one node in one failover: after a
+// takeover the fences start again (the journal's too), so a node that comes
+// back as the active is not fenced by power on the strength of the power-off
+// that ended its earlier term.
+TEST(Power, AReadBackOffDoesNotOutliveATakeover) {
+  Rig r(R"(initial state watch { on ping.down -> fence }
+state fence {
+  power active off
+  on power.off active { mark fenced active by power } -> boot
+  after 5m -> watch
+}
+state boot { boot standby "boot\r"
+  after 1s { takeover } -> back }
+state back { after 1s { mark fenced active; boot standby "boot\r"; takeover } -> again }
+state again { after 1s { mark fenced active by power } -> fenced
+  on fence.refused -> refused }
+state fenced { after 1h -> watch }
+state refused { after 1h -> watch }
+)");
+  r.runtime->on_ping(false, t0);
+  r.exit(0);
+  r.output("Chassis Power is off\n");
+  r.exit(0);
+  ASSERT_EQ(r.state(), "boot");
+  r.run_to(t0 + 1s);
+  ASSERT_EQ(r.runtime->active(), "beta");
+  r.run_to(t0 + 2s);  // beta fenced at its prompt, alpha booted: alpha is the active again
+  ASSERT_EQ(r.runtime->active(), "alpha");
+  r.run_to(t0 + 3s);
+  EXPECT_EQ(r.state(), "refused") << r.all();
+  EXPECT_EQ(r.journal->state().fenced.count("alpha"), 0u);
+}
+
+// A power result that could not wait for the interpreter (a command that
+// cannot start) is handed over after the actions around it: when one of
+// them is the takeover, the event names the node by its role at that time.
+TEST(Power, AResultHandedOverAfterATakeoverNamesTheNodesNewRole) {
+  Rig r(R"(initial state watch {
+  on ping.down { mark fenced active; power standby on; takeover } -> after
+}
+state after {
+  on power.failed active { log "beta: $reason" } -> right
+  on power.failed standby -> wrong
+  after 1h -> watch
+}
+state right { after 1h -> watch }
+state wrong { after 1h -> watch }
+)");
+  r.commands.missing.insert("ipmitool");
+  r.runtime->on_ping(false, t0);
+  ASSERT_EQ(r.runtime->active(), "beta");
+  EXPECT_EQ(r.state(), "right") << r.all();
+  EXPECT_TRUE(r.said("log beta: power on beta failed: power_on could not start")) << r.all();
+}
+
+// A read-back gives up [timeouts] power after its command ended (docs/
+// chat-language.md, *Power*): a power_status still running then is killed,
+// it does not get a [timeouts] power of its own beyond that bound.
+TEST(Power, AReadBackEndsAtItsBoundEvenWithAStatusRunning) {
+  Rig r(kPowerFence);
+  r.runtime->on_ping(false, t0);
+  r.exit(0);  // power_off at t0: the read-back ends by t0+10s
+  while (r.now < t0 + 9s) {
+    r.output("Chassis Power is on\n");
+    r.exit(0);
+    r.run_to(r.now + 1s);
+  }
+  const auto id = r.commands.last().id;  // started at t0+9s; its BMC does not answer
+  ASSERT_EQ(r.commands.last().argv, argv_of(kIpmiStatus));
+  r.run_to(t0 + 10s);
+  ASSERT_EQ(r.commands.killed, std::vector<std::uint64_t>{id}) << r.all();
+  r.exit(128 + 9);
+  EXPECT_EQ(r.state(), "stuck");
+  EXPECT_TRUE(r.said("not read back off within [timeouts] power 10s")) << r.all();
+}
+
+// The active's fence holds until the takeover: powering it on again (an x86
+// server boots from the shared disk on power-on) while the standby may be
+// booting from it is refused, as booting the standby without the fence is.
+TEST(Power, AFencedActiveIsNotPoweredOnBeforeTheTakeover) {
+  for (const char* op : {"on", "cycle"}) {
+    SCOPED_TRACE(op);
+    Rig r(std::string(R"(initial state watch { on ping.down -> fence }
+state fence {
+  power active off
+  on power.off active { mark fenced active by power } -> boot
+  after 5m -> watch
+}
+state boot {
+  power standby on
+  after 1s { power active )") +
+          op + R"( } -> waiting
+}
+state waiting { on power.failed active { log "told: $reason" } -> told
+  after 1h -> watch }
+state told { after 1h -> watch }
+)");
+    r.runtime->on_ping(false, t0);
+    r.exit(0);
+    r.output("Chassis Power is off\n");
+    r.exit(0);
+    ASSERT_EQ(r.state(), "boot");
+    ASSERT_EQ(r.commands.last().argv, argv_of(kIpmiOn));  // the standby's power-on
+    const std::size_t started = r.commands.started.size();
+    r.run_to(t0 + 1s);
+    EXPECT_EQ(r.commands.started.size(), started) << "nothing run on the fenced active\n"
+                                                  << r.all();
+    EXPECT_TRUE(r.said("refused, nothing run: the journal records the active alpha fenced"))
+        << r.all();
+    // The script hears of it as of any power action that failed.
+    EXPECT_EQ(r.state(), "told") << r.all();
+    EXPECT_TRUE(r.said("log told: power " + std::string(op) + " alpha failed: refused")) << r.all();
+  }
 }
 
 }  // namespace

@@ -6,7 +6,9 @@ A small chat script turns operator requests into power actions:
   - `power active off`: power_off, then power_status until it reads off; only
     then does `mark fenced active by power` pass, journaled how=power, and the
     node is really off;
-  - `power active on`: the node boots again, read back on;
+  - `power active cycle` (unfenced): off, read back off, on, read back on, and
+    the node boots again; after a fence by power the same is refused until
+    the takeover (a server boots on power-on);
   - a wrong password: ipmitool exits 1, power.failed with its words, and a fence
     by power asked for then is refused;
   - a BMC that does not answer (SIGSTOP): power.failed, nothing fenced;
@@ -39,7 +41,7 @@ state off {
     on fence.refused { log "FENCE REFUSED" } -> watch
 }
 state on {
-    power active on
+    power active cycle
     on power.on active { log "POWERED ON" } -> watch
     on power.failed active { log "POWER FAILED: $reason" } -> watch
 }
@@ -159,7 +161,14 @@ class PowerThroughARealBmc(unittest.TestCase):
     def until_logged(self, text, count=1, limit=60.0):
         wait_for("'%s' in the log" % text, lambda: self.log().count(text) >= count, limit)
 
-    def test_off_is_read_back_before_the_fence_and_on_boots_the_node(self):
+    def test_cycle_then_off_read_back_before_the_fence(self):
+        self.ctl_request("maintenance")
+        self.until_logged("POWERED ON")
+        log = self.log()
+        self.assertIn("power_status alpha reads off; powering it on (cycle)", log)
+        self.assertIn("power alpha read back on", log)
+        wait_for("alpha running again", lambda: self.node_state() == "RUNNING")
+
         self.ctl_request("switchover")
         self.until_logged("FENCED BY POWER")
         log = self.log()
@@ -171,10 +180,10 @@ class PowerThroughARealBmc(unittest.TestCase):
         self.assertIn("how=power", self.journal())
         self.assertEqual(self.node_state(), "OFF")
 
+        # Fenced: never powered on again before a takeover.
         self.ctl_request("maintenance")
-        self.until_logged("POWERED ON")
-        self.assertIn("power alpha read back on", self.log())
-        wait_for("alpha running again", lambda: self.node_state() == "RUNNING")
+        self.until_logged("POWER FAILED: power cycle alpha failed: refused, nothing run")
+        self.assertEqual(self.node_state(), "OFF")
 
     def test_wrong_password_fails_and_the_fence_is_refused(self):
         self.set_password("not-the-password")

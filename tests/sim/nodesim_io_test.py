@@ -359,7 +359,7 @@ class ControlCli(NodesimCase):
             self.assertIn("usage: nodesim", r.stdout)
         r = subprocess.run([NODESIM, "run", "--help"], capture_output=True, text=True)
         for flag in ("--t-boot", "--t-mount", "--telnet", "--pty", "--netns", "--battery-dead",
-                     "--os", "--linux-break", "--kbd-abort", "--boot-panic", "--sp"):
+                     "--os", "--linux-break", "--kbd-abort", "--boot-panic", "--sp", "--t-shutdown"):
             self.assertIn(flag, r.stdout)
 
     def test_exit_codes_and_bad_options(self):
@@ -486,6 +486,30 @@ class SplitBrainEndToEnd(NodesimCase):
         ms = float(r.stdout.split("overlap: ")[1].split(" ms")[0])
         self.assertGreater(ms, 700)   # 500 ms of boot after the mount + 300 ms
         self.assertLess(ms, 5000)
+
+    def test_clean_shutdown_over_the_control_socket_then_the_standby_checks_clean(self):
+        f = self.start("alpha", "--auto-boot", "true", "--telnet", "0", "--t-shutdown", "1s")
+        self.start("beta", "--auto-boot", "false")
+        self.wait_state("alpha", "RUNNING")
+        t = self.telnet(int(f["telnet"]))
+        t.expect_cmd((WILL, 1))
+        self.assertEqual(self.ctl("beta", "shutdown"), (1, "error: shutdown needs a running OS, not OK"))
+        self.assertEqual(self.ctl("alpha", "shutdown"), (0, "ok"))
+        self.assertIn(" state=STOPPING ", self.ctl("alpha", "status")[1])
+        t.expect(b"svc.startd: The system is coming down.  Please wait.\r\n")
+        t.expect(b"svc.startd: The system is down.\r\nsyncing file systems... done\r\n"
+                 b"Program terminated\r\n{0} ok ")
+        out = self.wait_state("alpha", "OK")
+        self.assertIn(" auto-boot?=true ", out)   # a halt leaves NVRAM alone
+        self.assertIn(" lease=free ", out)
+        self.ctl("beta", "type", "boot\\r")
+        self.wait_state("beta", "RUNNING")
+        r = subprocess.run([NODESIM, "check", os.path.join(self.dir, "alpha.ledger"),
+                            os.path.join(self.dir, "beta.ledger")], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("overlap: 0.0 ms", r.stdout)
+        self.assertIn('"ev":"service_stop","why":"shutdown"', self.ledger("alpha"))
+        self.assertNotIn('"ev":"break"', self.ledger("alpha"))
 
     def test_correct_failover_checks_clean(self):
         self.start("alpha", "--auto-boot", "true")

@@ -63,6 +63,18 @@ class ScriptLoopTest : public SimTest, public chat::Actuator {
           moved = true;
         }
       }
+      while (!execs_.empty()) {
+        // The node's sshd with a forced command: a clean shutdown of the
+        // node named in `ssh -F CONFIG NODE COMMAND`, then ssh's exit 0.
+        std::vector<std::string> argv = std::move(execs_.front());
+        execs_.pop_front();
+        if (argv.size() == 5 && argv[0] == "ssh" && argv[4] == "shutdown -i0 -g0 -y") {
+          Node& n = argv[3] == "alpha" ? *alpha_ : *beta_;
+          shutdown_replies_.push_back(n.m->control("shutdown", now));
+          in_->on_event(chat::Event{chat::EventKind::ShExit, Channel::Sh, 0}, now);
+        }
+        moved = true;
+      }
       while (!to_nodes_.empty()) {
         auto [ch, what] = to_nodes_.front();
         to_nodes_.pop_front();
@@ -118,7 +130,7 @@ class ScriptLoopTest : public SimTest, public chat::Actuator {
     to_nodes_.emplace_back(ch, std::string());
   }
   void alarm(chat::AlarmSeverity, std::string_view t) override { alarms_.emplace_back(t); }
-  void exec(const std::vector<std::string>&) override {}
+  void exec(const std::vector<std::string>& argv) override { execs_.push_back(argv); }
   void log(std::string_view) override {}
   bool mark_fenced(Channel, chat::FenceHow how, const chat::FenceEvidence&) override {
     fenced_presumed_ = how == chat::FenceHow::Presumed;
@@ -139,6 +151,8 @@ class ScriptLoopTest : public SimTest, public chat::Actuator {
   std::unique_ptr<Node> alpha_, beta_;
   std::unique_ptr<chat::Interpreter> in_;
   std::deque<std::pair<Channel, std::string>> to_nodes_;  // empty string = BREAK
+  std::deque<std::vector<std::string>> execs_;
+  std::vector<std::string> shutdown_replies_;
   std::vector<std::string> states_, alarms_;
   std::vector<TimePoint> breaks_;
   std::optional<TimePoint> takeover_at_;
@@ -171,6 +185,38 @@ TEST_F(ScriptLoopTest, PanicOnTheActiveIsCaughtBeforeItsRebootAndBetaTakesOver) 
   EXPECT_EQ(alpha_->m->state(), State::Ok) << "stopped during the dump, never rebooted";
   EXPECT_EQ(alpha_->fx.events("lease_acquire").size(), 1u) << "only its first mount";
   EXPECT_TRUE(check_ledger(merged()).clean());
+}
+
+// A planned switchover on a healthy cluster: the stock script's ssh reaches
+// alpha's shutdown, whose text (console_text.h) the script follows to `ok`;
+// no BREAK, the lock read back, beta booted once, no overlap, and alpha's
+// last write on the disk before it let it go.
+TEST_F(ScriptLoopTest, PlannedSwitchoverShutsAlphaDownCleanlyWithoutABreak) {
+  run(1s);
+  in_->on_event(chat::Event{chat::EventKind::ControlSwitchover}, now);
+  run(15s);
+  EXPECT_EQ(shutdown_replies_, std::vector<std::string>{"ok"});
+  for (const char* s :
+       {"planned_stop", "planned_stopping", "lock_active", "readback_active", "boot_standby"})
+    EXPECT_TRUE(was_in(s)) << s << " never entered; states: " << ::testing::PrintToString(states_);
+  EXPECT_FALSE(was_in("fence"));
+  EXPECT_TRUE(breaks_.empty()) << "a planned switchover sends no BREAK";
+  EXPECT_TRUE(alpha_->fx.events("break").empty());
+  ASSERT_TRUE(takeover_at_.has_value());
+  EXPECT_FALSE(fenced_presumed_);
+  EXPECT_EQ(alpha_->m->state(), State::Ok);
+  EXPECT_FALSE(alpha_->m->nvram().auto_boot) << "locked by the script after the halt";
+  EXPECT_EQ(beta_->m->state(), State::Running);
+  EXPECT_EQ(beta_->fx.events("lease_acquire").size(), 1u);
+  auto stop = alpha_->fx.events("service_stop");
+  ASSERT_EQ(stop.size(), 1u);
+  EXPECT_EQ(stop[0].get("last_seq"), alpha_->fx.events("write").back().get("seq"));
+  EXPECT_EQ(alpha_->fx.events("lease_release").back().get("why"), "shutdown");
+  CheckReport rep = check_ledger(merged());
+  EXPECT_TRUE(rep.clean()) << rep.summary();
+  EXPECT_EQ(rep.overlap_ms(), 0.0);
+  for (const auto& a : alarms_) EXPECT_EQ(a.find("fencing"), std::string::npos) << a;
+  EXPECT_EQ(in_->state_name(), "watch");
 }
 
 TEST_F(ScriptLoopTest, StandbyBootedByHandIsHeldAtOkBeforeTMount) {
