@@ -232,9 +232,6 @@ void NodeModel::run_step(const Step& step, TimePoint now) {
     case Action::PanicDone:
       enter_post(now, true, "panic reboot");
       break;
-    case Action::BiosRetry:
-      enter_post(now, false, "boot retry");
-      break;
     case Action::Unmount:
       release_lease(now, "shutdown");
       break;
@@ -243,6 +240,9 @@ void NodeModel::run_step(const Step& step, TimePoint now) {
       suspended_.reset();
       set_state(State::Ok, "halt (shutdown)", now);
       emit(text::kPrompt);
+      break;
+    case Action::BiosRetry:
+      enter_post(now, false, "boot retry");
       break;
   }
 }

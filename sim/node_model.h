@@ -130,9 +130,9 @@ class NodeModel {
     BootFailed,
     BootPanic,
     PanicDone,
-    BiosRetry,
     Unmount,
-    HaltDone
+    HaltDone,
+    BiosRetry
   };
   struct Step {
     TimePoint at;
