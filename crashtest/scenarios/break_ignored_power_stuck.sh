@@ -28,6 +28,10 @@ wait_for 60 "the fence-not-confirmed alarm (or a boot of beta)" \
   sh -c "grep -qE 'alarm critical \"fence of alpha NOT confirmed|send beta \"boot|boot standby' '$timeline_log'"
 sleep 3  # a boot wrongly sent after the alarm would show in the ledger by now
 show_timeline 'state |BREAK|send |fenced|takeover|alarm|power'
+# The safety first: no fence, no boot.
+expect_journal_count 0 'fence-confirmed' "a fence was recorded"
+expect_journal_count 0 'boot-sent|takeover' "beta was booted without a fence"
+[[ $(ledger_count beta '"ev":"command","line":"boot') == 0 ]] || fail "beta's ledger: a boot was typed"
 expect_timeline 'BREAK alpha' "no BREAK sent"
 expect_timeline 'state power_fence <- after [$]break_timeout' "the unanswered BREAK did not lead to power_fence"
 expect_timeline 'power of alpha not read back off within \[timeouts\] power' "the runtime did not say the power never read back off"
@@ -36,9 +40,6 @@ expect_timeline 'state presume_fence <- power.failed active' "no fall-back to pr
 expect_timeline 'presumed fence of alpha refused' "the presumed fence of a node that answers was not refused"
 expect_timeline 'alarm critical "fence of alpha NOT confirmed' "no fence-not-confirmed alarm"
 if timeline_has 'power alpha read back off'; then fail "the timeline says alpha's power read back off"; fi
-expect_journal_count 0 'fence-confirmed' "a fence was recorded"
-expect_journal_count 0 'boot-sent|takeover' "beta was booted without a fence"
-[[ $(ledger_count beta '"ev":"command","line":"boot') == 0 ]] || fail "beta's ledger: a boot was typed"
 grep -q 'stuck-on: power off accepted' "$bmc_alpha/chassis.log" || fail "alpha's BMC was not asked to power off: $(cat "$bmc_alpha/chassis.log")"
 if grep -q 'set power' "$bmc_beta/chassis.log"; then fail "beta's BMC was asked to change its power: $(cat "$bmc_beta/chassis.log")"; fi
 expect_node_state alpha BREAK_DISABLED "alpha (power stuck on, BREAK ignored) keeps running"

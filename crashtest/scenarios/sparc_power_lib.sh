@@ -71,7 +71,10 @@ sparc_power_keys() {  # NODE
 
 sparc_power_setup() {
   # The BMCs go with the rest on every way out (lib.sh's trap, ours first).
-  trap 'sp_rc=$?; sparc_power_cleanup; (exit "$sp_rc"); scenario_cleanup' EXIT
+  # scenario_cleanup takes the exit status from $?, hence `(exit "$sp_rc")`;
+  # errexit off first, or a failing status would end the trap right there,
+  # before the evidence is saved and the nodes stopped.
+  trap 'sp_rc=$?; set +e; sparc_power_cleanup; (exit "$sp_rc"); scenario_cleanup' EXIT
   start_nodes
   start_ser2net
   sparc_power_start_bmcs
