@@ -23,6 +23,8 @@
 #                   the console path can be killed without touching beta's
 #   NODE_OPTS       extra options for both nodesims; ALPHA_OPTS, BETA_OPTS for one
 #   PING_EXTRA, PARAMS_EXTRA, CONFIG_EXTRA   extra TOML lines in [ping], [params], at the end
+#   NODE_ALPHA_EXTRA, NODE_BETA_EXTRA   extra TOML lines in [nodes.alpha], [nodes.beta]
+#                   (power methods: sparc_power_lib.sh)
 #   BOOT_TIMEOUT    the script's boot_timeout (default 30s)
 #   KILL_AFTER_RECORD=KIND   start_clusterd preloads crashtest's kill switch
 #                   ($bin/../lib/clusterd/crashtest-kill-switch.so): clusterd gets
@@ -269,10 +271,12 @@ script = "sparc-obp.chat"
 console = "$alpha_console_uri"
 address = "$CDT_ALPHA_ADDR"
 role = "active"
+${NODE_ALPHA_EXTRA:-}
 [nodes.beta]
 console = "telnet://127.0.0.1:$ps?rfc2217=1&break=%5Cr~%5Cx02"
 address = "$CDT_BETA_ADDR"
 role = "standby"
+${NODE_BETA_EXTRA:-}
 [ping]
 interval = "$ping_interval"
 misses = 3
