@@ -89,8 +89,9 @@ INSTANTIATE_TEST_SUITE_P(
 // crash-test scenarios (crashtest/scenarios/x86_*.sh, nodesim --platform x86
 // behind ipmi_sim), with the power results it saw as events.
 INSTANTIATE_TEST_SUITE_P(X86Script, Golden,
-                         ::testing::Values("x86_panic", "x86_rogue_standby",
-                                           "x86_power_never_off"));
+                         ::testing::Values("x86_panic", "x86_rogue_standby", "x86_power_never_off",
+                                           "x86_planned_switchover", "x86_planned_switchover_hang",
+                                           "x86_planned_switchover_ssh_refused"));
 
 // The six cases must cover the decisions they are named after: guard against
 // an .expected file rewritten into something that no longer shows them.
@@ -131,6 +132,24 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   EXPECT_TRUE(has("planned_switchover_stuck", "break    active (alpha)"));
   EXPECT_TRUE(has("planned_switchover_stuck", "did not reach ok within 40s"));
   EXPECT_TRUE(has("planned_switchover_stuck", "takeover beta is now active"));
+  // The x86 planned switchover: ssh 'systemctl poweroff', the node's own
+  // power-down seen before the power-off that reads it back, no critical
+  // alarm; a shutdown that never powers off: the hard power-off after
+  // planned_stop_timeout, with a critical alarm; ssh refused: nothing powered.
+  EXPECT_TRUE(has("x86_planned_switchover",
+                  "exec     \"ssh\" \"-F\" \"/etc/clusterd/ssh_config\" \"alpha\" "
+                  "\"systemctl poweroff\""));
+  EXPECT_TRUE(has("x86_planned_switchover", "state    fence  <- active x86_power_down"));
+  EXPECT_TRUE(has("x86_planned_switchover", "fenced   active (alpha) by power, read back off"));
+  EXPECT_TRUE(has("x86_planned_switchover", "takeover beta is now active"));
+  EXPECT_FALSE(has("x86_planned_switchover", "alarm    critical"));
+  EXPECT_TRUE(has("x86_planned_switchover_hang", "did not power it off within 40s"));
+  EXPECT_TRUE(has("x86_planned_switchover_hang", "alarm    critical \"powering alpha off hard"));
+  EXPECT_TRUE(has("x86_planned_switchover_hang", "takeover beta is now active"));
+  EXPECT_TRUE(
+      has("x86_planned_switchover_ssh_refused", "alarm    warning \"planned switchover NOT done"));
+  EXPECT_FALSE(has("x86_planned_switchover_ssh_refused", "power    "));
+  EXPECT_FALSE(has("x86_planned_switchover_ssh_refused", "is now active"));
   // An unanswered BREAK with a power method: off, read back, fenced by power.
   EXPECT_TRUE(has("power_fence", "power    active (alpha) off"));
   EXPECT_TRUE(has("power_fence", "fenced   active (alpha) by power, read back off"));
