@@ -1,7 +1,7 @@
 // Golden replays of the stock scripts (scripts/sparc-obp.chat, and
 // scripts/x86-bmc.chat for the cases whose NAME.script names it): each case in
 // tests/chat/golden/ is NAME.alpha.console (the active node), NAME.beta.console
-// (the standby), optional NAME.events, NAME.sh (what exec printed, channel sh),
+// (the standby), optional NAME.events, NAME.exec (what exec printed, channel sh),
 // NAME.params (k=v lines) and NAME.script
 // (the script's file name in scripts/; default sparc-obp.chat), and
 // NAME.expected, the exact timeline `chatc replay` prints. Run through the same
@@ -64,8 +64,8 @@ TEST_P(Golden, ReplayMatchesExpectedTimeline) {
   ASSERT_TRUE(standby.ok()) << standby.error().message;
   input.active = *active;
   input.standby = *standby;
-  if (fs::exists(dir / (name + ".sh"))) {  // what exec printed (Logs/NAME.sh), channel sh
-    auto sh = read_transcript(slurp(dir / (name + ".sh")), name + ".sh");
+  if (fs::exists(dir / (name + ".exec"))) {  // what exec printed (Logs/NAME.sh), channel sh
+    auto sh = read_transcript(slurp(dir / (name + ".exec")), name + ".exec");
     ASSERT_TRUE(sh.ok()) << sh.error().message;
     input.sh = *sh;
   }
