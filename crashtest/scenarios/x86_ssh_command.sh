@@ -7,9 +7,10 @@
 #   x86_ssh_command.sh MODE NODESIM CTL_SOCKET LOG
 #   MODE poweroff  tell the node's nodesim `shutdown` (its control socket): the
 #                  clean power-off to OFF. Prints nothing and exits 0, as
-#                  `systemctl poweroff` does once the job is queued (it does
-#                  not wait for it: systemctl(1), "poweroff": "Shut down and
-#                  power-off the system", asynchronous unless --wait)
+#                  `systemctl poweroff` does once the job is queued
+#                  (systemctl(1), "poweroff": "This command is asynchronous;
+#                  it will return after the power-off operation is enqueued,
+#                  without waiting for it to complete.")
 #   MODE hang      the same, but the node's shutdown never ends (`shutdown
 #                  hang`: a stop job that waits forever): the service stops,
 #                  the node stays on; the monitor must power it off hard after
