@@ -41,7 +41,10 @@ std::string NodeModel::control(std::string_view line, TimePoint now) {
     power_on(now, "power-cycle");
     return "ok";
   }
-  if (cmd == "shutdown") return shutdown(now);
+  if (cmd == "shutdown") {
+    if (!arg.empty() && arg != "hang") return "error: shutdown [hang]";
+    return shutdown(now, arg == "hang");
+  }
   if (cmd == "panic") {
     if (state_ != State::Running && state_ != State::Stopping && state_ != State::Booting &&
         state_ != State::Hung)

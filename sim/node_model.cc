@@ -241,6 +241,10 @@ void NodeModel::run_step(const Step& step, TimePoint now) {
       set_state(State::Ok, "halt (shutdown)", now);
       emit(text::kPrompt);
       break;
+    case Action::PowerDown:
+      // kernel_power_off(): ACPI S5, the node switches itself off.
+      power_off(now, "poweroff (shutdown)");
+      break;
     case Action::BiosRetry:
       enter_post(now, false, "boot retry");
       break;

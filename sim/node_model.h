@@ -26,7 +26,9 @@
 //
 // RUNNING --`shutdown` (init 0)--> STOPPING: the service stops writing, the
 // shared disk is unmounted (lease released), svc.startd's text, then "Program
-// terminated" and OK, as after a halt (auto-boot? untouched).
+// terminated" and OK, as after a halt (auto-boot? untouched). On x86
+// (`systemctl poweroff`) STOPPING ends in OFF: systemd's and the kernel's
+// power-off text, "reboot: Power down", and the node powers itself off.
 //
 // Who reads the console: the host (the states above) or, after "#." or
 // `sp-park`, the service processor ("sc> " / "-> "); while the SP has it the
@@ -132,6 +134,7 @@ class NodeModel {
     PanicDone,
     Unmount,
     HaltDone,
+    PowerDown,
     BiosRetry
   };
   struct Step {
@@ -168,8 +171,10 @@ class NodeModel {
   std::uint64_t next_random();
   void save_nvram(std::string_view var, std::string_view via, TimePoint now);
 
-  // node_shutdown.cc: `shutdown -i0 -g0 -y` / `init 0`, a clean halt to `ok`.
-  std::string shutdown(TimePoint now);  // control reply
+  // node_shutdown.cc: `shutdown -i0 -g0 -y` / `init 0`, a clean halt to `ok`;
+  // on x86 `systemctl poweroff`, a clean power-off (`hang`: it never ends).
+  std::string shutdown(TimePoint now, bool hang);      // control reply
+  std::string x86_shutdown(TimePoint now, bool hang);  // control reply
 
   // node_break.cc: a BREAK in every state, and `go`.
   void halt_to_ok(TimePoint now, BreakVia via);

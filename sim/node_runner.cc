@@ -14,7 +14,8 @@ namespace clusterd::sim {
 namespace {
 
 constexpr const char* kHelp =
-    "ok commands: status | power-on | power-off | power-cycle | shutdown | panic | hang | unhang | "
+    "ok commands: status | power-on | power-off | power-cycle | shutdown [hang] | panic | hang | "
+    "unhang | "
     "break [telnet-brk|rfc2217|alt-break] | break-disable | break-enable | "
     "kbd-abort enable|disable|alternate | hang-break on|off | "
     "alt-break on|off | battery-dead [on|off] | type \"TEXT\" | garbage BYTES | flood BPS | "

@@ -72,6 +72,60 @@ inline std::string issue(std::string_view host) {
   return "\r\nDebian GNU/Linux 12 " + std::string(host) + " ttyS0\r\n";
 }
 
+// --- a clean power-off (systemctl poweroff) ---------------------------------------------
+
+/// What a Debian 12 node's serial console shows when it is powered off cleanly
+/// (`systemctl poweroff`, also what `shutdown -h now` and `poweroff` do under
+/// systemd). Three parts, in order:
+///  1. systemd (PID 1) prints the end of each job as a status line, "[  OK  ] "
+///     and the job's message with the unit as "NAME - DESCRIPTION"
+///     (StatusUnitFormat=combined, systemd 252's default). The lines and their
+///     order as published from a Debian image's serial console: Jan Kiszka,
+///     "Re: [PATCH 6.12 242/262] ext4: fix checks for orphan inodes",
+///     stable@vger.kernel.org, 2026-01-08,
+///     https://lore.kernel.org/stable/ebd61bd3-1160-459f-b3b3-f186719fa5f3@siemens.com/
+///     ("[  OK  ] Reached target shutdown.target - System Shutdown." …
+///     "[  OK  ] Reached target poweroff.target - System Power Off." … "reboot:
+///     Power down"); "Stopped target multi-user.target - Multi-User System." and
+///     "Stopped target getty.target - Login Prompts." as systemd 252 logs them at
+///     every shutdown (the units' Description= in systemd's units/*.target).
+///     systemd colours "  OK  " green (ANSI SGR) on a terminal that takes
+///     colour; the published transcripts, and these texts, carry none.
+///  2. systemd-shutdown (PID 1 after the exec, logging to /dev/kmsg, hence the
+///     printk timestamp and "systemd-shutdown[1]: "), src/shutdown/shutdown.c:
+///     log_info("Syncing filesystems and block devices."), the unmount loop's
+///     log_info("Unmounting file systems."), and for RB_POWER_OFF
+///     log_info("Powering off.").
+///  3. the kernel: drivers/scsi/sd.c sd_shutdown() "Synchronizing SCSI cache",
+///     drivers/acpi/sleep.c acpi_sleep_prepare() with pr_fmt "ACPI: PM: ":
+///     "Preparing to enter system sleep state S5", then kernel/reboot.c
+///     kernel_power_off() with pr_fmt "reboot: ": pr_emerg("Power down\n"), and
+///     machine_power_off(): the power goes. Parts 2 and 3 as published from an
+///     x86_64 guest: Jonah Palmer, qemu-devel, 2025-08-27,
+///     https://lore.kernel.org/qemu-devel/f143a9a6-56b5-43a8-bced-bec7c7be8a2d@oracle.com/
+///     ("systemd-shutdown[1]: Syncing filesystems and block devices." /
+///     "systemd-shutdown[1]: Powering off." / "sd 0:0:0:0: [sda] Synchronizing
+///     SCSI cache" / "ACPI: PM: Preparing to enter system sleep state S5" /
+///     "reboot: Power down").
+/// The timestamps are illustrative.
+inline constexpr std::string_view kPoweroffStart =
+    "[  OK  ] Stopped target getty.target - Login Prompts.\r\n"
+    "[  OK  ] Stopped target multi-user.target - Multi-User System.\r\n";
+inline constexpr std::string_view kPoweroffTargets =
+    "[  OK  ] Reached target shutdown.target - System Shutdown.\r\n"
+    "[  OK  ] Reached target final.target - Late Shutdown Services.\r\n"
+    "[  OK  ] Finished systemd-poweroff.service - System Power Off.\r\n"
+    "[  OK  ] Reached target poweroff.target - System Power Off.\r\n";
+inline constexpr std::string_view kPoweroffSync =
+    "[  413.718429] systemd-shutdown[1]: Syncing filesystems and block devices.\r\n";
+inline constexpr std::string_view kPoweroffUnmount =
+    "[  413.722611] systemd-shutdown[1]: Unmounting file systems.\r\n";
+inline constexpr std::string_view kPoweroffPoweringOff =
+    "[  413.729255] systemd-shutdown[1]: Powering off.\r\n"
+    "[  413.729916] sd 0:0:0:0: [sda] Synchronizing SCSI cache\r\n"
+    "[  413.734826] ACPI: PM: Preparing to enter system sleep state S5\r\n";
+inline constexpr std::string_view kPowerDown = "[  413.735593] reboot: Power down\r\n";
+
 /// kernel/panic.c panic(): pr_emerg("Kernel panic - not syncing: %s\n", buf);
 /// dump_stack() (lib/dump_stack.c: "CPU: %d PID: %d Comm: %.20s %s%s %s %.*s",
 /// "Hardware name: %s", "Call Trace:", " <TASK>" … " </TASK>"); on x86

@@ -1,7 +1,8 @@
 // Golden replays of the stock scripts (scripts/sparc-obp.chat, and
 // scripts/x86-bmc.chat for the cases whose NAME.script names it): each case in
 // tests/chat/golden/ is NAME.alpha.console (the active node), NAME.beta.console
-// (the standby), optional NAME.events, NAME.params (k=v lines) and NAME.script
+// (the standby), optional NAME.events, NAME.exec (what exec printed, channel sh),
+// NAME.params (k=v lines) and NAME.script
 // (the script's file name in scripts/; default sparc-obp.chat), and
 // NAME.expected, the exact timeline `chatc replay` prints. Run through the same
 // code as `chatc replay`. CLUSTERD_UPDATE_GOLDEN=1 rewrites the .expected
@@ -63,6 +64,11 @@ TEST_P(Golden, ReplayMatchesExpectedTimeline) {
   ASSERT_TRUE(standby.ok()) << standby.error().message;
   input.active = *active;
   input.standby = *standby;
+  if (fs::exists(dir / (name + ".exec"))) {  // what exec printed (Logs/NAME.sh), channel sh
+    auto sh = read_transcript(slurp(dir / (name + ".exec")), name + ".exec");
+    ASSERT_TRUE(sh.ok()) << sh.error().message;
+    input.sh = *sh;
+  }
   if (fs::exists(dir / (name + ".events"))) {
     auto events = read_events(slurp(dir / (name + ".events")), name + ".events");
     ASSERT_TRUE(events.ok()) << events.error().message;
@@ -89,8 +95,10 @@ INSTANTIATE_TEST_SUITE_P(
 // crash-test scenarios (crashtest/scenarios/x86_*.sh, nodesim --platform x86
 // behind ipmi_sim), with the power results it saw as events.
 INSTANTIATE_TEST_SUITE_P(X86Script, Golden,
-                         ::testing::Values("x86_panic", "x86_rogue_standby",
-                                           "x86_power_never_off"));
+                         ::testing::Values("x86_panic", "x86_rogue_standby", "x86_power_never_off",
+                                           "x86_planned_switchover", "x86_planned_switchover_hang",
+                                           "x86_planned_switchover_ssh_refused",
+                                           "x86_planned_switchover_ssh_closed"));
 
 // The six cases must cover the decisions they are named after: guard against
 // an .expected file rewritten into something that no longer shows them.
@@ -131,6 +139,29 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   EXPECT_TRUE(has("planned_switchover_stuck", "break    active (alpha)"));
   EXPECT_TRUE(has("planned_switchover_stuck", "did not reach ok within 40s"));
   EXPECT_TRUE(has("planned_switchover_stuck", "takeover beta is now active"));
+  // The x86 planned switchover: ssh 'systemctl poweroff', the node's own
+  // power-down seen before the power-off that reads it back, no critical
+  // alarm; a shutdown that never powers off: the hard power-off after
+  // planned_stop_timeout, with a critical alarm; ssh refused: nothing powered.
+  EXPECT_TRUE(has("x86_planned_switchover",
+                  "exec     \"ssh\" \"-F\" \"/etc/clusterd/ssh_config\" \"alpha\" "
+                  "\"systemctl poweroff\""));
+  EXPECT_TRUE(has("x86_planned_switchover", "state    fence  <- active x86_power_down"));
+  EXPECT_TRUE(has("x86_planned_switchover", "fenced   active (alpha) by power, read back off"));
+  EXPECT_TRUE(has("x86_planned_switchover", "takeover beta is now active"));
+  EXPECT_FALSE(has("x86_planned_switchover", "alarm    critical"));
+  EXPECT_TRUE(has("x86_planned_switchover_hang", "did not power it off within 40s"));
+  EXPECT_TRUE(has("x86_planned_switchover_hang", "alarm    critical \"powering alpha off hard"));
+  EXPECT_TRUE(has("x86_planned_switchover_hang", "takeover beta is now active"));
+  EXPECT_TRUE(
+      has("x86_planned_switchover_ssh_refused", "alarm    warning \"planned switchover NOT done"));
+  EXPECT_FALSE(has("x86_planned_switchover_ssh_refused", "power    "));
+  EXPECT_FALSE(has("x86_planned_switchover_ssh_refused", "is now active"));
+  // The node's sshd went down with the shutdown before ssh had its status
+  // (255): "closed by remote host" is a shutdown under way, not a failure.
+  EXPECT_TRUE(has("x86_planned_switchover_ssh_closed", "state    planned_stopping  <- sh"));
+  EXPECT_FALSE(has("x86_planned_switchover_ssh_closed", "NOT done"));
+  EXPECT_TRUE(has("x86_planned_switchover_ssh_closed", "takeover beta is now active"));
   // An unanswered BREAK with a power method: off, read back, fenced by power.
   EXPECT_TRUE(has("power_fence", "power    active (alpha) off"));
   EXPECT_TRUE(has("power_fence", "fenced   active (alpha) by power, read back off"));

@@ -103,7 +103,8 @@ TEST_F(ShutdownTest, RefusedWithoutARunningSolaris) {
   auto n = at_ok();
   EXPECT_EQ(n->m->control("shutdown", now), "error: shutdown needs a running OS, not OK");
   auto l = running_linux();
-  EXPECT_EQ(l->m->control("shutdown", now), "error: shutdown is simulated for Solaris only");
+  EXPECT_EQ(l->m->control("shutdown", now),
+            "error: shutdown is simulated for Solaris and x86 only");
   EXPECT_EQ(l->m->state(), State::Running);
 }
 

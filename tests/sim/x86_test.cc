@@ -220,5 +220,91 @@ TEST_F(X86Test, TwoX86NodesShareTheDiskLikeSparcOnes) {
   EXPECT_EQ(ov[0].get("overlap_ms"), "2000.000");
 }
 
+// `systemctl poweroff` (control `shutdown`): the service stops first (its last
+// write is on the disk), systemd's and the kernel's power-off text byte for
+// byte (x86_text.h cites it), the disk let go before "reboot: Power down", and
+// the node powers itself off: OFF, nothing scheduled, no BREAK, not fenced.
+TEST_F(X86Test, ShutdownIsACleanPowerOffThatEndsWithTheNodeOff) {
+  auto n = booted();
+  run_for(1s, {n.get()});
+  std::uint64_t before = n->m->writes();
+  ASSERT_GT(before, 0u);
+  n->fx.take();
+  EXPECT_EQ(n->m->control("shutdown", now), "ok");
+  EXPECT_EQ(n->m->state(), State::Stopping);
+  run_for(2s - 1ms, {n.get()});
+  EXPECT_EQ(n->m->state(), State::Stopping);
+  run_for(1ms, {n.get()});
+  EXPECT_EQ(n->m->state(), State::Off);
+  std::string expected =
+      "[  OK  ] Stopped target getty.target - Login Prompts.\r\n"
+      "[  OK  ] Stopped target multi-user.target - Multi-User System.\r\n"
+      "[  OK  ] Reached target shutdown.target - System Shutdown.\r\n"
+      "[  OK  ] Reached target final.target - Late Shutdown Services.\r\n"
+      "[  OK  ] Finished systemd-poweroff.service - System Power Off.\r\n"
+      "[  OK  ] Reached target poweroff.target - System Power Off.\r\n"
+      "[  413.718429] systemd-shutdown[1]: Syncing filesystems and block devices.\r\n"
+      "[  413.722611] systemd-shutdown[1]: Unmounting file systems.\r\n"
+      "[  413.729255] systemd-shutdown[1]: Powering off.\r\n"
+      "[  413.729916] sd 0:0:0:0: [sda] Synchronizing SCSI cache\r\n"
+      "[  413.734826] ACPI: PM: Preparing to enter system sleep state S5\r\n"
+      "[  413.735593] reboot: Power down\r\n";
+  std::string out = n->fx.take();
+  ASSERT_TRUE(out.starts_with(expected)) << escape(out);
+  // Then only the UART's noise as the power goes (as at every power-off).
+  EXPECT_EQ(out.size(), expected.size() + 4) << escape(out);
+  EXPECT_EQ(n->m->writes(), before) << "no write after the service stopped";
+  auto stop = n->fx.events("service_stop");
+  ASSERT_EQ(stop.size(), 1u);
+  EXPECT_EQ(stop[0].get("last_seq"), std::to_string(before));
+  auto rel = n->fx.events("lease_release");
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_EQ(rel[0].get("why"), "shutdown");
+  EXPECT_GT(rel[0].t_ns, stop[0].t_ns);
+  auto st = n->fx.events("state");
+  EXPECT_EQ(st.back().get("to"), "OFF");
+  EXPECT_EQ(st.back().get("why"), "poweroff (shutdown)");
+  EXPECT_LT(rel[0].t_ns, st.back().t_ns) << "the disk let go before the power went";
+  EXPECT_EQ(disk.records().size(), before) << "every acknowledged write is on the disk";
+  EXPECT_EQ(n->fx.net.back(), false);
+  EXPECT_TRUE(n->fx.events("break").empty());
+  EXPECT_FALSE(n->m->fenced());
+  EXPECT_EQ(n->m->next_deadline(), std::nullopt) << "off: nothing scheduled";
+  EXPECT_NE(n->m->status().find("state=OFF "), std::string::npos) << "what the BMC reads";
+  // A power-off by the BMC afterwards changes nothing.
+  EXPECT_EQ(n->m->control("power-off", now), "ok");
+  EXPECT_EQ(n->fx.events("state").size(), st.size());
+  // The next power-on boots it again.
+  EXPECT_EQ(n->m->control("power-on", now), "ok");
+  run_for(6s, {n.get()});
+  EXPECT_EQ(n->m->state(), State::Running);
+}
+
+TEST_F(X86Test, AShutdownThatHangsStopsTheServiceAndKeepsTheDiskUntilPoweredOff) {
+  auto n = booted();
+  run_for(1s, {n.get()});
+  std::uint64_t before = n->m->writes();
+  n->fx.take();
+  EXPECT_EQ(n->m->control("shutdown bogus", now), "error: shutdown [hang]");
+  EXPECT_EQ(n->m->control("shutdown hang", now), "ok");
+  run_for(10min, {n.get()});
+  EXPECT_EQ(n->m->state(), State::Stopping);
+  EXPECT_EQ(n->fx.take(),
+            "[  OK  ] Stopped target getty.target - Login Prompts.\r\n"
+            "[  OK  ] Stopped target multi-user.target - Multi-User System.\r\n");
+  EXPECT_TRUE(n->m->holds_lease());
+  EXPECT_EQ(n->m->writes(), before);
+  EXPECT_EQ(n->m->control("power-off", now), "ok");
+  auto rel = n->fx.events("lease_release");
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_EQ(rel[0].get("why"), "power-off");
+  EXPECT_EQ(disk.records().size(), before);
+}
+
+TEST_F(X86Test, ShutdownNeedsARunningOs) {
+  auto n = off();
+  EXPECT_EQ(n->m->control("shutdown", now), "error: shutdown needs a running OS, not OFF");
+}
+
 }  // namespace
 }  // namespace clusterd::sim::testing
