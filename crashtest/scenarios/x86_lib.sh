@@ -111,7 +111,9 @@ EOF
 # alpha RUNNING, beta OFF, clusterd up with both SOL consoles and alpha's ping.
 x86_setup() {
   # The BMCs go with the rest on every way out (lib.sh's trap, first ours).
-  trap 'x86_rc=$?; x86_cleanup; (exit "$x86_rc"); scenario_cleanup' EXIT
+  # errexit off first, or replaying a failing status would end the trap before
+  # scenario_cleanup (no evidence saved, nodes left running).
+  trap 'x86_rc=$?; set +e; x86_cleanup; (exit "$x86_rc"); scenario_cleanup' EXIT
   x86_start_nodes
   x86_start_bmcs
   x86_write_config
