@@ -26,13 +26,14 @@ class JsonObject {
   }
   /// `{...}` without a newline.
   std::string str() const { return "{" + body_ + "}"; }
-
- private:
+  /// A value that is JSON already (a nested object or array).
   JsonObject& raw(std::string_view key, const std::string& value) {
     if (!body_.empty()) body_ += ',';
     body_ += "\"" + json_escape(key) + "\":" + value;
     return *this;
   }
+
+ private:
   std::string body_;
 };
 

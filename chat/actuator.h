@@ -36,7 +36,14 @@ struct FenceEvidence {
 struct FencePolicy {
   bool allow_presumed = true;  // unconfirmed_fence = takeover (default) | wait
   Duration silence = std::chrono::seconds(20);
+  /// The rule as it was before the probe CR (silence counted from the node's
+  /// last byte, whatever came before the BREAK). Unsafe: only `chatc verify
+  /// --mutate old-presumption` sets it, to show the split brain it allowed.
+  bool legacy_silence = false;
   bool accepts(const FenceEvidence& e) const {
+    if (legacy_silence)
+      return allow_presumed && e.console_up && e.ping_down && e.break_sent &&
+             e.silent_for >= silence;
     return allow_presumed && e.console_up && e.ping_down && e.break_sent && e.probed &&
            !e.answered && e.since_probe >= silence;
   }

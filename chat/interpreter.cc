@@ -76,6 +76,41 @@ const Value* Interpreter::value(std::string_view name) const {
   return nullptr;
 }
 
+void Interpreter::fingerprint(Fingerprint& f, TimePoint now) const {
+  f.add_int(current_);
+  // When the state was entered matters only to its armed `after`s.
+  const auto& hs = program_.states[static_cast<std::size_t>(current_ < 0 ? 0 : current_)].handlers;
+  bool timed = false;
+  for (std::size_t i = 0; i < hs.size() && i < armed_.size(); ++i)
+    timed |= hs[i].kind == Handler::Kind::After && armed_[i];
+  f.add_time(timed ? std::optional<TimePoint>(entered_at_) : std::nullopt, now);
+  f.add_bool(in_incident_);
+  for (bool a : armed_) f.add_bool(a);
+  for (const auto& s : streams_) s.fingerprint(f);
+  f.add_int(static_cast<int>(ping_));
+  f.add_int(static_cast<int>(monitor_));
+  for (Level l : console_) f.add_int(static_cast<int>(l));
+  // When a node last spoke, and the fence probe's times, count only as far
+  // as a fence's evidence can tell: a silence against its window (5 minutes
+  // at most), a BREAK sent or not.
+  for (const auto& last : last_byte_) f.add_age(last, now);
+  for (const Probe& p : probe_) {
+    f.add_bool(p.break_at.has_value());
+    f.add_age(p.cr_at, now);
+    f.add_time(p.due, now);
+  }
+  for (const auto& d : line_due_) f.add_time(d, now);
+  for (const Value& v : values_) f.add(std::string_view(to_string(v)));
+  f.add(std::string_view(reason_));
+  f.add(std::string_view(trigger_));
+  for (const auto& c : captures_) f.add(std::string_view(c));
+  f.add_bool(fenced_active_);
+  f.add_bool(skip_entry_);
+  f.add_bool(fence_refused_);
+  f.add_bool(stopped_);
+  f.add_bool(started_);
+}
+
 std::optional<TimePoint> Interpreter::next_probe() const {
   std::optional<TimePoint> best;
   for (const auto& p : probe_) {

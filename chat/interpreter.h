@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fingerprint.h"
 #include "chat/actuator.h"
 #include "chat/clock.h"
 #include "chat/matcher.h"
@@ -68,6 +69,10 @@ class Interpreter {
   const std::string& standby_name() const { return names_[1]; }
   /// The current value of a param or var, by name; nullptr if none.
   const Value* value(std::string_view name) const;
+  /// Everything that decides what the interpreter does next, times relative
+  /// to `now` (`chatc verify`'s state hash). Leaves out what only reaches
+  /// messages: the incident's start ($elapsed) and when a node last spoke.
+  void fingerprint(Fingerprint& f, TimePoint now) const;
 
  private:
   enum class Level : std::uint8_t { Unknown, Up, Down };

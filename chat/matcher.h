@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fingerprint.h"
 #include "base/result.h"
 
 namespace re2 {
@@ -127,6 +128,13 @@ class StreamWindow {
 
   /// The text searched by the last next(); Match offsets point into it.
   std::string_view text() const { return buf_; }
+
+  /// The bytes kept and where searching resumes (`chatc verify`'s state hash).
+  void fingerprint(Fingerprint& f) const {
+    f.add(std::string_view(buf_));
+    f.add(start_);
+    f.add(pos_);
+  }
 
  private:
   void trim();

@@ -11,11 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "base/duration.h"
 #include "base/escape.h"
 #include "chat/compiler.h"
 #include "chat/dot.h"
 #include "chat/replay.h"
 #include "chat/script.h"
+#include "clusterd/chatc_verify.h"
 
 namespace {
 
@@ -32,6 +34,9 @@ Commands:
                          (one line each, for quickfix lists) or json
   dot FILE             print the state machine in Graphviz DOT
                          (chatc dot x.chat | dot -Tsvg > x.svg)
+  verify FILE          explore every fault at every moment against the node
+                         model; prove the invariants or give a counterexample
+                         (chatc verify --help; docs/verify.md)
   replay FILE          run the script in virtual time over recorded consoles
       --console ROLE=LOG   ROLE is active or standby; LOG a transcript in the
                            Logs/NAME.NODE.console format (docs/formats.md);
@@ -41,6 +46,9 @@ Commands:
       --names A,B          node names for $active and $standby (default: from
                            LOG names NAME.NODE.console, else alpha,beta)
       --unconfirmed-fence takeover|wait   the runtime's policy (default takeover)
+      --confirm-window T   [timeouts] confirm_window (default 20s)
+      --mutate old-presumption   the fence rule before the real-consoles
+                           issue, as `chatc verify --mutate` ran it
       --window BYTES       per-channel match window (default 4096)
       --json               the timeline as a JSON array
 
@@ -71,6 +79,8 @@ struct Args {
   std::map<std::string, std::string> consoles;
   std::string events, names, format = "text", fence = "takeover";
   std::size_t window = 4096;
+  Duration confirm_window = std::chrono::seconds(20);
+  bool legacy_presumption = false;  // --mutate old-presumption (chatc verify's counterexamples)
   bool strict = false, json = false;
 };
 
@@ -127,6 +137,15 @@ int parse_args(int argc, char** argv, Args& a) {
       if (!value(a.fence) || (a.fence != "takeover" && a.fence != "wait")) {
         return usage_error("--unconfirmed-fence must be takeover or wait");
       }
+    } else if (key == "--mutate") {
+      if (!value(val) || val != "old-presumption")
+        return usage_error("--mutate knows old-presumption only");
+      a.legacy_presumption = true;
+    } else if (key == "--confirm-window") {
+      if (!value(val)) return usage_error("--confirm-window needs an interval (20s)");
+      auto d = parse_duration(val);
+      if (!d) return usage_error("--confirm-window: " + d.error().message);
+      a.confirm_window = *d;
     } else if (key == "--window") {
       if (!value(val)) return usage_error("--window needs a number of bytes");
       try {
@@ -230,6 +249,8 @@ int cmd_replay(const Args& a) {
   ReplayOptions opt;
   opt.interpreter.window = a.window;
   opt.policy.allow_presumed = a.fence == "takeover";
+  opt.policy.silence = a.confirm_window;
+  opt.policy.legacy_silence = a.legacy_presumption;
   opt.interpreter.active_name = "alpha";
   opt.interpreter.standby_name = "beta";
   for (const auto& [role, path] : a.consoles) {
@@ -274,6 +295,7 @@ int cmd_replay(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "verify") == 0) return clusterd::chatc_verify(argc - 2, argv + 2);
   Args a;
   if (int st = parse_args(argc, argv, a); st != 0) return st < 0 ? 0 : st;
   if (a.command == "check") return cmd_check(a);

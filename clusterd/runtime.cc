@@ -676,6 +676,48 @@ void ClusterRuntime::power_done(std::size_t i, chat::EventKind result, std::stri
   pending_.push_back({{result, roles_.channel_of(i), 0, std::move(why)}, i});
 }
 
+void ClusterRuntime::fingerprint(Fingerprint& f, chat::TimePoint now) const {
+  interp_.fingerprint(f, now);
+  f.add(roles_.active());
+  const JournalState& j = journal_.state();
+  f.add(std::string_view(j.active));
+  f.add(j.fenced.size());
+  for (const auto& n : j.fenced) f.add(std::string_view(n));
+  f.add(std::string_view(j.boot_sent_to));
+  f.add(std::string_view(j.boot_state));
+  f.add_int(j.boot_attempts);
+  f.add_bool(j.boot_by_power);
+  f.add_bool(fencing_);
+  f.add_bool(ask_standby_);
+  auto running = [&](const std::optional<Running>& r) {
+    f.add_bool(r.has_value());
+    if (!r) return;
+    f.add(std::string_view(r->name));
+    f.add_time(r->deadline, now);
+    f.add_bool(r->timed_out);
+    f.add(std::string_view(r->line));
+    f.add(std::string_view(r->output));
+  };
+  running(exec_);
+  f.add(exec_queue_.size());
+  for (const auto& argv : exec_queue_)
+    for (const auto& a : argv) f.add(std::string_view(a));
+  for (const auto& job : power_) {
+    f.add_bool(job.has_value());
+    if (!job) continue;
+    f.add_int(static_cast<int>(job->op));
+    f.add_int(static_cast<int>(job->step));
+    f.add_time(job->give_up, now);
+    f.add_time(job->poll_at, now);
+    running(job->child);
+    f.add(std::string_view(job->last));
+    f.add_bool(job->resume_check);
+  }
+  for (bool b : read_back_off_) f.add_bool(b);
+  for (bool b : refused_alarmed_) f.add_bool(b);
+  f.add(pending_.size());
+}
+
 void ClusterRuntime::entered(const chat::StateChange& c) {
   if (c.to == initial_) fencing_ = false;
   std::string text = "state " + std::string(interp_.state_name());

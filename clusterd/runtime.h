@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fingerprint.h"
 #include "base/secrets.h"
 #include "chat/actuator.h"
 #include "chat/interpreter.h"
@@ -132,6 +133,10 @@ class ClusterRuntime : public chat::Actuator {
   RoleBinding& roles() { return roles_; }
   const RoleBinding& roles() const { return roles_; }
   std::string_view state() const { return interp_.state_name(); }
+  /// Everything that decides what the runtime does next (the interpreter,
+  /// the journal's state, commands and power jobs), times relative to `now`:
+  /// `chatc verify`'s state hash.
+  void fingerprint(Fingerprint& f, chat::TimePoint now) const;
   /// True from a BREAK the script sent until it is back in its initial state:
   /// a fence is in progress (a reload must wait).
   bool fencing() const { return fencing_; }

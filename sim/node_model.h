@@ -48,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fingerprint.h"
 #include "sim/node_config.h"
 #include "sim/shared_disk.h"
 
@@ -122,6 +123,9 @@ class NodeModel {
   std::uint64_t writes() const { return write_seq_; }
   /// "state=RUNNING auto-boot?=true boot-device=disk lease=held …" (one line).
   std::string status() const;
+  /// Everything that decides what the node does next, times relative to
+  /// `now`, for `chatc verify`'s state hash (node_fingerprint.cc).
+  void fingerprint(Fingerprint& f, TimePoint now) const;
 
  private:
   enum class Action {
