@@ -295,7 +295,8 @@ int cmd_replay(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "verify") == 0) return clusterd::chatc_verify(argc - 2, argv + 2);
+  if (argc > 1 && std::strcmp(argv[1], "verify") == 0)
+    return clusterd::chatc_verify(argc - 2, argv + 2);
   Args a;
   if (int st = parse_args(argc, argv, a); st != 0) return st < 0 ? 0 : st;
   if (a.command == "check") return cmd_check(a);

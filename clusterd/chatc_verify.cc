@@ -163,7 +163,8 @@ int chatc_verify(int argc, char** argv) {
     } else if (key == "--no-power") {
       o.spec.power = false;
     } else if (key == "--platform") {
-      if (!value() || (val != "sparc" && val != "x86")) return usage("--platform must be sparc or x86");
+      if (!value() || (val != "sparc" && val != "x86"))
+        return usage("--platform must be sparc or x86");
       o.spec.platform = val == "x86" ? sim::Platform::X86 : sim::Platform::Sparc;
     } else if (key == "--unconfirmed-fence") {
       if (!value() || (val != "takeover" && val != "wait"))
@@ -177,10 +178,12 @@ int chatc_verify(int argc, char** argv) {
       o.cex_dir = val;
     } else if (key == "--jobs") {
       std::uint64_t n = 0;
-      if (!value() || !number(n) || n < 1 || n > 64) return usage("--jobs needs a number from 1 to 64");
+      if (!value() || !number(n) || n < 1 || n > 64)
+        return usage("--jobs needs a number from 1 to 64");
       o.jobs = static_cast<int>(n);
     } else if (key == "--max-runs") {
-      if (!value() || !number(o.max_runs) || o.max_runs == 0) return usage("--max-runs needs a number");
+      if (!value() || !number(o.max_runs) || o.max_runs == 0)
+        return usage("--max-runs needs a number");
     } else if (key == "--mutate") {
       if (!value() || val != "old-presumption") return usage("--mutate knows old-presumption only");
       o.spec.legacy_presumption = true;
@@ -218,7 +221,8 @@ int chatc_verify(int argc, char** argv) {
       any |= drop;
       if (!drop) kept.push_back(f);
     }
-    if (!any) return usage("--without " + w + ": no such fault (chatc verify --help; docs/verify.md)");
+    if (!any)
+      return usage("--without " + w + ": no such fault (chatc verify --help; docs/verify.md)");
     eo.faults = std::move(kept);
   }
   if (!o.quiet && !o.json) {
@@ -268,7 +272,8 @@ int chatc_verify(int argc, char** argv) {
   const Outcome& last = outcomes.back();
   std::string cmd, tail;
   if (last.result.counterexample) {
-    auto w = write_counterexample(o.cex_dir, *failing, *last.result.counterexample, eo.horizon, tail);
+    auto w =
+        write_counterexample(o.cex_dir, *failing, *last.result.counterexample, eo.horizon, tail);
     if (!w.ok()) {
       std::fprintf(stderr, "chatc: verify: cannot write the counterexample: %s\n",
                    w.error().message.c_str());
@@ -306,16 +311,21 @@ int chatc_verify(int argc, char** argv) {
       std::string faults = "[";
       for (const auto& f : c.faults) {
         if (faults.size() > 1) faults += ",";
-        faults += JsonObject()
-                      .string("at", format_offset(std::chrono::duration_cast<std::chrono::nanoseconds>(f.at).count()))
-                      .string("fault", fault_name(f.fault, names))
-                      .str();
+        faults +=
+            JsonObject()
+                .string("at",
+                        format_offset(
+                            std::chrono::duration_cast<std::chrono::nanoseconds>(f.at).count()))
+                .string("fault", fault_name(f.fault, names))
+                .str();
       }
       faults += "]";
       j.string("setting", last.label)
           .string("violation", c.violation.kind)
           .string("text", c.violation.text)
-          .string("at", format_offset(std::chrono::duration_cast<std::chrono::nanoseconds>(c.violation.at).count()))
+          .string("at",
+                  format_offset(
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(c.violation.at).count()))
           .raw("counterexample", faults)
           .string("dir", o.cex_dir)
           .string("replay", cmd);
@@ -323,20 +333,24 @@ int chatc_verify(int argc, char** argv) {
     std::printf("%s\n", j.str().c_str());
   } else if (last.result.counterexample) {
     const auto& c = *last.result.counterexample;
-    std::printf("VIOLATION (%s) %s\n  %s\n  at %s after: %s\n", c.violation.kind.c_str(),
-                last.label.empty() ? "" : ("with " + last.label).c_str(),
-                escape_text(c.violation.text).c_str(),
-                format_offset(std::chrono::duration_cast<std::chrono::nanoseconds>(c.violation.at).count()).c_str(),
-                describe_faults(c.faults, names).c_str());
-    std::printf("\nThe timeline up to it:\n%s\nThe replay case: %s/ (timeline.txt, ledger.jsonl)\n  %s\n",
-                tail.c_str(), o.cex_dir.c_str(), cmd.c_str());
+    std::printf(
+        "VIOLATION (%s) %s\n  %s\n  at %s after: %s\n", c.violation.kind.c_str(),
+        last.label.empty() ? "" : ("with " + last.label).c_str(),
+        escape_text(c.violation.text).c_str(),
+        format_offset(std::chrono::duration_cast<std::chrono::nanoseconds>(c.violation.at).count())
+            .c_str(),
+        describe_faults(c.faults, names).c_str());
+    std::printf(
+        "\nThe timeline up to it:\n%s\nThe replay case: %s/ (timeline.txt, ledger.jsonl)\n  %s\n",
+        tail.c_str(), o.cex_dir.c_str(), cmd.c_str());
   } else {
-    std::printf("%s %s: no violation in %llu runs (fault sequences of up to %d faults out of %zu), "
-                "%llu states, %zu setting%s, %s\n",
-                complete ? "verified" : "NOT VERIFIED (stopped at --max-runs)", o.spec.script.c_str(),
-                static_cast<unsigned long long>(runs), o.depth, eo.faults.size(),
-                static_cast<unsigned long long>(states), outcomes.size(),
-                outcomes.size() == 1 ? "" : "s", seconds(secs).c_str());
+    std::printf(
+        "%s %s: no violation in %llu runs (fault sequences of up to %d faults out of %zu), "
+        "%llu states, %zu setting%s, %s\n",
+        complete ? "verified" : "NOT VERIFIED (stopped at --max-runs)", o.spec.script.c_str(),
+        static_cast<unsigned long long>(runs), o.depth, eo.faults.size(),
+        static_cast<unsigned long long>(states), outcomes.size(), outcomes.size() == 1 ? "" : "s",
+        seconds(secs).c_str());
   }
   if (last.result.counterexample) return 1;
   return complete ? 0 : 3;

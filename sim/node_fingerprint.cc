@@ -46,7 +46,8 @@ void NodeModel::fingerprint(Fingerprint& f, TimePoint now) const {
   f.add_bool(nvram_.auto_boot);
   f.add(std::string_view(nvram_.boot_device));
   const Knobs& k = cfg_.knobs;
-  for (bool b : {k.break_works_when_hung, k.break_disabled, k.battery_dead, k.alt_break, k.hw_break})
+  for (bool b :
+       {k.break_works_when_hung, k.break_disabled, k.battery_dead, k.alt_break, k.hw_break})
     f.add_bool(b);
   f.add(k.flood_bps);
   f.add_int(static_cast<int>(k.os));

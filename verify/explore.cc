@@ -37,7 +37,7 @@ class Visited {
 };
 
 struct Moment {
-  Duration at;  // since the world's origin
+  Duration at;                        // since the world's origin
   std::vector<std::uint16_t> faults;  // indexes into options.faults that apply
 };
 
@@ -128,8 +128,8 @@ RunOutcome run(const ModelSetup& setup, const std::vector<Injection>& faults, in
 }  // namespace
 
 std::optional<Violation> replay_schedule(const ModelSetup& setup,
-                                         const std::vector<Injection>& faults,
-                                         Duration horizon, Recording& rec) {
+                                         const std::vector<Injection>& faults, Duration horizon,
+                                         Recording& rec) {
   Visited unused;
   ExploreOptions o;
   o.horizon = horizon;

@@ -31,7 +31,7 @@ struct Injection {
 struct ExploreOptions {
   int depth = 3;
   std::vector<Fault> faults = alphabet();
-  Duration horizon = std::chrono::hours(2);  ///< a run's end after its last fault, at most
+  Duration horizon = std::chrono::hours(2);        ///< a run's end after its last fault, at most
   Duration before = std::chrono::milliseconds(1);  ///< "just before" an event
   std::uint64_t max_runs = 20'000'000;
   int jobs = 1;  ///< worker threads
@@ -45,11 +45,11 @@ struct Counterexample {
 };
 
 struct ExploreResult {
-  std::uint64_t runs = 0;      ///< fault sequences run (each one a world from its start)
-  std::uint64_t states = 0;    ///< distinct states at the moments of all runs
-  std::uint64_t pruned = 0;    ///< runs stopped on a state already explored
-  std::uint64_t steps = 0;     ///< events simulated
-  bool complete = true;        ///< false: max_runs was reached first
+  std::uint64_t runs = 0;    ///< fault sequences run (each one a world from its start)
+  std::uint64_t states = 0;  ///< distinct states at the moments of all runs
+  std::uint64_t pruned = 0;  ///< runs stopped on a state already explored
+  std::uint64_t steps = 0;   ///< events simulated
+  bool complete = true;      ///< false: max_runs was reached first
   std::optional<Counterexample> counterexample;  ///< the one with the fewest faults
   double seconds = 0;
 };
@@ -61,7 +61,7 @@ ExploreResult explore(const std::function<ModelSetup()>& make_setup, const Explo
 /// Runs one schedule again with everything recorded (the counterexample's
 /// transcripts, events and timeline); the violation it ends in, if any.
 std::optional<Violation> replay_schedule(const ModelSetup& setup,
-                                         const std::vector<Injection>& faults,
-                                         Duration horizon, Recording& rec);
+                                         const std::vector<Injection>& faults, Duration horizon,
+                                         Recording& rec);
 
 }  // namespace clusterd::verify

@@ -67,24 +67,26 @@ Result<std::string> write_counterexample(const std::string& dir, const Model& mo
   for (const auto& l : rec.timeline) timeline += l + "\n";
   std::string ledger;
   for (const auto& l : rec.ledger) ledger += l + "\n";
-  for (auto [name, text] : {std::pair<const char*, std::string>{"active.console", transcript(rec.consoles[0])},
-                            {"standby.console", transcript(rec.consoles[1])},
-                            {"sh.log", transcript(rec.sh)},
-                            {"events", events},
-                            {"timeline.txt", timeline},
-                            {"ledger.jsonl", ledger}}) {
+  for (auto [name, text] :
+       {std::pair<const char*, std::string>{"active.console", transcript(rec.consoles[0])},
+        {"standby.console", transcript(rec.consoles[1])},
+        {"sh.log", transcript(rec.sh)},
+        {"events", events},
+        {"timeline.txt", timeline},
+        {"ledger.jsonl", ledger}}) {
     if (auto r = write(env, dir + "/" + name, text); !r) return r.error();
   }
   std::string cmd = "chatc replay " + word(model.spec().script);
   for (const auto& [k, val] : model.params()) cmd += " --param " + word(k + "=" + val);
   cmd += " --names alpha,beta --console active=" + word(dir + "/active.console") +
-         " --console standby=" + word(dir + "/standby.console") + " --console sh=" +
-         word(dir + "/sh.log") + " --events " + word(dir + "/events");
+         " --console standby=" + word(dir + "/standby.console") +
+         " --console sh=" + word(dir + "/sh.log") + " --events " + word(dir + "/events");
   if (!setup.policy.allow_presumed) cmd += " --unconfirmed-fence wait";
   if (setup.legacy_presumption) cmd += " --mutate old-presumption";
   if (setup.policy.silence != std::chrono::seconds(20))
     cmd += " --confirm-window " + format_duration(setup.policy.silence);
-  if (auto r = write(env, dir + "/replay.sh", "#!/bin/sh\n# The counterexample, replayed.\n" + cmd + "\n");
+  if (auto r = write(env, dir + "/replay.sh",
+                     "#!/bin/sh\n# The counterexample, replayed.\n" + cmd + "\n");
       !r)
     return r.error();
   // The last lines before the violation, for the terminal.

@@ -15,19 +15,21 @@ namespace {
 struct Knob {
   const char* name;
   const char* what;
-  Duration ModelSetup::* field;
+  Duration ModelSetup::*field;
 };
 
 // The model's own timings; chat params are named as in the script.
 const Knob kKnobs[] = {
     {"confirm_window", "[timeouts] confirm_window: silence before a presumed fence", nullptr},
-    {"power_timeout", "[timeouts] power: one power command, one read-back", &ModelSetup::power_timeout},
+    {"power_timeout", "[timeouts] power: one power command, one read-back",
+     &ModelSetup::power_timeout},
     {"exec_timeout", "[timeouts] exec: one exec", &ModelSetup::exec_timeout},
     {"detect", "ping lost -> ping.down (default misses * interval + timeout)", &ModelSetup::detect},
     {"restart_delay", "clusterd killed -> started again", &ModelSetup::restart_delay},
     {"bmc_latency", "one power command at the BMC", &ModelSetup::bmc_latency},
     {"ssh_latency", "ssh reaches a node and runs its command", &ModelSetup::ssh_latency},
-    {"failover_bound", "a crash of the active -> its takeover, at most", &ModelSetup::failover_bound},
+    {"failover_bound", "a crash of the active -> its takeover, at most",
+     &ModelSetup::failover_bound},
     {"node.post", "power-on or reset -> firmware prompt or auto-boot", nullptr},
     {"node.boot", "`boot` -> login prompt", nullptr},
     {"node.mount", "`boot` -> shared disk mounted (at most node.boot)", nullptr},
@@ -70,7 +72,8 @@ std::unique_ptr<Model> Model::load(const VerifySpec& spec, std::ostream& err) {
   bool config_power = false;
   if (!spec.config.empty()) {
     auto cfg = clist::load_cluster_config(
-        spec.config, {.home = dir_of(spec.config), .stock_scripts = dir_of(spec.script), .name = ""});
+        spec.config,
+        {.home = dir_of(spec.config), .stock_scripts = dir_of(spec.script), .name = ""});
     if (!cfg.ok()) {
       err << format_text(cfg.diagnostics);
       return nullptr;
@@ -86,15 +89,17 @@ std::unique_ptr<Model> Model::load(const VerifySpec& spec, std::ostream& err) {
     b.ping_misses = c.ping.misses;
     config_power = true;
     for (const auto& n : c.nodes) config_power &= !n.power_off.empty() && !n.power_status.empty();
-    if (c.policy.on_network_loss == clist::OnNetworkLoss::Alarm && !params.count("on_network_loss_state"))
+    if (c.policy.on_network_loss == clist::OnNetworkLoss::Alarm &&
+        !params.count("on_network_loss_state"))
       params["on_network_loss_state"] = "network_loss_alarm";
   }
   for (const auto& [k, v] : spec.params) params[k] = v;
   const std::string base = spec.script.substr(spec.script.rfind('/') + 1);
-  b.platform = spec.platform ? *spec.platform
+  b.platform = spec.platform                           ? *spec.platform
                : base.find("x86") != std::string::npos ? sim::Platform::X86
                                                        : sim::Platform::Sparc;
-  b.power = spec.power ? *spec.power : (spec.config.empty() ? b.platform == sim::Platform::X86 : config_power);
+  b.power = spec.power ? *spec.power
+                       : (spec.config.empty() ? b.platform == sim::Platform::X86 : config_power);
   if (spec.allow_presumed) b.policy.allow_presumed = *spec.allow_presumed;
   b.legacy_presumption = spec.legacy_presumption;
   // A power method fences an unanswered BREAK by power, as clusterd sets it.
@@ -189,7 +194,8 @@ std::map<std::string, Duration> Model::intervals() const {
   return out;
 }
 
-std::unique_ptr<Model> Model::with(const std::string& name, Duration value, std::ostream& err) const {
+std::unique_ptr<Model> Model::with(const std::string& name, Duration value,
+                                   std::ostream& err) const {
   VerifySpec s = spec_;
   s.knobs[name] = value;
   return load(s, err);

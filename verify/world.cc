@@ -120,8 +120,7 @@ class World::ModelConsole final : public tty::Console {
 
   void record(Direction d, std::string data) {
     if (!w_.rec_) return;
-    w_.rec_->consoles[node_].push_back(
-        {{ns(w_.now_ - w_.origin_), true}, d, std::move(data)});
+    w_.rec_->consoles[node_].push_back({{ns(w_.now_ - w_.origin_), true}, d, std::move(data)});
   }
 
   struct Out {
@@ -164,7 +163,8 @@ class World::Commands final : public CommandRunner {
       std::string shown;
       for (const auto& a : argv) shown += (shown.empty() ? "[" : " [") + escape(a) + "]";
       if (argv.empty() || argv[0] != "model-bmc")
-        w_.rec_->sh.push_back({{ns(w_.now_ - w_.origin_), true}, Direction::Note, "start " + shown});
+        w_.rec_->sh.push_back(
+            {{ns(w_.now_ - w_.origin_), true}, Direction::Note, "start " + shown});
     }
     return true;
   }
@@ -443,12 +443,11 @@ void World::after_runtime_call() {
     const std::size_t standby = runtime_->roles().standby();
     const std::size_t active = 1 - standby;
     if (!really_fenced(active)) {
-      fail("boot-unfenced", "clusterd sent the boot of " + names_[standby] + " while " +
-                                names_[active] + " is " +
-                                std::string(nodes_[active]->model->state_name()) +
-                                (nodes_[active]->model->holds_lease() ? ", holding the shared disk"
-                                                                      : "") +
-                                " (not off, not halted at its firmware prompt)");
+      fail("boot-unfenced",
+           "clusterd sent the boot of " + names_[standby] + " while " + names_[active] + " is " +
+               std::string(nodes_[active]->model->state_name()) +
+               (nodes_[active]->model->holds_lease() ? ", holding the shared disk" : "") +
+               " (not off, not halted at its firmware prompt)");
     }
   }
   boot_attempts_seen_ = j.boot_attempts;
@@ -637,7 +636,8 @@ void World::update_ping() {
     return;
   }
   Duration d = want == Level::Up ? up_delay : setup_.detect;
-  if (want == Level::Down && isolation_reported_ == Level::Down) d = up_delay + setup_.ping_interval;
+  if (want == Level::Down && isolation_reported_ == Level::Down)
+    d = up_delay + setup_.ping_interval;
   ping_pending_ = {now_ + d, want};
 }
 
@@ -803,8 +803,8 @@ void World::check_time() {
   // reaches the firmware, where a BREAK lands.
   const bool crashed = (am.state() == S::Off && (setup_.power || setup_.policy.allow_presumed)) ||
                        am.state() == S::Panic;
-  const bool standby_ready = setup_.platform == sim::Platform::X86 ? sm.state() == S::Off
-                                                                   : sm.state() == S::Ok;
+  const bool standby_ready =
+      setup_.platform == sim::Platform::X86 ? sm.state() == S::Off : sm.state() == S::Ok;
   const bool healthy_rest = runtime_ && consoles_[0]->up && consoles_[1]->up && !isolated_ &&
                             disk_.health() == sim::DiskHealth::Ok && cable_[s] && standby_ready &&
                             !sm.config().knobs.break_disabled;
@@ -827,8 +827,10 @@ void World::check_time() {
   } else if (!unwatched_since_) {
     unwatched_since_ = now_;
   } else if (now_ - *unwatched_since_ >= setup_.unwatched_boot_grace) {
-    fail("standby-left-booting", names_[s] + " (standby) booted without clusterd's boot and has held the shared disk since " +
-                                     offset(*unwatched_since_) + " without being stopped");
+    fail("standby-left-booting",
+         names_[s] +
+             " (standby) booted without clusterd's boot and has held the shared disk since " +
+             offset(*unwatched_since_) + " without being stopped");
   }
 }
 
@@ -855,9 +857,9 @@ std::uint64_t World::fingerprint() const {
   f.add_int(static_cast<int>(ping_reported_));
   f.add_int(static_cast<int>(isolation_reported_));
   f.add_time(ping_pending_ ? std::optional<TimePoint>(ping_pending_->first) : std::nullopt, now_);
-  f.add_time(isolation_pending_ ? std::optional<TimePoint>(isolation_pending_->first)
-                                : std::nullopt,
-             now_);
+  f.add_time(
+      isolation_pending_ ? std::optional<TimePoint>(isolation_pending_->first) : std::nullopt,
+      now_);
   f.add(ping_target_);
   for (const auto& j : commands_->jobs) {
     for (const auto& a : j.argv) f.add(std::string_view(a));

@@ -43,23 +43,23 @@ using namespace std::chrono_literals;
 
 /// The fault alphabet. Node faults name a node (0 alpha, 1 beta).
 enum class FaultKind {
-  Panic,            ///< the OS panics (Solaris: dump and reset; Linux: stops)
-  Hang,             ///< the OS hangs: silent, no ping, BREAK still works
-  Unhang,           ///< a hung node resumes where it stopped (a stale node)
-  PowerOff,         ///< the node loses power
-  PowerOn,          ///< power comes back: POST, then auto-boot? decides
-  CablePull,        ///< its service network cable: no ping, console alive
+  Panic,      ///< the OS panics (Solaris: dump and reset; Linux: stops)
+  Hang,       ///< the OS hangs: silent, no ping, BREAK still works
+  Unhang,     ///< a hung node resumes where it stopped (a stale node)
+  PowerOff,   ///< the node loses power
+  PowerOn,    ///< power comes back: POST, then auto-boot? decides
+  CablePull,  ///< its service network cable: no ping, console alive
   CablePlug,
-  BreakDisable,     ///< kbd -a disable: BREAK ignored while the OS runs or hangs
-  ConsoleLost,      ///< the console path drops (terminal server, ssh)
+  BreakDisable,  ///< kbd -a disable: BREAK ignored while the OS runs or hangs
+  ConsoleLost,   ///< the console path drops (terminal server, ssh)
   ConsoleBack,
-  OperatorTypes,    ///< someone at the console quotes a panic line (grep, less)
-  SelfBoot,         ///< the standby starts to boot by itself at its prompt
-  DiskOff,          ///< the shared disk loses power (global)
+  OperatorTypes,  ///< someone at the console quotes a panic line (grep, less)
+  SelfBoot,       ///< the standby starts to boot by itself at its prompt
+  DiskOff,        ///< the shared disk loses power (global)
   DiskOn,
   MonitorIsolated,  ///< the monitor's own network fails (global)
   MonitorOk,
-  Restart,          ///< clusterd killed (-9) and started again (global)
+  Restart,  ///< clusterd killed (-9) and started again (global)
 };
 
 struct Fault {
@@ -81,12 +81,12 @@ struct ModelSetup {
   chat::FencePolicy policy;                ///< [policy] unconfirmed_fence, confirm_window
   Duration exec_timeout = 5min;            ///< [timeouts] exec
   Duration power_timeout = 60s;            ///< [timeouts] power
-  bool power = false;  ///< both nodes have a power method (a BMC that works)
+  bool power = false;                      ///< both nodes have a power method (a BMC that works)
   sim::Platform platform = sim::Platform::Sparc;
   sim::Timings node;  ///< the nodes' own timings (nodesim's defaults)
   Duration ping_interval = 1s, ping_timeout = 1s;
   int ping_misses = 3;
-  Duration detect = 0s;  ///< loss -> ping.down; 0: misses * interval + timeout
+  Duration detect = 0s;         ///< loss -> ping.down; 0: misses * interval + timeout
   Duration restart_delay = 5s;  ///< clusterd killed -> started again
   Duration bmc_latency = 1s;    ///< one ipmitool command
   Duration ssh_latency = 1s;    ///< ssh reaches a node and runs its command
@@ -105,7 +105,8 @@ struct ModelSetup {
 
 /// A broken invariant.
 struct Violation {
-  std::string kind;  ///< overlap, write-after-fence, boot-unfenced, break-healthy, no-failover, standby-left-booting, script-fault
+  std::string kind;  ///< overlap, write-after-fence, boot-unfenced, break-healthy, no-failover,
+                     ///< standby-left-booting, script-fault
   std::string text;
   Duration at{};  ///< since the world's origin (clusterd's start)
 };

@@ -152,12 +152,16 @@ mkdir -p "$tmp/scripts/lib"
 printf '%s\n' 'param boot_timeout = 10m' '  param retries = 3' "initial state a { after \$boot_timeout -> a }" >"$tmp/scripts/x.chat"
 touch "$tmp/scripts/notes.txt" "$tmp/scripts/y.chat"
 
-expect chatc.commands 'chatc ' check dot replay
+expect chatc.commands 'chatc ' check dot replay verify
 expect chatc.prefix 'chatc re' replay
 expect chatc.check-options 'chatc check -' --strict --json --format= --param -h --help
 expect chatc.dot-options 'chatc dot -' --param -h --help
 expect chatc.replay-options 'chatc replay x.chat --' \
-  --console --events --names --unconfirmed-fence --window --json --param --help
+  --console --events --names --unconfirmed-fence --confirm-window --mutate --window --json --param --help
+expect chatc.verify-options 'chatc verify x.chat --' \
+  --config --param --depth --sweep --sweep-points --set --power --no-power --platform \
+  --unconfirmed-fence --without --counterexample --jobs --max-runs --mutate --json --quiet --help
+expect chatc.verify-platform 'chatc verify x.chat --platform ' sparc x86
 expect chatc.format-values 'chatc check --format=' text gcc json
 expect chatc.format-prefix 'chatc check --format=g' gcc
 expect chatc.format-separate 'chatc check --format j' json

@@ -83,9 +83,9 @@ expect_replayed_boot weak-no-readback
 set +e
 "$chatc" verify "$sparc" --sweep confirm_window=oops..5s >/dev/null 2>usage.err; rc=$?
 set -e
-[[ $rc == 2 ]] && grep -q "LO and HI must be intervals" usage.err || fail "a bad --sweep: exit $rc"
+if [[ $rc != 2 ]] || ! grep -q "LO and HI must be intervals" usage.err; then fail "a bad --sweep: exit $rc"; fi
 set +e
 "$chatc" verify "$sparc" --set no_such_timing=5s >/dev/null 2>unknown.err; rc=$?
 set -e
-[[ $rc != 0 ]] && grep -q "neither an interval param" unknown.err || fail "an unknown --set: exit $rc"
+if [[ $rc == 0 ]] || ! grep -q "neither an interval param" unknown.err; then fail "an unknown --set: exit $rc"; fi
 echo "verify_cli_test: all passed"
