@@ -76,7 +76,7 @@ const Value* Interpreter::value(std::string_view name) const {
   return nullptr;
 }
 
-void Interpreter::fingerprint(Fingerprint& f, TimePoint now) const {
+void Interpreter::fingerprint(Fingerprint& f, TimePoint now, Duration window) const {
   f.add_int(current_);
   // When the state was entered matters only to its armed `after`s.
   const auto& hs = program_.states[static_cast<std::size_t>(current_ < 0 ? 0 : current_)].handlers;
@@ -91,12 +91,16 @@ void Interpreter::fingerprint(Fingerprint& f, TimePoint now) const {
   f.add_int(static_cast<int>(monitor_));
   for (Level l : console_) f.add_int(static_cast<int>(l));
   // When a node last spoke, and the fence probe's times, count only as far
-  // as a fence's evidence can tell: a silence against its window (5 minutes
-  // at most), a BREAK sent or not.
-  for (const auto& last : last_byte_) f.add_age(last, now);
-  for (const Probe& p : probe_) {
+  // as a fence's evidence can tell (FencePolicy::accepts): a silence against
+  // its window, a BREAK sent or not, a byte after the CR or not. One
+  // millisecond past the window is "past it" for every age.
+  const auto cap = window + std::chrono::milliseconds(1);
+  for (const auto& last : last_byte_) f.add_age(last, now, cap);
+  for (std::size_t c = 0; c < probe_.size(); ++c) {
+    const Probe& p = probe_[c];
     f.add_bool(p.break_at.has_value());
-    f.add_age(p.cr_at, now);
+    f.add_age(p.cr_at, now, cap);
+    f.add_bool(p.cr_at && last_byte_[c] && *last_byte_[c] >= *p.cr_at);
     f.add_time(p.due, now);
   }
   for (const auto& d : line_due_) f.add_time(d, now);

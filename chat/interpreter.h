@@ -72,7 +72,9 @@ class Interpreter {
   /// Everything that decides what the interpreter does next, times relative
   /// to `now` (`chatc verify`'s state hash). Leaves out what only reaches
   /// messages: the incident's start ($elapsed) and when a node last spoke.
-  void fingerprint(Fingerprint& f, TimePoint now) const;
+  /// Ages (a node's last byte, the fence probe's CR) count up to `window`
+  /// (the fence policy's silence): past it, every age decides the same.
+  void fingerprint(Fingerprint& f, TimePoint now, Duration window) const;
 
  private:
   enum class Level : std::uint8_t { Unknown, Up, Down };

@@ -290,6 +290,7 @@ int chatc_verify(int argc, char** argv) {
                     .number("runs", static_cast<std::int64_t>(oc.result.runs))
                     .number("states", static_cast<std::int64_t>(oc.result.states))
                     .number("pruned", static_cast<std::int64_t>(oc.result.pruned))
+                    .number("steps", static_cast<std::int64_t>(oc.result.steps))
                     .boolean("complete", oc.result.complete)
                     .string("seconds", seconds(oc.result.seconds))
                     .str();

@@ -677,7 +677,7 @@ void ClusterRuntime::power_done(std::size_t i, chat::EventKind result, std::stri
 }
 
 void ClusterRuntime::fingerprint(Fingerprint& f, chat::TimePoint now) const {
-  interp_.fingerprint(f, now);
+  interp_.fingerprint(f, now, options_.fence.silence);
   f.add(roles_.active());
   const JournalState& j = journal_.state();
   f.add(std::string_view(j.active));

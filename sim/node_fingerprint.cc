@@ -1,7 +1,8 @@
 // NodeModel::fingerprint: the node's state for `chatc verify`'s state hash
 // (docs/verify.md). Times are relative to `now`. Left out: the write
 // counter, the write and chatter timers' phase and the garbage generator,
-// which change at every step and decide nothing a failover depends on.
+// which change at every step and decide nothing a failover depends on; and
+// how long a hung or halted OS has been stopped (it resumes where it was).
 #include "sim/node_model.h"
 
 namespace clusterd::sim {
@@ -29,8 +30,9 @@ void NodeModel::fingerprint(Fingerprint& f, TimePoint now) const {
     f.add_bool(s->has_value());
     if (!*s) continue;
     f.add_int(static_cast<int>((*s)->state));
-    add_steps(f, (*s)->steps, now);
-    f.add_time((*s)->at, now);
+    // Suspended steps resume shifted by the pause: what counts is where they
+    // stood against the moment of the stop, not how long ago that was.
+    add_steps(f, (*s)->steps, (*s)->at);
     f.add_bool((*s)->had_lease);
   }
   f.add_bool(lease_since_.has_value());

@@ -153,13 +153,18 @@ void NodeModel::save_nvram(std::string_view var, std::string_view via, TimePoint
 // --- time ------------------------------------------------------------------------
 
 std::optional<TimePoint> NodeModel::next_deadline() const {
+  std::optional<TimePoint> d = next_change();
+  if (next_write_ && (!d || *next_write_ < *d)) d = next_write_;
+  return d;
+}
+
+std::optional<TimePoint> NodeModel::next_change() const {
   std::optional<TimePoint> d;
   auto take = [&](std::optional<TimePoint> t) {
     if (t && (!d || *t < *d)) d = t;
   };
   if (!steps_.empty()) take(steps_.front().at);
   for (const auto& l : later_) take(l.first);
-  take(next_write_);
   take(next_chatter_);
   take(next_flood_);
   return d;

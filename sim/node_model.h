@@ -103,6 +103,10 @@ class NodeModel {
   void advance_to(TimePoint now);
   /// When advance_to() next has work; nullopt: nothing scheduled.
   std::optional<TimePoint> next_deadline() const;
+  /// The same without the periodic shared-disk write: when the node next
+  /// does something else (`chatc verify` ends a run where only writes are
+  /// left to happen).
+  std::optional<TimePoint> next_change() const;
 
   State state() const { return state_; }
   /// "OFF", "POST", "OK", "BOOTING", "RUNNING", "BREAK_DISABLED", "STOPPING", "PANIC",

@@ -92,8 +92,19 @@ RunOutcome run(const ModelSetup& setup, const std::vector<Injection>& faults, in
     return a;
   };
   if (budget > 0) out.moments.push_back({w.now() - w.origin(), applicable()});
+  // Only the nodes' disk writes left to happen: once each has run once
+  // more (a fenced node that writes, a dead disk's first error), the world
+  // only repeats itself.
+  std::optional<TimePoint> writes_only_since;
   while (auto next = w.next_event()) {
     if (*next - last > o.horizon) break;
+    if (!w.only_writes_pending()) {
+      writes_only_since.reset();
+    } else if (!writes_only_since) {
+      writes_only_since = w.now();
+    } else if (*next > *writes_only_since + setup.node.write_interval) {
+      break;
+    }
     // The moment just before this event: the world as it is now, later.
     std::optional<Moment> before;
     std::uint64_t before_hash = 0;

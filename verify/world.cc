@@ -518,11 +518,24 @@ void World::on_ledger(std::size_t node, const std::string& line) {
 // --- time ----------------------------------------------------------------------
 
 std::optional<TimePoint> World::next_event() const {
+  std::optional<TimePoint> t = next_change();
+  for (const auto& n : nodes_) {
+    auto d = n->model->next_deadline();
+    if (d && (!t || *d < *t)) t = d;
+  }
+  // Never before now (a deadline already due runs at once).
+  if (t && *t < now_) t = now_;
+  return t;
+}
+
+bool World::only_writes_pending() const { return !next_change(); }
+
+std::optional<TimePoint> World::next_change() const {
   std::optional<TimePoint> t;
   auto take = [&](std::optional<TimePoint> c) {
     if (c && (!t || *c < *t)) t = c;
   };
-  for (const auto& n : nodes_) take(n->model->next_deadline());
+  for (const auto& n : nodes_) take(n->model->next_change());
   if (runtime_) take(runtime_->next_deadline());
   take(commands_->next());
   take(restart_at_);
@@ -560,6 +573,9 @@ bool World::step() {
   if (runtime_) {
     auto before = runtime_->state();
     std::string name(before);
+    // A timer of the script that fires is an event of the script, even one
+    // that enters the state it leaves (`after 60s -> standby_blind`).
+    if (auto d = runtime_->next_deadline(); d && *d <= now_) significant_ = true;
     runtime_->advance_to(now_);
     after_runtime_call();
     if (runtime_->state() != name) significant_ = true;

@@ -135,6 +135,9 @@ class World final {
   TimePoint origin() const { return origin_; }
   /// When something next happens; nullopt: never.
   std::optional<TimePoint> next_event() const;
+  /// Nothing is pending but the nodes' periodic disk writes: from here on
+  /// the world only repeats itself (once every write has run once more).
+  bool only_writes_pending() const;
   /// Runs everything due at next_event(); true when it mattered (a state,
   /// an action, a console answer, a detector's decision, a node's state or
   /// lease changed): the moments around it are where faults go.
@@ -165,6 +168,7 @@ class World final {
   struct Alarms;
   enum class Level { Unknown, Up, Down };
 
+  std::optional<TimePoint> next_change() const;
   void make_runtime();
   void kill_runtime();
   void flush();
