@@ -126,6 +126,8 @@ class ClusterRuntime : public chat::Actuator {
   /// True while an exec runs or waits, or a power action runs: a restart
   /// would kill it half way.
   bool commands_running() const { return exec_ || !exec_queue_.empty() || power_[0] || power_[1]; }
+  /// A power action (command or read-back) on node `i` is under way.
+  bool power_busy(std::size_t i) const { return power_[i].has_value(); }
 
   const std::string& active() const { return roles_.active_name(); }
   const std::string& standby() const { return roles_.standby_name(); }

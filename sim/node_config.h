@@ -80,6 +80,9 @@ struct NodeConfig {
   ServiceProcessor sp = ServiceProcessor::None;
   /// SPARC/OpenBoot or x86/SeaBIOS (x86 always runs Linux, has no SP).
   Platform platform = Platform::Sparc;
+  /// A ledger record for every plain shared-disk write (`chatc verify` turns
+  /// it off when it records nothing: a write after a fence is still logged).
+  bool ledger_writes = true;
   Timings t;
   Knobs knobs;
 };

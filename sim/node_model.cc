@@ -452,7 +452,7 @@ void NodeModel::write_record(TimePoint now) {
     return;
   }
   auto seq = static_cast<std::int64_t>(write_seq_);
-  log(LedgerRecord(now, cfg_.name, "write").add("seq", seq).line());
+  if (cfg_.ledger_writes) log(LedgerRecord(now, cfg_.name, "write").add("seq", seq).line());
   if (fenced_at_) {
     log(LedgerRecord(now, cfg_.name, "write_after_fence")
             .add("seq", seq)

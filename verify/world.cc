@@ -315,6 +315,7 @@ World::World(const ModelSetup& setup, Recording* rec) : setup_(setup), rec_(rec)
     c.platform = setup_.platform;
     c.t = setup_.node;
     c.seed = i + 1;
+    c.ledger_writes = rec_ != nullptr;  // a counterexample's ledger.jsonl has them all
     sim::Nvram nv;
     if (i == 1) nv.auto_boot = false;  // the standby waits at its prompt
     // x86: the standby is kept powered off (it would boot at power-on).
@@ -438,11 +439,23 @@ bool World::reachable(std::size_t node) const {
 void World::after_runtime_call() {
   if (!runtime_) return;
   const JournalState& j = journal_->state();
+  {
+    // Whether the fence the journal records was true when it was made: a
+    // node fenced for real and then powered on by a person is no lie of the
+    // fence (the script has to see it and stop it; `overlap` says if not).
+    const std::size_t active = runtime_->roles().active();
+    const bool journaled =
+        std::find(j.fenced.begin(), j.fenced.end(), names_[active]) != j.fenced.end();
+    if (!journaled)
+      fence_true_.reset();
+    else if (!fence_true_)
+      fence_true_ = really_fenced(active);
+  }
   if (j.boot_attempts > boot_attempts_seen_) {
     // A boot of the standby just went out (`boot standby` or power on).
     const std::size_t standby = runtime_->roles().standby();
     const std::size_t active = 1 - standby;
-    if (!really_fenced(active)) {
+    if (!really_fenced(active) && !fence_true_.value_or(false)) {
       fail("boot-unfenced",
            "clusterd sent the boot of " + names_[standby] + " while " + names_[active] + " is " +
                std::string(nodes_[active]->model->state_name()) +
@@ -590,6 +603,8 @@ bool World::step() {
   update_ping();
   observe();
   check_time();
+  for (std::size_t i = 0; i < 2; ++i)
+    if (unbidden_[i] && !unbidden_boot(i)) unbidden_[i] = false;
   return significant_;
 }
 
@@ -696,7 +711,12 @@ bool World::applicable(const Fault& f) const {
     case FaultKind::PowerOff:
       return m.state() != S::Off;
     case FaultKind::PowerOn:
-      return m.state() == S::Off;
+      // Watched, as a self-boot: powered on with its console down or
+      // clusterd gone, a node may boot where no script can see it.
+      // Nor while clusterd's own power action on it runs: the runtime reads
+      // a node it just powered off back until [timeouts] power and does not
+      // power it off again (docs/verify.md: a gap left).
+      return m.state() == S::Off && watched(n) && !runtime_->power_busy(n);
     case FaultKind::CablePull:
       return cable_[n];
     case FaultKind::CablePlug:
@@ -704,7 +724,9 @@ bool World::applicable(const Fault& f) const {
     case FaultKind::BreakDisable:
       return !m.config().knobs.break_disabled && m.state() != S::Off;
     case FaultKind::ConsoleLost:
-      return consoles_[n]->up;
+      // Not while the node boots unbidden (a power-on or self-boot of the
+      // alphabet): that boot must stay in sight, or nothing could stop it.
+      return consoles_[n]->up && !unbidden_boot(n);
     case FaultKind::ConsoleBack:
       return !consoles_[n]->up;
     case FaultKind::OperatorTypes:
@@ -712,8 +734,8 @@ bool World::applicable(const Fault& f) const {
     case FaultKind::SelfBoot:
       // Watched: clusterd runs and the standby's console is up. A standby
       // that boots unwatched cannot be stopped by any script.
-      return runtime_ && n == runtime_->roles().standby() && consoles_[n]->up &&
-             (x86 ? m.state() == S::Off : m.state() == S::Ok);
+      return runtime_ && n == runtime_->roles().standby() && watched(n) &&
+             !runtime_->power_busy(n) && (x86 ? m.state() == S::Off : m.state() == S::Ok);
     case FaultKind::DiskOff:
       return disk_.health() != sim::DiskHealth::Unreadable;
     case FaultKind::DiskOn:
@@ -723,9 +745,17 @@ bool World::applicable(const Fault& f) const {
     case FaultKind::MonitorOk:
       return isolated_;
     case FaultKind::Restart:
-      return runtime_ != nullptr;
+      return runtime_ != nullptr && !unbidden_boot(0) && !unbidden_boot(1);
   }
   return false;
+}
+
+bool World::watched(std::size_t node) const { return runtime_ && consoles_[node]->up; }
+
+bool World::unbidden_boot(std::size_t node) const {
+  using S = sim::State;
+  const S st = nodes_[node]->model->state();
+  return unbidden_[node] && (st == S::Post || st == S::Booting);
 }
 
 void World::inject(const Fault& f) {
@@ -748,6 +778,7 @@ void World::inject(const Fault& f) {
       break;
     case FaultKind::PowerOn:
       m.control("power-on", now_);
+      unbidden_[n] = true;
       break;
     case FaultKind::CablePull:
       cable_[n] = false;
@@ -780,6 +811,7 @@ void World::inject(const Fault& f) {
       m.control("quote-panic", now_);
       break;
     case FaultKind::SelfBoot:
+      unbidden_[n] = true;
       if (setup_.platform == sim::Platform::X86)
         m.control("power-on", now_);
       else
@@ -824,7 +856,11 @@ void World::check_time() {
   const bool healthy_rest = runtime_ && consoles_[0]->up && consoles_[1]->up && !isolated_ &&
                             disk_.health() == sim::DiskHealth::Ok && cable_[s] && standby_ready &&
                             !sm.config().knobs.break_disabled;
-  if (crashed && healthy_rest && !restart_at_) {
+  // A script may stop after `boot_attempts` boots of the standby (a standby
+  // that fails them all needs an operator, not a loop): no takeover is owed
+  // after that.
+  const bool boots_left = !runtime_ || journal_->state().boot_attempts < setup_.boot_attempts;
+  if (crashed && healthy_rest && boots_left && !restart_at_) {
     if (!obligation_) obligation_ = now_ + setup_.failover_bound;
   } else if (!(crashed && obligation_ && sm.state() == S::Booting)) {
     obligation_.reset();
@@ -883,6 +919,8 @@ std::uint64_t World::fingerprint() const {
   }
   f.add_bool(in_incident_);
   f.add_bool(incident_unhealthy_);
+  f.add_int(fence_true_ ? (*fence_true_ ? 1 : 2) : 0);
+  for (bool u : unbidden_) f.add_bool(u);
   f.add_time(obligation_, now_);
   f.add_time(unwatched_since_, now_);
   return f.value();

@@ -93,7 +93,12 @@ struct ModelSetup {
   Duration ssh_refused = 10s;   ///< ssh to a node that does not answer gives up
   /// A crash of the active (power off, panic) with everything else healthy
   /// must end in a takeover within this.
-  Duration failover_bound = 10min;
+  /// 30 minutes: longer than the stock scripts' boot_timeout (10 m) and its
+  /// one retry, so a slow boot is not mistaken for no failover at all.
+  Duration failover_bound = 30min;
+  /// ... unless the script has sent this many boots of the standby already
+  /// (the stock scripts: a boot and one retry, then an operator).
+  int boot_attempts = 2;
   /// The standby may hold the shared disk without a boot sent by clusterd
   /// this long (the script has to see it and stop it).
   Duration unwatched_boot_grace = 5min;
@@ -176,6 +181,8 @@ class World final {
   void event(const std::string& text);
   void fail(std::string kind, std::string text);
   bool reachable(std::size_t node) const;
+  bool watched(std::size_t node) const;
+  bool unbidden_boot(std::size_t node) const;
   void update_ping();
   void run_ping();
   bool really_fenced(std::size_t node) const;
@@ -212,6 +219,8 @@ class World final {
   // Invariant bookkeeping.
   std::optional<Violation> violation_;
   int boot_attempts_seen_ = 0;
+  std::array<bool, 2> unbidden_{};  // booting from a power-on or self-boot fault
+  std::optional<bool> fence_true_;  // the journaled fence of the active was true when made
   std::size_t takeovers_ = 0;
   std::string initial_state_;
   bool in_incident_ = false, incident_unhealthy_ = false;

@@ -12,7 +12,9 @@
 #      and this scenario is about the presumed fence): fence -> BREAK
 #      unanswered -> the script
 #      presumes alpha off -> the runtime refuses (ping up) -> fence_unconfirmed,
-#      critical alarm, no boot, no takeover while alpha stays silent.
+#      critical alarm, no boot, no takeover while alpha stays silent; it waits
+#      in fence_unconfirmed_alive (ping answers: a new loss would be a new
+#      fence).
 #   3. SIGCONT: alpha handles the BREAK queued on its console (A9) and stops at
 #      ok. That is clusterd's own fence arriving late, not a foreign BREAK: it
 #      must not be resumed with `go` (a write after the fence) but locked
@@ -46,7 +48,7 @@ inject "operator: clusterctl switchover demo (alpha still silent, ping up)"
 ctl switchover demo >/dev/null
 wait_for 20 "critical alarm for the refused fence" timeline_has 'alarm critical "fence of alpha NOT confirmed'
 sleep 2
-[[ $(status_field state) == fence_unconfirmed ]] || fail "not waiting in fence_unconfirmed: $(ctl status demo)"
+[[ $(status_field state) == fence_unconfirmed_alive ]] || fail "not waiting in fence_unconfirmed_alive: $(ctl status demo)"
 expect_timeline 'BREAK alpha' "no BREAK sent to alpha by the fence"
 expect_timeline 'presumed fence of alpha refused: ping not down' "the runtime did not refuse the presumed fence with ping up"
 expect_timeline 'alarm critical "fence of alpha NOT confirmed' "no critical alarm for the refused fence"

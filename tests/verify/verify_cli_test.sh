@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # chatc verify (docs/verify.md), end to end on the stock scripts:
-#  - sparc-obp.chat is verified over the whole fault alphabet at depth 1, and
-#    at depth 2 with power methods (the recommended set-up);
+#  - sparc-obp.chat is verified over the whole fault alphabet at depth 3 with
+#    power methods (the recommended set-up), and at depth 2 with the timeouts
+#    swept; without power methods at depth 3 but for the hang;
+#  - x86-bmc.chat is verified at depth 3;
 #  - without power methods and under unconfirmed_fence = takeover, a node
 #    that hangs with BREAK disabled is presumed off: the verifier finds that
 #    documented risk at depth 2, and --without hang verifies the rest;
@@ -58,8 +60,19 @@ expect_replayed_boot() {  # NAME
 sparc=$src/scripts/sparc-obp.chat
 expect_verified sparc-depth1 "$sparc" --depth 1
 expect_verified sparc-power-depth2 "$sparc" --depth 2 --power --jobs 2
-expect_verified sparc-nohang-depth2 "$sparc" --depth 2 --without hang --jobs 2
-expect_verified x86-depth1 "$src/scripts/x86-bmc.chat" --depth 1
+# Depth 3, the whole alphabet: with power methods; without them (the
+# presumption) all but the hang, whose risk is below.
+expect_verified sparc-power-depth3 "$sparc" --depth 3 --power --jobs 2
+expect_verified sparc-nohang-depth3 "$sparc" --depth 3 --without hang --jobs 2
+# The timeouts swept over their ranges, at depth 2: the orderings that
+# decide a presumption (confirm_window against confirm_timeout and the
+# detector's decision) and the BREAK's wait.
+expect_verified sparc-power-sweeps "$sparc" --depth 2 --power --jobs 2 \
+  --sweep confirm_window=5s..60s --sweep confirm_timeout=5s..60s \
+  --sweep break_timeout=10s..60s --sweep detect=2s..4s
+(( $(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["explorations"]))' sparc-power-sweeps.json) > 20 )) ||
+  fail "the sweeps explored too few settings"
+expect_verified x86-depth3 "$src/scripts/x86-bmc.chat" --depth 3 --jobs 2
 
 expect_violation sparc-hang-presumed boot-unfenced "$sparc" --depth 2
 grep -q '"fault":"hang alpha"' sparc-hang-presumed.json || fail "the presumption risk is not the hang"
