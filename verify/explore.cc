@@ -18,8 +18,13 @@ class Visited {
  public:
   /// True if `h` was explored with at least `budget` faults left; else
   /// records it.
+  explicit Visited(bool merge = true) : merge_(merge) {}
   bool seen(std::uint64_t h, int budget) {
     std::lock_guard lock(mu_);
+    if (!merge_) {
+      map_.try_emplace(h, budget);  // counted, never pruned
+      return false;
+    }
     auto [it, fresh] = map_.try_emplace(h, budget);
     if (fresh) return false;
     if (it->second >= budget) return true;
@@ -32,6 +37,7 @@ class Visited {
   }
 
  private:
+  bool merge_;
   std::mutex mu_;
   std::unordered_map<std::uint64_t, int> map_;
 };
@@ -150,7 +156,7 @@ std::optional<Violation> replay_schedule(const ModelSetup& setup,
 ExploreResult explore(const std::function<ModelSetup()>& make_setup, const ExploreOptions& o) {
   const auto t0 = Clock::now();
   ExploreResult result;
-  Visited visited;
+  Visited visited(o.merge);
   std::mutex mu;
   // Breadth first: one level (number of faults) at a time.
   std::deque<std::vector<Injection>> level{{}};

@@ -35,6 +35,9 @@ struct ExploreOptions {
   Duration before = std::chrono::milliseconds(1);  ///< "just before" an event
   std::uint64_t max_runs = 20'000'000;
   int jobs = 1;  ///< worker threads
+  /// State hashing (a run stops on a state already explored). Off only to
+  /// check that it loses nothing (tests/verify/verify_test.cc).
+  bool merge = true;
   /// Called now and then from the workers with (runs, states) so far.
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };

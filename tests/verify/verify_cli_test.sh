@@ -72,6 +72,10 @@ expect_verified sparc-power-sweeps "$sparc" --depth 2 --power --jobs 2 \
   --sweep break_timeout=10s..60s --sweep detect=2s..4s
 (( $(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["explorations"]))' sparc-power-sweeps.json) > 20 )) ||
   fail "the sweeps explored too few settings"
+# The presumption's window swept up to 60 s, longer than the BREAK's wait
+# (30 s): the first presumption comes too early, the retry must not.
+expect_verified sparc-presumption-sweep "$sparc" --depth 2 --without hang --jobs 2 \
+  --sweep confirm_window=5s..60s
 expect_verified x86-depth3 "$src/scripts/x86-bmc.chat" --depth 3 --jobs 2
 
 expect_violation sparc-hang-presumed boot-unfenced "$sparc" --depth 2
