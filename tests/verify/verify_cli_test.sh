@@ -62,7 +62,10 @@ expect_verified sparc-depth1 "$sparc" --depth 1
 expect_verified sparc-power-depth2 "$sparc" --depth 2 --power --jobs 2
 # Depth 3, the whole alphabet: with power methods; without them (the
 # presumption) all but the hang, whose risk is below.
-expect_verified sparc-power-depth3 "$sparc" --depth 3 --power --jobs 2
+# With power, depth 3 also with the presumption's window swept from 5 s to
+# 30 s (the config's, then 5 s, 15 s and 30 s): ~100 s.
+expect_verified sparc-power-depth3 "$sparc" --depth 3 --power --jobs 2 \
+  --sweep confirm_window=5s..30s --sweep-points 3
 expect_verified sparc-nohang-depth3 "$sparc" --depth 3 --without hang --jobs 2
 # The timeouts swept over their ranges, at depth 2: the orderings that
 # decide a presumption (confirm_window against confirm_timeout and the
