@@ -109,9 +109,34 @@ CListResult parse_clist(std::string_view text, const std::string& file, const st
       fail("cluster '" + name + "' has no CONFIG-PATH (one cluster a line: NAME CONFIG-PATH)");
       continue;
     }
-    if (w.size() > 2) {
-      fail("cluster '" + name + "': unexpected '" + std::string(w[2]) +
-           "' after CONFIG-PATH (one cluster a line: NAME CONFIG-PATH; a path has no blanks)");
+    std::vector<std::string> hosts;
+    bool bad_hosts = false;
+    if (w.size() > 2 && w[2].substr(0, 6) == "hosts=") {
+      // The fleet's placement (docs/fleet.md): the monitoring hosts that may watch it.
+      std::string_view list = w[2].substr(6);
+      while (!list.empty()) {
+        auto c = list.find(',');
+        std::string h(list.substr(0, c));
+        if (!is_valid_name(h)) {
+          fail("cluster '" + name + "': host '" + h +
+               "' in hosts= is not valid: " + std::string(kNameRule));
+          bad_hosts = true;
+          break;
+        }
+        hosts.push_back(h);
+        if (c == std::string_view::npos) break;
+        list.remove_prefix(c + 1);
+      }
+      if (!bad_hosts && hosts.empty()) {
+        fail("cluster '" + name + "': hosts= names no host (hosts=mon1,mon2)");
+        bad_hosts = true;
+      }
+    }
+    if (bad_hosts) continue;
+    if (w.size() > (hosts.empty() ? 2u : 3u)) {
+      fail("cluster '" + name + "': unexpected '" + std::string(w[hosts.empty() ? 2 : 3]) +
+           "' after " + (hosts.empty() ? "CONFIG-PATH" : "hosts=") +
+           " (one cluster a line: NAME CONFIG-PATH [hosts=H1,H2]; a path has no blanks)");
       continue;
     }
     if (auto it = names.find(name); it != names.end()) {
@@ -119,7 +144,7 @@ CListResult parse_clist(std::string_view text, const std::string& file, const st
       continue;
     }
     names.emplace(name, lineno);
-    CListEntry e{name, std::string(w[1]), resolve(w[1], home), lineno};
+    CListEntry e{name, std::string(w[1]), resolve(w[1], home), lineno, std::move(hosts)};
     std::error_code ec;
     auto st = fs::status(e.config_path, ec);
     if (!fs::exists(st)) {

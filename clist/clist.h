@@ -1,5 +1,5 @@
 // $CLUSTER_HOME/CList: the clusters this monitoring host watches, one a line
-// (`NAME CONFIG-PATH`, `#` comments, blank lines). Reads and checks the list:
+// (`NAME CONFIG-PATH [hosts=H1,H2]`, `#` comments, blank lines). Reads and checks the list:
 // names, duplicates, that each config file exists. It does not read the
 // cluster files themselves (cluster_config.h) and starts nothing.
 // The format is documented in docs/config.md, "CList".
@@ -19,6 +19,9 @@ struct CListEntry {
   std::string config;       ///< CONFIG-PATH as written
   std::string config_path;  ///< resolved: as written when absolute, else $CLUSTER_HOME/CONFIG-PATH
   int line = 0;             ///< where in the CList, for messages
+  /// `hosts=mon1,mon2`: the fleet hosts that may watch the cluster
+  /// (docs/fleet.md); empty: any. Ignored by a single monitoring host.
+  std::vector<std::string> hosts;
 };
 
 /// The list, in file order.

@@ -1,7 +1,7 @@
 // clusterctl: the operator's tool. `console` (check a console endpoint before
 // it goes into a config), `ports` (list serial ports), and the requests to a
 // running daemon: status, timeline, switchover, maintenance, alarms, ack,
-// reload, metrics.
+// reload, metrics; and `fleet` (clusterctl_fleet.cc).
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "clist/clist.h"
+#include "clusterd/clusterctl_fleet.h"
 #include "clusterd/console_check.h"
 #include "clusterd/control.h"
 #include "clusterd/metrics.h"
@@ -55,6 +56,10 @@ Commands:
                        exposition, a cluster whose daemon does not answer
                        marked "# NAME: not running"
       --home DIR         $CLUSTER_HOME (default: $CLUSTER_HOME, else /var/lib/clusterd)
+  fleet [status | move CLUSTER HOST | journal CLUSTER]
+                       a fleet of monitoring hosts on etcd (docs/fleet.md): hosts,
+                       owners and fencing tokens; a move by hand; a journal
+                       (clusterctl fleet --help)
 
 URIs (docs/config.md has every key and default):
   serial:/dev/ttyS0?baud=9600&parity=none&flow=none
@@ -253,6 +258,7 @@ int main(int argc, char** argv) {
   if (cmd == "console") return cmd_console(v);
   if (cmd == "ports") return cmd_ports(v);
   if (cmd == "metrics") return cmd_metrics(v);
+  if (cmd == "fleet") return cmd_fleet(v);
   for (const char* c :
        {"status", "timeline", "switchover", "maintenance", "alarms", "ack", "reload"}) {
     if (cmd == c) return cmd_daemon(cmd, v);

@@ -26,6 +26,8 @@
 #include "clist/cluster_config.h"
 #include "clusterd/daemon.h"
 #include "clusterd/load.h"
+#include "fleet/etcd_journal.h"
+#include "fleet/host_file.h"
 
 namespace {
 
@@ -33,6 +35,7 @@ using namespace clusterd;
 
 constexpr const char* kUsage =
     R"(usage: clusterd --cluster NAME [--home DIR] [--foreground] [--check | --test-alarm]
+                [--fleet HOSTFILE --fleet-token N --fleet-lease ID]
 
   --cluster NAME   the cluster, as named in $CLUSTER_HOME/CList
   --home DIR       $CLUSTER_HOME (default: $CLUSTER_HOME, else /var/lib/clusterd)
@@ -44,6 +47,12 @@ constexpr const char* kUsage =
   --test-alarm     send a test alarm through every configured channel (email,
                    pages, heartbeat) and report each result: exit 0 when all
                    accepted, 1 otherwise
+  --fleet HOSTFILE, --fleet-token N, --fleet-lease ID
+                   fleet mode, as clusterd-fleet starts it (docs/fleet.md): the
+                   journal is kept in etcd and each record is refused unless
+                   this process's token still owns the cluster; nothing is
+                   written to a node unless HOSTFILE names lease ID with a
+                   deadline ahead
   -h, --help       this text
 
 Files: clusterd(8). The configuration: docs/config.md, installed as
@@ -71,6 +80,8 @@ int main(int argc, char** argv) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   std::string name, home;
   bool check = false, foreground = false, test_alarm = false;
+  std::string fleet_file;
+  std::int64_t fleet_token = 0, fleet_lease = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-h" || a == "--help") {
@@ -80,6 +91,13 @@ int main(int argc, char** argv) {
       name = argv[++i];
     } else if (a == "--home" && i + 1 < argc) {
       home = argv[++i];
+    } else if (a == "--fleet" && i + 1 < argc) {
+      fleet_file = argv[++i];
+    } else if ((a == "--fleet-token" || a == "--fleet-lease") && i + 1 < argc) {
+      char* end = nullptr;
+      long long v = std::strtoll(argv[++i], &end, 10);
+      if (!end || *end || v <= 0) return usage_error(a + " takes a positive number");
+      (a == "--fleet-token" ? fleet_token : fleet_lease) = v;
     } else if (a == "--check") {
       check = true;
     } else if (a == "--test-alarm") {
@@ -91,6 +109,8 @@ int main(int argc, char** argv) {
     }
   }
   if (name.empty()) return usage_error("--cluster NAME is required");
+  if (!fleet_file.empty() && (fleet_token == 0 || fleet_lease == 0))
+    return usage_error("--fleet needs --fleet-token and --fleet-lease");
   if (home.empty())
     home = std::getenv("CLUSTER_HOME") ? std::getenv("CLUSTER_HOME") : "/var/lib/clusterd";
 
@@ -133,7 +153,22 @@ int main(int argc, char** argv) {
   (void)foreground;  // the daemon always runs in the foreground; init.d/systemd background it
 
   boost::asio::io_context io;
-  auto daemon = Daemon::create(io, *cfg.config, script, {home});
+  DaemonFleet fleet;
+  if (!fleet_file.empty()) {
+    auto hf = fleet::read_host_file(fleet_file);
+    if (!hf) {
+      std::fprintf(stderr, "clusterd: %s: %s\n", name.c_str(), hf.error().message.c_str());
+      return 2;
+    }
+    fleet.owner_check = [fleet_file, fleet_lease] {
+      return fleet::check_deadline(fleet_file, fleet_lease);
+    };
+    fleet.journal = std::make_unique<fleet::EtcdJournalStore>(
+        std::make_unique<fleet::EtcdClient>(fleet::EtcdOptions{hf->endpoints}),
+        fleet::FleetKeys{hf->prefix}, name, fleet_token, fleet.owner_check);
+  }
+  const bool in_fleet = fleet.owner_check != nullptr;
+  auto daemon = Daemon::create(io, *cfg.config, script, {home}, {}, std::move(fleet));
   if (!daemon.ok()) {
     std::fprintf(stderr, "clusterd: %s: %s\n", name.c_str(), daemon.error().message.c_str());
     return 2;
@@ -196,7 +231,19 @@ int main(int argc, char** argv) {
     });
   };
   wait_usr1();
+  // Fleet mode: the owner check once a second (an alarm when it fails, the
+  // consoles left closed while another monitor owns the cluster).
+  boost::asio::steady_timer fleet_timer(io);
+  std::function<void()> fleet_tick = [&] {
+    fleet_timer.expires_after(std::chrono::seconds(1));
+    fleet_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec || !*daemon) return;
+      (*daemon)->fleet_tick();
+      fleet_tick();
+    });
+  };
   (*daemon)->start();
+  if (in_fleet) fleet_tick();
   io.run();
   return 0;
 }

@@ -46,6 +46,7 @@ std::string answer_control(std::string_view request, ControlTarget& t) {
     return "ok\nmaintenance requested\n";
   }
   if (cmd == "alarms") return "ok\n" + t.alarm_list();
+  if (cmd == "idle") return std::string("ok\n") + (t.idle() ? "idle yes\n" : "idle no\n");
   if (cmd == "reload") {
     auto r = t.reload();
     if (!r) return "error: reload is not available\n";
@@ -59,7 +60,7 @@ std::string answer_control(std::string_view request, ControlTarget& t) {
                       : "error: no alarm " + escape(arg) + "\n";
   }
   return "error: unknown request '" + escape(cmd) +
-         "' (status, timeline, switchover, maintenance, alarms, ack, reload, metrics)\n";
+         "' (status, timeline, switchover, maintenance, alarms, ack, reload, metrics, idle)\n";
 }
 
 }  // namespace clusterd

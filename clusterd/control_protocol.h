@@ -2,7 +2,7 @@
 // what the reply says (clusterctl's side is clusterd/clusterctl.cc; the
 // socket is clusterd/control.h). One line in:
 //   status [--json] | metrics | timeline [N | --since DURATION]
-//   switchover | maintenance | alarms | ack ID | reload
+//   switchover | maintenance | alarms | ack ID | reload | idle
 // The reply's first line is "ok" or "error: MESSAGE"; the payload follows.
 // Parsing and replies only: the daemon does the work behind ControlTarget.
 // Anything a client sent that is quoted back is escaped.
@@ -32,6 +32,9 @@ class ControlTarget {
   virtual bool ack(std::string_view id) = 0;
   /// "ok ..." or "error: ..."; nullopt when reload is not available.
   virtual std::optional<std::string> reload() = 0;
+  /// No failover under way (Daemon::idle): a fleet agent hands a cluster
+  /// over to another host only then.
+  virtual bool idle() const = 0;
 };
 
 /// The whole reply to one request line.

@@ -209,6 +209,16 @@ struct Daemon::Impl : ControlTarget {
     if (!reload_fn) return std::nullopt;
     return reload_fn();
   }
+  bool idle() const override {
+    const Impl& d = *this;
+    const auto& js = d.journal->state();
+    // A standby held at ok (fenced by the script) is no failover under way;
+    // a fenced active is, until its takeover. An exec or a power action that
+    // runs would be killed by the restart (a clean shutdown, a power-off not
+    // read back yet).
+    return d.runtime && !d.runtime->fencing() && !d.runtime->commands_running() &&
+           !js.boot_in_flight() && !js.fenced.count(js.active);
+  }
 
   asio::io_context& io;
   const clist::ClusterConfig& cfg;
@@ -233,6 +243,8 @@ struct Daemon::Impl : ControlTarget {
   std::unique_ptr<MetricsServer> metrics_server;  // [metrics] listen; null: off
   FailoverClock failover_clock;
   std::function<std::string()> reload_fn;
+  bool fleet = false;                  // DaemonFleet given: owner checks, journal in etcd
+  std::array<bool, 2> fleet_closed{};  // consoles closed because this monitor is not the owner
   // Set when the daemon is gone: a delivery result posted from a worker
   // thread just before must not touch it.
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -245,7 +257,7 @@ Daemon::~Daemon() { stop(); }
 Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
                                                const clist::ClusterConfig& cfg,
                                                const chat::LoadedScript& script, DaemonPaths paths,
-                                               DaemonPorts ports) {
+                                               DaemonPorts ports, DaemonFleet fleet) {
   if (!ports.clock) ports = real_ports(io);
   auto impl = std::make_unique<Impl>(io, cfg, script, paths, std::move(ports));
   Impl& d = *impl;
@@ -262,7 +274,10 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
   d.timeline = std::make_unique<Timeline>(std::move(lf.value()), d.world.wall_ns);
 
   std::vector<std::string> warnings;
-  auto j = Journal::open(paths.state_dir() + "/" + cfg.name + ".journal", &warnings);
+  d.fleet = fleet.owner_check != nullptr;
+  auto j = fleet.journal
+               ? Journal::open_store(std::move(fleet.journal), &warnings)
+               : Journal::open(paths.state_dir() + "/" + cfg.name + ".journal", &warnings);
   if (!j.ok()) return j.error();
   d.journal = std::move(j.value());
   for (const auto& w : warnings) d.say("journal: " + w);
@@ -308,8 +323,17 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
       d.runtime->on_console_up(name, d.now());
       d.after_input();
     };
-    h.on_lost = [&d, name](tty::LostReason r, const std::string& detail, Duration retry) {
+    h.on_lost = [&d, name, i](tty::LostReason r, const std::string& detail, Duration retry) {
       if (!d.runtime) return;
+      if (d.fleet && !d.runtime->owner_ok(d.now())) {
+        // Another monitor owns the cluster now and seized this console:
+        // reconnecting would cut it off. Reopened by fleet_tick().
+        d.fleet_closed[i] = true;
+        d.say("console " + name + " lost and left closed: this monitor is not the owner now");
+        d.world.post([&d, i, alive = std::weak_ptr<bool>(d.alive)] {
+          if (alive.lock() && d.fleet_closed[i]) d.consoles[i]->close();
+        });
+      }
       d.runtime->on_console_lost(name,
                                  std::string(tty::lost_reason_name(r)) + ": " + detail +
                                      " (retry in " + format_duration(retry) + ")",
@@ -357,6 +381,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
   ro.fence.allow_presumed = cfg.policy.unconfirmed_fence == clist::UnconfirmedFence::Takeover;
   ro.fence.silence = cfg.timeouts.confirm_window;
   ro.wall_ns = d.world.wall_ns;
+  ro.owner_check = fleet.owner_check;
+  ro.journal_intents = d.fleet;
   // The journal's roles, when it has them, win over the config's.
   ro.initial_active = cfg.nodes[0].name == cfg.active().name ? 0 : 1;
   std::array<NodeSetup, 2> nodes;
@@ -410,6 +436,19 @@ void Daemon::start() {
   d.after_input();
 }
 
+void Daemon::fleet_tick() {
+  Impl& d = *impl_;
+  if (!d.fleet || !d.runtime) return;
+  if (!d.runtime->owner_ok(d.now())) return;
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (!d.fleet_closed[i]) continue;
+    d.fleet_closed[i] = false;
+    d.say("console " + d.cfg.nodes[i].name + " reopened: this monitor may act again");
+    d.consoles[i]->open();
+  }
+  d.after_input();
+}
+
 void Daemon::stop() {
   if (!impl_) return;
   Impl& d = *impl_;
@@ -449,16 +488,7 @@ void Daemon::reopen_logs() {
 void Daemon::set_reload(std::function<std::string()> reload) {
   impl_->reload_fn = std::move(reload);
 }
-bool Daemon::idle() const {
-  const Impl& d = *impl_;
-  const auto& js = d.journal->state();
-  // A standby held at ok (fenced by the script) is no failover under way;
-  // a fenced active is, until its takeover. An exec or a power action that
-  // runs would be killed by the restart (a clean shutdown, a power-off not
-  // read back yet).
-  return d.runtime && !d.runtime->fencing() && !d.runtime->commands_running() &&
-         !js.boot_in_flight() && !js.fenced.count(js.active);
-}
+bool Daemon::idle() const { return impl_->idle(); }
 std::string Daemon::timeline(std::size_t last) const { return impl_->timeline->last(last); }
 
 }  // namespace clusterd

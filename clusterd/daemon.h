@@ -45,6 +45,15 @@ struct DaemonPaths {
   std::string spool_dir() const { return home + "/spool"; }
 };
 
+class JournalStore;
+
+/// Fleet mode (docs/fleet.md): the journal in etcd and the owner check.
+/// Empty: the single-host default (state/NAME.journal, always the owner).
+struct DaemonFleet {
+  std::unique_ptr<JournalStore> journal;
+  std::function<Result<void>()> owner_check;
+};
+
 class Daemon {
  public:
   /// Opens every file and socket, creates the consoles and probes (not yet
@@ -54,7 +63,7 @@ class Daemon {
   static Result<std::unique_ptr<Daemon>> create(boost::asio::io_context& io,
                                                 const clist::ClusterConfig& config,
                                                 const chat::LoadedScript& script, DaemonPaths paths,
-                                                DaemonPorts ports = {});
+                                                DaemonPorts ports = {}, DaemonFleet fleet = {});
   ~Daemon();
 
   /// Starts consoles, probes and the script (or resumes a journaled failover).
@@ -70,6 +79,11 @@ class Daemon {
   std::string metrics() const;
   /// One control request line, answered (what the control socket does).
   std::string control(std::string_view request);
+
+  /// Fleet mode, once a second: the owner check. While it fails, a console
+  /// that is lost is not reconnected (a new owner took it over: reconnecting
+  /// would cut the new owner off); when it passes again they are reopened.
+  void fleet_tick();
 
   /// A line in the timeline and the activity log.
   void note(const std::string& text);

@@ -194,8 +194,37 @@ Journal::Journal(std::string path, std::unique_ptr<WritableFile> file, std::uint
                  JournalState state)
     : path_(std::move(path)), file_(std::move(file)), size_(size), state_(std::move(state)) {}
 
+Result<std::unique_ptr<Journal>> Journal::open_store(std::unique_ptr<JournalStore> store,
+                                                     std::vector<std::string>* warnings) {
+  auto lines = store->load();
+  if (!lines) return lines.error();
+  JournalState state;
+  int n = 0;
+  for (const auto& line : *lines) {
+    ++n;
+    auto r = parse_journal_line(line);
+    if (!r.ok()) {
+      if (warnings)
+        warnings->push_back(store->where() + " record " + std::to_string(n) + ": " +
+                            r.error().message);
+      continue;
+    }
+    apply(state, *r);
+  }
+  std::string where = store->where();
+  auto j = std::unique_ptr<Journal>(new Journal(where, nullptr, 0, std::move(state)));
+  j->store_ = std::move(store);
+  return j;
+}
+
 Result<void> Journal::append(const JournalRecord& r) {
   if (!broken_.empty()) return Error::io(broken_);
+  if (store_) {
+    // One record, one store append: stored whole or refused (not the owner).
+    if (auto st = store_->append(format_journal_record(r)); !st) return st.error();
+    apply(state_, r);
+    return {};
+  }
   std::string line = format_journal_record(r) + "\n";
   Result<void> st = file_->append(line);
   if (st) st = file_->sync_data();

@@ -65,10 +65,29 @@ std::string format_journal_record(const JournalRecord& r);
 /// Parses one line; the error names what is wrong.
 Result<JournalRecord> parse_journal_line(std::string_view line);
 
+/// Where a journal's records live when not in a local file: the fleet keeps
+/// them in etcd (fleet/etcd_journal.h), each append a transaction that only
+/// the cluster's current owner can make.
+class JournalStore {
+ public:
+  virtual ~JournalStore() = default;
+  /// Every record line in order, without "\n".
+  virtual Result<std::vector<std::string>> load() = 0;
+  /// Stores one record line (without "\n") durably, or fails and stores nothing.
+  virtual Result<void> append(const std::string& line) = 0;
+  /// Where the records are, for messages ("etcd:/clusterd/journal/prod/").
+  virtual std::string where() const = 0;
+};
+
 /// An open journal file. Each append is one write + fdatasync(2) before it
 /// returns, so a record that append() reported written survives a crash.
 class Journal {
  public:
+  /// Replays the records of `store` and appends through it. Lines that do not
+  /// parse are skipped and reported in `warnings`.
+  static Result<std::unique_ptr<Journal>> open_store(std::unique_ptr<JournalStore> store,
+                                                     std::vector<std::string>* warnings);
+
   /// Opens (creating with mode 0640, and then syncing its directory) and
   /// replays `path`. Lines that do not parse are skipped and reported in
   /// `warnings` with their line numbers. `env` must outlive the Journal.
@@ -90,6 +109,7 @@ class Journal {
           JournalState state);
   std::string path_;
   std::unique_ptr<WritableFile> file_;
+  std::unique_ptr<JournalStore> store_;  // instead of file_ when not null
   std::uint64_t size_;  // bytes of whole, synced records: where a failed append is cut back to
   std::string broken_;  // why appends are refused; empty: they are not
   JournalState state_;

@@ -122,6 +122,10 @@ std::optional<Channel> ClusterRuntime::channel_of(std::string_view name) const {
 }
 
 bool ClusterRuntime::journal(JournalKind kind, std::map<std::string, std::string> fields) {
+  // Fleet mode: a monitor that may not act records nothing either (the
+  // etcd journal would refuse it too; this also keeps its own view honest).
+  if (options_.owner_check && !check_owner(std::string("journal ") + journal_kind_name(kind)))
+    return false;
   auto r = journal_.append({options_.wall_ns(), kind, std::move(fields)});
   if (r.ok()) return true;
   say("JOURNAL WRITE FAILED: " + r.error().message);
@@ -129,6 +133,41 @@ bool ClusterRuntime::journal(JournalKind kind, std::map<std::string, std::string
                 "journal write failed (" + r.error().message + "): failover step not taken",
                 std::string(interp_.state_name()));
   return false;
+}
+
+bool ClusterRuntime::owner_ok(chat::TimePoint now) {
+  now_ = now;
+  return check_owner("");
+}
+
+bool ClusterRuntime::check_owner(const std::string& what) {
+  if (!options_.owner_check) return true;
+  auto r = options_.owner_check();
+  if (r.ok()) {
+    if (not_owner_alarmed_) say("this monitor may act for the cluster again");
+    not_owner_alarmed_ = false;
+    return true;
+  }
+  if (!what.empty()) say("NOT DONE, not the owner: " + what + " (" + r.error().message + ")");
+  if (!not_owner_alarmed_) {
+    not_owner_alarmed_ = true;
+    say("this monitor may no longer act for the cluster: " + r.error().message);
+    alarms_.raise(chat::AlarmSeverity::Critical,
+                  "this monitor may no longer act for the cluster (" + r.error().message +
+                      "): watching only, no failover step taken",
+                  std::string(interp_.state_name()));
+  }
+  return false;
+}
+
+bool ClusterRuntime::owner_may(const std::string& what, const std::string& node,
+                               const char* intent) {
+  if (!options_.owner_check) return true;
+  if (!check_owner(what)) return false;
+  if (!intent) return true;
+  if (!journal(JournalKind::Note, {{"intent", intent}, {"node", node}})) return false;
+  // The record took a round trip to etcd: the deadline again, just before the write.
+  return check_owner(what);
 }
 
 // --- inputs ------------------------------------------------------------------
@@ -150,7 +189,9 @@ void ClusterRuntime::on_console_up(std::string_view name, chat::TimePoint now) {
   deliver();
   if (c == Channel::Standby && ask_standby_) {
     ask_standby_ = false;
-    if (const NodeSetup* n = node(name); n && n->console && n->console->write("\r")) {
+    if (const NodeSetup* n = node(name); n && n->console &&
+                                         owner_may("send to " + n->name, n->name, nullptr) &&
+                                         n->console->write("\r")) {
       say("asked " + n->name +
           " for its prompt (CR): a resumed boot may have ended while clusterd was down");
     }
@@ -212,6 +253,7 @@ void ClusterRuntime::send(Channel ch, std::string_view bytes) {
         escape(bytes) + ")");
     return;
   }
+  if (!owner_may("send to " + n->name, n->name, nullptr)) return;
   bool ok = n->console->write(bytes);
   say("send " + n->name + " \"" + escape(bytes) + "\"" + (ok ? "" : " NOT SENT: console down"));
 }
@@ -241,6 +283,9 @@ void ClusterRuntime::boot(Channel ch, std::string_view bytes) {
                                        {"attempt", std::to_string(attempt)}})) {
     return;
   }
+  // The boot-sent record went through the journal (refused to a stale owner
+  // in a fleet); the lease deadline once more, just before the bytes.
+  if (!owner_may("boot " + n->name, n->name, nullptr)) return;
   bool ok = n->console->write(bytes);
   say("send " + n->name + " \"" + escape(bytes) + "\" (boot, attempt " + std::to_string(attempt) +
       ")" + (ok ? "" : " NOT SENT: console down"));
@@ -249,6 +294,7 @@ void ClusterRuntime::boot(Channel ch, std::string_view bytes) {
 void ClusterRuntime::send_secret(Channel ch, std::string_view name) {
   const NodeSetup* n = node_of(ch);
   if (!n || !n->console) return;
+  if (!owner_may("send to " + n->name, n->name, nullptr)) return;
   if (!secrets_) {
     say("secret " + std::string(name) + " not sent: no secrets file");
     return;
@@ -266,6 +312,7 @@ void ClusterRuntime::send_secret(Channel ch, std::string_view name) {
 void ClusterRuntime::send_break(Channel ch) {
   const NodeSetup* n = node_of(ch);
   if (!n || !n->console) return;
+  if (!owner_may("BREAK " + n->name, n->name, options_.journal_intents ? "break" : nullptr)) return;
   fencing_ = true;
   bool ok = n->console->send_break();
   say("BREAK " + n->name + " (" + n->console->break_method() + ")" + (ok ? "" : " NOT SENT"));
@@ -290,6 +337,7 @@ constexpr std::size_t kTimelineLine = 512;  // an exec's line in the timeline, a
 
 void ClusterRuntime::exec(const std::vector<std::string>& argv) {
   if (argv.empty()) return;
+  if (!owner_may("exec " + shown_argv(argv), "", nullptr)) return;
   if (!exec_) {
     exec_queue_.push_back(argv);
     start_exec();
@@ -532,7 +580,12 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
     fault(what + " " + why);
     return fail_now(why);
   }
-  if (ch == Channel::Standby && needs_on) {
+  const bool boots = ch == Channel::Standby && needs_on;  // journaled as boot-sent below
+  if (!owner_may(what, n->name,
+                 options_.journal_intents && !boots ? chat::power_op_name(op) : nullptr)) {
+    return fail_now("not run: this monitor may no longer act for the cluster");
+  }
+  if (boots) {
     // Powering the standby on boots it from the shared disk: the same rule
     // and the same journal record as `boot standby`.
     const auto& s = journal_.state();
@@ -549,6 +602,8 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
                                          {"how", "power"}})) {
       return fail_now("not run: the journal cannot be written");
     }
+    if (!owner_may(what, n->name, nullptr))
+      return fail_now("not run: this monitor may no longer act for the cluster");
   }
   say(what);
   if (ch == Channel::Active && needs_off) fencing_ = true;  // a reload waits for it

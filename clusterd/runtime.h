@@ -86,6 +86,15 @@ struct RuntimeOptions {
   Duration power_poll = std::chrono::seconds(1);      ///< between power_status runs
   std::size_t exec_queue = 8;                         ///< execs waiting behind the running one
   tty::TranscriptSink* sh_transcript = nullptr;       ///< Logs/NAME.sh; may be null
+  /// Fleet mode (docs/fleet.md): may this process still act for the cluster?
+  /// (its host's lease deadline, read just before each write). Null: always.
+  /// While it fails, nothing is written to a console and no power or exec
+  /// command runs; the node's output is still read and the script still
+  /// runs (the cluster stays watched), and one critical alarm says so.
+  std::function<Result<void>()> owner_check;
+  /// Fleet mode: a BREAK and a power action are journaled (`note intent=…`)
+  /// before they are taken, so a stale owner's is refused by the journal.
+  bool journal_intents = false;
 };
 
 class ClusterRuntime : public chat::Actuator {
@@ -126,6 +135,9 @@ class ClusterRuntime : public chat::Actuator {
   /// True while an exec runs or waits, or a power action runs: a restart
   /// would kill it half way.
   bool commands_running() const { return exec_ || !exec_queue_.empty() || power_[0] || power_[1]; }
+  /// Fleet mode: runs the owner check now; on its first failure the timeline
+  /// and one critical alarm say this monitor is watching only. True: may act.
+  bool owner_ok(chat::TimePoint now);
   /// A power action (command or read-back) on node `i` is under way.
   bool power_busy(std::size_t i) const { return power_[i].has_value(); }
 
@@ -176,6 +188,12 @@ class ClusterRuntime : public chat::Actuator {
   const NodeSetup* node_of(chat::Channel ch) const;
   std::optional<chat::Channel> channel_of(std::string_view name) const;
   bool journal(JournalKind kind, std::map<std::string, std::string> fields);
+  /// Fleet mode: true when this process may take `what` now (owner_check);
+  /// with `intent`, also journals `note intent=… node=…` first and checks
+  /// again after it. False: nothing may be done, the timeline and an alarm
+  /// say why.
+  bool owner_may(const std::string& what, const std::string& node, const char* intent);
+  bool check_owner(const std::string& what);
   void say(const std::string& text) { timeline_(now_, text); }
   static chat::InterpreterOptions named(chat::InterpreterOptions o, const RoleBinding& roles);
 
@@ -241,6 +259,7 @@ class ClusterRuntime : public chat::Actuator {
     std::optional<std::size_t> node;
   };
   std::deque<Pending> pending_;
+  bool not_owner_alarmed_ = false;  // fleet: the alarm for a failed owner_check is out
   std::array<bool, 2>
       refused_alarmed_{};  // by node index: identity alarm raised, console not up since
 };

@@ -61,19 +61,33 @@ Result<void> NodeRunner::start() {
   model_ = std::make_unique<NodeModel>(opt_.node, *nv, *this, disk_);
   // Input is handled before any overdue timed work (rearm() runs that): the
   // bytes arrived first, and after a stall the BREAK must win (see rearm).
-  auto on_data = [this](std::string_view bytes) {
+  // What the model logs while it handles the input names its sender; the
+  // overdue work rearm() then runs was not caused by it and does not.
+  auto on_data = [this](std::string_view bytes, const std::string& from) {
+    input_from_ = from;
     model_->on_input(bytes, now());
+    input_from_.clear();
     rearm();
   };
-  auto on_break = [this](BreakVia via) {
-    log_->info("BREAK via {}", to_string(via));
+  auto on_break = [this](BreakVia via, const std::string& from) {
+    log_->info("BREAK via {} from {}", to_string(via), from);
+    input_from_ = from;
     model_->on_break(via, now());
+    input_from_.clear();
     rearm();
+  };
+  auto on_kick = [this](const std::string& from, const std::string& by) {
+    log_->info("telnet client {} kicked by {} (--kick-old-user)", from, by);
+    ledger(LedgerRecord(now(), opt_.node.name, "session_kicked")
+               .add("from", from)
+               .add("by", by)
+               .line());
   };
   try {
     if (opt_.telnet_port >= 0) {
-      telnet_ = std::make_unique<TelnetServer>(
-          io_, opt_.telnet_host, static_cast<unsigned short>(opt_.telnet_port), on_data, on_break);
+      telnet_ = std::make_unique<TelnetServer>(io_, opt_.telnet_host,
+                                               static_cast<unsigned short>(opt_.telnet_port),
+                                               on_data, on_break, opt_.kick_old_user, on_kick);
     }
     ctl_ = std::make_unique<ControlServer>(io_, opt_.ctl_path,
                                            [this](const std::string& l) { return control(l); });
@@ -81,7 +95,8 @@ Result<void> NodeRunner::start() {
     return Error::io(std::string("cannot listen: ") + e.what());
   }
   if (!opt_.pty_link.empty()) {
-    auto p = PtyPort::open(io_, opt_.pty_link, on_data);
+    auto p = PtyPort::open(io_, opt_.pty_link,
+                           [on_data](std::string_view bytes) { on_data(bytes, "pty"); });
     if (!p) return p.error();
     pty_ = std::move(p).value();
   }
@@ -146,7 +161,19 @@ void NodeRunner::console(std::string_view bytes) {
 }
 
 void NodeRunner::ledger(const std::string& line) {
-  std::string l = line + "\n";
+  std::string l = line;
+  // A record written while the model handles console input names who sent
+  // it: ,"from":"IP" (or "pty") before the closing brace. `state` and
+  // `session` records already have a `from` (the state or session left):
+  // they keep it, unduplicated, and the `break` or `command` record written
+  // with them at the same t_ns names the client. The search cannot match
+  // inside a value: LedgerRecord writes every '"' in a value as \".
+  if (!input_from_.empty() && !l.empty() && l.back() == '}' &&
+      l.find(",\"from\":") == std::string::npos) {
+    l.pop_back();
+    l += ",\"from\":\"" + json_escape(input_from_) + "\"}";
+  }
+  l += "\n";
   if (ledger_fd_ >= 0 && ::write(ledger_fd_, l.data(), l.size()) < 0) {
     log_->error("ledger write failed: {}", opt_.ledger_path);
   }

@@ -53,6 +53,10 @@ class NodeRunner final : public NodeEffects {
   std::shared_ptr<spdlog::logger> log_;
   FileDisk disk_;
   int ledger_fd_ = -1;
+  /// Who caused the records being written: the telnet client's peer IP or
+  /// "pty" while the model handles its input; empty otherwise. ledger()
+  /// adds it to each record as "from".
+  std::string input_from_;
   std::unique_ptr<NodeModel> model_;
   std::unique_ptr<TelnetServer> telnet_;
   std::unique_ptr<PtyPort> pty_;

@@ -82,6 +82,12 @@ const std::vector<Flag>& flags() {
          if (c != std::string::npos) o.telnet_host = v.substr(0, c);
          return set_num(o.telnet_port, c == std::string::npos ? v : v.substr(c + 1), 0, 65535);
        }},
+      // ser2net.yaml(5): "kickolduser: true|false sets the port so that the
+      // previous user will be kicked off if a new user comes in."
+      {"kick-old-user", nullptr,
+       "a new telnet client first closes the others (ser2net's kickolduser); else all "
+       "share the port [false]",
+       [](O& o, const std::string& v) { return set_bool(o.kick_old_user, v); }},
       {"pty", "LINK", "serve the console on a pty; LINK becomes a symlink to its /dev/pts/N [off]",
        [](O& o, const std::string& v) { return set_text(o.pty_link, v); }},
       {"ctl", "PATH", "control socket [$NODESIM_DIR/NAME.ctl]",

@@ -27,6 +27,8 @@ struct RunOptions {
   bool auto_boot = false;   ///< NVRAM auto-boot? when there is no NVRAM file yet
   bool verbose = false;
   bool os_given = false;  ///< --os solaris was given (refused with --platform x86)
+  /// A new telnet client closes the port's other clients (ser2net kickolduser).
+  bool kick_old_user = false;
   NetOptions net;
 };
 

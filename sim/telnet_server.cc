@@ -25,12 +25,26 @@ const telnet_telopt_t kTelopts[] = {
     {-1, 0, 0},
 };
 
+// The client's address as a person reads it: an IPv4 client of a dual-stack
+// ("::") listener arrives as ::ffff:a.b.c.d and is named a.b.c.d. A peer
+// gone before we asked (ENOTCONN) is "unknown": its session closes at once.
+std::string peer_of(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  auto a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
 }  // namespace
 
 class TelnetSession : public std::enable_shared_from_this<TelnetSession> {
  public:
   TelnetSession(TelnetServer& server, tcp::socket socket)
-      : server_(server), socket_(std::move(socket)) {
+      : server_(server), socket_(std::move(socket)), peer_(peer_of(socket_)) {
     telnet_ = telnet_init(kTelopts, &TelnetSession::on_event, 0, this);
   }
   ~TelnetSession() {
@@ -42,6 +56,8 @@ class TelnetSession : public std::enable_shared_from_this<TelnetSession> {
     telnet_negotiate(telnet_, TELNET_WILL, TELNET_TELOPT_SGA);
     read();
   }
+
+  const std::string& peer() const { return peer_; }
 
   void send(std::string_view bytes) {
     if (!closed_) telnet_send(telnet_, bytes.data(), bytes.size());
@@ -88,13 +104,13 @@ class TelnetSession : public std::enable_shared_from_this<TelnetSession> {
     auto* s = static_cast<TelnetSession*>(user);
     switch (ev->type) {
       case TELNET_EV_DATA:
-        s->server_.on_data_(std::string_view(ev->data.buffer, ev->data.size));
+        s->server_.on_data_(std::string_view(ev->data.buffer, ev->data.size), s->peer_);
         break;
       case TELNET_EV_SEND:
         s->queue(ev->data.buffer, ev->data.size);
         break;
       case TELNET_EV_IAC:
-        if (ev->iac.cmd == TELNET_BREAK) s->server_.on_break_(BreakVia::TelnetBrk);
+        if (ev->iac.cmd == TELNET_BREAK) s->server_.on_break_(BreakVia::TelnetBrk, s->peer_);
         break;
       case TELNET_EV_SUBNEGOTIATION:
         if (ev->sub.telopt == kComPort && ev->sub.size >= 1)
@@ -112,7 +128,7 @@ class TelnetSession : public std::enable_shared_from_this<TelnetSession> {
   void com_port(const char* sub, std::size_t size) {
     auto cmd = static_cast<unsigned char>(sub[0]);
     if (cmd == kSetControl && size >= 2 && static_cast<unsigned char>(sub[1]) == kBreakOn) {
-      server_.on_break_(BreakVia::Rfc2217);
+      server_.on_break_(BreakVia::Rfc2217, peer_);
     }
     // RFC 2217: the server answers every command with its code + 100.
     if (cmd < 100) {
@@ -124,6 +140,7 @@ class TelnetSession : public std::enable_shared_from_this<TelnetSession> {
 
   TelnetServer& server_;
   tcp::socket socket_;
+  std::string peer_;  // after socket_: initialised from it
   telnet_t* telnet_ = nullptr;
   char buf_[4096];
   std::deque<std::string> out_;
@@ -132,10 +149,12 @@ class TelnetSession : public std::enable_shared_from_this<TelnetSession> {
 };
 
 TelnetServer::TelnetServer(asio::io_context& io, const std::string& host, unsigned short port,
-                           DataFn on_data, BreakFn on_break)
+                           DataFn on_data, BreakFn on_break, bool kick_old_user, KickFn on_kick)
     : acceptor_(io, tcp::endpoint(asio::ip::make_address(host), port)),
       on_data_(std::move(on_data)),
-      on_break_(std::move(on_break)) {
+      on_break_(std::move(on_break)),
+      kick_old_user_(kick_old_user),
+      on_kick_(std::move(on_kick)) {
   accept();
 }
 
@@ -150,6 +169,20 @@ void TelnetServer::accept() {
     if (!ec) {
       socket.set_option(tcp::no_delay(true));
       auto s = std::make_shared<TelnetSession>(*this, std::move(socket));
+      if (kick_old_user_) {
+        // ser2net.yaml(5), ser2net 4.3: "kickolduser: true|false sets the
+        // port so that the previous user will be kicked off if a new user
+        // comes in. Useful if you forget to log off from someplace else a
+        // lot." ser2net kicks once a port has max-connections users (default
+        // 1); this port has no maximum, so every new client kicks all the
+        // others, as ser2net with the default does. The kicked client sees
+        // its connection closed.
+        auto old = sessions_;  // close() erases the session from sessions_
+        for (const auto& o : old) {
+          o->close();
+          if (on_kick_) on_kick_(o->peer(), s->peer());
+        }
+      }
       sessions_.insert(s);
       s->start();
     }

@@ -23,14 +23,23 @@ class TelnetSession;
 
 class TelnetServer {
  public:
-  using DataFn = std::function<void(std::string_view)>;
-  using BreakFn = std::function<void(BreakVia)>;
+  /// `from` in every callback is a client's peer IP address as text
+  /// ("198.18.200.11", "127.0.0.1"; an IPv4-mapped IPv6 peer in its IPv4
+  /// form), taken when the connection was accepted.
+  using DataFn = std::function<void(std::string_view bytes, const std::string& from)>;
+  using BreakFn = std::function<void(BreakVia via, const std::string& from)>;
+  /// The client at `from` was closed because a new one at `by` connected.
+  using KickFn = std::function<void(const std::string& from, const std::string& by)>;
 
   /// Listens on host:port (port 0 picks one: see port()). `io` must outlive
-  /// the server; the callbacks run on `io`'s thread. Throws
-  /// boost::system::system_error if it cannot bind (a start-up failure).
+  /// the server; the callbacks run on `io`'s thread. With `kick_old_user`
+  /// each new connection first closes every other client (and calls
+  /// `on_kick`, if set, once per client closed); without it all clients see
+  /// the output and may all type. Throws boost::system::system_error if it
+  /// cannot bind (a start-up failure).
   TelnetServer(boost::asio::io_context& io, const std::string& host, unsigned short port,
-               DataFn on_data, BreakFn on_break);
+               DataFn on_data, BreakFn on_break, bool kick_old_user = false,
+               KickFn on_kick = nullptr);
   ~TelnetServer();
 
   unsigned short port() const { return acceptor_.local_endpoint().port(); }
@@ -46,6 +55,8 @@ class TelnetServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   DataFn on_data_;
   BreakFn on_break_;
+  bool kick_old_user_;
+  KickFn on_kick_;
   std::set<std::shared_ptr<TelnetSession>> sessions_;
 };
 

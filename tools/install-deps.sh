@@ -29,6 +29,9 @@ PACKAGES=(
   shellcheck clang-format
   # man pages: lint and render (tests/docs/man_lint.sh)
   mandoc man-db groff-base
+  # the fleet of monitoring hosts (docs/fleet.md): a real 3-member etcd in its
+  # tests and demo (etcd-server; etcdctl from etcd-client for the operator)
+  etcd-server etcd-client
   # the Debian package: CPack's dpkg-shlibdeps and file, and what its test and
   # maintainer scripts use (setcap/getcap, adduser, pgrep)
   dpkg-dev file libcap2-bin adduser procps

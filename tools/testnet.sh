@@ -6,6 +6,7 @@
 #   testnet.sh exec ID CMD...          run CMD inside the monitor namespace
 #   testnet.sh run ID NODE... -- CMD...  up, CMD in the monitor namespace, down on exit/failure/kill
 #   testnet.sh env ID                  print the CDT_* variables (addresses, names) for sourcing
+#   testnet.sh hosts ID N              add N monitoring hosts cdt-ID-h1..hN (a fleet, docs/fleet.md)
 #   testnet.sh gc                      down every cdt-* network whose owner process is gone
 #   testnet.sh check                   can this machine make namespaces? (exit 0 yes, 3 no)
 #
@@ -22,6 +23,14 @@
 # CDT_NETNS=0: nodes are then reached by TCP connect on 127.0.0.1 (nodesim
 # --service-port) and there is no ICMP fault injection. CDT_NO_NETNS=1 forces
 # this path (for its test).
+#
+# A fleet (`hosts`): host k is 198.18.(200+k).2/30 inside cdt-ID-hk, its
+# other end 198.18.(200+k).1 in the monitor namespace, which then forwards:
+# the monitor namespace is the hosts' LAN, where nodesim's telnet ports and
+# etcd listen (on 198.18.1.1, the first node link's address). What a host
+# sends on to a node is masqueraded to the monitor's address on that node's
+# /30, so a node needs no route back (its link goes down and up with its OS).
+# At most 50 hosts; node networks must then stay below 200.
 set -u
 
 STATE=/run/cdt-testnet
@@ -129,6 +138,32 @@ down() {
   return 0
 }
 
+hosts() {
+  local id=$1 n=$2 k
+  valid_id "$id"
+  if ! [[ $n =~ ^[0-9]+$ ]] || ((n < 1 || n > 50)); then die "hosts takes 1-50, got '$n'"; fi
+  local mon="cdt-$id-mon"
+  ip netns list | grep -q "^$mon\b" || die "no network $id (testnet.sh up $id NODE... first)"
+  ip netns exec "$mon" sysctl -qw net.ipv4.ip_forward=1
+  ip netns exec "$mon" nft -f - <<NFT || return 1
+table ip cdtfleet {
+  chain post { type nat hook postrouting priority 100; oifname "cdt${id}m*" masquerade; }
+}
+NFT
+  for ((k = 1; k <= n; k++)); do
+    local ns="cdt-$id-h$k" m="cdt${id}mh$k" h="cdt${id}h$k"
+    ip netns add "$ns" || return 1
+    ip -n "$ns" link set lo up
+    ip link add "$m" netns "$mon" type veth peer name "$h" netns "$ns" || return 1
+    ip -n "$mon" addr add "198.18.$((200 + k)).1/30" dev "$m"
+    ip -n "$mon" link set "$m" up
+    ip -n "$ns" addr add "198.18.$((200 + k)).2/30" dev "$h"
+    ip -n "$ns" link set "$h" up
+    ip -n "$ns" route add 198.18.0.0/15 via "198.18.$((200 + k)).1"
+    ip netns exec "$ns" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+  done
+}
+
 print_env() {
   local id=$1
   [ -f "$STATE/$id.nodes" ] || die "no network $id"
@@ -201,6 +236,7 @@ case "$cmd" in
   down) [ $# -eq 1 ] || die "down ID"; down "$1" ;;
   exec) [ $# -ge 2 ] || die "exec ID CMD..."; id=$1; shift; ip netns exec "cdt-$id-mon" "$@" ;;
   env) [ $# -eq 1 ] || die "env ID"; print_env "$1" ;;
+  hosts) [ $# -eq 2 ] || die "hosts ID N"; hosts "$1" "$2" ;;
   run) [ $# -ge 1 ] || die "run ID NODE... -- CMD..."; run "$@"; exit $? ;;
   gc) gc ;;
   check) check; exit $? ;;

@@ -45,7 +45,8 @@ struct RecordingCommands : CommandRunner {
 
 // One cluster: the stock script, alpha active on a FakeConsole, beta standby.
 struct Cluster {
-  explicit Cluster(const std::string& journal_path, FileEnv& env = FileEnv::posix()) {
+  explicit Cluster(const std::string& journal_path, FileEnv& env = FileEnv::posix(),
+                   RuntimeOptions options = {}) {
     chat::FileLoader loader;
     script =
         chat::load_script(std::string(CLUSTERD_SOURCE_DIR) + "/scripts/sparc-obp.chat", loader);
@@ -57,7 +58,7 @@ struct Cluster {
         *script.program, *journal,
         std::array<NodeSetup, 2>{NodeSetup{"alpha", &alpha, {}, {}},
                                  NodeSetup{"beta", &beta, {}, {}}},
-        alarms, commands, nullptr, RuntimeOptions{}, [this](TimePoint at, std::string_view text) {
+        alarms, commands, nullptr, std::move(options), [this](TimePoint at, std::string_view text) {
           timeline.push_back(
               std::to_string(
                   std::chrono::duration_cast<std::chrono::milliseconds>(at - t0).count()) +
@@ -160,6 +161,56 @@ TEST(ClusterRuntime, PanicFencesJournalsThenBootsThenTakesOver) {
   EXPECT_EQ(c.runtime->standby(), "alpha");
   EXPECT_EQ(journal_kinds(jp).back(), "takeover");
   EXPECT_EQ(c.alarms.raised.size(), 2u) << c.timeline_text();
+}
+
+// Fleet mode (docs/fleet.md): a monitor whose owner check fails writes
+// nothing to a node, runs nothing, and says so once by a critical alarm; the
+// failover goes on when the check passes again.
+TEST(ClusterRuntime, NotTheOwnerWritesNothingAndAlarmsOnce) {
+  TempDir d;
+  std::string jp = d.path + "/prod.journal";
+  bool owner = false;
+  RuntimeOptions ro;
+  ro.owner_check = [&]() -> Result<void> {
+    if (owner) return {};
+    return Error::io("lease deadline passed 3000 ms ago");
+  };
+  ro.journal_intents = true;
+  Cluster c(jp, FileEnv::posix(), ro);
+  panic_until_boot(c);
+  EXPECT_EQ(c.alpha.breaks, 0) << c.timeline_text();
+  EXPECT_EQ(c.alpha.written, "") << c.timeline_text();
+  EXPECT_EQ(c.beta.written, "") << c.timeline_text();
+  EXPECT_EQ(journal_kinds(jp), (std::vector<std::string>{})) << "no record: no intent, no fence";
+  int alarms = 0;
+  for (const auto& a : c.alarms.raised)
+    alarms +=
+        a.find("may no longer act for the cluster (lease deadline passed") != std::string::npos;
+  EXPECT_EQ(alarms, 1) << c.timeline_text();
+  EXPECT_TRUE(has_line(c.timeline, "NOT DONE, not the owner: BREAK alpha")) << c.timeline_text();
+  EXPECT_FALSE(c.runtime->owner_ok(t0 + 20s));
+  owner = true;
+  EXPECT_TRUE(c.runtime->owner_ok(t0 + 21s));
+  EXPECT_TRUE(has_line(c.timeline, "may act for the cluster again")) << c.timeline_text();
+}
+
+// With the owner check passing, a fleet's BREAK is journaled as an intent
+// first (refused to a stale owner by etcd), then sent.
+TEST(ClusterRuntime, AFleetBreakIsJournaledAsAnIntentFirst) {
+  TempDir d;
+  std::string jp = d.path + "/prod.journal";
+  RuntimeOptions ro;
+  ro.owner_check = []() -> Result<void> { return {}; };
+  ro.journal_intents = true;
+  Cluster c(jp, FileEnv::posix(), ro);
+  panic_until_boot(c);
+  EXPECT_EQ(c.alpha.breaks, 1) << c.timeline_text();
+  EXPECT_EQ(
+      journal_kinds(jp),
+      (std::vector<std::string>{"roles", "note alpha", "fence-confirmed alpha", "boot-sent beta"}));
+  std::ifstream in(jp);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find("note intent=break node=alpha"), std::string::npos) << all;
 }
 
 // $0 in an alarm is console text: an ESC sequence or a CR from the node

@@ -83,6 +83,19 @@ TEST(RunOptions, ABooleanFlagTakesTheNextWordOnlyIfItIsNotAFlag) {
   EXPECT_TRUE(r->verbose);
 }
 
+// ser2net's kickolduser for the telnet port: off unless asked for, as a
+// bare flag, with a value, or as a config key.
+TEST(RunOptions, KickOldUserIsOffUnlessAskedFor) {
+  EXPECT_FALSE(parse_run_options({})->kick_old_user);
+  EXPECT_TRUE(parse_run_options({"--kick-old-user", "--telnet", "0"})->kick_old_user);
+  EXPECT_FALSE(parse_run_options({"--kick-old-user", "false"})->kick_old_user);
+  ConfigFile conf("kick-old-user = true\n");
+  EXPECT_TRUE(parse_run_options({"--config", conf.path()})->kick_old_user);
+  EXPECT_EQ(error_of({"--kick-old-user=sometimes"}),
+            "--kick-old-user: expected true or false, got 'sometimes'");
+  EXPECT_NE(run_options_help().find("  --kick-old-user "), std::string::npos);
+}
+
 TEST(RunOptions, BadFlagsAreNamedInTheMessage) {
   EXPECT_EQ(error_of({"alpha"}), "unexpected argument 'alpha'");
   EXPECT_EQ(error_of({"--bogus"}), "unknown option --bogus (see nodesim run --help)");
