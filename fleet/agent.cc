@@ -17,6 +17,7 @@
 #include "base/escape.h"
 #include "base/timestamp.h"
 #include "clist/clist.h"
+#include "clist/cluster_config.h"
 #include "clusterd/control.h"
 #include "fleet/placement.h"
 
@@ -228,6 +229,35 @@ bool Agent::child_idle(const std::string& cluster) const {
   return r && r->find("idle yes") != std::string::npos;
 }
 
+bool Agent::placement_ok(const std::string& cluster, const std::string& config_path,
+                         const std::vector<std::string>& hosts) {
+  struct stat st {};
+  auto& k = console_kind_[cluster];
+  const std::int64_t mtime =
+      ::stat(config_path.c_str(), &st) == 0
+          ? static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec
+          : 0;
+  if (mtime != k.mtime_ns) {
+    k = {};
+    k.mtime_ns = mtime;
+    auto cfg = clist::load_cluster_config(config_path, {opt_.home, opt_.stock_scripts, cluster});
+    // A config that does not load is its clusterd's to report (file:line);
+    // only a config that loads says where its consoles are.
+    if (cfg.ok()) {
+      for (const auto& n : cfg.config->nodes)
+        k.local = k.local || n.console.scheme == tty::Scheme::Serial ||
+                  n.console.scheme == tty::Scheme::Pty;
+    }
+  }
+  if (!k.local || hosts.size() == 1) return true;
+  if (!k.warned) {
+    log(cluster + " has a serial or pty console: only the host it is wired to can watch it; " +
+        "name that one host in the CList (" + cluster + " CONFIG hosts=HOST). Not claimed");
+    k.warned = true;
+  }
+  return false;
+}
+
 bool Agent::claim(const std::string& cluster) {
   auto t = etcd_->txn(
       {{keys_.owner(cluster), Compare::Target::Create, Compare::Op::Equal, 0, {}}},
@@ -322,6 +352,7 @@ void Agent::poll() {
     if (seen.ownerless_since == 0) seen.ownerless_since = now;
     auto pos = std::find(rank.begin(), rank.end(), opt_.host);
     if (pos == rank.end() || !act || now - lease_since_ns_ < ns(opt_.startup_grace)) continue;
+    if (!placement_ok(e.name, e.config_path, e.hosts)) continue;
     const auto i = static_cast<std::int64_t>(pos - rank.begin());
     if (i == 0 || now - seen.ownerless_since >= i * ns(opt_.claim_step)) claim(e.name);
   }

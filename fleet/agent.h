@@ -45,8 +45,9 @@ struct AgentOptions {
   std::string host;                    ///< this monitoring host's name in the fleet
   std::vector<std::string> endpoints;  ///< etcd client URLs
   std::string prefix = "/clusterd/";
-  std::string home;      ///< $CLUSTER_HOME (CList, run/, Logs/)
-  std::string clusterd;  ///< the clusterd binary
+  std::string home;           ///< $CLUSTER_HOME (CList, run/, Logs/)
+  std::string clusterd;       ///< the clusterd binary
+  std::string stock_scripts;  ///< for reading cluster configs (which consoles are local)
   double weight = 1.0;
   std::int64_t ttl_s = 10;
   Duration keepalive = std::chrono::seconds(2);
@@ -99,6 +100,10 @@ class Agent {
   void reap();
   bool child_idle(const std::string& cluster) const;
   bool may_act() const;
+  /// False (logged once) for a cluster whose console is a local device
+  /// (serial, pty) unless its CList line names exactly one host.
+  bool placement_ok(const std::string& cluster, const std::string& config_path,
+                    const std::vector<std::string>& hosts);
 
   AgentOptions opt_;
   FleetKeys keys_;
@@ -114,6 +119,12 @@ class Agent {
   std::string last_error_;
   std::map<std::string, Child> children_;
   std::map<std::string, ClusterSeen> seen_;
+  struct ConsoleKind {
+    std::int64_t mtime_ns = -1;
+    bool local = false;  // a serial or pty console: only its one host can reach it
+    bool warned = false;
+  };
+  std::map<std::string, ConsoleKind> console_kind_;  // by cluster
 };
 
 }  // namespace clusterd::fleet

@@ -7,6 +7,10 @@
 
 #include "fleet/agent.h"
 
+#ifndef CLUSTERD_STOCK_SCRIPTS
+#define CLUSTERD_STOCK_SCRIPTS ""
+#endif
+
 namespace {
 
 constexpr const char* kUsage =
@@ -96,6 +100,7 @@ int main(int argc, char** argv) {
     auto slash = self.rfind('/');
     o.clusterd = slash == std::string::npos ? "clusterd" : self.substr(0, slash + 1) + "clusterd";
   }
+  o.stock_scripts = CLUSTERD_STOCK_SCRIPTS;
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   std::signal(SIGPIPE, SIG_IGN);

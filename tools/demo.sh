@@ -6,11 +6,23 @@
 #                              when the standby has taken over (about 15 s)
 #   tools/demo.sh replay [CASE]  a recorded incident through the stock script in
 #                              virtual time (chatc replay; FAST=1: no pacing)
+#   tools/demo.sh fleet        a fleet (docs/fleet.md): three etcd members and
+#                              three monitoring hosts in network namespaces;
+#                              a failover whose owner host is killed mid-way
+#                              and finished by another host (about 1 minute)
 # Needs root for the network namespaces (as the tests do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/install-deps.sh
+if [[ ${1:-} == fleet ]]; then
+  echo "== building clusterd, clusterd-fleet, clusterctl and nodesim (first time: a few minutes)"
+  cmake -S . -B build -G Ninja >/dev/null
+  cmake --build build --target clusterd clusterd-fleet clusterctl nodesim -j "${JOBS:-$(nproc)}" | tail -n 1
+  echo
+  echo "== three etcd members, three monitoring hosts, five clusters; c1's owner dies mid-failover"
+  FLEET_DEMO=1 exec tests/fleet/fleet_test.sh build/bin .
+fi
 if [[ ${1:-} != replay ]]; then
   echo "== building clusterd, clusterctl and nodesim (first time: a few minutes)"
   cmake -S . -B build -G Ninja >/dev/null

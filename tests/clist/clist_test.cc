@@ -145,7 +145,26 @@ TEST_F(CListTest, RejectsExtraWordAfterConfigPath) {
       messages(r),
       std::vector<std::string>{
           "CList:1: error: cluster 'alpha': unexpected 'standby' after CONFIG-PATH (one cluster a "
-          "line: NAME CONFIG-PATH; a path has no blanks)"});
+          "line: NAME CONFIG-PATH [hosts=H1,H2]; a path has no blanks)"});
+}
+
+// The fleet's placement (docs/fleet.md): which monitoring hosts may watch it.
+TEST_F(CListTest, HostsNameTheFleetHostsThatMayWatchACluster) {
+  auto r = parse("alpha clusters/a.toml hosts=mon1,mon-2\nbeta clusters/b.toml\n");
+  ASSERT_TRUE(r.ok()) << format_text(r.diagnostics);
+  EXPECT_EQ(r.clist.clusters[0].hosts, (std::vector<std::string>{"mon1", "mon-2"}));
+  EXPECT_TRUE(r.clist.clusters[1].hosts.empty());
+  EXPECT_EQ(messages(parse("alpha clusters/a.toml hosts=\n")),
+            std::vector<std::string>{"CList:1: error: cluster 'alpha': hosts= names no host "
+                                     "(hosts=mon1,mon2)"});
+  EXPECT_EQ(messages(parse("alpha clusters/a.toml hosts=mon1,/x\n")),
+            std::vector<std::string>{
+                "CList:1: error: cluster 'alpha': host '/x' in hosts= is not valid: use 1-64 "
+                "letters, digits, '.', '_' or '-', starting with a letter or digit"});
+  EXPECT_EQ(messages(parse("alpha clusters/a.toml hosts=mon1 x\n")),
+            std::vector<std::string>{
+                "CList:1: error: cluster 'alpha': unexpected 'x' after hosts= (one cluster a line: "
+                "NAME CONFIG-PATH [hosts=H1,H2]; a path has no blanks)"});
 }
 
 TEST_F(CListTest, ReportsEveryBadLineNotJustTheFirst) {

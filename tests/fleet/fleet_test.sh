@@ -14,9 +14,12 @@
 #     clusters move, and nothing reaches a node from it once they have
 #   5 etcd without quorum: a failing active is not fenced (no BREAK), the
 #     owner alarms; with quorum back the host acts again
+#   6 clusterctl fleet move: the owner hands an idle cluster to another host
 # and at the end no shared-disk overlap anywhere (nodesim check).
 # Needs root (namespaces) and etcd (tools/install-deps.sh installs it).
 #   fleet_test.sh BIN_DIR SOURCE_DIR
+# FLEET_DEMO=1 (tools/demo.sh fleet): fault 1 only, with the fleet's status
+# before and after and the new owner's timeline.
 set -euo pipefail
 bin=$(cd "${1:?bin dir}" && pwd)
 src=$(cd "${2:?source dir}" && pwd)
@@ -140,6 +143,11 @@ say "placement: $(for c in "${clusters[@]}"; do printf '%s=%s ' "$c" "$(owner "$
 ip netns exec "$(host_ns 1)" "$bin/clusterctl" fleet --home "$work/h1" >"$work/status0.txt" || fail "clusterctl fleet status: $(cat "$work/status0.txt")"
 grep -q '^c1 ' "$work/status0.txt" || fail "clusterctl fleet status lists no c1"
 
+fleet_status() { ip netns exec "$(host_ns 3)" "$bin/clusterctl" fleet --home "$work/h3" || true; }
+if [[ -n ${FLEET_DEMO:-} ]]; then
+  echo; echo "== clusterctl fleet"; fleet_status; echo
+fi
+
 # --- 1: the owner host killed right after it sent the standby's boot ---------------
 o1=$(owner c1); k1=${o1#h}
 say "1: c1 owned by $o1 (token $(token c1)); alpha hangs"
@@ -163,6 +171,17 @@ acts c1 | awk -v o="$ka" -v n="$(host_addr "${new#h}")" '$4 != o && $4 != n' | g
   fail "1: c1's nodes got a BREAK or a command from a host that never owned it: $(acts c1)"
 awk -v g="$gap" 'BEGIN { exit !(g <= 20) }' || fail "1: c1 unwatched for ${gap} s (bound 20 s)"
 say "1: ok: one boot, the failover finished by the new owner, gap ${gap} s"
+if [[ -n ${FLEET_DEMO:-} ]]; then
+  echo; echo "== clusterctl fleet (after $o1 was killed)"; fleet_status
+  echo; echo "== the new owner's timeline of c1 ($(owner c1))"
+  sed -n '/clusterd c1 starting/,$p' "$work/$(owner c1)/Logs/c1.log" | tail -n 25
+  echo; echo "== what reached c1's nodes (nodesim ledgers: BREAKs and typed commands, from which host)"
+  acts c1 | while read -r _ node ev from rest; do
+    printf '  %-5s %-7s from %s (%s)  %s\n' "$node" "$ev" "$from" "$(host_of_addr "$from")" "$rest"
+  done
+  say "demo done: $o1 was killed after it sent the boot; $(owner c1) resumed and finished the failover, one boot"
+  exit 0
+fi
 start_agent "$k1"   # the host comes back
 
 # --- 2: the owner host frozen, then resumed ------------------------------------------
@@ -240,9 +259,22 @@ again() { grep -q "keepalive answered again\|lease .* granted" <(tail -n 5 "$wor
 wait_for 60 "$o5 to act again after quorum" again
 say "5: ok: no BREAK without quorum, the owner alarmed; quorum back, it acts again"
 
+# --- 6: a move by hand, done while the cluster is idle ------------------------------------
+o6=$(owner c3)
+for k in 1 2 3; do [[ h$k != "$o6" ]] && { to=h$k; break; }; done
+live() { etcd_get --print-value-only "/clusterd/hosts/$1" | grep -q weight; }
+wait_for 30 "host $to live" live "$to"
+ip netns exec "$(host_ns 1)" "$bin/clusterctl" fleet --home "$work/h1" move c3 "$to" >/dev/null ||
+  fail "6: clusterctl fleet move"
+moved_to() { [[ $(owner c3) == "$1" ]]; }
+wait_for 30 "c3 handed from $o6 to $to" moved_to "$to"
+wait_for 30 "c3 watched by $to" watching c3
+[[ -z $(etcd_get --print-value-only /clusterd/move/c3) ]] || fail "6: the move request was left behind"
+say "6: ok: c3 moved from $o6 to $to by hand"
+
 # --- the shared disks --------------------------------------------------------------
 for c in "${clusters[@]}"; do
   "$bin/nodesim" check "$work/sim-$c"/*.ledger >"$work/check-$c.txt" 2>&1 ||
     fail "$c: nodesim check: $(cat "$work/check-$c.txt")"
 done
-say "PASS: 5 faults, no overlap on any shared disk, no action from a non-owner"
+say "PASS: 5 faults and a move, no overlap on any shared disk, no action from a non-owner"

@@ -122,7 +122,7 @@ touch "$tmp/files/secrets" "$tmp/files/session.log"
 export CLUSTER_HOME=$home
 
 expect clusterctl.commands 'clusterctl ' \
-  console ports status timeline switchover maintenance alarms ack reload metrics help
+  console ports status timeline switchover maintenance alarms ack reload metrics fleet help
 expect clusterctl.prefix 'clusterctl sta' status
 expect clusterctl.prefix2 'clusterctl m' maintenance metrics
 expect clusterctl.top-options 'clusterctl -' -h --help
@@ -135,6 +135,10 @@ expect clusterctl.home-env-missing 'clusterctl alarms --home /nonexistent '
 expect clusterctl.second-arg 'clusterctl status alpha ' 
 expect clusterctl.home-dirs "clusterctl status --home $tmp/o" "$other"
 expect clusterctl.status-options 'clusterctl status -' --json --home -h --help
+expect clusterctl.fleet-commands 'clusterctl fleet ' journal move status
+expect clusterctl.fleet-options 'clusterctl fleet -' --etcd --home --json --prefix -h --help
+expect clusterctl.fleet-move-cluster 'clusterctl fleet move ' alpha payroll-2
+expect clusterctl.fleet-etcd-value 'clusterctl fleet --etcd ' 
 expect clusterctl.timeline-options 'clusterctl timeline alpha --' --since --home --help
 expect clusterctl.console-options 'clusterctl console -' \
   --send --expect --timeout --break --log --secrets -q --quiet -h --help
