@@ -289,17 +289,42 @@ void Agent::release(const std::string& cluster, std::int64_t token) {
 }
 
 void Agent::poll() {
-  auto t =
-      etcd_->txn({}, {TxnOp{TxnOp::Kind::Range, keys_.hosts(), {}, prefix_end(keys_.hosts()), 0},
-                      TxnOp{TxnOp::Kind::Range, keys_.owners(), {}, prefix_end(keys_.owners()), 0},
-                      TxnOp{TxnOp::Kind::Range, keys_.moves(), {}, prefix_end(keys_.moves()), 0}});
-  if (!t || t->ranges.size() != 3) {
-    if (!t && t.error().message != last_error_) log("poll failed: " + t.error().message);
-    if (!t) last_error_ = t.error().message;
+  const std::int64_t started = mono_now_ns();
+  auto rev = etcd_->revision(keys_.prefix + "revision");
+  if (!rev) {
+    if (rev.error().message != last_error_) log("poll failed: " + rev.error().message);
+    last_error_ = rev.error().message;
     return;
   }
-  auto cl = clist::read_clist(opt_.home);
-  for (const auto& d : cl.diagnostics) log("CList: " + format_line(d));
+  const bool full = *rev != view_revision_ || started - view_at_ns_ >= ns(opt_.full_read_every);
+  if (full) {
+    auto t = etcd_->txn(
+        {}, {TxnOp{TxnOp::Kind::Range, keys_.hosts(), {}, prefix_end(keys_.hosts()), 0},
+             TxnOp{TxnOp::Kind::Range, keys_.owners(), {}, prefix_end(keys_.owners()), 0},
+             TxnOp{TxnOp::Kind::Range, keys_.moves(), {}, prefix_end(keys_.moves()), 0}});
+    if (!t || t->ranges.size() != 3) {
+      if (!t && t.error().message != last_error_) log("poll failed: " + t.error().message);
+      if (!t) last_error_ = t.error().message;
+      return;
+    }
+    view_ = std::move(*t);
+    view_revision_ = view_.revision;
+    view_at_ns_ = started;
+  }
+  struct stat cst {};
+  const std::string clist_path = opt_.home + "/CList";
+  const std::int64_t stamp = ::stat(clist_path.c_str(), &cst) == 0
+                                 ? static_cast<std::int64_t>(cst.st_mtim.tv_sec) * 1000000000 +
+                                       cst.st_mtim.tv_nsec + static_cast<std::int64_t>(cst.st_size)
+                                 : 0;
+  if (stamp != clist_stamp_ || full) {  // full: a config file may have appeared
+    clist_ = clist::read_clist(opt_.home);
+    if (stamp != clist_stamp_)
+      for (const auto& d : clist_.diagnostics) log("CList: " + format_line(d));
+    clist_stamp_ = stamp;
+  }
+  const auto& cl = clist_;
+  const TxnReply* t = &view_;
   std::vector<LiveHost> live;
   for (const auto& kv : t->ranges[0])
     live.push_back({kv.key.substr(keys_.hosts().size()), parse_weight(kv.value)});

@@ -9,6 +9,9 @@
 //   ownership  PREFIX/owner/CLUSTER = HOST on the lease, created by a
 //              transaction only if absent; its create revision is the
 //              cluster's fencing token, given to the clusterd it starts.
+//   polling    every `poll` (0.5 s) one count-only read gives the store's
+//              revision; hosts, owners and moves are read again (one
+//              transaction) only when it moved, or every 30 s.
 //   placement  fleet/placement.h ranks the live allowed hosts (CList
 //              `hosts=`); the first claims an ownerless cluster at once, the
 //              i-th after i × claim_step (when the ones before it do not).
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "base/duration.h"
+#include "clist/clist.h"
 #include "fleet/etcd_client.h"
 #include "fleet/etcd_journal.h"
 #include "fleet/host_file.h"
@@ -53,7 +57,8 @@ struct AgentOptions {
   Duration keepalive = std::chrono::seconds(2);
   Duration request_timeout = std::chrono::seconds(1);
   Duration margin = std::chrono::seconds(4);  ///< deadline = keepalive sent + TTL - margin
-  Duration poll = std::chrono::seconds(1);
+  Duration poll = std::chrono::milliseconds(500);
+  Duration full_read_every = std::chrono::seconds(30);  ///< hosts/owners/moves even if unchanged
   Duration claim_step = std::chrono::seconds(2);
   /// No claim in the first this long of a lease: hosts that start together
   /// see each other first and share the clusters (else the first takes all).
@@ -125,6 +130,14 @@ class Agent {
     bool warned = false;
   };
   std::map<std::string, ConsoleKind> console_kind_;  // by cluster
+  // The last full read of hosts, owners and moves; read again only when the
+  // store's revision moved, or after full_read_every.
+  TxnReply view_;
+  std::int64_t view_revision_ = 0;
+  std::int64_t view_at_ns_ = 0;
+  // The CList, read again when its file changes.
+  clist::CListResult clist_;
+  std::int64_t clist_stamp_ = -1;
 };
 
 }  // namespace clusterd::fleet

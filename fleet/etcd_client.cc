@@ -296,6 +296,15 @@ Result<std::int64_t> EtcdClient::put(const std::string& key, const std::string& 
   return int_or((*r)["header"]["revision"], 0);
 }
 
+Result<std::int64_t> EtcdClient::revision(const std::string& key) {
+  auto r =
+      call("/v3/kv/range", JsonObject().raw("key", b64(key)).boolean("count_only", true).str());
+  if (!r) return r.error();
+  auto rev = (*r)["header"]["revision"].as_int();
+  if (!rev) return Error::invalid("etcd: a reply without a revision");
+  return *rev;
+}
+
 Result<std::int64_t> EtcdClient::del(const std::string& key, const std::string& range_end) {
   JsonObject o;
   o.raw("key", b64(key));

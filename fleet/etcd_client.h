@@ -89,6 +89,9 @@ class EtcdClient {
   /// The revision after the put.
   Result<std::int64_t> put(const std::string& key, const std::string& value,
                            std::int64_t lease = 0);
+  /// The store's current revision (a count-only read of `key`): it changes
+  /// with every write, so an unchanged one means nothing needs reading again.
+  Result<std::int64_t> revision(const std::string& key);
   /// Deletes [key, range_end); the number deleted.
   Result<std::int64_t> del(const std::string& key, const std::string& range_end = {});
 
