@@ -26,7 +26,8 @@ constexpr const char* kFleetUsage = R"(usage: clusterctl fleet [status] [--json]
              pending moves; clusters of the local CList nobody owns are
              listed as UNOWNED (exit 1 when there is one)
   move       ask the owner to hand CLUSTER to HOST: done while the cluster is
-             idle (no failover under way), then HOST claims it
+             idle (no failover under way), then HOST claims it; a request
+             not done within 10 minutes is dropped
   journal    the cluster's journal records as kept in etcd
 
   --etcd URLS    etcd client URLs (default: endpoints= of $CLUSTER_HOME/run/fleet.host)
@@ -92,7 +93,11 @@ int cmd_fleet(const std::vector<std::string>& v) {
     auto hosts = client.range(keys.host(rest[2]));
     if (!hosts) return fail(hosts.error().message);
     if (hosts->empty()) return fail("host " + rest[2] + " is not live in the fleet", 1);
-    auto r = client.put(keys.move(rest[1]), rest[2]);
+    // On a lease of its own: a move its target never completes (its CList
+    // lacks the cluster, it cannot act) is dropped after 10 minutes.
+    auto lease = client.grant(600);
+    if (!lease) return fail(lease.error().message);
+    auto r = client.put(keys.move(rest[1]), rest[2], *lease);
     if (!r) return fail(r.error().message);
     std::printf("move of %s to %s requested: the owner hands it over while it is idle\n",
                 rest[1].c_str(), rest[2].c_str());

@@ -439,7 +439,17 @@ void Daemon::start() {
 void Daemon::fleet_tick() {
   Impl& d = *impl_;
   if (!d.fleet || !d.runtime) return;
-  if (!d.runtime->owner_ok(d.now())) return;
+  if (!d.runtime->owner_ok(d.now())) {
+    // A console waiting to reconnect would take the port from a new owner:
+    // it waits closed until this monitor may act again.
+    for (std::size_t i = 0; i < 2; ++i) {
+      if (d.fleet_closed[i] || d.consoles[i]->is_up()) continue;
+      d.fleet_closed[i] = true;
+      d.consoles[i]->close();
+      d.say("console " + d.cfg.nodes[i].name + " closed: this monitor may not act now");
+    }
+    return;
+  }
   for (std::size_t i = 0; i < 2; ++i) {
     if (!d.fleet_closed[i]) continue;
     d.fleet_closed[i] = false;

@@ -312,7 +312,13 @@ void ClusterRuntime::send_secret(Channel ch, std::string_view name) {
 void ClusterRuntime::send_break(Channel ch) {
   const NodeSetup* n = node_of(ch);
   if (!n || !n->console) return;
-  if (!owner_may("BREAK " + n->name, n->name, options_.journal_intents ? "break" : nullptr)) return;
+  const std::size_t i = index_of_channel(ch);
+  if (!owner_may("BREAK " + n->name, n->name, options_.journal_intents ? "break" : nullptr)) {
+    // The script counts it as sent: silence after it proves nothing.
+    break_unsent_[i] = true;
+    return;
+  }
+  break_unsent_[i] = false;
   fencing_ = true;
   bool ok = n->console->send_break();
   say("BREAK " + n->name + " (" + n->console->break_method() + ")" + (ok ? "" : " NOT SENT"));
@@ -337,7 +343,6 @@ constexpr std::size_t kTimelineLine = 512;  // an exec's line in the timeline, a
 
 void ClusterRuntime::exec(const std::vector<std::string>& argv) {
   if (argv.empty()) return;
-  if (!owner_may("exec " + shown_argv(argv), "", nullptr)) return;
   if (!exec_) {
     exec_queue_.push_back(argv);
     start_exec();
@@ -354,6 +359,12 @@ void ClusterRuntime::exec(const std::vector<std::string>& argv) {
 
 std::optional<std::uint64_t> ClusterRuntime::launch(const std::vector<std::string>& argv,
                                                     Running& r, std::string& why) {
+  // Fleet mode: every command (exec, each power step and read-back) is a
+  // write to the world; checked when it starts, not only when it was asked for.
+  if (options_.owner_check && !check_owner("run " + shown_argv(argv))) {
+    why = "this monitor may no longer act for the cluster";
+    return std::nullopt;
+  }
   const std::uint64_t id = next_id_++;
   if (!commands_.start(id, argv, why)) return std::nullopt;
   r.id = id;
@@ -522,6 +533,11 @@ bool ClusterRuntime::mark_fenced(Channel ch, chat::FenceHow how, const chat::Fen
     return false;
   }
   const std::size_t i = index_of_channel(ch);
+  if (presumed && break_unsent_[i]) {
+    say("presumed fence of " + n->name +
+        " refused: its last BREAK was not sent (this monitor could not act then)");
+    return false;
+  }
   if (how == chat::FenceHow::Power && (!read_back_off_[i] || power_[i])) {
     say("power fence of " + n->name + " refused: " +
         (power_[i] ? "a power action on it is still running"

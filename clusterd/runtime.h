@@ -259,7 +259,9 @@ class ClusterRuntime : public chat::Actuator {
     std::optional<std::size_t> node;
   };
   std::deque<Pending> pending_;
-  bool not_owner_alarmed_ = false;  // fleet: the alarm for a failed owner_check is out
+  bool not_owner_alarmed_ = false;      // fleet: the alarm for a failed owner_check is out
+  std::array<bool, 2> break_unsent_{};  // by node index: the script's last BREAK was refused
+                                        // (not the owner): no presumed fence on its silence
   std::array<bool, 2>
       refused_alarmed_{};  // by node index: identity alarm raised, console not up since
 };

@@ -56,7 +56,7 @@ void Agent::log(const std::string& line) const {
   std::fflush(stderr);
 }
 
-bool Agent::may_act() const { return lease_ != 0 && mono_now_ns() < deadline_ns_; }
+bool Agent::may_act() const { return lease_ != 0 && fence_clock_ns() < deadline_ns_; }
 
 void Agent::publish() {
   HostFile h;
@@ -65,13 +65,13 @@ void Agent::publish() {
   h.endpoints = opt_.endpoints;
   h.lease = lease_;
   h.ttl = granted_ttl_;
-  h.deadline_mono_ns = deadline_ns_;
+  h.deadline_ns = deadline_ns_;
   if (auto r = write_host_file(host_file(), h); !r)
     log("cannot write the host file: " + r.error().message);
 }
 
 bool Agent::acquire_lease() {
-  const std::int64_t sent = mono_now_ns();
+  const std::int64_t sent = fence_clock_ns();
   std::int64_t granted = 0;
   auto id = etcd_->grant(opt_.ttl_s, &granted);
   if (!id) {
@@ -113,7 +113,7 @@ bool Agent::acquire_lease() {
 }
 
 void Agent::keepalive() {
-  const std::int64_t sent = mono_now_ns();
+  const std::int64_t sent = fence_clock_ns();
   auto ttl = etcd_->keepalive(lease_);
   if (ttl && *ttl > 0) {
     deadline_ns_ = std::max(deadline_ns_, sent + *ttl * 1000000000 - ns(opt_.margin));
@@ -150,6 +150,7 @@ bool Agent::start_child(const std::string& cluster, std::int64_t token) {
                                    std::to_string(token),
                                    "--fleet-lease",
                                    std::to_string(lease_)};
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     log("cannot start clusterd for " + cluster + ": fork failed");
@@ -157,7 +158,7 @@ bool Agent::start_child(const std::string& cluster, std::int64_t token) {
   }
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() == 1) ::_exit(1);  // the agent died before prctl
+    if (::getppid() != parent) ::_exit(1);  // the agent died before prctl
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -169,7 +170,7 @@ bool Agent::start_child(const std::string& cluster, std::int64_t token) {
     std::perror("clusterd-fleet: exec clusterd");
     ::_exit(127);
   }
-  children_[cluster] = Child{pid, token, false};
+  children_[cluster] = Child{pid, token, false, fence_clock_ns()};
   log("started clusterd for " + cluster + " (pid " + std::to_string(pid) + ", token " +
       std::to_string(token) + ")");
   return true;
@@ -203,23 +204,26 @@ void Agent::stop_child(const std::string& cluster, bool kill_now) {
 }
 
 void Agent::reap() {
-  for (auto it = children_.begin(); it != children_.end();) {
-    int st = 0;
-    pid_t r = ::waitpid(it->second.pid, &st, WNOHANG);
-    if (r == it->second.pid) {
-      auto& seen = seen_[it->first];
-      ++seen.restarts;
-      const std::int64_t delay =
-          std::min<std::int64_t>(30, 1LL << std::min(seen.restarts - 1, 5)) * 1000000000;
-      seen.restart_at = mono_now_ns() + delay;
-      log("clusterd for " + it->first + " exited (" +
-          (WIFEXITED(st) ? "status " + std::to_string(WEXITSTATUS(st))
-                         : "signal " + std::to_string(WTERMSIG(st))) +
-          "); restarted in " + std::to_string(delay / 1000000000) + " s while this host owns it");
-      it = children_.erase(it);
-    } else {
-      ++it;
-    }
+  // One waitpid for whatever ended (not one per child: 300 children at 20
+  // loops a second would be 6,000 system calls a second for nothing).
+  int st = 0;
+  pid_t r;
+  while ((r = ::waitpid(-1, &st, WNOHANG)) > 0) {
+    auto it = std::find_if(children_.begin(), children_.end(),
+                           [r](const auto& c) { return c.second.pid == r; });
+    if (it == children_.end()) continue;
+    auto& seen = seen_[it->first];
+    if (fence_clock_ns() - it->second.started_ns >= 60'000'000'000)
+      seen.restarts = 0;  // it had run
+    ++seen.restarts;
+    const std::int64_t delay =
+        std::min<std::int64_t>(30, 1LL << std::min(seen.restarts - 1, 5)) * 1000000000;
+    seen.restart_at = fence_clock_ns() + delay;
+    log("clusterd for " + it->first + " exited (" +
+        (WIFEXITED(st) ? "status " + std::to_string(WEXITSTATUS(st))
+                       : "signal " + std::to_string(WTERMSIG(st))) +
+        "); restarted in " + std::to_string(delay / 1000000000) + " s while this host owns it");
+    children_.erase(it);
   }
 }
 
@@ -264,8 +268,10 @@ bool Agent::claim(const std::string& cluster) {
       {TxnOp::put(keys_.owner(cluster), opt_.host, lease_), TxnOp::get(keys_.owner(cluster))}, {});
   if (!t) {
     log("claim of " + cluster + " failed: " + t.error().message);
+    last_error_ = t.error().message;
     return false;
   }
+  last_error_.clear();
   if (!t->succeeded || t->ranges.empty() || t->ranges[0].empty())
     return false;  // another host was first
   const std::int64_t token = t->ranges[0][0].create_revision;
@@ -285,11 +291,11 @@ void Agent::release(const std::string& cluster, std::int64_t token) {
       etcd_->txn({{keys_.owner(cluster), Compare::Target::Create, Compare::Op::Equal, token, {}}},
                  {TxnOp::del(keys_.owner(cluster))});
   if (!t) log("release of " + cluster + " failed (the lease will free it): " + t.error().message);
-  last_handover_ns_ = mono_now_ns();
+  last_handover_ns_ = fence_clock_ns();
 }
 
 void Agent::poll() {
-  const std::int64_t started = mono_now_ns();
+  const std::int64_t started = fence_clock_ns();
   auto rev = etcd_->revision(keys_.prefix + "revision");
   if (!rev) {
     if (rev.error().message != last_error_) log("poll failed: " + rev.error().message);
@@ -331,9 +337,15 @@ void Agent::poll() {
   std::map<std::string, KeyValue> owners, moves;
   for (auto& kv : t->ranges[1]) owners[kv.key.substr(keys_.owners().size())] = kv;
   for (auto& kv : t->ranges[2]) moves[kv.key.substr(keys_.moves().size())] = kv;
-  const std::int64_t now = mono_now_ns();
+  const std::int64_t now = fence_clock_ns();
   const bool act = may_act();
+  bool etcd_trouble = false;  // a claim failed on I/O: no more this round
   for (const auto& e : cl.clist.clusters) {
+    // Claims and handovers take round trips: the keepalive must not wait for them.
+    if (fence_clock_ns() >= next_keepalive_ns_) {
+      keepalive();
+      if (lease_ == 0) return;
+    }
     auto& seen = seen_[e.name];
     auto rank = rank_hosts(e.name, live, e.hosts);
     if (auto m = moves.find(e.name); m != moves.end()) {
@@ -379,7 +391,8 @@ void Agent::poll() {
     if (pos == rank.end() || !act || now - lease_since_ns_ < ns(opt_.startup_grace)) continue;
     if (!placement_ok(e.name, e.config_path, e.hosts)) continue;
     const auto i = static_cast<std::int64_t>(pos - rank.begin());
-    if (i == 0 || now - seen.ownerless_since >= i * ns(opt_.claim_step)) claim(e.name);
+    if (!etcd_trouble && (i == 0 || now - seen.ownerless_since >= i * ns(opt_.claim_step)))
+      etcd_trouble = !claim(e.name) && !last_error_.empty();
   }
   // Clusters no longer listed: stop their clusterd and release them.
   for (auto it = children_.begin(); it != children_.end();) {
@@ -406,7 +419,7 @@ int Agent::run(volatile const int* stop) {
   ::mkdir((opt_.home + "/run").c_str(), 0750);  // exists already on an installed host
   publish();                                    // no lease yet: deadline 0, nothing may act
   while (!*stop) {
-    const std::int64_t now = mono_now_ns();
+    const std::int64_t now = fence_clock_ns();
     reap();
     if (lease_ == 0) {
       if (!acquire_lease()) {
@@ -421,9 +434,9 @@ int Agent::run(volatile const int* stop) {
           "watched, failovers wait)");
       fenced_logged_ = true;
     }
-    if (lease_ != 0 && mono_now_ns() >= next_poll_ns_) {
+    if (lease_ != 0 && fence_clock_ns() >= next_poll_ns_) {
       poll();
-      next_poll_ns_ = mono_now_ns() + ns(opt_.poll);
+      next_poll_ns_ = fence_clock_ns() + ns(opt_.poll);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -84,6 +84,7 @@ class Agent {
     pid_t pid = 0;
     std::int64_t token = 0;
     bool stopping = false;
+    std::int64_t started_ns = 0;
   };
   struct ClusterSeen {
     std::int64_t ownerless_since = 0;   // mono ns; 0: has an owner

@@ -238,7 +238,10 @@ Result<std::int64_t> EtcdClient::grant(std::int64_t ttl_s, std::int64_t* granted
 Result<std::int64_t> EtcdClient::keepalive(std::int64_t lease) {
   auto r = call("/v3/lease/keepalive", JsonObject().raw("ID", num(lease)).str());
   if (!r) return r.error();
-  // One reply object {"result":{…}}; a lease that is gone has no TTL.
+  // One reply object {"result":{…}}; a lease that is gone has no TTL. An
+  // error inside the stream is not "gone": the lease may well be alive.
+  if (!(*r)["error"].is_null() || (*r)["result"].is_null())
+    return Error::io("etcd: keepalive answered without a result");
   return int_or((*r)["result"]["TTL"], 0);
 }
 

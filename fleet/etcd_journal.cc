@@ -42,6 +42,16 @@ Result<void> EtcdJournalStore::append(const std::string& line) {
       {{keys_.owner(cluster_), Compare::Target::Create, Compare::Op::Equal, token_, {}},
        {k, Compare::Target::Create, Compare::Op::Equal, 0, {}}},
       {TxnOp::put(k, line)}, {TxnOp::get(keys_.owner(cluster_))});
+  if (!r || !r->succeeded) {
+    // A transaction that timed out may have been committed all the same, and
+    // its retry at the next endpoint then fails on "the key is new": read
+    // the record's key back before calling it refused.
+    auto back = client_->range(k);
+    if (back && !back->empty()) {
+      ++next_;  // taken, by this record or (never by design) another: do not reuse it
+      if ((*back)[0].value == line) return {};
+    }
+  }
   if (!r) return Error::io("etcd: " + r.error().message);
   if (!r->succeeded) {
     std::string now = "no owner";

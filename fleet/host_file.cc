@@ -30,7 +30,7 @@ std::string format_host_file(const HostFile& h) {
   for (const auto& e : h.endpoints) eps += (eps.empty() ? "" : ",") + e;
   return "host=" + h.host + "\nprefix=" + h.prefix + "\nendpoints=" + eps +
          "\nlease=" + std::to_string(h.lease) + "\nttl=" + std::to_string(h.ttl) +
-         "\ndeadline_mono_ns=" + std::to_string(h.deadline_mono_ns) + "\n";
+         "\ndeadline_ns=" + std::to_string(h.deadline_ns) + "\n";
 }
 
 Result<HostFile> parse_host_file(const std::string& text, const std::string& path) {
@@ -64,8 +64,8 @@ Result<HostFile> parse_host_file(const std::string& text, const std::string& pat
         h.lease = whole_number(v);
       } else if (k == "ttl") {
         h.ttl = whole_number(v);
-      } else if (k == "deadline_mono_ns") {
-        h.deadline_mono_ns = whole_number(v);
+      } else if (k == "deadline_ns") {
+        h.deadline_ns = whole_number(v);
       }  // unknown keys: a newer agent's; ignored
     } catch (const std::exception&) {
       return Error::invalid(path + ":" + std::to_string(n) + ": bad number in '" + k + "'");
@@ -93,9 +93,9 @@ Result<void> write_host_file(const std::string& path, const HostFile& h) {
   return {};
 }
 
-std::int64_t mono_now_ns() {
+std::int64_t fence_clock_ns() {
   timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  ::clock_gettime(CLOCK_BOOTTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
@@ -105,10 +105,9 @@ Result<void> check_deadline(const std::string& path, std::int64_t lease) {
   if (h->lease != lease)
     return Error::io("this host's lease is now " + std::to_string(h->lease) + ", not ours (" +
                      std::to_string(lease) + ")");
-  std::int64_t now = mono_now_ns();
-  if (now >= h->deadline_mono_ns)
-    return Error::io("lease deadline passed " +
-                     std::to_string((now - h->deadline_mono_ns) / 1000000) +
+  std::int64_t now = fence_clock_ns();
+  if (now >= h->deadline_ns)
+    return Error::io("lease deadline passed " + std::to_string((now - h->deadline_ns) / 1000000) +
                      " ms ago: no keepalive answered by etcd in time");
   return {};
 }

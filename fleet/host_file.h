@@ -3,7 +3,7 @@
 // keepalive. One `key=value` a line:
 //   host=mon1  prefix=/clusterd/  endpoints=http://10.0.0.1:2379,…
 //   lease=7587862072283479315  ttl=10
-//   deadline_mono_ns=…   CLOCK_MONOTONIC ns until which this host may act
+//   deadline_ns=…   CLOCK_BOOTTIME ns until which this host may act
 // The deadline is the send time of the last keepalive etcd answered with the
 // lease alive, plus the TTL, minus a margin (4 s): etcd cannot have expired
 // the lease before it, whatever etcd's own clock or leader changes did (a
@@ -25,7 +25,7 @@ struct HostFile {
   std::vector<std::string> endpoints;
   std::int64_t lease = 0;
   std::int64_t ttl = 0;
-  std::int64_t deadline_mono_ns = 0;  ///< 0: may not act
+  std::int64_t deadline_ns = 0;  ///< 0: may not act
 };
 
 std::string format_host_file(const HostFile& h);
@@ -34,8 +34,10 @@ Result<HostFile> read_host_file(const std::string& path);
 /// Writes `path` atomically (PATH.tmp, fsync-free rename: the file lives in /run).
 Result<void> write_host_file(const std::string& path, const HostFile& h);
 
-/// CLOCK_MONOTONIC now, in ns (the clock of deadline_mono_ns on this host).
-std::int64_t mono_now_ns();
+/// CLOCK_BOOTTIME now, in ns: the clock of deadline_ns on this host. Not
+/// CLOCK_MONOTONIC, which stands still while the host is suspended: after a
+/// resume its deadline would look seconds ahead of a lease long gone.
+std::int64_t fence_clock_ns();
 
 /// The owner check of a clusterd started for lease `lease`: ok while the
 /// host file names that lease and its deadline is ahead of now.

@@ -56,7 +56,9 @@ class Console {
   virtual ~Console() = default;
 
   /// Starts connecting; from now on the console reconnects by itself until
-  /// close(). Calls on_up or on_lost later, never from inside open().
+  /// close(). Calls on_up or on_lost later, never from inside open(). After
+  /// close(), open() starts again with a fresh backoff (a fleet's former
+  /// owner reopens its consoles when it may act again).
   virtual void open() = 0;
 
   /// Queues `bytes` for the node. Returns false (and sends nothing) when the

@@ -104,7 +104,11 @@ void LinkConsole::note(const std::string& text) {
 }
 
 void LinkConsole::open() {
-  if (state_ != State::Idle) return;
+  if (state_ != State::Idle && state_ != State::Closed) return;
+  if (state_ == State::Closed) {
+    ++gen_;  // nothing of the closed link's may run now
+    backoff_.reset();
+  }
   state_ = State::Waiting;
   schedule_retry(Duration::zero());
 }

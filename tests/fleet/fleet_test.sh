@@ -69,7 +69,18 @@ mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONO
 say "etcd: three members on $lan"
 inmon "$EC" start "$work/etcd" "$lan" 23790 || fail "etcd start"
 eps=$("$EC" endpoints "$lan" 23790)
-etcd_get() { inmon etcdctl --endpoints="${eps//http:\/\//}" --command-timeout=2s get "$@"; }
+# etcdctl, retried: right after a member restarts, one read may time out.
+etcd_get() {
+  local try out
+  for try in 1 2 3 4 5 6 7 8 9 10; do
+    if out=$(inmon etcdctl --endpoints="${eps//http:\/\//}" --command-timeout=2s get "$@" 2>/dev/null); then
+      printf '%s\n' "$out" | sed '/^$/d'
+      return 0
+    fi
+    ((try < 10)) && sleep 0.5
+  done
+  fail "etcdctl get $* failed 10 times"
+}
 
 say "nodesim: ${#nodes[@]} nodes"
 for c in "${clusters[@]}"; do

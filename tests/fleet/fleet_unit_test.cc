@@ -107,17 +107,17 @@ TEST(Placement, WeightsAndAllowedHostsAreKept) {
 TEST(HostFile, RoundTripsAndTheDeadlineDecides) {
   testing::TempDir dir;
   HostFile h{"mon1", "/clusterd/", {"http://a:1", "http://b:2"},
-             42,     10,           mono_now_ns() + 60'000'000'000};
+             42,     10,           fence_clock_ns() + 60'000'000'000};
   ASSERT_TRUE(write_host_file(dir.file("fleet.host"), h));
   auto back = read_host_file(dir.file("fleet.host"));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->endpoints, h.endpoints);
-  EXPECT_EQ(back->deadline_mono_ns, h.deadline_mono_ns);
+  EXPECT_EQ(back->deadline_ns, h.deadline_ns);
   EXPECT_TRUE(check_deadline(dir.file("fleet.host"), 42));
   auto other = check_deadline(dir.file("fleet.host"), 41);
   ASSERT_FALSE(other);
   EXPECT_NE(other.error().message.find("not ours"), std::string::npos);
-  h.deadline_mono_ns = mono_now_ns() - 1'000'000'000;
+  h.deadline_ns = fence_clock_ns() - 1'000'000'000;
   ASSERT_TRUE(write_host_file(dir.file("fleet.host"), h));
   auto late = check_deadline(dir.file("fleet.host"), 42);
   ASSERT_FALSE(late);

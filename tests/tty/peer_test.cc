@@ -448,6 +448,28 @@ TEST(TelnetConsole, LogsIntoTheTerminalServerWithTheSecretNotInTheTranscript) {
   EXPECT_EQ(t.find("> hunter2"), std::string::npos) << t;
 }
 
+// A console closed can be opened again (a fleet's former owner reopens its
+// consoles once it may act again, docs/fleet.md): it connects anew.
+TEST(TelnetConsole, OpensAgainAfterClose) {
+  TempDir dir;
+  std::uint16_t port = free_tcp_port();
+  auto server = Process::spawn(
+      {"socat", "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr,fork",
+       "SYSTEM:echo hello; sleep 5"},
+      dir.file("socat.log"));
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  ASSERT_TRUE(wait_for_listen(port, 5s));
+  ConsoleHarness h;
+  h.open("telnet://127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(h.wait_up());
+  h.console->close();
+  EXPECT_FALSE(h.console->is_up());
+  h.console->open();
+  ASSERT_TRUE(h.wait_up(2)) << "no second connection after close() and open()";
+  EXPECT_TRUE(h.console->is_up());
+  h.console->close();
+}
+
 // A wrong password: the terminal server says "Login incorrect" and hangs up.
 // That is a refused login (it needs an operator: clusterd alarms on it), not
 // a link that closed; and the node's own "login:" prompt after a good login is
