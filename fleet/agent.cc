@@ -403,6 +403,8 @@ void Agent::poll() {
     std::string c = it->first;
     std::int64_t token = it->second.token;
     ++it;
+    // As a handover: only while idle (a failover is finished first), one at a time.
+    if (now - last_handover_ns_ < ns(opt_.handover_every) || !child_idle(c)) continue;
     log(c + " is no longer in the CList");
     release(c, token);
   }

@@ -2,7 +2,7 @@
 # Builds clusterd and runs every test. The README's second command; CI runs it
 # verbatim through .ci/run. On a fresh machine it installs what it needs first.
 #
-#   tools/test.sh              everything (about 15 minutes on 2 cores; root for the namespaces)
+#   tools/test.sh              everything (about 20 minutes on 2 cores; root for the namespaces)
 #   FUZZ_SECONDS=300 tools/test.sh   longer fuzzing runs (default 20 s each)
 #   SKIP_FUZZ=1 tools/test.sh        the unit and integration tests only
 #   tools/test.sh --repeat 5         build once, run the tests 5 times, list every failure

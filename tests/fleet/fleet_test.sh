@@ -113,6 +113,12 @@ start_agent() {  # K
     cp "$work/$c.toml" "$h/clusters/$c.toml"
     echo "$c clusters/$c.toml" >>"$h/CList"
   done
+  # c6's consoles are serial lines, so only the host they are wired to can
+  # watch it, and its CList line names no host: no agent may claim it.
+  printf '%s\n' 'script = "sparc-obp.chat"' '[nodes.alpha]' 'console = "serial:/dev/ttyS0"' \
+    'address = "198.18.99.2"' '[nodes.beta]' 'console = "serial:/dev/ttyS1"' 'address = "198.18.99.6"' \
+    >"$h/clusters/c6.toml"
+  echo "c6 clusters/c6.toml" >>"$h/CList"
   # Rebalancing off: the faults below decide where clusters go, not the hash.
   ip netns exec "$(host_ns "$k")" "$bin/clusterd-fleet" --host "h$k" --etcd "$eps" --home "$h" \
     --no-rebalance >>"$work/h$k.agent.log" 2>&1 &
@@ -151,8 +157,14 @@ pids_of() { ip netns pids "$(host_ns "$1")"; }
 wait_for 30 "owner for every cluster" all_owned
 for c in "${clusters[@]}"; do wait_for 30 "$c watched by its owner" watching "$c"; done
 say "placement: $(for c in "${clusters[@]}"; do printf '%s=%s ' "$c" "$(owner "$c")"; done)"
-ip netns exec "$(host_ns 1)" "$bin/clusterctl" fleet --home "$work/h1" >"$work/status0.txt" || fail "clusterctl fleet status: $(cat "$work/status0.txt")"
+st=0
+ip netns exec "$(host_ns 1)" "$bin/clusterctl" fleet --home "$work/h1" >"$work/status0.txt" || st=$?
+((st == 1)) || fail "clusterctl fleet status: exit $st (want 1: c6 is unowned): $(cat "$work/status0.txt")"
 grep -q '^c1 ' "$work/status0.txt" || fail "clusterctl fleet status lists no c1"
+grep -q '^c6 *UNOWNED' "$work/status0.txt" || fail "clusterctl fleet status does not list c6 as UNOWNED"
+pinned() { grep -q "c6 has a serial or pty console" "$work/h$1.agent.log"; }
+for k in 1 2 3; do wait_for 10 "h$k to refuse c6 (serial consoles, no hosts=)" pinned "$k"; done
+say "c6 (serial consoles, no hosts=): refused by every host, listed UNOWNED"
 
 fleet_status() { ip netns exec "$(host_ns 3)" "$bin/clusterctl" fleet --home "$work/h3" || true; }
 if [[ -n ${FLEET_DEMO:-} ]]; then
