@@ -25,7 +25,7 @@ owns in the fleet; ownership, fencing and placement through etcd (docs/fleet.md)
   --prefix P        etcd key prefix (default /clusterd/)
   --weight W        placement weight, > 0 (default 1): a host of weight 2
                     watches about twice as many clusters
-  --ttl S           the host's lease TTL in seconds (default 10; at least 8)
+  --ttl S           the host's lease TTL in seconds (default 10; 8 to 3600)
   --no-rebalance    never hand a cluster back to a host that returns
   --clusterd PATH   the clusterd binary (default: clusterd beside this one)
   -h, --help        this text
@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
       o.ttl_s = std::strtoll(v, &end, 10);
       // The deadline is keepalive sent + TTL - 4 s, keepalives every 2 s: below
       // 8 s one slow keepalive would fence the host.
-      if (!end || *end || o.ttl_s < 8) return usage_error("--ttl takes seconds, at least 8");
+      if (!end || *end || o.ttl_s < 8 || o.ttl_s > 3600)
+        return usage_error("--ttl takes seconds, 8 to 3600");
     } else if (a == "--clusterd") {
       o.clusterd = v;
     } else {
