@@ -8,16 +8,21 @@
 # (tests/fleet/fleet_test.sh) measures the same gap with real clusterds and
 # consoles on 5 clusters.
 #
-#   bench/fleet_scale.sh [N] [--kill-leader]   (default N=1000; about 2 minutes)
+#   bench/fleet_scale.sh [N] [--kill-leader] [--real]   (default N=1000; about a minute)
 # --kill-leader also SIGKILLs the etcd leader at the moment the host dies.
+# --real runs real clusterds against two nodesims per cluster on loopback
+# (tests/support/loopback_cluster.sh; N at most 120): the gap then ends at
+# the new clusterd's "console beta up", and every nodesim ledger must show
+# no BREAK at all (a handover must not fence anything).
 # Prints one RESULT line; the agents' logs stay in the work dir it names.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BIN:-$src/build/bin}
-n=1000 kill_leader=0
+n=1000 kill_leader=0 real=0
 for a in "$@"; do
   case $a in
     --kill-leader) kill_leader=1 ;;
+    --real) real=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) [[ $a =~ ^[0-9]+$ ]] || { echo "fleet_scale.sh: unknown argument '$a'" >&2; exit 2; }; n=$a ;;
   esac
@@ -38,16 +43,35 @@ say() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 eps=$("$EC" endpoints 127.0.0.1 "$base")
 printf '#!/bin/sh\nexec sleep 1000000\n' >"$work/stub"
 chmod +x "$work/stub"
+child=$work/stub
+if ((real)); then
+  ((n <= 120)) || { echo "fleet_scale.sh: --real takes at most 120 clusters (127.0.0.x addresses)" >&2; exit 2; }
+  child=$bin/clusterd
+  home=$work/h1
+  mkdir -p "$home/clusters"
+  # shellcheck source=tests/support/loopback_cluster.sh
+  source "$src/tests/support/loopback_cluster.sh"
+  for ((i = 1; i <= n; i++)); do loopback_cluster "c$i"; done
+  pids+=("${loopback_pids[@]}")
+  say "$((2 * n)) nodesims up"
+fi
 for k in 1 2 3; do
   mkdir -p "$work/h$k/clusters"
+  [[ -e $work/h$k/scripts ]] || ln -s "$src/scripts" "$work/h$k/scripts"
   for ((i = 1; i <= n; i++)); do
-    : >"$work/h$k/clusters/c$i.toml"
+    if ((real)); then
+      [[ $k == 1 ]] || cp "$work/h1/clusters/c$i.toml" "$work/h$k/clusters/c$i.toml"
+    else
+      : >"$work/h$k/clusters/c$i.toml"
+    fi
     echo "c$i clusters/c$i.toml"
   done >"$work/h$k/CList"
 done
+agents=()
 for k in 1 2 3; do
-  "$bin/clusterd-fleet" --host "h$k" --etcd "$eps" --home "$work/h$k" --clusterd "$work/stub" \
+  "$bin/clusterd-fleet" --host "h$k" --etcd "$eps" --home "$work/h$k" --clusterd "$child" \
     --no-rebalance >"$work/h$k.log" 2>&1 &
+  agents+=($!)
   pids+=($!)
 done
 owners() { ETCDCTL_API=3 etcdctl --endpoints="${eps//http:\/\//}" get --prefix /clusterd/owner/ "$@"; }
@@ -68,9 +92,9 @@ cpu_ticks() {  # PID...: utime+stime in clock ticks, summed
 mapfile -t members < <(cat "$work"/etcd/m*.pid)
 tick=$(getconf CLK_TCK)
 window=30
-e0=$(cpu_ticks "${members[@]}") a0=$(cpu_ticks "${pids[@]}")
+e0=$(cpu_ticks "${members[@]}") a0=$(cpu_ticks "${agents[@]}")
 sleep "$window"
-e1=$(cpu_ticks "${members[@]}") a1=$(cpu_ticks "${pids[@]}")
+e1=$(cpu_ticks "${members[@]}") a1=$(cpu_ticks "${agents[@]}")
 etcd_pct=$(awk -v d=$((e1 - e0)) -v t="$tick" -v w="$window" 'BEGIN { printf "%.2f", 100 * d / t / w }')
 agent_pct=$(awk -v d=$((a1 - a0)) -v t="$tick" -v w="$window" 'BEGIN { printf "%.2f", 100 * d / t / w / 3 }')
 etcd_rss=$(for p in "${members[@]}"; do awk '/VmRSS/ {print $2}' "/proc/$p/status"; done | sort -n | tail -1)
@@ -85,7 +109,7 @@ for kv in json.load(sys.stdin).get("kvs", []):
 nlost=$(wc -l <"$work/lost.txt")
 leader=0
 ((kill_leader)) && leader=$("$EC" leader "$work/etcd" 127.0.0.1 "$base")
-kill -9 "${pids[0]}"
+kill -9 "${agents[0]}"
 ((leader)) && "$EC" kill "$work/etcd" "$leader"
 t_kill=$(python3 -c 'import time; print(time.time())')
 say "killed $victim ($nlost clusters)$( ((leader)) && echo " and etcd leader m$leader")"
@@ -96,9 +120,24 @@ until [[ $(owned) == "$n" ]] && ! victim_owns; do
   sleep 0.2
 done
 sleep 2  # the last "started clusterd" lines
-python3 - "$work" "$t_kill" "$n" "$nlost" "$etcd_pct" "$agent_pct" "$etcd_rss" "$spread" "$leader" <<'PY'
-import datetime, re, statistics, sys
-work, t_kill, n, nlost, etcd_pct, agent_pct, etcd_rss, spread, leader = sys.argv[1:]
+if ((real)); then
+  # Until each lost cluster's new clusterd has both consoles up.
+  up_again() {
+    local c
+    while read -r c; do
+      grep -q "console beta up" "$work/h2/Logs/$c.log" 2>/dev/null ||
+        grep -q "console beta up" "$work/h3/Logs/$c.log" 2>/dev/null || return 1
+    done <"$work/lost.txt"
+  }
+  t1=$(date +%s)
+  until up_again; do
+    (($(date +%s) - t1 < 120)) || { say "not every lost cluster watched again within 120 s"; exit 1; }
+    sleep 0.5
+  done
+fi
+python3 - "$work" "$t_kill" "$n" "$nlost" "$etcd_pct" "$agent_pct" "$etcd_rss" "$spread" "$leader" "$real" <<'PY'
+import datetime, glob, json, re, statistics, sys
+work, t_kill, n, nlost, etcd_pct, agent_pct, etcd_rss, spread, leader, real = sys.argv[1:]
 t_kill = float(t_kill)
 lost = set(open(work + "/lost.txt").read().split())
 started = {}
@@ -110,9 +149,31 @@ for k in (2, 3):
         t = datetime.datetime.fromisoformat(m.group(1)).replace(tzinfo=datetime.timezone.utc).timestamp()
         if t > t_kill:
             started.setdefault(m.group(2), t - t_kill)
+if real == "1":
+    # The new owner's clusterd: its first "console beta up" after the kill.
+    started = {}
+    for c in lost:
+        for k in (2, 3):
+            try:
+                lines = open(f"{work}/h{k}/Logs/{c}.log").read().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                if "console beta up" not in line:
+                    continue
+                t = datetime.datetime.fromisoformat(line.split()[0].rstrip("Z")).replace(
+                    tzinfo=datetime.timezone.utc).timestamp()
+                if t > t_kill:
+                    started[c] = min(started.get(c, 1e18), t - t_kill)
+    breaks = 0
+    for f in glob.glob(work + "/sim-*/*.ledger"):
+        breaks += sum(1 for l in open(f) if json.loads(l).get("ev") == "break")
+    print(f"ledgers: {breaks} BREAKs in {len(glob.glob(work + '/sim-*/*.ledger'))} ledgers (want 0)")
+    if breaks:
+        sys.exit(1)
 gaps = sorted(started.values())
 missing = len(lost) - len(gaps)
-print(f"RESULT n={n} spread='{spread.strip()}' lost={nlost} restarted={len(gaps)} missing={missing} "
+print(f"RESULT n={n} real={'yes' if real == '1' else 'no'} spread='{spread.strip()}' lost={nlost} restarted={len(gaps)} missing={missing} "
       f"leader_killed={'m' + leader if leader != '0' else 'no'} "
       f"gap_median_s={statistics.median(gaps):.2f} gap_max_s={max(gaps):.2f} "
       f"etcd_cpu_pct={etcd_pct} agent_cpu_pct={agent_pct} etcd_rss_kb_max={etcd_rss}")

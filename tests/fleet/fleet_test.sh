@@ -128,7 +128,7 @@ for k in 1 2 3; do start_agent "$k"; done
 owner() { etcd_get --print-value-only "/clusterd/owner/$1"; }
 token() { etcd_get -w json "/clusterd/owner/$1" | python3 -c 'import json,sys; k=json.load(sys.stdin).get("kvs",[]); print(k[0]["create_revision"] if k else 0)'; }
 journal() { etcd_get --print-value-only --prefix "/clusterd/journal/$1/"; }
-journal_has() { journal "$1" | grep -q -- "$2"; }
+journal_has() { grep -q -- "$2" <<<"$(journal "$1")"; }
 watching() {  # CLUSTER: its owner's clusterd (the one started last) has both consoles
   local o; o=$(owner "$1"); [[ -n $o ]] || return 1
   awk -v c="$1" '$0 ~ "clusterd " c " starting" { a = 0; b = 0 }
@@ -190,7 +190,8 @@ n=$(boots_typed c1)
 ((n == 1)) || fail "1: the standby was booted $n times (want 1): $(acts c1)"
 ka=$(host_addr "$k1")
 new=$(owner c1)
-acts c1 | awk -v o="$ka" -v n="$(host_addr "${new#h}")" '$4 != o && $4 != n' | grep -q . &&
+strangers=$(acts c1 | awk -v o="$ka" -v n="$(host_addr "${new#h}")" '$4 != o && $4 != n')
+[[ -z $strangers ]] ||
   fail "1: c1's nodes got a BREAK or a command from a host that never owned it: $(acts c1)"
 awk -v g="$gap" 'BEGIN { exit !(g <= 20) }' || fail "1: c1 unwatched for ${gap} s (bound 20 s)"
 say "1: ok: one boot, the failover finished by the new owner, gap ${gap} s"
@@ -265,27 +266,31 @@ say "4: ok: self-fenced, nothing from it after the move; healed, it started agai
 # --- 5: etcd without quorum ------------------------------------------------------------
 o5=$(owner c5)
 say "5: c5 owned by $o5; etcd loses two members of three, then c5's alpha hangs"
+# Only what the logs say from now on counts.
+c5_from=$(($(wc -l <"$work/$o5/Logs/c5.log") + 1))
+agent_from=$(($(wc -l <"$work/$o5.agent.log") + 1))
 inmon "$EC" kill "$work/etcd" 1
 inmon "$EC" kill "$work/etcd" 2
 t_q=$(mono_ns)
 "$bin/nodesim" ctl "$work/sim-c5/alpha.ctl" hang >/dev/null
-alarmed() { grep -q "may no longer act for the cluster" "$work/$o5/Logs/c5.log"; }
+# (here-strings, not pipes: with pipefail, grep -q leaving early could fail the pipe)
+alarmed() { grep -q "may no longer act for the cluster" <<<"$(tail -n "+$c5_from" "$work/$o5/Logs/c5.log")"; }
 wait_for 30 "c5's owner to say it may not act" alarmed
 # Refused by the deadline, or by the journal when etcd cannot take the intent record.
-refused() { grep -q "NOT DONE, not the owner\|JOURNAL WRITE FAILED" "$work/$o5/Logs/c5.log"; }
+refused() { grep -q "NOT DONE, not the owner\|JOURNAL WRITE FAILED" <<<"$(tail -n "+$c5_from" "$work/$o5/Logs/c5.log")"; }
 wait_for 30 "c5's owner to refuse a failover step" refused
 n=$(acts c5 | awk -v t="$t_q" '$3 == "break" && $1 > t' | wc -l)
 ((n == 0)) || fail "5: $n BREAKs reached c5 without quorum"
 inmon "$EC" start-member "$work/etcd" "$lan" 23790 1
 inmon "$EC" start-member "$work/etcd" "$lan" 23790 2
-again() { grep -q "keepalive answered again\|lease .* granted" <(tail -n 5 "$work/$o5.agent.log"); }
+again() { grep -q "keepalive answered again\|lease .* granted" <<<"$(tail -n "+$agent_from" "$work/$o5.agent.log")"; }
 wait_for 60 "$o5 to act again after quorum" again
 say "5: ok: no BREAK without quorum, the owner alarmed; quorum back, it acts again"
 
 # --- 6: a move by hand, done while the cluster is idle ------------------------------------
 o6=$(owner c3)
 for k in 1 2 3; do [[ h$k != "$o6" ]] && { to=h$k; break; }; done
-live() { etcd_get --print-value-only "/clusterd/hosts/$1" | grep -q weight; }
+live() { grep -q weight <<<"$(etcd_get --print-value-only "/clusterd/hosts/$1")"; }
 wait_for 30 "host $to live" live "$to"
 ip netns exec "$(host_ns 1)" "$bin/clusterctl" fleet --home "$work/h1" move c3 "$to" >/dev/null ||
   fail "6: clusterctl fleet move"
