@@ -100,7 +100,7 @@ class Loader {
   void run(const toml::table& root, ClusterConfig& cfg) {
     rd_.known_keys(root, "",
                    {"script", "secrets", "params", "nodes", "ping", "alarms", "policy", "timeouts",
-                    "metrics"});
+                    "metrics", "bcp"});
     script(root, cfg);
     secrets(root, cfg);
     if (const toml::table* t = rd_.table(root, "params", "")) params(*t, cfg);
@@ -112,6 +112,8 @@ class Loader {
     if (const toml::table* t = rd_.table(root, "policy", "")) policy(*t, cfg.policy);
     if (const toml::table* t = rd_.table(root, "timeouts", "")) timeouts(*t, cfg.timeouts);
     if (const toml::table* t = rd_.table(root, "metrics", "")) metrics(*t, cfg.metrics);
+    if (const toml::table* t = rd_.table(root, "bcp", "")) bcp(*t, cfg.bcp);
+    check_bcp(root, cfg);
     check_secrets(root, cfg);
   }
 
@@ -261,9 +263,10 @@ class Loader {
 
   NodeRead node(const std::string& name, const toml::table& t) {
     std::string kp = "nodes." + name;
-    rd_.known_keys(t, kp,
-                   {"console", "address", "addresses", "role", "power_off", "power_on",
-                    "power_status", "power_status_off", "power_status_on"});
+    rd_.known_keys(
+        t, kp,
+        {"console", "address", "addresses", "role", "power_off", "power_on", "power_status",
+         "power_status_off", "power_status_on", "ship_serve", "ship_receive", "ship_promote"});
     NodeRead r;
     r.table = &t;
     r.node.name = name;
@@ -293,6 +296,9 @@ class Loader {
     if (auto a = rd_.argv(t, "power_off", kp)) r.node.power_off = std::move(*a);
     if (auto a = rd_.argv(t, "power_on", kp)) r.node.power_on = std::move(*a);
     if (auto a = rd_.argv(t, "power_status", kp)) r.node.power_status = std::move(*a);
+    if (auto a = rd_.argv(t, "ship_serve", kp)) r.node.ship_serve = std::move(*a);
+    if (auto a = rd_.argv(t, "ship_receive", kp)) r.node.ship_receive = std::move(*a);
+    if (auto a = rd_.argv(t, "ship_promote", kp)) r.node.ship_promote = std::move(*a);
     // DESIGN.md §5: a power fence counts only when read back. Without a
     // status command the runtime could never confirm one.
     for (const char* key : {"power_off", "power_on"}) {
@@ -470,6 +476,39 @@ class Loader {
     if (auto d = rd_.duration(t, "confirm_window", "timeouts", false)) out.confirm_window = *d;
     if (auto d = rd_.duration(t, "power", "timeouts", false)) out.power = *d;
     if (auto d = rd_.duration(t, "exec", "timeouts", false)) out.exec = *d;
+  }
+
+  void bcp(const toml::table& t, BcpConfig& out) {
+    rd_.known_keys(t, "bcp", {"mode", "max_loss", "gate_timeout", "drain"});
+    out.enabled = true;
+    if (auto s = rd_.choice(t, "mode", "bcp", {"act", "observe"})) out.observe = *s == "observe";
+    if (auto n = rd_.integer(t, "max_loss", "bcp", 0, 1'000'000'000))
+      out.max_loss = static_cast<std::uint64_t>(*n);
+    if (auto d = rd_.duration(t, "gate_timeout", "bcp", true)) out.gate_timeout = *d;
+    if (auto d = rd_.duration(t, "drain", "bcp", true)) out.drain = *d;
+  }
+
+  // BCP needs the three shipper commands on both nodes; without [bcp] they
+  // would be ignored, which is worse than an error.
+  void check_bcp(const toml::table& root, const ClusterConfig& cfg) {
+    const toml::table* nodes = root.get_as<toml::table>("nodes");
+    if (!nodes) return;
+    for (const auto& n : cfg.nodes) {
+      const toml::table* t = nodes->get_as<toml::table>(n.name);
+      if (!t) continue;
+      for (const char* key : {"ship_serve", "ship_receive", "ship_promote"}) {
+        const toml::node* v = t->get(key);
+        if (v && !cfg.bcp.enabled) {
+          rd_.error(v->source(), "nodes." + n.name + "." + key +
+                                     ": only used in BCP mode; add a [bcp] table (docs/bcp.md) "
+                                     "or remove it");
+        } else if (!v && cfg.bcp.enabled) {
+          rd_.error(t->source(), "nodes." + n.name + "." + key +
+                                     ": missing; BCP mode ([bcp]) needs ship_serve, "
+                                     "ship_receive and ship_promote on both nodes (docs/bcp.md)");
+        }
+      }
+    }
   }
 
   void metrics(const toml::table& t, MetricsConfig& out) {

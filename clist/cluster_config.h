@@ -49,6 +49,12 @@ struct Node {
   /// (defaults: what `ipmitool chassis power status` prints).
   std::string power_status_off = "Chassis Power is off";
   std::string power_status_on = "Chassis Power is on";
+  /// BCP mode: the log-stream shipper at this node's site (docs/bcp.md),
+  /// argv each: serve while the node is active, receive while it is the
+  /// standby, promote to make its disk writable before its boot.
+  std::vector<std::string> ship_serve;
+  std::vector<std::string> ship_receive;
+  std::vector<std::string> ship_promote;
 };
 
 enum class PingMethod { Icmp, Tcp };
@@ -96,6 +102,16 @@ struct MetricsConfig {
   bool enabled() const { return !listen.empty(); }
 };
 
+/// `[bcp]`: two sites, two disks, the record log shipped between them
+/// (docs/bcp.md). Absent: one shared disk, as always.
+struct BcpConfig {
+  bool enabled = false;
+  bool observe = false;           ///< mode = "observe": the gate only says what it would do
+  std::uint64_t max_loss = 50;    ///< records a failover may lose without an operator
+  Duration gate_timeout = 10min;  ///< then it goes on with the stated loss; 0 = never by itself
+  Duration drain = 15s;           ///< after the fence, how long a moving replica is waited for
+};
+
 /// A checked, resolved cluster config. Built only when there is no diagnostic.
 struct ClusterConfig {
   std::string name;  ///< from the CList (LoadOptions::name), else the file's stem
@@ -116,6 +132,7 @@ struct ClusterConfig {
   PolicyConfig policy;
   TimeoutsConfig timeouts;
   MetricsConfig metrics;
+  BcpConfig bcp;
 
   std::string secrets_path;            ///< resolved `secrets = "PATH"`; empty: none
   std::optional<SecretsFile> secrets;  ///< loaded (mode 0600 checked) when secrets_path is set

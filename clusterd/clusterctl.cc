@@ -2,6 +2,7 @@
 // it goes into a config), `ports` (list serial ports), and the requests to a
 // running daemon: status, timeline, switchover, maintenance, alarms, ack,
 // reload, metrics; and `fleet` (clusterctl_fleet.cc).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -44,7 +45,13 @@ Commands:
   timeline NAME [N | --since DURATION]
                        the last N (200) timeline lines, or those of the last
                        DURATION (10m): transitions, actions, probes, alarms
-  switchover NAME      ask the script for a planned switchover
+  switchover NAME [--site]
+                       ask the script for a planned switchover; --site: a BCP
+                       cluster's site switchover (refused unless BCP): fence,
+                       ship the final records, compare hashes, boot; no loss
+  failover NAME --accept-loss
+                       BCP: let a failover held at the gate go on with the
+                       loss its alarm stated (docs/bcp.md)
   maintenance NAME     tell the script an operator is working on the cluster
   alarms NAME          alarms with their delivery state
   ack NAME ID          acknowledge an alarm (stops its escalation)
@@ -259,6 +266,24 @@ int main(int argc, char** argv) {
   if (cmd == "ports") return cmd_ports(v);
   if (cmd == "metrics") return cmd_metrics(v);
   if (cmd == "fleet") return cmd_fleet(v);
+  if (cmd == "failover") {
+    // BCP (docs/bcp.md): the only failover an operator asks for is going on
+    // past the gate with the loss its alarm stated.
+    std::vector<std::string> rest;
+    bool accept = false;
+    for (const auto& a : v) {
+      if (a == "--accept-loss")
+        accept = true;
+      else
+        rest.push_back(a);
+    }
+    if (std::find(rest.begin(), rest.end(), "--help") == rest.end() &&
+        std::find(rest.begin(), rest.end(), "-h") == rest.end() && !accept)
+      return usage_error(
+          "failover NAME needs --accept-loss (it only lets a failover held at the "
+          "BCP gate go on)");
+    return cmd_daemon("accept-loss", rest);
+  }
   for (const char* c :
        {"status", "timeline", "switchover", "maintenance", "alarms", "ack", "reload"}) {
     if (cmd == c) return cmd_daemon(cmd, v);

@@ -38,6 +38,10 @@ std::string answer_control(std::string_view request, ControlTarget& t) {
   if (cmd == "metrics") return "ok\n" + t.metrics();
   if (cmd == "timeline") return timeline_reply(in, arg, t);
   if (cmd == "switchover") {
+    if (arg == "--site" && !t.bcp())
+      return "error: switchover --site: this cluster is not in BCP mode (no [bcp] in its config)\n";
+    if (!arg.empty() && arg != "--site")
+      return "error: switchover takes only --site, not '" + escape(arg) + "'\n";
     t.switchover();
     return "ok\nswitchover requested\n";
   }
@@ -46,6 +50,11 @@ std::string answer_control(std::string_view request, ControlTarget& t) {
     return "ok\nmaintenance requested\n";
   }
   if (cmd == "alarms") return "ok\n" + t.alarm_list();
+  if (cmd == "accept-loss") {
+    std::string r = t.accept_loss();
+    if (r.rfind("ok ", 0) == 0) return "ok\n" + r.substr(3) + "\n";
+    return r + "\n";
+  }
   if (cmd == "idle") return std::string("ok\n") + (t.idle() ? "idle yes\n" : "idle no\n");
   if (cmd == "reload") {
     auto r = t.reload();
@@ -60,7 +69,8 @@ std::string answer_control(std::string_view request, ControlTarget& t) {
                       : "error: no alarm " + escape(arg) + "\n";
   }
   return "error: unknown request '" + escape(cmd) +
-         "' (status, timeline, switchover, maintenance, alarms, ack, reload, metrics, idle)\n";
+         "' (status, timeline, switchover, maintenance, alarms, ack, reload, metrics, idle, "
+         "accept-loss)\n";
 }
 
 }  // namespace clusterd

@@ -26,6 +26,8 @@ class ControlTarget {
   /// UTC ns now, for `timeline --since`.
   virtual std::int64_t wall_ns() const = 0;
   virtual void switchover() = 0;
+  /// True when the cluster is in BCP mode (`switchover --site` needs it).
+  virtual bool bcp() const = 0;
   virtual void maintenance() = 0;
   /// One line per alarm: ID, severity, delivery, text (tab-separated, escaped).
   virtual std::string alarm_list() const = 0;
@@ -35,6 +37,8 @@ class ControlTarget {
   /// No failover under way (Daemon::idle): a fleet agent hands a cluster
   /// over to another host only then.
   virtual bool idle() const = 0;
+  /// BCP: `clusterctl failover NAME --accept-loss`; "ok WHAT" or "error: WHY".
+  virtual std::string accept_loss() = 0;
 };
 
 /// The whole reply to one request line.

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "alarm/service.h"
@@ -153,6 +154,23 @@ struct Daemon::Impl : ControlTarget {
     }
     v.failovers = journal->state().takeovers;
     v.last_alarm = bridge->last();
+    if (const repl::Tracker* t = runtime->bcp_tracker()) {
+      auto st = t->status(now(), world.wall_ns());
+      v.bcp_json = runtime->bcp_json(now());
+      char line[300];
+      std::snprintf(
+          line, sizeof line,
+          "epoch %llu, replica %llu of %llu records (lag %.1f s, %llu bytes), replica age "
+          "%.1f s, peak %.1f records/s%s%s",
+          static_cast<unsigned long long>(st.epoch),
+          static_cast<unsigned long long>(st.replica.records),
+          static_cast<unsigned long long>(st.head.records), st.lag_s,
+          static_cast<unsigned long long>(st.lag_bytes), st.replica_age_s, st.rate_per_s,
+          st.replica_in_future ? ", REPLICA DATED IN THE FUTURE" : "",
+          st.diverged ? ", DIVERGED" : "");
+      v.bcp_text = line;
+      if (!st.last_error.empty()) v.bcp_text += "; last error: " + escape(st.last_error);
+    }
     return json ? render_status_json(v) : render_status_text(v);
   }
 
@@ -191,6 +209,7 @@ struct Daemon::Impl : ControlTarget {
     runtime->on_control(chat::EventKind::ControlSwitchover, now());
     after_input();
   }
+  bool bcp() const override { return cfg.bcp.enabled; }
   void maintenance() override {
     runtime->on_control(chat::EventKind::ControlMaintenance, now());
     after_input();
@@ -208,6 +227,12 @@ struct Daemon::Impl : ControlTarget {
   std::optional<std::string> reload() override {
     if (!reload_fn) return std::nullopt;
     return reload_fn();
+  }
+  std::string accept_loss() override {
+    std::string why;
+    if (!runtime->accept_loss(now(), why)) return "error: " + why;
+    after_input();
+    return "ok the held failover goes on with the loss the alarm stated";
   }
   bool idle() const override {
     const Impl& d = *this;
@@ -383,6 +408,17 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
   ro.wall_ns = d.world.wall_ns;
   ro.owner_check = fleet.owner_check;
   ro.journal_intents = d.fleet;
+  if (cfg.bcp.enabled) {
+    ro.bcp.enabled = true;
+    ro.bcp.observe = cfg.bcp.observe;
+    ro.bcp.gate.max_loss = cfg.bcp.max_loss;
+    ro.bcp.gate.gate_timeout = cfg.bcp.gate_timeout;
+    ro.bcp.drain = cfg.bcp.drain;
+    ro.bcp.promote_timeout = cfg.timeouts.power;
+    for (std::size_t i = 0; i < 2; ++i)
+      ro.bcp.nodes[i] = {cfg.nodes[i].ship_serve, cfg.nodes[i].ship_receive,
+                         cfg.nodes[i].ship_promote};
+  }
   // The journal's roles, when it has them, win over the config's.
   ro.initial_active = cfg.nodes[0].name == cfg.active().name ? 0 : 1;
   std::array<NodeSetup, 2> nodes;

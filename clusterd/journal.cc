@@ -1,5 +1,7 @@
 #include "clusterd/journal.h"
 
+#include <cstdlib>
+
 #include "base/escape.h"
 #include "base/timestamp.h"
 
@@ -10,11 +12,10 @@ struct KindName {
   JournalKind kind;
   const char* name;
 };
-constexpr KindName kKinds[] = {{JournalKind::Roles, "roles"},
-                               {JournalKind::FenceConfirmed, "fence-confirmed"},
-                               {JournalKind::BootSent, "boot-sent"},
-                               {JournalKind::Takeover, "takeover"},
-                               {JournalKind::Note, "note"}};
+constexpr KindName kKinds[] = {
+    {JournalKind::Roles, "roles"},        {JournalKind::FenceConfirmed, "fence-confirmed"},
+    {JournalKind::BootSent, "boot-sent"}, {JournalKind::Takeover, "takeover"},
+    {JournalKind::Note, "note"},          {JournalKind::Promoted, "promoted"}};
 
 // escape() keeps blanks; a field value must not hold one (blanks separate fields).
 std::string escape_value(std::string_view v) {
@@ -82,10 +83,15 @@ void apply(JournalState& s, const JournalRecord& r) {
       s.boot_state.clear();
       s.boot_by_power = false;
       s.boot_attempts = 0;
+      s.promoted.clear();
       ++s.takeovers;
       s.last_takeover_ns = r.time_ns;
       break;
     case JournalKind::Note:
+      break;
+    case JournalKind::Promoted:
+      s.promoted = field(r, "node");
+      s.epoch = std::strtoull(field(r, "epoch").c_str(), nullptr, 10);
       break;
   }
 }

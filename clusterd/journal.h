@@ -26,7 +26,7 @@
 
 namespace clusterd {
 
-enum class JournalKind { Roles, FenceConfirmed, BootSent, Takeover, Note };
+enum class JournalKind { Roles, FenceConfirmed, BootSent, Takeover, Note, Promoted };
 
 /// "roles", "fence-confirmed", ...
 const char* journal_kind_name(JournalKind k);
@@ -50,6 +50,10 @@ struct JournalState {
   bool boot_by_power = false;  ///< the latest boot is a power-on (`power standby on`, how=power)
   int takeovers = 0;
   std::int64_t last_takeover_ns = 0;
+  /// BCP: the standby whose disk was promoted since the last takeover (its
+  /// boot may go out); the epoch of the newest promotion (0: none yet).
+  std::string promoted;
+  std::uint64_t epoch = 0;
 
   /// True between a boot sent to the standby and the takeover that ends it:
   /// a restarted clusterd must wait for that boot, not send another.

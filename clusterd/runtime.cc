@@ -52,6 +52,7 @@ ClusterRuntime::ClusterRuntime(const chat::Program& program, Journal& journal,
                                            .count());
     };
   }
+  tracker_ = repl::Tracker(options_.bcp.gate);
 }
 
 void ClusterRuntime::start(chat::TimePoint now) {
@@ -59,6 +60,7 @@ void ClusterRuntime::start(chat::TimePoint now) {
   const auto& s = journal_.state();
   if (s.active.empty()) journal(JournalKind::Roles, {{"active", active()}, {"standby", standby()}});
   say("roles: " + active() + " active, " + standby() + " standby");
+  bcp_start(now);  // the shippers start at the first advance_to
   if (s.boot_in_flight() && !s.boot_state.empty()) {
     // A previous clusterd sent the boot and died before the takeover: wait
     // for that boot where it was sent, never send another.
@@ -240,6 +242,7 @@ void ClusterRuntime::on_isolation(bool isolated, chat::TimePoint now) {
 void ClusterRuntime::on_control(chat::EventKind kind, chat::TimePoint now) {
   now_ = now;
   say(std::string("operator: ") + chat::event_name(kind));
+  if (kind == chat::EventKind::ControlSwitchover && options_.bcp.enabled) planned_ = true;
   interp_.on_event({kind, Channel::Active, 0}, now);
   deliver();
 }
@@ -277,6 +280,7 @@ void ClusterRuntime::boot(Channel ch, std::string_view bytes) {
           " refused, nothing sent: " + refused);
     return;
   }
+  if (bcp_hold(ch, bytes, std::nullopt)) return;  // BCP: the failover gate first
   const int attempt = s.boot_attempts + 1;
   if (!journal(JournalKind::BootSent, {{"node", n->name},
                                        {"state", std::string(interp_.state_name())},
@@ -416,6 +420,7 @@ void ClusterRuntime::exec_output(std::string_view bytes, bool flush) {
 void ClusterRuntime::on_command_output(std::uint64_t id, std::string_view bytes,
                                        chat::TimePoint now) {
   now_ = now;
+  if (bcp_output(id, bytes)) return;
   if (exec_ && exec_->id == id) {
     if (options_.sh_transcript) options_.sh_transcript->record(Direction::In, bytes);
     exec_output(bytes, false);
@@ -435,6 +440,10 @@ void ClusterRuntime::on_command_output(std::uint64_t id, std::string_view bytes,
 void ClusterRuntime::on_command_exit(std::uint64_t id, int status, chat::TimePoint now) {
   now_ = now;
   interp_.advance_to(now);
+  if (bcp_exit(id, status)) {
+    deliver();
+    return;
+  }
   if (exec_ && exec_->id == id) {
     exec_output("", true);
     const int code = exec_->timed_out ? kExecTimedOut : status;
@@ -465,6 +474,7 @@ void ClusterRuntime::advance_to(chat::TimePoint now) {
   check_commands(now);
   interp_.advance_to(now);
   deliver();
+  bcp_tick();
 }
 
 std::optional<chat::TimePoint> ClusterRuntime::next_deadline() const {
@@ -482,6 +492,7 @@ std::optional<chat::TimePoint> ClusterRuntime::next_deadline() const {
     }
   }
   if (!pending_.empty()) consider(now_);
+  if (auto b = bcp_deadline()) consider(*b);
   return next;
 }
 
@@ -549,6 +560,7 @@ bool ClusterRuntime::mark_fenced(Channel ch, chat::FenceHow how, const chat::Fen
                          : how == chat::FenceHow::Power ? "power"
                                                         : "confirmed";
   if (!journal(JournalKind::FenceConfirmed, {{"node", n->name}, {"how", how_name}})) return false;
+  if (ch == Channel::Active) fenced_at_ = now_;  // BCP: the source stopped writing by now
   say("fenced " + n->name +
       (presumed ? " (presumed: silent to the CR after its BREAK, console up, ping down)"
        : how == chat::FenceHow::Power ? " (by power: power_status read it back off)"
@@ -564,9 +576,13 @@ void ClusterRuntime::takeover() {
   // The fences start again with the new roles (the journal's too): a node
   // read back off before is not fenced by power on that in a later term.
   read_back_off_ = {};
+  fenced_at_.reset();
+  planned_ = false;
   // Last: the binding's listeners (the daemon's ping, its failover clock)
   // see the new roles with the takeover already journaled.
   roles_.swap();
+  // BCP: the new active's site is the source now, the old one receives.
+  if (options_.bcp.enabled) bcp_restart_shippers();
 }
 
 void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
@@ -611,6 +627,7 @@ void ClusterRuntime::power(Channel ch, chat::PowerOp op) {
       fault(what + " " + why);
       return fail_now(why);
     }
+    if (bcp_hold(ch, "", op)) return;  // BCP: the failover gate first
     const int attempt = s.boot_attempts + 1;
     if (!journal(JournalKind::BootSent, {{"node", n->name},
                                          {"state", std::string(interp_.state_name())},

@@ -33,6 +33,7 @@
 #include "chat/interpreter.h"
 #include "clusterd/journal.h"
 #include "clusterd/roles.h"
+#include "repl/tracker.h"
 #include "tty/console.h"
 #include "tty/transcript_writer.h"
 
@@ -74,6 +75,29 @@ struct NodeSetup {
   std::string power_status_on = "Chassis Power is on";
 };
 
+/// BCP mode (docs/bcp.md): each site has its own disk and the active site's
+/// record log is shipped to the other by two long-running commands the
+/// runtime keeps running, `serve` at the active's site and `receive` at the
+/// standby's, whose `head …` / `replica …` lines feed a repl::Tracker. The
+/// standby's boot (`boot standby`, `power standby on|cycle`) is held until
+/// the failover gate opens and `promote` has made the standby's disk
+/// writable; the promotion is journaled before the boot.
+struct BcpNodeSetup {
+  std::vector<std::string> serve, receive, promote;  ///< argv each
+};
+struct BcpOptions {
+  bool enabled = false;
+  bool observe = false;               ///< log what the gate would do; never promote
+  std::array<BcpNodeSetup, 2> nodes;  ///< by node index
+  repl::GateConfig gate;
+  Duration restart = std::chrono::seconds(5);  ///< a shipper that ended is started again after this
+  /// After the fence, while the replica still moves toward the head, the
+  /// gate waits for it up to this long before it decides (a live source
+  /// ships its tail: nothing lost).
+  Duration drain = std::chrono::seconds(15);
+  Duration promote_timeout = std::chrono::seconds(60);
+};
+
 struct RuntimeOptions {
   /// The index in `nodes` of the initial active node, used only when the
   /// journal records no roles yet.
@@ -95,6 +119,7 @@ struct RuntimeOptions {
   /// Fleet mode: a BREAK and a power action are journaled (`note intent=…`)
   /// before they are taken, so a stale owner's is refused by the journal.
   bool journal_intents = false;
+  BcpOptions bcp;
 };
 
 class ClusterRuntime : public chat::Actuator {
@@ -134,10 +159,18 @@ class ClusterRuntime : public chat::Actuator {
   std::optional<chat::TimePoint> next_deadline() const;
   /// True while an exec runs or waits, or a power action runs: a restart
   /// would kill it half way.
-  bool commands_running() const { return exec_ || !exec_queue_.empty() || power_[0] || power_[1]; }
+  bool commands_running() const {
+    return exec_ || !exec_queue_.empty() || power_[0] || power_[1] || promoting_;
+  }
   /// Fleet mode: runs the owner check now; on its first failure the timeline
   /// and one critical alarm say this monitor is watching only. True: may act.
   bool owner_ok(chat::TimePoint now);
+  /// BCP: `clusterctl failover NAME --accept-loss` — a held failover goes on
+  /// with the loss the alarm stated. False (and `why`) when nothing is held.
+  bool accept_loss(chat::TimePoint now, std::string& why);
+  /// BCP: the replication status and the gate as JSON ("" when not BCP).
+  std::string bcp_json(chat::TimePoint now) const;
+  const repl::Tracker* bcp_tracker() const { return options_.bcp.enabled ? &tracker_ : nullptr; }
   /// A power action (command or read-back) on node `i` is under way.
   bool power_busy(std::size_t i) const { return power_[i].has_value(); }
 
@@ -228,6 +261,17 @@ class ClusterRuntime : public chat::Actuator {
   /// Events the actuator raises while the interpreter runs (a power result
   /// that comes at once): handed over when it has returned.
   void deliver();
+  // BCP (runtime_bcp.cc).
+  void bcp_start(chat::TimePoint now);
+  void bcp_restart_shippers();
+  bool bcp_hold(chat::Channel ch, std::string_view bytes, std::optional<chat::PowerOp> power);
+  void bcp_tick();
+  void bcp_promote();
+  void bcp_release();
+  bool bcp_output(std::uint64_t id, std::string_view bytes);
+  bool bcp_exit(std::uint64_t id, int status);
+  void bcp_line(std::size_t which, std::string_view line);
+  std::optional<chat::TimePoint> bcp_deadline() const;
   std::size_t index_of_channel(chat::Channel ch) const {
     return ch == chat::Channel::Standby ? roles_.standby() : roles_.active();
   }
@@ -259,6 +303,34 @@ class ClusterRuntime : public chat::Actuator {
     std::optional<std::size_t> node;
   };
   std::deque<Pending> pending_;
+  // BCP: shippers_[0] serves at the active's site, [1] receives at the standby's.
+  struct Shipper {
+    std::optional<Running> child;
+    std::optional<chat::TimePoint> restart_at;
+    std::size_t node = 0;
+    std::string line;        // the partial output line
+    std::string last_error;  // said once until it changes
+    bool stopping = false;   // killed on purpose: no restart
+  };
+  std::array<Shipper, 2> shippers_;
+  repl::Tracker tracker_;
+  struct HeldBoot {
+    chat::Channel ch = chat::Channel::Standby;
+    std::string bytes;
+    std::optional<chat::PowerOp> power;  // a `power standby on|cycle`, else `boot standby`
+    chat::TimePoint since{};
+    std::string alarmed;  // the gate verdict last alarmed, once each
+    bool logged_observe = false;
+  };
+  std::optional<HeldBoot> held_;
+  std::optional<Running> promoting_;
+  repl::GateAnswer promote_answer_;
+  bool accept_loss_ = false;
+  bool gate_open_ = false;  // decided: the receiver is being stopped, or promote runs
+  bool planned_ = false;    // a switchover was asked: only zero loss opens the gate
+  std::optional<chat::TimePoint>
+      fenced_at_;  // the active marked fenced (the source stopped by then)
+  chat::TimePoint replica_moved_at_{};
   bool not_owner_alarmed_ = false;      // fleet: the alarm for a failed owner_check is out
   std::array<bool, 2> break_unsent_{};  // by node index: the script's last BREAK was refused
                                         // (not the owner): no presumed fence on its silence

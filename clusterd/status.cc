@@ -17,24 +17,25 @@ std::string render_status_text(const StatusView& s) {
     << "monitor    " << (s.isolated ? "ISOLATED" : "ok") << "\n"
     << "failovers  " << s.failovers << "\n"
     << "last alarm " << (s.last_alarm.empty() ? "-" : escape(s.last_alarm)) << "\n";
+  if (!s.bcp_text.empty()) o << "bcp        " << s.bcp_text << "\n";
   return o.str();
 }
 
 std::string render_status_json(const StatusView& s) {
-  return JsonObject()
-             .string("cluster", s.cluster)
-             .string("state", s.state)
-             .string("active", s.active)
-             .string("standby", s.standby)
-             .string("console_active", s.console_active)
-             .string("console_standby", s.console_standby)
-             .string("ping", s.ping)
-             .string("rtt", s.rtt)
-             .boolean("isolated", s.isolated)
-             .number("failovers", s.failovers)
-             .string("last_alarm", s.last_alarm)
-             .str() +
-         "\n";
+  JsonObject o;
+  o.string("cluster", s.cluster)
+      .string("state", s.state)
+      .string("active", s.active)
+      .string("standby", s.standby)
+      .string("console_active", s.console_active)
+      .string("console_standby", s.console_standby)
+      .string("ping", s.ping)
+      .string("rtt", s.rtt)
+      .boolean("isolated", s.isolated)
+      .number("failovers", s.failovers)
+      .string("last_alarm", s.last_alarm);
+  if (!s.bcp_json.empty()) o.raw("bcp", s.bcp_json);
+  return o.str() + "\n";
 }
 
 }  // namespace clusterd

@@ -15,6 +15,9 @@ struct StatusView {
   bool isolated = false;                        ///< the reference address is unreachable
   int failovers = 0;                            ///< takeovers the journal records
   std::string last_alarm;                       ///< "" before the first
+  /// BCP mode (docs/bcp.md): one line for people, one object for programs;
+  /// both empty when the cluster has one shared disk.
+  std::string bcp_text, bcp_json;
 };
 
 std::string render_status_text(const StatusView& s);

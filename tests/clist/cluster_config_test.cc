@@ -70,7 +70,7 @@ const std::string kBeta =
     "[nodes.beta]\nconsole = \"telnet://nts1:7002\"\naddress = \"192.0.2.11\"\n";
 const std::string kBase = kHead + kAlpha + kBeta;  // 8 lines; appended text starts at line 9
 const std::string kKnownTop =
-    "script, secrets, params, nodes, ping, alarms, policy, timeouts, metrics";
+    "script, secrets, params, nodes, ping, alarms, policy, timeouts, metrics, bcp";
 const std::string kDurationHint = "(e.g. \"250ms\", \"20s\", \"10m\", \"1h30m\")";
 const std::string kNameRuleText =
     "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
@@ -168,7 +168,11 @@ const Case kCases[] = {
      "t.toml:6:8: error: nodes.b b: node name 'b b' is not valid: " + kNameRuleText},
     {"UnknownNodeKeyListsKnownKeys", kHead + kAlpha + "consle = \"x\"\n" + kBeta,
      "t.toml:6:1: error: nodes.alpha.consle: unknown key (known: console, address, addresses, "
-     "role, power_off, power_on, power_status, power_status_off, power_status_on)"},
+     "role, power_off, power_on, power_status, power_status_off, power_status_on, ship_serve, "
+     "ship_receive, ship_promote)"},
+    {"ShipCommandWithoutBcp", kHead + kAlpha + "ship_serve = [\"clusterd-ship\"]\n" + kBeta,
+     "t.toml:6:14: error: nodes.alpha.ship_serve: only used in BCP mode; add a [bcp] table "
+     "(docs/bcp.md) or remove it"},
     {"MissingConsole", kHead + "[nodes.alpha]\naddress = \"192.0.2.10\"\n" + kBeta,
      "t.toml:3:1: error: nodes.alpha.console: missing; give the console URI, e.g. console = "
      "\"telnet://nts1.example:7001\" "
@@ -535,6 +539,42 @@ TEST(ClusterConfig, MetricsListenTakesLoopbackAddresses) {
   auto empty_table = home.parse(kBase + "[metrics]\n");
   ASSERT_TRUE(empty_table.ok());
   EXPECT_FALSE(empty_table.config->metrics.enabled());
+}
+
+// BCP mode (docs/bcp.md): the table's keys and defaults, and the three
+// shipper commands each node needs.
+TEST(ClusterConfig, BcpTakesItsKeysAndNeedsTheShipperCommandsOnBothNodes) {
+  Home home;
+  const std::string ship =
+      "ship_serve = [\"clusterd-ship\", \"serve\"]\nship_receive = [\"clusterd-ship\", "
+      "\"receive\"]\nship_promote = [\"clusterd-ship\", \"promote\"]\n";
+  auto ok = home.parse(kHead + kAlpha + ship + kBeta + ship + "[bcp]\n");
+  ASSERT_TRUE(ok.ok()) << format_text(ok.diagnostics);
+  EXPECT_TRUE(ok.config->bcp.enabled);
+  EXPECT_FALSE(ok.config->bcp.observe);
+  EXPECT_EQ(ok.config->bcp.max_loss, 50u);
+  EXPECT_EQ(ok.config->bcp.gate_timeout, 10min);
+  EXPECT_EQ(ok.config->nodes[1].ship_promote,
+            (std::vector<std::string>{"clusterd-ship", "promote"}));
+  auto set = home.parse(kHead + kAlpha + ship + kBeta + ship +
+                        "[bcp]\nmode = \"observe\"\nmax_loss = 0\ngate_timeout = \"0s\"\n"
+                        "drain = \"30s\"\n");
+  ASSERT_TRUE(set.ok()) << format_text(set.diagnostics);
+  EXPECT_TRUE(set.config->bcp.observe);
+  EXPECT_EQ(set.config->bcp.max_loss, 0u);
+  EXPECT_EQ(set.config->bcp.gate_timeout, 0s);
+  EXPECT_EQ(set.config->bcp.drain, 30s);
+  auto none = home.parse(kBase + "[bcp]\n");
+  ASSERT_FALSE(none.ok());
+  auto l = lines(none.diagnostics);
+  ASSERT_EQ(l.size(), 6u) << format_text(none.diagnostics);
+  EXPECT_EQ(l[0],
+            "t.toml:3:1: error: nodes.alpha.ship_serve: missing; BCP mode ([bcp]) needs "
+            "ship_serve, ship_receive and ship_promote on both nodes (docs/bcp.md)");
+  auto bad = home.parse(kHead + kAlpha + ship + kBeta + ship + "[bcp]\nmode = \"acts\"\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(format_text(bad.diagnostics).find("bcp.mode"), std::string::npos)
+      << format_text(bad.diagnostics);
 }
 
 TEST(ClusterConfig, PingTimeoutFollowsTheInterval) {

@@ -423,7 +423,7 @@ TEST(Daemon, ControlRequestsGoThroughTheProtocol) {
   EXPECT_EQ(h.daemon->control("reload"), "ok\nreloading\n");
   EXPECT_EQ(h.daemon->control("frob\x1b"),
             "error: unknown request 'frob\\e' (status, timeline, switchover, maintenance, "
-            "alarms, ack, reload, metrics, idle)\n");
+            "alarms, ack, reload, metrics, idle, accept-loss)\n");
   EXPECT_EQ(h.daemon->control("idle"), "ok\nidle yes\n");
   // The stock script's planned switchover on a healthy active asks it to shut
   // down cleanly over ssh (the exec), never a BREAK first.

@@ -1,0 +1,394 @@
+// BCP mode in the runtime (docs/bcp.md): the shippers kept running, what
+// they say fed to the tracker, and the failover gate between the fence of the
+// active site and the boot of the standby's.
+//
+// The gate holds the standby's boot (`boot standby`, `power standby on|cycle`)
+// until a promotion is journaled for it. It opens when:
+//   - the replica has caught up (nothing lost), or stopped moving, or the
+//     drain time passed, and then the expected loss [lo, hi] is within
+//     max_loss (a planned switchover: only when lo = 0 and the hashes agree);
+//   - or an operator accepts the loss (`clusterctl failover NAME --accept-loss`);
+//   - or gate_timeout passed (not for a planned switchover).
+// Then the standby's receiver is stopped, `promote` runs at its site, its
+// `promoted …` line is journaled, and only then the held boot goes out.
+#include <cstdio>
+
+#include "base/escape.h"
+#include "base/json_writer.h"
+#include "clusterd/runtime.h"
+
+namespace clusterd {
+
+using chat::Channel;
+
+namespace {
+constexpr std::size_t kServe = 0, kReceive = 1;
+constexpr std::size_t kLineMax = 4096;
+const char* shipper_name(std::size_t which) { return which == kServe ? "serve" : "receive"; }
+}  // namespace
+
+void ClusterRuntime::bcp_start(chat::TimePoint now) {
+  if (!options_.bcp.enabled) return;
+  if (journal_.state().epoch > 0) tracker_.set_epoch(journal_.state().epoch);
+  shippers_[kServe].restart_at = now;
+  shippers_[kReceive].restart_at = now;
+  say("bcp: shipping from " + active() + "'s site to " + standby() + "'s (epoch " +
+      std::to_string(tracker_.epoch()) + (options_.bcp.observe ? ", gate observe-only)" : ")"));
+}
+
+// After a takeover or a promotion: stop both shippers, start them again in
+// the current direction.
+void ClusterRuntime::bcp_restart_shippers() {
+  for (auto& s : shippers_) {
+    if (s.child) {
+      s.stopping = true;
+      commands_.kill(s.child->id);
+    }
+    s.restart_at = now_;
+  }
+}
+
+bool ClusterRuntime::bcp_hold(Channel ch, std::string_view bytes,
+                              std::optional<chat::PowerOp> power) {
+  if (!options_.bcp.enabled || ch != Channel::Standby) return false;
+  const auto& s = journal_.state();
+  if (s.promoted == standby()) return false;  // promoted for this failover: boot
+  if (held_) {
+    say("bcp: the boot of " + standby() + " is already held at the gate");
+    return true;
+  }
+  HeldBoot h;
+  h.ch = ch;
+  h.bytes = std::string(bytes);
+  h.power = power;
+  h.since = now_;
+  held_ = std::move(h);
+  if (!fenced_at_) fenced_at_ = now_;  // resumed after a restart: stopped by now at the latest
+  say("bcp: the boot of " + standby() + " waits at the failover gate");
+  bcp_tick();
+  return true;
+}
+
+void ClusterRuntime::bcp_tick() {
+  if (!options_.bcp.enabled) return;
+  // Shippers that are due (again).
+  for (std::size_t w = 0; w < shippers_.size(); ++w) {
+    auto& s = shippers_[w];
+    if (s.child || !s.restart_at || now_ < *s.restart_at) continue;
+    // Not at the standby's site once the gate opened for it, or once it was
+    // promoted (until the takeover turns it into the source).
+    if (w == kReceive && (gate_open_ || journal_.state().promoted == standby())) continue;
+    s.restart_at.reset();
+    s.stopping = false;
+    s.node = w == kServe ? roles_.active() : roles_.standby();
+    const auto& argv =
+        w == kServe ? options_.bcp.nodes[s.node].serve : options_.bcp.nodes[s.node].receive;
+    if (argv.empty()) continue;
+    Running r;
+    r.name = std::string(shipper_name(w)) + " " + nodes_[s.node].name;
+    std::string why;
+    if (!launch(argv, r, why)) {
+      say("bcp: " + r.name + " failed to start: " + why);
+      s.restart_at = now_ + options_.bcp.restart;
+      continue;
+    }
+    say("bcp: started " + r.name);
+    s.child = std::move(r);
+  }
+  if (promoting_ && !promoting_->timed_out && now_ >= promoting_->deadline) {
+    promoting_->timed_out = true;
+    commands_.kill(promoting_->id);
+  }
+  if (!held_ || gate_open_) return;
+
+  const auto& cfg = options_.bcp.gate;
+  auto st = tracker_.status(now_, options_.wall_ns());
+  auto answer = tracker_.gate(*fenced_at_, held_->since, now_, accept_loss_);
+  const bool caught_up = st.have_head && st.have_replica && st.lag_records == 0 &&
+                         st.head.bytes == st.replica.bytes && st.head.hash == st.replica.hash;
+  const bool moving = now_ - replica_moved_at_ < std::chrono::seconds(2);
+  const bool draining = !caught_up && moving && now_ - held_->since < options_.bcp.drain;
+  bool go = false;
+  std::string verdict;
+  if (answer.gate == repl::Gate::NoReplica) {
+    verdict = "no-replica";
+  } else if (planned_) {
+    // A planned switchover loses nothing or waits for an operator.
+    if (caught_up) {
+      go = true;
+      answer.gate = repl::Gate::Promote;
+      answer.text = "planned switchover: replica and head agree (" +
+                    std::to_string(st.replica.records) + " records, hash equal): no loss";
+    } else if (accept_loss_) {
+      go = true;
+    } else if (!draining && now_ - held_->since >= cfg.gate_timeout && cfg.gate_timeout.count()) {
+      verdict = "planned-not-caught-up";
+    }
+  } else if (draining && !accept_loss_) {
+    // The source still ships its tail: wait for it.
+  } else if (answer.gate == repl::Gate::Hold) {
+    verdict = "hold";
+  } else {
+    go = true;
+  }
+  if (go && options_.bcp.observe) {
+    if (!held_->logged_observe) {
+      say("bcp: observe-only: the gate would promote " + standby() + " now (" +
+          repl::gate_name(answer.gate) + "; " + answer.text + ")");
+      alarms_.raise(chat::AlarmSeverity::Warning,
+                    "failover gate (observe-only): would promote " + standby() + "'s site now; " +
+                        answer.text,
+                    std::string(interp_.state_name()));
+      held_->logged_observe = true;
+    }
+    return;
+  }
+  if (!go) {
+    if (!verdict.empty() && held_->alarmed != verdict) {
+      held_->alarmed = verdict;
+      std::string text =
+          verdict == "no-replica"
+              ? "failover held: " + answer.text + "; " + standby() + "'s site cannot be promoted"
+          : verdict == "planned-not-caught-up"
+              ? "planned switchover held: the replica at " + standby() + "'s site has " +
+                    std::to_string(st.replica.records) + " of " + std::to_string(st.head.records) +
+                    " records after " + format_duration(cfg.gate_timeout) +
+                    "; clusterctl failover --accept-loss to go on with that loss"
+              : "failover held: " + answer.text + "; clusterctl failover --accept-loss to go on" +
+                    (cfg.gate_timeout.count() ? " (or it goes on by itself after gate_timeout " +
+                                                    format_duration(cfg.gate_timeout) + ")"
+                                              : " (gate_timeout 0: only an operator)");
+      say("bcp: " + text);
+      alarms_.raise(chat::AlarmSeverity::Critical, text, std::string(interp_.state_name()));
+    }
+    return;
+  }
+  promote_answer_ = answer;
+  gate_open_ = true;
+  bcp_promote();
+}
+
+// The gate is open: stop the standby's receiver, then run promote there.
+void ClusterRuntime::bcp_promote() {
+  auto& rx = shippers_[kReceive];
+  if (rx.child) {
+    rx.stopping = true;
+    commands_.kill(rx.child->id);
+    return;  // bcp_exit() comes back here once it has ended
+  }
+  const std::size_t i = roles_.standby();
+  const auto& argv = options_.bcp.nodes[i].promote;
+  auto fail = [&](const std::string& why) {
+    std::string text =
+        "promotion of " + nodes_[i].name + "'s site failed: " + why + "; its boot is not sent";
+    say("bcp: " + text);
+    alarms_.raise(chat::AlarmSeverity::Critical, text, std::string(interp_.state_name()));
+    held_.reset();
+    accept_loss_ = false;
+    gate_open_ = false;
+    rx.restart_at = now_ + options_.bcp.restart;
+  };
+  if (argv.empty()) return fail("no promote command configured");
+  Running r;
+  r.name = "promote " + nodes_[i].name;
+  r.deadline = now_ + options_.bcp.promote_timeout;
+  std::string why;
+  if (!launch(argv, r, why)) return fail(why);
+  say("bcp: gate open (" + std::string(repl::gate_name(promote_answer_.gate)) + ": " +
+      promote_answer_.text + "); promoting " + nodes_[i].name + "'s site");
+  promoting_ = std::move(r);
+}
+
+bool ClusterRuntime::bcp_output(std::uint64_t id, std::string_view bytes) {
+  if (promoting_ && promoting_->id == id) {
+    promoting_->output.append(bytes);
+    if (promoting_->output.size() > kLineMax)
+      promoting_->output.erase(0, promoting_->output.size() - kLineMax);
+    return true;
+  }
+  for (std::size_t w = 0; w < shippers_.size(); ++w) {
+    auto& s = shippers_[w];
+    if (!s.child || s.child->id != id) continue;
+    for (char c : bytes) {
+      if (c == '\n') {
+        bcp_line(w, s.line);
+        s.line.clear();
+      } else if (s.line.size() < kLineMax) {
+        s.line += c;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
+void ClusterRuntime::bcp_line(std::size_t which, std::string_view line) {
+  auto& s = shippers_[which];
+  auto l = repl::parse_ship_line(line);
+  switch (l.kind) {
+    case repl::ShipLine::Head:
+      if (which == kServe) tracker_.on_head(l.point, now_);
+      break;
+    case repl::ShipLine::Replica: {
+      if (which != kReceive) break;
+      auto before = tracker_.status(now_, options_.wall_ns()).replica.bytes;
+      if (tracker_.on_replica(l.point, now_) && l.point.bytes != before) replica_moved_at_ = now_;
+      break;
+    }
+    case repl::ShipLine::Error:
+      tracker_.on_error(l.text, now_);
+      if (l.text != s.last_error) {
+        s.last_error = l.text;
+        say("bcp: " + std::string(shipper_name(which)) + " " + nodes_[s.node].name + ": " +
+            escape(l.text));
+      }
+      break;
+    case repl::ShipLine::Other:
+      if (line.starts_with("branch ")) {
+        // The old site's own unshipped tail, kept aside: never destroyed, but
+        // those records are not in the active's log.
+        std::string text = "the unshipped tail of " + nodes_[s.node].name +
+                           "'s site was kept as a branch (" + escape(line.substr(7)) +
+                           "): those records are not in the active's log";
+        say("bcp: " + text);
+        alarms_.raise(chat::AlarmSeverity::Critical, text, std::string(interp_.state_name()));
+      } else if (line.starts_with("note ")) {
+        say("bcp: " + std::string(shipper_name(which)) + " " + nodes_[s.node].name + ": " +
+            escape(line.substr(5)));
+      }
+      break;
+  }
+}
+
+bool ClusterRuntime::bcp_exit(std::uint64_t id, int status) {
+  if (promoting_ && promoting_->id == id) {
+    const std::size_t i = roles_.standby();
+    std::optional<repl::Point> promoted;
+    for (std::size_t from = 0; from < promoting_->output.size();) {
+      auto nl = promoting_->output.find('\n', from);
+      std::string l = promoting_->output.substr(from, nl == std::string::npos ? nl : nl - from);
+      if (l.starts_with("promoted ")) {
+        auto p = repl::parse_ship_line("replica " + l.substr(9));
+        if (p.kind == repl::ShipLine::Replica) promoted = p.point;
+      }
+      if (nl == std::string::npos) break;
+      from = nl + 1;
+    }
+    bool timed_out = promoting_->timed_out;
+    std::string out = promoting_->output;
+    promoting_.reset();
+    if (status != 0 || !promoted) {
+      std::string why = timed_out ? "killed after " + format_duration(options_.bcp.promote_timeout)
+                                  : "exit " + std::to_string(status);
+      if (!out.empty()) why += ": " + escape(out.substr(out.size() > 200 ? out.size() - 200 : 0));
+      std::string text =
+          "promotion of " + nodes_[i].name + "'s site failed (" + why + "); its boot is not sent";
+      say("bcp: " + text);
+      alarms_.raise(chat::AlarmSeverity::Critical, text, std::string(interp_.state_name()));
+      held_.reset();
+      accept_loss_ = false;
+      gate_open_ = false;
+      shippers_[kReceive].restart_at = now_ + options_.bcp.restart;
+      return true;
+    }
+    const auto& loss = promote_answer_.loss;
+    if (!journal(JournalKind::Promoted, {{"node", nodes_[i].name},
+                                         {"epoch", std::to_string(promoted->epoch)},
+                                         {"records", std::to_string(promoted->records)},
+                                         {"bytes", std::to_string(promoted->bytes)},
+                                         {"lo", std::to_string(loss.lo)},
+                                         {"hi", std::to_string(loss.hi)},
+                                         {"gate", repl::gate_name(promote_answer_.gate)}})) {
+      held_.reset();
+      gate_open_ = false;
+      return true;
+    }
+    tracker_.set_epoch(promoted->epoch);
+    std::string text = nodes_[i].name + "'s site promoted at " + std::to_string(promoted->records) +
+                       " records, epoch " + std::to_string(promoted->epoch) + " (" +
+                       repl::gate_name(promote_answer_.gate) + "; " + promote_answer_.text + ")";
+    say("bcp: " + text);
+    const bool lossy = promote_answer_.gate == repl::Gate::Accepted ||
+                       promote_answer_.gate == repl::Gate::TimedOut;
+    alarms_.raise(lossy ? chat::AlarmSeverity::Critical : chat::AlarmSeverity::Notice, text,
+                  std::string(interp_.state_name()));
+    bcp_release();
+    return true;
+  }
+  for (std::size_t w = 0; w < shippers_.size(); ++w) {
+    auto& s = shippers_[w];
+    if (!s.child || s.child->id != id) continue;
+    if (!s.line.empty()) bcp_line(w, s.line);
+    s.line.clear();
+    say("bcp: " + s.child->name + " ended (" + std::to_string(status) + ")" +
+        (s.stopping ? "" : "; started again in " + format_duration(options_.bcp.restart)));
+    s.child.reset();
+    if (!s.stopping) s.restart_at = now_ + options_.bcp.restart;
+    if (w == kReceive && gate_open_ && held_ && !promoting_) bcp_promote();
+    return true;
+  }
+  return false;
+}
+
+// The promotion is journaled: the held boot goes out now, by the same path
+// as an unheld one (its refusals apply again).
+void ClusterRuntime::bcp_release() {
+  if (!held_) return;
+  HeldBoot h = std::move(*held_);
+  held_.reset();
+  accept_loss_ = false;
+  gate_open_ = false;
+  planned_ = false;
+  if (h.power) {
+    power(h.ch, *h.power);
+  } else {
+    boot(h.ch, h.bytes);
+  }
+  deliver();
+}
+
+std::optional<chat::TimePoint> ClusterRuntime::bcp_deadline() const {
+  if (!options_.bcp.enabled) return std::nullopt;
+  std::optional<chat::TimePoint> next;
+  auto consider = [&](chat::TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  for (const auto& s : shippers_)
+    if (!s.child && s.restart_at) consider(*s.restart_at);
+  if (promoting_ && !promoting_->timed_out) consider(promoting_->deadline);
+  if (held_ && !promoting_) consider(now_ + std::chrono::milliseconds(250));  // re-ask the gate
+  return next;
+}
+
+bool ClusterRuntime::accept_loss(chat::TimePoint now, std::string& why) {
+  now_ = now;
+  if (!options_.bcp.enabled) return why = "this cluster is not in BCP mode", false;
+  if (!held_) return why = "no failover is held at the gate", false;
+  if (options_.bcp.observe) return why = "the gate is observe-only: it never promotes", false;
+  accept_loss_ = true;
+  say("operator: failover --accept-loss");
+  bcp_tick();
+  return true;
+}
+
+std::string ClusterRuntime::bcp_json(chat::TimePoint now) const {
+  if (!options_.bcp.enabled) return "";
+  auto st = tracker_.status(now, options_.wall_ns());
+  JsonObject o;
+  o.raw("replication", st.json());
+  o.string("serve", shippers_[kServe].child ? "running" : "stopped");
+  o.string("receive", shippers_[kReceive].child ? "running" : "stopped");
+  o.boolean("observe", options_.bcp.observe);
+  if (held_) {
+    auto a = tracker_.gate(fenced_at_.value_or(now), held_->since, now, accept_loss_);
+    o.string("gate", promoting_ ? "promoting" : repl::gate_name(a.gate));
+    o.string("gate_text", a.text);
+    o.number("loss_lo", static_cast<std::int64_t>(a.loss.lo));
+    o.number("loss_hi", a.loss.hi == UINT64_MAX ? -1 : static_cast<std::int64_t>(a.loss.hi));
+  } else {
+    o.string("gate", "closed");
+  }
+  return o.str();
+}
+
+}  // namespace clusterd
