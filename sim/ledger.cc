@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "sim/words.h"
 
@@ -263,6 +264,101 @@ CheckReport check_ledger(const std::vector<std::string>& lines,
     o.end_ns = last;
     o.open = true;
     keep(o);
+  }
+  return rep;
+}
+
+std::size_t BcpReport::lost_total() const {
+  std::size_t n = 0;
+  for (const auto& [node, k] : lost) n += k;
+  return n;
+}
+
+std::string BcpReport::summary() const {
+  char buf[256];
+  std::string out;
+  for (const auto& [node, n] : writes) {
+    auto it = lost.find(node);
+    std::snprintf(buf, sizeof buf, "bcp-writes: %s wrote %zu, %zu not in the image\n", node.c_str(),
+                  n, it == lost.end() ? std::size_t{0} : it->second);
+    out += buf;
+  }
+  std::snprintf(buf, sizeof buf, "bcp-lost: %zu\nbcp-both-writing: %.1f ms\n", lost_total(),
+                both_writing_ms);
+  out += buf;
+  for (double r : rto_ms) {
+    std::snprintf(buf, sizeof buf, "bcp-rto: %.1f ms\n", r);
+    out += buf;
+  }
+  if (!lost_examples.empty()) {
+    out += "bcp-lost-records:";
+    for (const auto& e : lost_examples) out += " " + e;
+    out += "\n";
+  }
+  for (const auto& e : errors) out += "error: " + e + "\n";
+  return out;
+}
+
+BcpReport check_bcp(const std::vector<std::string>& ledger_lines,
+                    const std::vector<std::string>& image_lines, std::int64_t spell_gap_ns) {
+  BcpReport rep;
+  struct W {
+    std::int64_t t;
+    std::string node, seq;
+  };
+  std::vector<W> ws;
+  for (std::size_t i = 0; i < ledger_lines.size(); ++i) {
+    if (ledger_lines[i].empty()) continue;
+    auto r = parse_ledger_line(ledger_lines[i]);
+    if (!r) {
+      rep.errors.push_back("ledger line " + std::to_string(i + 1) + ": " + r.error().message);
+      continue;
+    }
+    if (r->ev != "write") continue;
+    ws.push_back({r->t_ns, r->node, r->get("seq")});
+    ++rep.writes[r->node];
+  }
+  std::set<std::pair<std::string, std::string>> have;
+  for (std::size_t i = 0; i < image_lines.size(); ++i) {
+    if (image_lines[i].empty()) continue;
+    auto r = parse_ledger_line(image_lines[i]);
+    if (!r) {
+      rep.errors.push_back("image line " + std::to_string(i + 1) + ": " + r.error().message);
+      continue;
+    }
+    have.insert({r->node, r->get("seq")});
+  }
+  std::sort(ws.begin(), ws.end(), [](const W& a, const W& b) { return a.t < b.t; });
+  for (const auto& w : ws) {
+    if (have.count({w.node, w.seq})) continue;
+    ++rep.lost[w.node];
+    if (rep.lost_examples.size() < 20) rep.lost_examples.push_back(w.node + "#" + w.seq);
+  }
+  // Spells per node, then the pairwise overlap of two nodes' spells.
+  std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> spells;
+  for (const auto& w : ws) {
+    auto& v = spells[w.node];
+    if (!v.empty() && w.t - v.back().second <= spell_gap_ns) {
+      v.back().second = w.t;
+    } else {
+      v.push_back({w.t, w.t});
+    }
+  }
+  std::int64_t both = 0;
+  for (auto a = spells.begin(); a != spells.end(); ++a) {
+    for (auto b = std::next(a); b != spells.end(); ++b) {
+      for (const auto& x : a->second)
+        for (const auto& y : b->second) {
+          std::int64_t lo = std::max(x.first, y.first), hi = std::min(x.second, y.second);
+          // A one-write spell inside the other's still counts (1 ns at least).
+          if (hi >= lo) both += std::max<std::int64_t>(hi - lo, 1);
+        }
+    }
+  }
+  rep.both_writing_ms = static_cast<double>(both) / 1e6;
+  for (std::size_t i = 1; i < ws.size(); ++i) {
+    if (ws[i].node != ws[i - 1].node)
+      rep.rto_ms.push_back(static_cast<double>(ws[i].t - ws[i - 1].t) / 1e6);
   }
   return rep;
 }

@@ -103,4 +103,28 @@ CheckReport check_ledger(const std::vector<std::string>& lines,
                          const std::map<std::string, std::int64_t>& external_fences = {},
                          std::int64_t since_ns = 0);
 
+/// BCP mode (docs/bcp.md): each site has its own disk, so a split shows
+/// as both sites writing, and the price of a failover is the records the
+/// promoted image does not have.
+struct BcpReport {
+  std::map<std::string, std::size_t> writes;  ///< by node: `write` records in the ledgers
+  std::map<std::string, std::size_t> lost;    ///< by node: written, not in the image
+  std::vector<std::string> lost_examples;     ///< "alpha#123", the first few
+  double both_writing_ms = 0;                 ///< time in which both nodes were writing
+  std::vector<double> rto_ms;                 ///< per change of writer: last write → first write
+  std::vector<std::string> errors;            ///< unparsable lines: "ledger|image line N: why"
+  std::size_t lost_total() const;
+  bool clean() const { return both_writing_ms == 0 && errors.empty(); }
+  std::string summary() const;
+};
+
+/// Compares the ledgers' writes with the record log of the image that is
+/// active at the end (`image_lines`: its log's lines). A node writes in
+/// spells (writes less than `spell_gap` apart); both sites write while a
+/// spell of each overlaps. A change of writer (sorted by time) is one RTO:
+/// from the old writer's last write before it to the new one's first.
+BcpReport check_bcp(const std::vector<std::string>& ledger_lines,
+                    const std::vector<std::string>& image_lines,
+                    std::int64_t spell_gap_ns = 1'000'000'000);
+
 }  // namespace clusterd::sim

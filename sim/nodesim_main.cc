@@ -11,6 +11,7 @@
 #include <boost/asio.hpp>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <map>
 
@@ -68,12 +69,17 @@ constexpr const char* kCtlHelp =
     "  icmp-ignore on|off           net.ipv4.icmp_echo_ignore_all (needs --netns)\n";
 
 constexpr const char* kCheckHelp =
-    "usage: nodesim check [--fence NODE=T_NS]... [--since T_NS] LEDGER...\n"
+    "usage: nodesim check [--fence NODE=T_NS]... [--since T_NS] [--bcp IMAGE] LEDGER...\n"
     "Merges the ledgers by time and reports every interval in which two nodes held\n"
     "the shared disk (split-brain, with its overlap in ms) and every write a node\n"
     "made after its fence (a BREAK that halted it, or T_NS given with --fence).\n"
     "--since T_NS: an overlap that began before T_NS (the monitor's start: the\n"
     "cluster was split before it ran) is reported as 'before-since', not counted.\n"
+    "--bcp IMAGE: BCP mode (docs/bcp.md), each site its own disk; IMAGE is the disk\n"
+    "of the site active at the end. Also reports the records written (ledger\n"
+    "`write`) that IMAGE does not have (bcp-lost), the time both sites were writing\n"
+    "(bcp-both-writing, spells of writes less than 1 s apart; must be 0) and each\n"
+    "change of writer's gap (bcp-rto). Exit 1 also when both sites wrote.\n"
     "Exit 0 clean, 1 split-brain or writes-after-fence found, 2 unreadable input.\n";
 
 bool wants_help(const std::vector<std::string>& a) {
@@ -142,7 +148,12 @@ int cmd_check(const std::vector<std::string>& args) {
   std::map<std::string, std::int64_t> fences;
   std::int64_t since = 0;
   std::vector<std::string> lines;
+  std::string bcp_image;
   for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--bcp" && i + 1 < args.size()) {
+      bcp_image = args[++i];
+      continue;
+    }
     if (args[i] == "--since" && i + 1 < args.size()) {
       auto ns = parse_integer<std::int64_t>(args[++i]);
       if (!ns) {
@@ -176,7 +187,21 @@ int cmd_check(const std::vector<std::string>& args) {
   CheckReport rep = check_ledger(lines, fences, since);
   std::cout << rep.summary();
   if (!rep.errors.empty()) return 2;
-  return rep.clean() ? 0 : 1;
+  if (bcp_image.empty()) return rep.clean() ? 0 : 1;
+  std::ifstream img(bcp_image, std::ios::binary);
+  if (!img) {
+    std::cerr << "nodesim check: cannot open " << bcp_image << "\n";
+    return 2;
+  }
+  img.seekg(4096);  // the record log (sim/shared_disk.h)
+  std::string log((std::istreambuf_iterator<char>(img)), std::istreambuf_iterator<char>());
+  std::vector<std::string> image_lines;  // complete lines only: a torn last one is no record
+  for (std::size_t at = 0, nl; (nl = log.find('\n', at)) != std::string::npos; at = nl + 1)
+    image_lines.push_back(log.substr(at, nl - at));
+  BcpReport b = check_bcp(lines, image_lines);
+  std::cout << b.summary();
+  if (!b.errors.empty()) return 2;
+  return rep.clean() && b.clean() ? 0 : 1;
 }
 
 int cmd_disk(const std::vector<std::string>& args) {

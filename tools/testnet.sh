@@ -7,6 +7,10 @@
 #   testnet.sh run ID NODE... -- CMD...  up, CMD in the monitor namespace, down on exit/failure/kill
 #   testnet.sh env ID                  print the CDT_* variables (addresses, names) for sourcing
 #   testnet.sh hosts ID N              add N monitoring hosts cdt-ID-h1..hN (a fleet, docs/fleet.md)
+#   testnet.sh wan ID A B [RATE]       a WAN link between sites A and B (BCP, docs/bcp.md):
+#                                      198.18.250.1 in cdt-ID-A, .2 in cdt-ID-B, tbf RATE (8mbit)
+#   testnet.sh wan-rate ID RATE        change the WAN's rate (both directions)
+#   testnet.sh wan-cut ID on|off       cut the WAN link / mend it
 #   testnet.sh gc                      down every cdt-* network whose owner process is gone
 #   testnet.sh check                   can this machine make namespaces? (exit 0 yes, 3 no)
 #
@@ -132,7 +136,7 @@ down() {
     ip netns del "$ns"
   done
   # The root guard goes with the last cdt network.
-  rm -f "$STATE/$id.owner" "$STATE/$id.nodes"
+  rm -f "$STATE/$id.owner" "$STATE/$id.nodes" "$STATE/$id.wan"
   mkdir -p "$STATE"
   with_lock unguard_route
   return 0
@@ -162,6 +166,42 @@ NFT
     ip -n "$ns" route add 198.18.0.0/15 via "198.18.$((200 + k)).1"
     ip netns exec "$ns" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
   done
+}
+
+# BCP: the link between the two sites. Only the sites' namespaces see it;
+# tbf limits each direction (netem is not in this kernel: a delay is a
+# user-space relay, tests/support/wan_relay.py).
+wan() {
+  local id=$1 a=$2 b=$3 rate=${4:-8mbit}
+  valid_id "$id"
+  local na="cdt-$id-$a" nb="cdt-$id-$b" wa="cdt${id}wa" wb="cdt${id}wb"
+  ip netns list | grep -q "^$na\b" || die "no namespace $na (testnet.sh up $id $a $b first)"
+  ip netns list | grep -q "^$nb\b" || die "no namespace $nb"
+  ip link add "$wa" netns "$na" type veth peer name "$wb" netns "$nb" || return 1
+  ip -n "$na" addr add 198.18.250.1/30 dev "$wa"
+  ip -n "$nb" addr add 198.18.250.2/30 dev "$wb"
+  ip -n "$na" link set "$wa" up
+  ip -n "$nb" link set "$wb" up
+  echo "$a $b $na $wa $nb $wb" > "$STATE/$id.wan"
+  wan_rate "$id" "$rate"
+}
+wan_info() { [ -f "$STATE/$1.wan" ] || die "no WAN link in network $1 (testnet.sh wan $1 A B)"; cat "$STATE/$1.wan"; }
+wan_rate() {
+  local id=$1 rate=$2 na wa nb wb
+  read -r _ _ na wa nb wb < <(wan_info "$id")
+  [[ $rate =~ ^[0-9]+(kbit|mbit|gbit)$ ]] || die "RATE like 8mbit or 512kbit, got '$rate'"
+  ip -n "$na" link show "$wa" >/dev/null 2>&1 || die "WAN link $wa is gone"
+  tc -n "$na" qdisc replace dev "$wa" root tbf rate "$rate" burst 32kb latency 400ms || return 1
+  tc -n "$nb" qdisc replace dev "$wb" root tbf rate "$rate" burst 32kb latency 400ms || return 1
+}
+wan_cut() {
+  local id=$1 how=$2 na wa nb wb
+  read -r _ _ na wa nb wb < <(wan_info "$id")
+  case $how in
+    on) ip -n "$na" link set "$wa" down; ip -n "$nb" link set "$wb" down ;;
+    off) ip -n "$na" link set "$wa" up; ip -n "$nb" link set "$wb" up ;;
+    *) die "wan-cut ID on|off, got '$how'" ;;
+  esac
 }
 
 print_env() {
@@ -237,6 +277,9 @@ case "$cmd" in
   exec) [ $# -ge 2 ] || die "exec ID CMD..."; id=$1; shift; ip netns exec "cdt-$id-mon" "$@" ;;
   env) [ $# -eq 1 ] || die "env ID"; print_env "$1" ;;
   hosts) [ $# -eq 2 ] || die "hosts ID N"; hosts "$1" "$2" ;;
+  wan) (( $# >= 3 && $# <= 4 )) || die "wan ID A B [RATE]"; wan "$@" ;;
+  wan-rate) [ $# -eq 2 ] || die "wan-rate ID RATE"; wan_rate "$1" "$2" ;;
+  wan-cut) [ $# -eq 2 ] || die "wan-cut ID on|off"; wan_cut "$1" "$2" ;;
   run) [ $# -ge 1 ] || die "run ID NODE... -- CMD..."; run "$@"; exit $? ;;
   gc) gc ;;
   check) check; exit $? ;;

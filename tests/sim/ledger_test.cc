@@ -131,5 +131,58 @@ TEST(LedgerCheck, OverlapFromBeforeSinceIsReportedApartNotCounted) {
   EXPECT_TRUE(check_ledger(lines, {}, 150).before.empty());
 }
 
+// BCP: each site has its own disk. The records a failover lost are the
+// old site's writes the promoted image does not have; both sites writing is
+// the split; the RTO is the gap at each change of writer.
+std::string write_at(std::int64_t ms, const char* node, int seq) {
+  return R"({"t_ns":)" + std::to_string(ms * 1'000'000) + R"(,"node":")" + node +
+         R"(","ev":"write","seq":)" + std::to_string(seq) + "}";
+}
+std::string record(const char* node, int seq) {
+  return R"({"t_ns":1,"node":")" + std::string(node) + R"(","ev":"record","seq":)" +
+         std::to_string(seq) + "}";
+}
+
+TEST(BcpCheck, CountsLostRecordsTheRtoAndNoBothWriting) {
+  std::vector<std::string> ledgers, image;
+  for (int i = 1; i <= 50; ++i) ledgers.push_back(write_at(i * 200, "alpha", i));  // to 10 s
+  for (int i = 1; i <= 20; ++i) ledgers.push_back(write_at(16000 + i * 200, "beta", i));
+  for (int i = 1; i <= 48; ++i) image.push_back(record("alpha", i));  // 49, 50 not shipped
+  for (int i = 1; i <= 20; ++i) image.push_back(record("beta", i));
+  BcpReport r = check_bcp(ledgers, image);
+  EXPECT_EQ(r.writes["alpha"], 50u);
+  EXPECT_EQ(r.lost_total(), 2u);
+  EXPECT_EQ(r.lost["alpha"], 2u);
+  EXPECT_EQ(r.lost_examples, (std::vector<std::string>{"alpha#49", "alpha#50"}));
+  EXPECT_EQ(r.both_writing_ms, 0.0);
+  ASSERT_EQ(r.rto_ms.size(), 1u);
+  EXPECT_DOUBLE_EQ(r.rto_ms[0], 6200.0);
+  EXPECT_TRUE(r.clean());
+  EXPECT_NE(r.summary().find("bcp-lost: 2\nbcp-both-writing: 0.0 ms\nbcp-rto: 6200.0 ms"),
+            std::string::npos)
+      << r.summary();
+}
+
+TEST(BcpCheck, BothSitesWritingIsFoundEvenForOneWrite) {
+  std::vector<std::string> ledgers;
+  for (int i = 1; i <= 50; ++i) ledgers.push_back(write_at(i * 200, "alpha", i));
+  ledgers.push_back(write_at(5000, "beta", 1));  // one write inside alpha's spell
+  BcpReport r = check_bcp(ledgers, {});
+  EXPECT_GT(r.both_writing_ms, 0.0);
+  EXPECT_FALSE(r.clean());
+  // Two long spells overlapping by 2 s.
+  std::vector<std::string> two;
+  for (int i = 0; i <= 10; ++i) two.push_back(write_at(i * 500, "alpha", i));       // 0..5 s
+  for (int i = 0; i <= 10; ++i) two.push_back(write_at(3000 + i * 500, "beta", i));  // 3..8 s
+  EXPECT_DOUBLE_EQ(check_bcp(two, {}).both_writing_ms, 2000.0);
+}
+
+TEST(BcpCheck, ABrokenImageLineIsAnErrorNotALoss) {
+  BcpReport r = check_bcp({write_at(1, "alpha", 1)}, {record("alpha", 1), "{\"t_ns\":"});
+  EXPECT_EQ(r.lost_total(), 0u);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("image line 2"), std::string::npos) << r.errors[0];
+}
+
 }  // namespace
 }  // namespace clusterd::sim::testing
