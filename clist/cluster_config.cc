@@ -479,13 +479,14 @@ class Loader {
   }
 
   void bcp(const toml::table& t, BcpConfig& out) {
-    rd_.known_keys(t, "bcp", {"mode", "max_loss", "gate_timeout", "drain"});
+    rd_.known_keys(t, "bcp", {"mode", "max_loss", "gate_timeout", "drain", "lag_alarm"});
     out.enabled = true;
     if (auto s = rd_.choice(t, "mode", "bcp", {"act", "observe"})) out.observe = *s == "observe";
     if (auto n = rd_.integer(t, "max_loss", "bcp", 0, 1'000'000'000))
       out.max_loss = static_cast<std::uint64_t>(*n);
     if (auto d = rd_.duration(t, "gate_timeout", "bcp", true)) out.gate_timeout = *d;
     if (auto d = rd_.duration(t, "drain", "bcp", true)) out.drain = *d;
+    if (auto d = rd_.duration(t, "lag_alarm", "bcp", true)) out.lag_alarm = *d;
   }
 
   // BCP needs the three shipper commands on both nodes; without [bcp] they

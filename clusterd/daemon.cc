@@ -414,6 +414,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
     ro.bcp.gate.max_loss = cfg.bcp.max_loss;
     ro.bcp.gate.gate_timeout = cfg.bcp.gate_timeout;
     ro.bcp.drain = cfg.bcp.drain;
+    ro.bcp.lag_alarm = cfg.bcp.lag_alarm;
     ro.bcp.promote_timeout = cfg.timeouts.power;
     for (std::size_t i = 0; i < 2; ++i)
       ro.bcp.nodes[i] = {cfg.nodes[i].ship_serve, cfg.nodes[i].ship_receive,

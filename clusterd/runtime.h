@@ -96,6 +96,9 @@ struct BcpOptions {
   /// ships its tail: nothing lost).
   Duration drain = std::chrono::seconds(15);
   Duration promote_timeout = std::chrono::seconds(60);
+  /// A warning when the replica is this far behind the head (0: never); a
+  /// notice when it has caught up again.
+  Duration lag_alarm = std::chrono::seconds(60);
 };
 
 struct RuntimeOptions {
@@ -266,6 +269,7 @@ class ClusterRuntime : public chat::Actuator {
   void bcp_restart_shippers();
   bool bcp_hold(chat::Channel ch, std::string_view bytes, std::optional<chat::PowerOp> power);
   void bcp_tick();
+  void bcp_watch_lag();
   void bcp_promote();
   void bcp_release();
   bool bcp_output(std::uint64_t id, std::string_view bytes);
@@ -310,6 +314,7 @@ class ClusterRuntime : public chat::Actuator {
     std::size_t node = 0;
     std::string line;        // the partial output line
     std::string last_error;  // said once until it changes
+    std::string last_line;   // the newest complete line (status JSON)
     bool stopping = false;   // killed on purpose: no restart
   };
   std::array<Shipper, 2> shippers_;
@@ -331,7 +336,11 @@ class ClusterRuntime : public chat::Actuator {
   std::optional<chat::TimePoint>
       fenced_at_;  // the active marked fenced (the source stopped by then)
   chat::TimePoint replica_moved_at_{};
-  bool not_owner_alarmed_ = false;      // fleet: the alarm for a failed owner_check is out
+  chat::TimePoint bcp_started_{};
+  chat::TimePoint bcp_check_at_{};  // the next gate / lag check: fixed, so output cannot push it
+  bool lag_alarmed_ = false;        // the "replication behind" warning is out
+  bool future_alarmed_ = false;     // the "replica dated in the future" alarm is out
+  bool not_owner_alarmed_ = false;  // fleet: the alarm for a failed owner_check is out
   std::array<bool, 2> break_unsent_{};  // by node index: the script's last BREAK was refused
                                         // (not the owner): no presumed fence on its silence
   std::array<bool, 2>

@@ -32,6 +32,7 @@ void ClusterRuntime::bcp_start(chat::TimePoint now) {
   if (journal_.state().epoch > 0) tracker_.set_epoch(journal_.state().epoch);
   shippers_[kServe].restart_at = now;
   shippers_[kReceive].restart_at = now;
+  bcp_started_ = now;
   say("bcp: shipping from " + active() + "'s site to " + standby() + "'s (epoch " +
       std::to_string(tracker_.epoch()) + (options_.bcp.observe ? ", gate observe-only)" : ")"));
 }
@@ -65,6 +66,7 @@ bool ClusterRuntime::bcp_hold(Channel ch, std::string_view bytes,
   held_ = std::move(h);
   if (!fenced_at_) fenced_at_ = now_;  // resumed after a restart: stopped by now at the latest
   say("bcp: the boot of " + standby() + " waits at the failover gate");
+  bcp_check_at_ = now_;
   bcp_tick();
   return true;
 }
@@ -99,6 +101,9 @@ void ClusterRuntime::bcp_tick() {
     promoting_->timed_out = true;
     commands_.kill(promoting_->id);
   }
+  if (now_ < bcp_check_at_) return;
+  bcp_check_at_ = now_ + (held_ ? std::chrono::milliseconds(250) : std::chrono::seconds(1));
+  bcp_watch_lag();
   if (!held_ || gate_open_) return;
 
   const auto& cfg = options_.bcp.gate;
@@ -168,6 +173,48 @@ void ClusterRuntime::bcp_tick() {
   bcp_promote();
 }
 
+// While nothing is held: is the replica falling behind, or dated in the
+// future (a clock or a forged point: never counted as fresh)?
+void ClusterRuntime::bcp_watch_lag() {
+  if (held_ || promoting_) return;
+  auto st = tracker_.status(now_, options_.wall_ns());
+  const std::string state(interp_.state_name());
+  if (st.replica_in_future && !future_alarmed_) {
+    future_alarmed_ = true;
+    alarms_.raise(chat::AlarmSeverity::Critical,
+                  "the replica point at " + standby() + "'s site is dated " +
+                      std::to_string(static_cast<long long>(-st.replica_age_s)) +
+                      " s in the future: a clock is wrong or the point is not what it says; it "
+                      "is not counted as fresh",
+                  state);
+  } else if (!st.replica_in_future) {
+    future_alarmed_ = false;
+  }
+  const auto limit = options_.bcp.lag_alarm;
+  if (limit.count() == 0) return;
+  const double limit_s = std::chrono::duration<double>(limit).count();
+  const bool behind = st.have_replica
+                          ? st.lag_records > 0 && st.lag_s >= limit_s
+                          : st.have_head && st.head.records > 0 && now_ - bcp_started_ >= limit;
+  if (behind && !lag_alarmed_) {
+    lag_alarmed_ = true;
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "replication behind: the replica at %s's site lacks %llu records (%.0f s of "
+                  "writes); a failover now would lose them",
+                  standby().c_str(), static_cast<unsigned long long>(st.lag_records), st.lag_s);
+    say(std::string("bcp: ") + buf);
+    alarms_.raise(chat::AlarmSeverity::Warning, buf, state);
+  } else if (lag_alarmed_ && st.have_replica && st.lag_records == 0) {
+    lag_alarmed_ = false;
+    say("bcp: replication caught up again");
+    alarms_.raise(chat::AlarmSeverity::Notice,
+                  "replication caught up again: " + std::to_string(st.replica.records) +
+                      " records at " + standby() + "'s site",
+                  state);
+  }
+}
+
 // The gate is open: stop the standby's receiver, then run promote there.
 void ClusterRuntime::bcp_promote() {
   auto& rx = shippers_[kReceive];
@@ -211,6 +258,7 @@ bool ClusterRuntime::bcp_output(std::uint64_t id, std::string_view bytes) {
     if (!s.child || s.child->id != id) continue;
     for (char c : bytes) {
       if (c == '\n') {
+        s.last_line = s.line;
         bcp_line(w, s.line);
         s.line.clear();
       } else if (s.line.size() < kLineMax) {
@@ -356,7 +404,7 @@ std::optional<chat::TimePoint> ClusterRuntime::bcp_deadline() const {
   for (const auto& s : shippers_)
     if (!s.child && s.restart_at) consider(*s.restart_at);
   if (promoting_ && !promoting_->timed_out) consider(promoting_->deadline);
-  if (held_ && !promoting_) consider(now_ + std::chrono::milliseconds(250));  // re-ask the gate
+  consider(bcp_check_at_);  // the gate while a boot is held, else the lag
   return next;
 }
 
@@ -367,6 +415,7 @@ bool ClusterRuntime::accept_loss(chat::TimePoint now, std::string& why) {
   if (options_.bcp.observe) return why = "the gate is observe-only: it never promotes", false;
   accept_loss_ = true;
   say("operator: failover --accept-loss");
+  bcp_check_at_ = now_;
   bcp_tick();
   return true;
 }
@@ -378,6 +427,8 @@ std::string ClusterRuntime::bcp_json(chat::TimePoint now) const {
   o.raw("replication", st.json());
   o.string("serve", shippers_[kServe].child ? "running" : "stopped");
   o.string("receive", shippers_[kReceive].child ? "running" : "stopped");
+  o.string("serve_said", shippers_[kServe].last_line);
+  o.string("receive_said", shippers_[kReceive].last_line);
   o.boolean("observe", options_.bcp.observe);
   if (held_) {
     auto a = tracker_.gate(fenced_at_.value_or(now), held_->since, now, accept_loss_);

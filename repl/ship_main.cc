@@ -48,7 +48,9 @@ The log-stream shipper of a BCP cluster (docs/bcp.md): ships the append-only
 record log of a site's disk image to the other site, with a running hash of
 the prefix, and says on stdout what it knows, a line at a time:
   head records=N bytes=B time_ns=T hash=H epoch=E      (serve: the source's log)
-  replica records=N bytes=B time_ns=T hash=H epoch=E   (receive: verified here)
+  replica records=N bytes=B time_ns=T hash=H epoch=E wire=W
+                                                       (receive: verified here; W bytes
+                                                       read from the source this session)
   branch file=F records=N bytes=B                      (a tail kept, never destroyed)
   error TEXT
 
@@ -340,8 +342,11 @@ class Conn {
       ssize_t r = ::read(fd_, b, sizeof b);
       if (r <= 0) return false;
       buf_.append(b, static_cast<std::size_t>(r));
+      wire_ += static_cast<std::uint64_t>(r);
     }
   }
+  /// Bytes read from the source in this session (frames and data).
+  std::uint64_t wire() const { return wire_; }
   std::optional<std::string> line(Duration silence) {
     if (!fill(0, silence)) return std::nullopt;
     auto nl = buf_.find('\n');
@@ -359,6 +364,7 @@ class Conn {
  private:
   int fd_;
   std::string buf_;
+  std::uint64_t wire_ = 0;
 };
 
 int connect_to(const sockaddr_in& a, Duration timeout) {
@@ -446,7 +452,12 @@ int receive_session(const Options& o, int fd, LogState& st) {
   st.point.hash = own->hash;
   st.point.epoch = std::max<std::uint64_t>(st.point.epoch, kv_u64(*answer, "epoch"));
   if (auto s = save_state(o.image, st); !s) return say_error(s.error().message), 0;
-  say(format_point("replica", st.point));
+  // wire=: what this session has read from the source so far (docs/bcp.md:
+  // failback traffic against the bytes that changed).
+  auto replica_line = [&] {
+    return format_point("replica", st.point) + " wire=" + std::to_string(conn.wire());
+  };
+  say(replica_line());
   auto last_said = Clock::now();
   for (;;) {
     auto frame = conn.line(o.silence);
@@ -455,7 +466,7 @@ int receive_session(const Options& o, int fd, LogState& st) {
       if (kv_u64(*frame, "bytes") == st.point.bytes) {
         st.point.time_ns = static_cast<std::int64_t>(kv_u64(*frame, "time_ns"));
         if (Clock::now() - last_said >= std::chrono::seconds(1)) {
-          say(format_point("replica", st.point));
+          say(replica_line());
           last_said = Clock::now();
         }
       }
@@ -485,7 +496,7 @@ int receive_session(const Options& o, int fd, LogState& st) {
     st.point.time_ns = static_cast<std::int64_t>(kv_u64(*frame, "time_ns"));
     st.inflight = 0;
     if (auto s = save_state(o.image, st); !s) return say_error(s.error().message), 0;
-    say(format_point("replica", st.point));
+    say(replica_line());
     last_said = Clock::now();
   }
 }

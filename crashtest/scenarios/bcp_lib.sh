@@ -13,6 +13,17 @@
 #   ... inject ...
 #   bcp_judge              # nodesim check --bcp, the gate's range, evidence
 #
+# The WAN between the sites (tools/testnet.sh wan): cut, mended, its rate.
+wan_cut() { "$src/tools/testnet.sh" wan-cut "$net_id" "$1"; }
+wan_rate() { "$src/tools/testnet.sh" wan-rate "$net_id" "$1"; }
+# The newest `wire=` of a receiver (bytes read from the source this session).
+receiver_wire() {
+  bcp_status | /usr/bin/python3 -c '
+import json, re, sys
+m = re.search(r"wire=(\d+)", json.load(sys.stdin).get("bcp", {}).get("receive_said", ""))
+print(m.group(1) if m else "")'
+}
+
 # Knobs: BCP_RATE (WAN rate, 8mbit), BCP_DELAY_MS (one-way, 20), BCP_MAX_LOSS
 # (50), BCP_GATE_TIMEOUT (10m), BCP_EXTRA (more [bcp] lines).
 # Sets: $site_a, $site_b (folders), $img_a, $img_b, $net_id.
@@ -105,8 +116,9 @@ bcp_judge() {  # IMAGE_ACTIVE_AT_END MODE
   lost=$(sed -n 's/^bcp-lost: //p' "$out")
   both=$(sed -n 's/^bcp-both-writing: \([0-9.]*\) ms/\1/p' "$out")
   rto=$(sed -n 's/^bcp-rto: \([0-9.]*\) ms/\1/p' "$out" | head -1)
-  lo=$(grep ' promoted ' "$journal_file" | tail -1 | sed -n 's/.* lo=\([0-9]*\).*/\1/p')
-  hi=$(grep ' promoted ' "$journal_file" | tail -1 | sed -n 's/.* hi=\([0-9]*\).*/\1/p')
+  # Every promotion's stated range, summed: the loss of the whole story.
+  lo=$(grep ' promoted ' "$journal_file" | sed -n 's/.* lo=\([0-9]*\).*/\1/p' | awk '{s += $1} END {if (NR) print s}')
+  hi=$(grep ' promoted ' "$journal_file" | sed -n 's/.* hi=\([0-9]*\).*/\1/p' | awk '{s += $1} END {if (NR) print s}')
   if [[ -n ${EVIDENCE_DIR:-} ]]; then
     echo "mode=$mode lost=$lost lo=${lo:--} hi=${hi:--} both_ms=$both rto_ms=${rto:--}" >"$EVIDENCE_DIR/bcp"
   fi
