@@ -191,8 +191,12 @@ wan_rate() {
   read -r _ _ na wa nb wb < <(wan_info "$id")
   [[ $rate =~ ^[0-9]+(kbit|mbit|gbit)$ ]] || die "RATE like 8mbit or 512kbit, got '$rate'"
   ip -n "$na" link show "$wa" >/dev/null 2>&1 || die "WAN link $wa is gone"
-  tc -n "$na" qdisc replace dev "$wa" root tbf rate "$rate" burst 32kb latency 400ms || return 1
-  tc -n "$nb" qdisc replace dev "$wb" root tbf rate "$rate" burst 32kb latency 400ms || return 1
+  # A slow link gets a small bucket (one MTU and a bit), or the first 32 KB
+  # would pass at once.
+  local burst=32kb
+  [[ $rate == *kbit ]] && burst=2kb
+  tc -n "$na" qdisc replace dev "$wa" root tbf rate "$rate" burst "$burst" latency 400ms || return 1
+  tc -n "$nb" qdisc replace dev "$wb" root tbf rate "$rate" burst "$burst" latency 400ms || return 1
 }
 wan_cut() {
   local id=$1 how=$2 na wa nb wb

@@ -3,6 +3,8 @@
 kernel, so a one-way delay is this relay. It listens on LISTEN, connects each
 client to TARGET, and forwards every chunk, both ways, DELAY_MS after it
 arrived, in order. Rate limits stay with tc tbf (tools/testnet.sh wan).
+On stdout, a line per chunk passed back to the client: "conn N back BYTES"
+(BYTES so far on connection N), so a test can cut the WAN mid-transfer.
 
     wan_relay.py LISTEN_HOST:PORT TARGET_HOST:PORT DELAY_MS
 """
@@ -10,7 +12,7 @@ import asyncio
 import sys
 
 
-async def pump(reader, writer, delay):
+async def pump(reader, writer, delay, report=None):
     queue = asyncio.Queue()
 
     async def deliver():
@@ -23,6 +25,8 @@ async def pump(reader, writer, delay):
                 await asyncio.sleep(wait)
             writer.write(data)
             await writer.drain()
+            if report:
+                report(len(data))
         writer.close()
 
     task = asyncio.create_task(deliver())
@@ -46,14 +50,23 @@ async def main():
     lhost, lport = listen.rsplit(":", 1)
     thost, tport = target.rsplit(":", 1)
 
+    count = [0]
+
     async def client(reader, writer):
+        count[0] += 1
+        conn, back = count[0], [0]
+
+        def report(n):
+            back[0] += n
+            print(f"conn {conn} back {back[0]}", flush=True)
+
         try:
             treader, twriter = await asyncio.open_connection(thost, int(tport))
         except OSError:
             writer.close()
             return
         await asyncio.gather(pump(reader, twriter, delay_ms / 1000),
-                             pump(treader, writer, delay_ms / 1000))
+                             pump(treader, writer, delay_ms / 1000, report))
 
     server = await asyncio.start_server(client, lhost, int(lport))
     async with server:
