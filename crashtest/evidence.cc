@@ -225,6 +225,24 @@ RunResult read_evidence(const std::string& dir_text, const Scenario& s) {
     if (starts(t, "writes-after-fence: ")) r.writes_after_fence = std::atoi(t.c_str() + 20);
   }
 
+  if (auto text = slurp(dir / "bcp"); !text.empty()) {
+    BcpFigures b;
+    std::istringstream in(text);
+    for (std::string kv; in >> kv;) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) continue;
+      std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+      if (k == "mode") b.mode = v;
+      if (v == "-" || v.empty()) continue;
+      if (k == "lost") b.lost = std::atoll(v.c_str());
+      if (k == "lo") b.lo = std::atoll(v.c_str());
+      if (k == "hi") b.hi = std::atoll(v.c_str());
+      if (k == "both_ms") b.both_ms = std::atof(v.c_str());
+      if (k == "rto_ms") b.rto_ms = std::atof(v.c_str());
+    }
+    r.bcp = b;
+  }
+
   // The first broken invariant, and where: the nodesim ledgers, then the
   // scenario's own assertion (it names its line), then clusterd's journal.
   // The ground truth comes first: a split-brain outranks whatever the
@@ -237,6 +255,14 @@ RunResult read_evidence(const std::string& dir_text, const Scenario& s) {
   } else if (r.writes_after_fence && *r.writes_after_fence > 0) {
     r.first_broken =
         std::to_string(*r.writes_after_fence) + " write(s) after the fence (nodesim check)";
+  } else if (r.bcp && r.bcp->both_ms > 0) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", r.bcp->both_ms);
+    r.first_broken = std::string("both sites wrote for ") + ms + " ms (nodesim check --bcp)";
+  } else if (r.bcp && !r.bcp->in_range()) {
+    r.first_broken = "lost " + std::to_string(r.bcp->lost) + " records, outside the gate's " +
+                     std::to_string(*r.bcp->lo) + ".." + std::to_string(*r.bcp->hi) +
+                     " (nodesim check --bcp vs. the journal)";
   } else if (!said_pass) {
     r.first_broken = "scenario: " + r.verdict;
   } else if (r.false_failovers > 0) {

@@ -13,6 +13,9 @@
 //   journal        clusterd's journal; NODE.ledger the nodesim ledgers
 //   nodesim-check  `nodesim check` output ("overlap: X ms in N interval(s)",
 //                  "writes-after-fence: N")
+//   bcp            BCP scenarios (docs/bcp.md): "mode=M lost=N lo=L hi=H
+//                  both_ms=X rto_ms=Y" (L, H, Y "-" when absent), from
+//                  `nodesim check --bcp` and the journal's promotions
 #pragma once
 
 #include <cstdint>
@@ -41,6 +44,17 @@ struct Injection {
   std::string text;
 };
 
+/// A BCP run's ground truth: records lost against the gates' stated range,
+/// and the time both sites were writing (zero tolerance).
+struct BcpFigures {
+  std::string mode;
+  std::int64_t lost = 0;
+  std::optional<std::int64_t> lo, hi;  ///< summed over the run's promotions
+  double both_ms = 0;
+  std::optional<double> rto_ms;
+  bool in_range() const { return !lo || !hi || (lost >= *lo && lost <= *hi); }
+};
+
 struct RunResult {
   std::string scenario;
   int attempt = 1;
@@ -60,7 +74,8 @@ struct RunResult {
   int halts = 0;  ///< nodes halted by a BREAK from clusterd (ledgers)
   int spurious_halts = 0;
   int critical_alarms = 0;
-  std::string leftovers;  ///< the audit after the run: what it left behind (empty: nothing)
+  std::string leftovers;          ///< the audit after the run: what it left behind (empty: nothing)
+  std::optional<BcpFigures> bcp;  ///< BCP scenarios only
   std::map<Figure, std::vector<double>>
       figures;                       ///< seconds, one sample per injection that reached it
   std::vector<std::string> excerpt;  ///< timeline around the decisions

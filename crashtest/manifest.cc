@@ -86,10 +86,12 @@ Result<std::vector<Scenario>> parse_manifest(const std::string& text, const std:
           s.safety = true;
         else if (set == "x86")
           s.x86 = true;
+        else if (set == "bcp")
+          s.bcp = true;
         else
           return Error::invalid(
-              where + "SETS is '-' or a comma list of 'smoke', 'safety' and 'x86', not '" + f[2] +
-              "'");
+              where + "SETS is '-' or a comma list of 'smoke', 'safety', 'x86' and 'bcp', not '" +
+              f[2] + "'");
       }
     }
     const char* end = f[3].data() + f[3].size();

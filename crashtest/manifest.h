@@ -27,6 +27,9 @@ struct Scenario {
   /// The x86 set: scripts/x86-bmc.chat, two x86 nodes behind ipmi_sim BMCs
   /// with SOL consoles, fenced by power with read-back (`crashtest --x86`).
   bool x86 = false;
+  /// The BCP set: two sites, each with its own disk, the record log shipped
+  /// over a WAN (docs/bcp.md; `crashtest --bcp`).
+  bool bcp = false;
   int failovers = 0;                 ///< takeovers it means to cause; more are false failovers
   std::optional<int> halts_allowed;  ///< 0: any halt by clusterd is spurious; nullopt: halts belong
   std::string covers;                ///< "seed: …" or "plan …"

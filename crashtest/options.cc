@@ -26,6 +26,10 @@ Choosing:
   --x86               the x86 set: scripts/x86-bmc.chat with two x86 nodes
                       behind real ipmi_sim BMCs, SOL consoles, fenced by
                       power with read-back (~3 min)
+  --bcp               the BCP set: two sites, each with its own disk, the
+                      record log shipped over a WAN by clusterd-ship; the
+                      failover gate, failback, a planned site switchover
+                      (docs/bcp.md, ~4 min)
   --all               every scenario
   --random N          randomized lab: N iterations, each a scenario drawn
                       from the lab set (every scenario but those too long
@@ -121,6 +125,8 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       o.safety = true;
     } else if (a == "--x86") {
       o.x86 = true;
+    } else if (a == "--bcp") {
+      o.bcp = true;
     } else if (a == "--all") {
       o.all = true;
     } else if (a == "--load") {

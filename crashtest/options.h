@@ -20,8 +20,8 @@ extern const char* const kUsage;
 struct Options {
   bool help = false;  ///< -h/--help: print kUsage; nothing after it was read
   std::vector<std::string> ids;
-  bool list = false, smoke = false, safety = false, x86 = false, all = false, load = false,
-       keep = false, verbose = false;
+  bool list = false, smoke = false, safety = false, x86 = false, bcp = false, all = false,
+       load = false, keep = false, verbose = false;
   int repeat = 1;
   bool repeat_given = false;
   int random = 0;  ///< --random N: a lab of N iterations

@@ -57,6 +57,8 @@ struct Totals {
   double overlap_ms = 0;
   int writes_after_fence = 0, false_failovers = 0, spurious_halts = 0, missing_ground_truth = 0,
       leftovers = 0;
+  int bcp_runs = 0, bcp_out_of_range = 0;
+  double bcp_both_ms = 0;
 };
 
 Totals totals(const std::vector<RunResult>& runs) {
@@ -68,6 +70,11 @@ Totals totals(const std::vector<RunResult>& runs) {
     t.false_failovers += r.false_failovers;
     t.spurious_halts += r.spurious_halts;
     if (!r.leftovers.empty()) ++t.leftovers;
+    if (r.bcp) {
+      ++t.bcp_runs;
+      t.bcp_both_ms += r.bcp->both_ms;
+      if (!r.bcp->in_range()) ++t.bcp_out_of_range;
+    }
   }
   return t;
 }
@@ -136,6 +143,47 @@ std::string seconds_text(double s) {
   return buf;
 }
 
+// BCP (docs/bcp.md): per scenario, the records lost (ledgers against the
+// promoted image) and the range the gate stated before it promoted, the
+// time both sites wrote, the RTO (old writer's last write to the new one's first).
+static void bcp_markdown(std::ostringstream& o, const std::vector<Scenario>& scenarios,
+                         const std::vector<RunResult>& runs) {
+  bool any = false;
+  for (const auto& r : runs) any = any || r.bcp.has_value();
+  if (!any) return;
+  o << "\n## BCP (two sites, docs/bcp.md)\n\n"
+       "Records lost: `write` records in the ledgers that the image active at the end lacks; "
+       "the gate's range is what clusterd stated before it promoted (summed over the run's "
+       "promotions). RTO: the old writer's last write to the new one's first, from the "
+       "ledgers. One cell per run.\n\n";
+  o << "| scenario | mode | runs | lost | gate's range | in range | both sites writing | RTO |\n";
+  o << "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& s : scenarios) {
+    auto rs = runs_of(runs, s.id);
+    std::string mode, lost, range, in, both, rto;
+    int n = 0;
+    for (const auto* r : rs) {
+      if (!r->bcp) continue;
+      const auto& b = *r->bcp;
+      auto add = [](std::string& cell, const std::string& v) {
+        cell += (cell.empty() ? "" : ", ") + v;
+      };
+      if (mode.empty()) mode = b.mode;
+      add(lost, std::to_string(b.lost));
+      add(range, b.lo && b.hi ? std::to_string(*b.lo) + ".." + std::to_string(*b.hi) : "-");
+      add(in, b.in_range() ? "yes" : "**NO**");
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.1f ms", b.both_ms);
+      add(both, buf);
+      add(rto, b.rto_ms ? seconds_text(*b.rto_ms / 1000) : "-");
+      ++n;
+    }
+    if (n == 0) continue;
+    o << "| " << s.id << " | " << cell(mode) << " | " << n << " | " << lost << " | " << range
+      << " | " << in << " | " << both << " | " << rto << " |\n";
+  }
+}
+
 std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& scenarios,
                             const std::vector<RunResult>& runs) {
   std::ostringstream o;
@@ -177,7 +225,15 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
   o << "| runs without ground truth | " << t.missing_ground_truth
     << " | no `nodesim check` in the evidence |\n";
   o << "| runs that left something behind | " << t.leftovers
-    << " | the audit after each run: its processes and test network gone |\n\n";
+    << " | the audit after each run: its processes and test network gone |\n";
+  if (t.bcp_runs > 0) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", t.bcp_both_ms);
+    o << "| BCP: both sites writing | " << ms << " ms | nodesim check --bcp (ledgers) |\n";
+    o << "| BCP: loss outside the gate's range | " << t.bcp_out_of_range
+      << " | nodesim check --bcp vs. the journal's promotions |\n";
+  }
+  o << "\n";
   if (is_lab(st)) lab_iterations_markdown(o, runs);
 
   o << "## Scenarios\n\n";
@@ -197,6 +253,7 @@ std::string report_markdown(const RunSettings& st, const std::vector<Scenario>& 
     for (Figure f : kFigures) o << " | " << summary_text(summarize(samples(rs, f)));
     o << " |\n";
   }
+  bcp_markdown(o, scenarios, runs);
   o << "\n## All runs, per figure\n\n| figure | n | p50 | p95 | max |\n|---|---|---|---|---|\n";
   for (Figure f : kFigures) {
     auto sm = summarize(samples(all_of(runs), f));
@@ -269,6 +326,8 @@ std::string report_json(const RunSettings& st, const std::vector<Scenario>& scen
     << ",\"false_failovers\":" << t.false_failovers << ",\"spurious_halts\":" << t.spurious_halts
     << ",\"runs_without_ground_truth\":" << t.missing_ground_truth
     << ",\"runs_with_leftovers\":" << t.leftovers
+    << ",\"bcp_both_sites_writing_ms\":" << t.bcp_both_ms
+    << ",\"bcp_loss_outside_range\":" << t.bcp_out_of_range
     << "},\n\"figures\":" << figures_json(all_of(runs)) << ",\n\"first_failure\":";
   if (const RunResult* f = first_failure(runs)) {
     o << "{\"index\":" << f->index << ",\"scenario\":" << q(f->scenario)
@@ -318,8 +377,15 @@ std::string report_json(const RunSettings& st, const std::vector<Scenario>& scen
         << (r.writes_after_fence ? std::to_string(*r.writes_after_fence) : "null")
         << ",\"takeovers\":" << r.takeovers << ",\"false_failovers\":" << r.false_failovers
         << ",\"halts\":" << r.halts << ",\"spurious_halts\":" << r.spurious_halts
-        << ",\"critical_alarms\":" << r.critical_alarms << ",\"leftovers\":" << q(r.leftovers)
-        << "}";
+        << ",\"critical_alarms\":" << r.critical_alarms << ",\"leftovers\":" << q(r.leftovers);
+      if (r.bcp) {
+        const auto& b = *r.bcp;
+        o << ",\"bcp\":{\"mode\":" << q(b.mode) << ",\"lost\":" << b.lost
+          << ",\"lo\":" << (b.lo ? std::to_string(*b.lo) : "null")
+          << ",\"hi\":" << (b.hi ? std::to_string(*b.hi) : "null") << ",\"both_ms\":" << b.both_ms
+          << ",\"rto_ms\":" << (b.rto_ms ? std::to_string(*b.rto_ms) : "null") << "}";
+      }
+      o << "}";
     }
     o << "]}";
   }

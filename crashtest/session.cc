@@ -77,12 +77,14 @@ Result<std::vector<Scenario>> choose(const Options& o, const std::vector<Scenari
   if (o.all) return all;
   std::vector<std::string> ids = o.ids;
   for (const auto& s : all) {
-    if ((o.smoke && s.smoke) || (o.safety && s.safety) || (o.x86 && s.x86)) ids.push_back(s.id);
+    if ((o.smoke && s.smoke) || (o.safety && s.safety) || (o.x86 && s.x86) || (o.bcp && s.bcp))
+      ids.push_back(s.id);
   }
   if (ids.empty() && o.random > 0) return lab_pool(all);
   if (ids.empty())
     return Error::invalid(
-        "choose scenarios: --scenario ID, --smoke, --safety, --x86 or --all (--list shows them)");
+        "choose scenarios: --scenario ID, --smoke, --safety, --x86, --bcp or --all (--list shows "
+        "them)");
   return select(all, ids);
 }
 
@@ -108,7 +110,8 @@ int print_plan(const Options& o, const std::vector<Scenario>& chosen,
 void print_list(const std::vector<Scenario>& all) {
   for (const auto& s : all) {
     std::string sets;
-    for (auto [in, name] : {std::pair{s.smoke, "smoke"}, {s.safety, "safety"}, {s.x86, "x86"}}) {
+    for (auto [in, name] :
+         {std::pair{s.smoke, "smoke"}, {s.safety, "safety"}, {s.x86, "x86"}, {s.bcp, "bcp"}}) {
       if (in) sets += (sets.empty() ? "" : ",") + std::string(name);
     }
     std::printf("%-26s %-12s %s — %s\n", s.id.c_str(), sets.empty() ? "-" : sets.c_str(),

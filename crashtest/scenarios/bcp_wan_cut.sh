@@ -34,6 +34,7 @@ expect_journal_count 0 'fence-confirmed ' "no fence"
 expect_journal_count 0 'boot-sent ' "no boot"
 [[ $(ledger_count alpha '"ev":"break"') == 0 ]] || fail "alpha got a BREAK"
 expect_node_state alpha RUNNING
-check_ledger
+bcp_judge "$img_a" stream
+(( bcp_lost == 0 )) || fail "alpha's own disk lacks $bcp_lost of its records"
 clusterd_alive || fail "clusterd died"
 pass "WAN cut 20 s with both sites reachable: lag warning, no fence, no promotion; mended: caught up, hashes equal"

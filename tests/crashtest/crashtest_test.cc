@@ -56,9 +56,9 @@ TEST(Manifest, ErrorsNameTheLine) {
       {"a | ../a.sh | smoke | 1 | - | c | w\n",
        "M:1: SCRIPT must be a file name ending in .sh in the scenarios folder, not '../a.sh'"},
       {"a | a.sh | often | 1 | - | c | w\n",
-       "M:1: SETS is '-' or a comma list of 'smoke', 'safety' and 'x86', not 'often'"},
+       "M:1: SETS is '-' or a comma list of 'smoke', 'safety', 'x86' and 'bcp', not 'often'"},
       {"a | a.sh | smoke,often | 1 | - | c | w\n",
-       "M:1: SETS is '-' or a comma list of 'smoke', 'safety' and 'x86', not 'smoke,often'"},
+       "M:1: SETS is '-' or a comma list of 'smoke', 'safety', 'x86' and 'bcp', not 'smoke,often'"},
       {"a | a.sh | - | x | - | c | w\n", "M:1: FAILOVERS must be a number >= 0, not 'x'"},
       {"a | a.sh | - | 1 | 2 | c | w\n", "M:1: HALTS is '0' or '-', not '2'"},
       {"a | a.sh | - | 1 | - | c | w\n\na | b.sh | - | 1 | - | c | w\n",
@@ -297,6 +297,47 @@ TEST(Evidence, TheFirstBrokenInvariantIsNamed) {
   EXPECT_EQ(r.first_broken, "no nodesim check in the evidence: the ground truth was not read");
 }
 
+// BCP runs (docs/bcp.md): the lost count against the gates' range and the
+// time both sites wrote are judged from the evidence's `bcp` line and shown
+// in the report's BCP section.
+TEST(Evidence, BcpFiguresAreJudgedAndReported) {
+  Evidence e;
+  e.write("verdict", "pass site A off\n");
+  e.write("injections", "1795330810.000000000 site A power-off\n");
+  e.write("logs/demo.log", kTimeline);
+  e.write("journal", "t takeover active=beta standby=alpha\n");
+  e.write("nodesim-check", "overlap: 0.0 ms in 0 interval(s)\nwrites-after-fence: 0\n");
+  e.write("bcp", "mode=stream lost=3 lo=2 hi=9 both_ms=0.0 rto_ms=15294.7\n");
+  Scenario s = scenario(1, std::nullopt);
+  s.id = "bcp_site_power_off";
+  auto r = read_evidence(e.dir.string(), s);
+  ASSERT_TRUE(r.bcp.has_value());
+  EXPECT_TRUE(r.passed) << r.first_broken;
+  EXPECT_EQ(r.bcp->lost, 3);
+  EXPECT_EQ(r.bcp->lo, 2);
+  EXPECT_EQ(r.bcp->hi, 9);
+  RunSettings st;
+  std::string md = report_markdown(st, {s}, {r});
+  EXPECT_NE(md.find("| BCP: both sites writing | 0.0 ms |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| bcp_site_power_off | stream | 1 | 3 | 2..9 | yes | 0.0 ms | 15.3 s |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(report_json(st, {s}, {r}).find("\"bcp\":{\"mode\":\"stream\",\"lost\":3,\"lo\":2"),
+            std::string::npos);
+
+  e.write("bcp", "mode=stream lost=12 lo=2 hi=9 both_ms=0.0 rto_ms=-\n");
+  r = read_evidence(e.dir.string(), s);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.first_broken,
+            "lost 12 records, outside the gate's 2..9 (nodesim check --bcp vs. the journal)");
+  EXPECT_NE(report_markdown(st, {s}, {r}).find("| BCP: loss outside the gate's range | 1 |"),
+            std::string::npos);
+
+  e.write("bcp", "mode=stream lost=0 lo=- hi=- both_ms=812.5 rto_ms=-\n");
+  r = read_evidence(e.dir.string(), s);
+  EXPECT_EQ(r.first_broken, "both sites wrote for 812.5 ms (nodesim check --bcp)");
+}
+
 TEST(Report, TablesCarryVerdictsFiguresAndTheZeroToleranceTotals) {
   auto all = parse_manifest(kManifest, "M");
   RunResult a;
@@ -390,7 +431,7 @@ TEST(Report, ALabCarriesPassTotalTheSeedItsIterationsAndTheFirstFailuresReplay) 
       << md;
 
   auto js = report_json(st, *all, runs);
-  EXPECT_NE(js.find("\"runs_with_leftovers\":1}"), std::string::npos) << js;
+  EXPECT_NE(js.find("\"runs_with_leftovers\":1,"), std::string::npos) << js;
   EXPECT_NE(js.find("\"figures\":{\"T_takeover\":{\"n\":3,\"p50\":5,\"p95\":6,\"max\":6}}"),
             std::string::npos)
       << js;
