@@ -115,10 +115,10 @@ bcp_judge() {  # IMAGE_ACTIVE_AT_END MODE
   local lost both rto lo hi
   lost=$(sed -n 's/^bcp-lost: //p' "$out")
   both=$(sed -n 's/^bcp-both-writing: \([0-9.]*\) ms/\1/p' "$out")
-  rto=$(sed -n 's/^bcp-rto: \([0-9.]*\) ms/\1/p' "$out" | head -1)
+  rto=$(sed -n 's/^bcp-rto: \([0-9.]*\) ms/\1/p' "$out" | sed -n 1p)
   # Every promotion's stated range, summed: the loss of the whole story.
-  lo=$(grep ' promoted ' "$journal_file" | sed -n 's/.* lo=\([0-9]*\).*/\1/p' | awk '{s += $1} END {if (NR) print s}')
-  hi=$(grep ' promoted ' "$journal_file" | sed -n 's/.* hi=\([0-9]*\).*/\1/p' | awk '{s += $1} END {if (NR) print s}')
+  lo=$({ grep ' promoted ' "$journal_file" || true; } | sed -n 's/.* lo=\([0-9]*\).*/\1/p' | awk '{s += $1} END {if (NR) print s}')
+  hi=$({ grep ' promoted ' "$journal_file" || true; } | sed -n 's/.* hi=\([0-9]*\).*/\1/p' | awk '{s += $1} END {if (NR) print s}')
   if [[ -n ${EVIDENCE_DIR:-} ]]; then
     echo "mode=$mode lost=$lost lo=${lo:--} hi=${hi:--} both_ms=$both rto_ms=${rto:--}" >"$EVIDENCE_DIR/bcp"
   fi
