@@ -176,6 +176,7 @@ bool ClusterRuntime::owner_may(const std::string& what, const std::string& node,
 
 void ClusterRuntime::on_console_bytes(std::string_view name, std::string_view bytes,
                                       chat::TimePoint now) {
+  if (auto i = roles_.index_of(name)) last_sign_of_life_[*i] = now;  // BCP: a presumed fence
   if (auto c = channel_of(name)) interp_.on_bytes(*c, bytes, now);
   deliver();
 }
@@ -224,6 +225,8 @@ void ClusterRuntime::on_console_lost(std::string_view name, std::string_view why
 
 void ClusterRuntime::on_ping(bool up, chat::TimePoint now) {
   now_ = now;
+  // The ping level is the active's: its loss bounds when it was last alive.
+  last_sign_of_life_[roles_.active()] = now;
   say(std::string("ping ") + active() + (up ? " up" : " down"));
   interp_.on_event({up ? chat::EventKind::PingUp : chat::EventKind::PingDown, Channel::Active, 0},
                    now);
@@ -560,7 +563,14 @@ bool ClusterRuntime::mark_fenced(Channel ch, chat::FenceHow how, const chat::Fen
                          : how == chat::FenceHow::Power ? "power"
                                                         : "confirmed";
   if (!journal(JournalKind::FenceConfirmed, {{"node", n->name}, {"how", how_name}})) return false;
-  if (ch == Channel::Active) fenced_at_ = now_;  // BCP: the source stopped writing by now
+  // BCP: when the source stopped writing, for the gate. Confirmed: by now
+  // (it answered at its firmware prompt). Presumed off: at its last sign of
+  // life (a console byte, or the ping going down), which is the
+  // presumption's own premise (unconfirmed_fence = wait makes none).
+  if (ch == Channel::Active) {
+    fenced_at_ = now_;
+    if (presumed && last_sign_of_life_[i]) fenced_at_ = std::min(now_, *last_sign_of_life_[i]);
+  }
   say("fenced " + n->name +
       (presumed ? " (presumed: silent to the CR after its BREAK, console up, ping down)"
        : how == chat::FenceHow::Power ? " (by power: power_status read it back off)"

@@ -312,10 +312,11 @@ class ClusterRuntime : public chat::Actuator {
     std::optional<Running> child;
     std::optional<chat::TimePoint> restart_at;
     std::size_t node = 0;
-    std::string line;        // the partial output line
-    std::string last_error;  // said once until it changes
-    std::string last_line;   // the newest complete line (status JSON)
-    bool stopping = false;   // killed on purpose: no restart
+    std::string line;              // the partial output line
+    std::string last_error;        // said once until it changes
+    std::string last_line;         // the newest complete line (status JSON)
+    std::optional<int> last_exit;  // said once while it keeps ending the same way
+    bool stopping = false;         // killed on purpose: no restart
   };
   std::array<Shipper, 2> shippers_;
   repl::Tracker tracker_;
@@ -335,6 +336,8 @@ class ClusterRuntime : public chat::Actuator {
   bool planned_ = false;    // a switchover was asked: only zero loss opens the gate
   std::optional<chat::TimePoint>
       fenced_at_;  // the active marked fenced (the source stopped by then)
+  std::array<std::optional<chat::TimePoint>, 2>
+      last_sign_of_life_;  // by node index: a console byte, or a ping level change
   chat::TimePoint replica_moved_at_{};
   chat::TimePoint bcp_started_{};
   chat::TimePoint bcp_check_at_{};  // the next gate / lag check: fixed, so output cannot push it

@@ -94,7 +94,7 @@ void ClusterRuntime::bcp_tick() {
       s.restart_at = now_ + options_.bcp.restart;
       continue;
     }
-    say("bcp: started " + r.name);
+    if (!s.last_exit) say("bcp: started " + r.name);
     s.child = std::move(r);
   }
   if (promoting_ && !promoting_->timed_out && now_ >= promoting_->deadline) {
@@ -318,6 +318,13 @@ bool ClusterRuntime::bcp_exit(std::uint64_t id, int status) {
       if (l.starts_with("promoted ")) {
         auto p = repl::parse_ship_line("replica " + l.substr(9));
         if (p.kind == repl::ShipLine::Replica) promoted = p.point;
+      } else if (l.starts_with("branch ")) {
+        // Snapshot mode: the promoted site's own volume, moved aside.
+        std::string text = "the unshipped tail of " + nodes_[i].name +
+                           "'s site was kept as a branch (" + escape(l.substr(7)) +
+                           "): those records are not in the active's log";
+        say("bcp: " + text);
+        alarms_.raise(chat::AlarmSeverity::Critical, text, std::string(interp_.state_name()));
       }
       if (nl == std::string::npos) break;
       from = nl + 1;
@@ -368,8 +375,13 @@ bool ClusterRuntime::bcp_exit(std::uint64_t id, int status) {
     if (!s.child || s.child->id != id) continue;
     if (!s.line.empty()) bcp_line(w, s.line);
     s.line.clear();
-    say("bcp: " + s.child->name + " ended (" + std::to_string(status) + ")" +
-        (s.stopping ? "" : "; started again in " + format_duration(options_.bcp.restart)));
+    if (s.stopping || s.last_exit != status) {
+      say("bcp: " + s.child->name + " ended (" + std::to_string(status) + ")" +
+          (s.stopping ? ""
+                      : "; started again every " + format_duration(options_.bcp.restart) +
+                            " (said once while it ends the same way)"));
+    }
+    s.last_exit = s.stopping ? std::nullopt : std::optional<int>(status);
     s.child.reset();
     if (!s.stopping) s.restart_at = now_ + options_.bcp.restart;
     if (w == kReceive && gate_open_ && held_ && !promoting_) bcp_promote();

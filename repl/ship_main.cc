@@ -30,6 +30,8 @@
 
 #include "base/duration.h"
 #include "repl/log_file.h"
+#include "repl/ship_util.h"
+#include "repl/snapshot.h"
 #include "repl/tracker.h"
 
 namespace {
@@ -43,6 +45,11 @@ constexpr const char* kUsage =
        clusterd-ship receive --image IMG --from ADDR:PORT [--retry DUR] [--silence DUR]
        clusterd-ship promote --image IMG [--wait DUR]
        clusterd-ship status  --image IMG
+       clusterd-ship snapshot --volume DIR --image NAME --snapdir DIR --peer-snapdir DIR
+                              [--interval DUR] [--peer-ship PATH] -- REMOTE...
+       clusterd-ship snap-receive --snapdir DIR --image NAME --name SNAP --expect R,B,H,T,E
+       clusterd-ship snap-watch   --snapdir DIR --image NAME
+       clusterd-ship snap-promote --snapdir DIR --image NAME --volume DIR
 
 The log-stream shipper of a BCP cluster (docs/bcp.md): ships the append-only
 record log of a site's disk image to the other site, with a running hash of
@@ -65,28 +72,29 @@ the prefix, and says on stdout what it knows, a line at a time:
             refused), records the common point for a failback
   status    prints the image's replication state
 
+Snapshot mode (btrfs; docs/bcp.md "Snapshot mode"): the disk image NAME
+lives in the btrfs subvolume --volume; every --interval (30s) `snapshot`
+takes a read-only snapshot into --snapdir and sends it, from the newest one
+the other site verified, through `btrfs send | REMOTE clusterd-ship
+snap-receive`, where REMOTE (e.g. ssh -o BatchMode=yes HOST) runs a command
+at the other site (clusterd-ship there: --peer-ship, default from PATH). snap-receive counts it only when btrfs receive completed
+(a Received UUID) and the image has the source's hash; a partial receive is
+deleted. snap-watch says the passive site's verified point; snap-promote
+makes --volume a writable snapshot of it (the volume's old contents kept as
+VOLUME.branch-e<EPOCH>-<UTC time>).
+
 Addresses are IPv4 ADDR:PORT. Exit: 0 done, 1 refused, 2 cannot start,
 3 the two logs have no common point, 64 usage.
 )";
 
 struct Options {
   std::string cmd, image, listen, from;
+  SnapshotOptions snap;
   Duration poll = std::chrono::milliseconds(50);
   Duration retry = std::chrono::seconds(1);
   Duration silence = std::chrono::seconds(5);
   Duration wait = std::chrono::seconds(10);
 };
-
-int to_ms(Duration d) {
-  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-}
-
-void say(const std::string& line) {
-  std::fputs((line + "\n").c_str(), stdout);
-  std::fflush(stdout);
-}
-
-void say_error(const std::string& text) { say("error " + text); }
 
 std::string kv(const std::string& text, const std::string& key) {
   auto at = (" " + text).find(" " + key + "=");
@@ -246,6 +254,12 @@ int serve(const Options& o) {
     auto it = std::lower_bound(seen.begin(), seen.end(), std::make_pair(end, std::int64_t{0}));
     return it == seen.end() ? head.time_ns : it->second;
   };
+  // A source that cannot read its log says so and stops: a head of 0 from
+  // an unreadable disk would tell the gate that nothing is missing.
+  if (auto size = log_size(o.image); !size) {
+    std::fprintf(stderr, "clusterd-ship: %s\n", size.error().message.c_str());
+    return 2;
+  }
   advance();
   head.time_ns = wall_now_ns();
   seen.emplace_back(head.bytes, head.time_ns);
@@ -612,6 +626,10 @@ int main(int argc, char** argv) {
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") return std::fputs(kUsage, stdout), 0;
+    if (a == "--") {  // snapshot: the rest runs a command at the other site
+      o.snap.remote.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+      break;
+    }
     if (i + 1 >= args.size()) {
       std::fprintf(stderr, "clusterd-ship: %s needs a value (try --help)\n", a.c_str());
       return 64;
@@ -640,12 +658,62 @@ int main(int argc, char** argv) {
       if (!dur(o.silence)) return 64;
     } else if (a == "--wait") {
       if (!dur(o.wait)) return 64;
+    } else if (a == "--volume") {
+      o.snap.volume = v;
+    } else if (a == "--snapdir") {
+      o.snap.snapdir = v;
+    } else if (a == "--peer-snapdir") {
+      o.snap.peer_snapdir = v;
+    } else if (a == "--name") {
+      o.snap.name = v;
+    } else if (a == "--expect") {
+      o.snap.expect = v;
+    } else if (a == "--peer-ship") {
+      o.snap.peer_ship = v;
+    } else if (a == "--interval") {
+      if (!dur(o.snap.interval)) return 64;
     } else {
       std::fprintf(stderr, "clusterd-ship: unknown option '%s' (try --help)\n", a.c_str());
       return 64;
     }
   }
   if (o.image.empty()) return std::fputs("clusterd-ship: --image is required\n", stderr), 64;
+  o.snap.image = o.image;
+  if (o.cmd.rfind("snap", 0) == 0) {
+    // These reach the other site through its shell (ssh): plain words only.
+    for (const std::string* w : {&o.snap.image, &o.snap.peer_snapdir, &o.snap.peer_ship}) {
+      if (w->find_first_not_of(
+              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-+") !=
+          std::string::npos) {
+        std::fprintf(stderr,
+                     "clusterd-ship: '%s': paths sent to the other site may hold only letters, "
+                     "digits and ._/-+ (its shell reads them)\n",
+                     w->c_str());
+        return 64;
+      }
+    }
+    if (o.snap.snapdir.empty())
+      return std::fputs("clusterd-ship: snapshot mode needs --snapdir\n", stderr), 64;
+    if (o.cmd == "snapshot") {
+      if (o.snap.volume.empty() || o.snap.peer_snapdir.empty() || o.snap.remote.empty())
+        return std::fputs(
+                   "clusterd-ship: snapshot needs --volume, --peer-snapdir and -- REMOTE...\n",
+                   stderr),
+               64;
+      return snapshot_loop(o.snap);
+    }
+    if (o.cmd == "snap-receive") {
+      if (o.snap.name.empty() || o.snap.expect.empty())
+        return std::fputs("clusterd-ship: snap-receive needs --name and --expect\n", stderr), 64;
+      return snap_receive(o.snap);
+    }
+    if (o.cmd == "snap-watch") return snap_watch(o.snap);
+    if (o.cmd == "snap-promote") {
+      if (o.snap.volume.empty())
+        return std::fputs("clusterd-ship: snap-promote needs --volume\n", stderr), 64;
+      return snap_promote(o.snap);
+    }
+  }
   if (o.cmd == "serve") {
     if (o.listen.empty()) return std::fputs("clusterd-ship: serve needs --listen\n", stderr), 64;
     return serve(o);

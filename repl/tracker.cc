@@ -49,13 +49,20 @@ const char* gate_name(Gate g) {
 }
 
 void Tracker::on_head(const Point& head, TimePoint now) {
+  // A head behind the one seen, in the same epoch, is a source reading a
+  // wrong or missing disk: believing it would shrink the expected loss.
+  if (head_ && head.epoch == head_->epoch && head.records < head_->records) {
+    on_error("refused a head behind the one seen (" + std::to_string(head.records) + " < " +
+                 std::to_string(head_->records) + " records)",
+             now);
+    return;
+  }
+  if (!first_head_at_) first_head_at_ = now;
   head_ = head;
   head_at_ = now;
-  if (samples_.empty() || now - samples_.back().at >= kSampleEvery ||
-      head.records < samples_.back().records) {
-    if (!samples_.empty() && head.records < samples_.back().records) samples_.clear();
+  if (!samples_.empty() && head.records < samples_.back().records) samples_.clear();  // new epoch
+  if (samples_.empty() || now - samples_.back().at >= kSampleEvery)
     samples_.push_back({now, head.records, head.bytes});
-  }
   while (!samples_.empty() && now - samples_.front().at > cfg_.rate_window) samples_.pop_front();
 }
 
@@ -181,7 +188,10 @@ Status Tracker::status(TimePoint now, std::int64_t wall_now_ns) const {
   if (head_ && replica_ && head_->records > replica_->records) {
     s.lag_records = head_->records - replica_->records;
     s.lag_bytes = head_->bytes > replica_->bytes ? head_->bytes - replica_->bytes : 0;
-    s.lag_s = std::max(0.0, static_cast<double>(head_->time_ns - replica_->time_ns) / 1e9);
+    // A replica with no time yet (nothing verified): behind since the first head.
+    s.lag_s = replica_->time_ns == 0
+                  ? seconds(now - *first_head_at_)
+                  : std::max(0.0, static_cast<double>(head_->time_ns - replica_->time_ns) / 1e9);
   }
   if (shipped_.size() >= 2) {
     double span = seconds(shipped_.back().at - shipped_.front().at);

@@ -127,6 +127,7 @@ class Tracker {
   GateConfig cfg_;
   std::optional<Point> head_;
   TimePoint head_at_{};
+  std::optional<TimePoint> first_head_at_;  ///< for the lag of a replica with no time yet
   std::optional<Point> replica_;
   TimePoint replica_at_{};
   std::deque<Sample> samples_;  ///< head reports, at most one per 250 ms, for rate_window

@@ -32,6 +32,9 @@ PACKAGES=(
   # the fleet of monitoring hosts (docs/fleet.md): a real 3-member etcd in its
   # tests and demo (etcd-server; etcdctl from etcd-client for the operator)
   etcd-server etcd-client
+  # BCP mode (docs/bcp.md): the snapshot shipper's btrfs send/receive on loop
+  # devices, and rsync
+  btrfs-progs rsync
   # the Debian package: CPack's dpkg-shlibdeps and file, and what its test and
   # maintainer scripts use (setcap/getcap, adduser, pgrep)
   dpkg-dev file libcap2-bin adduser procps

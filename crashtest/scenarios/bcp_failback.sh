@@ -29,7 +29,7 @@ bcp_wait_caught_up 30
 inject "WAN cut, then site A power-off 2 s later"
 wan_cut on
 sleep 2
-bcp_kill_source "$img_a"
+bcp_site_off "$site_a" "$img_a"
 sim alpha power-off >/dev/null
 wait_for 60 "takeover by beta" sh -c "'$bin/clusterctl' status demo --home '$home' | grep -q '^active *beta'"
 expect_journal_count 1 'promoted .*node=beta.*epoch=2|promoted .*epoch=2.*node=beta' "beta promoted at epoch 2"
@@ -37,7 +37,7 @@ say "beta runs on its promoted disk; alpha's site is dark"
 sleep 8
 
 inject "site A returns: WAN mended, alpha powered on"
-wan_cut off
+bcp_site_on "$img_a"
 sim alpha power-on >/dev/null
 wait_for 20 "alpha stopped at ok" sh -c "'$bin/nodesim' ctl alpha status | grep -q 'state=OK auto-boot?=false'"
 wait_for 30 "the branch alarm" timeline_has "bcp: the unshipped tail of alpha's site was kept as a branch"

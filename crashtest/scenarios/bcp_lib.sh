@@ -24,7 +24,8 @@ m = re.search(r"wire=(\d+)", json.load(sys.stdin).get("bcp", {}).get("receive_sa
 print(m.group(1) if m else "")'
 }
 
-# Knobs: BCP_RATE (WAN rate, 8mbit), BCP_DELAY_MS (one-way, 20), BCP_MAX_LOSS
+# Knobs: BCP_MODE (stream, or snapshot: btrfs snapshots every BCP_INTERVAL,
+# 5s, sent over ssh between the sites), BCP_RATE (WAN rate, 8mbit), BCP_DELAY_MS (one-way, 20), BCP_MAX_LOSS
 # (50), BCP_GATE_TIMEOUT (10m), BCP_EXTRA (more [bcp] lines).
 # Sets: $site_a, $site_b (folders), $img_a, $img_b, $net_id.
 #
@@ -37,13 +38,18 @@ print(m.group(1) if m else "")'
 bcp_setup() {
   net_id=${CDT_ALPHA_NS#cdt-}
   net_id=${net_id%-alpha}
+  bcp_mode=${BCP_MODE:-stream}
   site_a=$work/siteA site_b=$work/siteB
   mkdir -p "$site_a" "$site_b"
   img_a=$site_a/disk.img img_b=$site_b/disk.img
-  "$bin/nodesim" disk init "$img_a"
-  "$bin/nodesim" disk init "$img_b"
   "$src/tools/testnet.sh" wan "$net_id" alpha beta "${BCP_RATE:-8mbit}" ||
     fail "testnet.sh wan: no WAN link"
+  if [[ $bcp_mode == snapshot ]]; then
+    bcp_snapshot_sites
+  else
+    "$bin/nodesim" disk init "$img_a"
+    "$bin/nodesim" disk init "$img_b"
+  fi
   local delay=${BCP_DELAY_MS:-20}
   # Each site reaches the other's serve through its own relay (127.0.0.1:7711).
   ip netns exec "$CDT_BETA_NS" /usr/bin/python3 "$src/tests/support/wan_relay.py" \
@@ -56,10 +62,17 @@ bcp_setup() {
   NODE_OPTS="${NODE_OPTS:-} --write-interval 200ms"
   ALPHA_OPTS="${ALPHA_OPTS:-} --disk $img_a"
   BETA_OPTS="${BETA_OPTS:-} --disk $img_b"
-  NODE_ALPHA_EXTRA="$(bcp_node_lines "$CDT_ALPHA_NS" "$img_a" 198.18.250.1)
+  if [[ $bcp_mode == snapshot ]]; then
+    NODE_ALPHA_EXTRA="$(bcp_snapshot_lines "$CDT_ALPHA_NS" "$site_a" "$site_b" siteb)
 ${NODE_ALPHA_EXTRA:-}"
-  NODE_BETA_EXTRA="$(bcp_node_lines "$CDT_BETA_NS" "$img_b" 198.18.250.2)
+    NODE_BETA_EXTRA="$(bcp_snapshot_lines "$CDT_BETA_NS" "$site_b" "$site_a" sitea)
 ${NODE_BETA_EXTRA:-}"
+  else
+    NODE_ALPHA_EXTRA="$(bcp_node_lines "$CDT_ALPHA_NS" "$img_a" 198.18.250.1)
+${NODE_ALPHA_EXTRA:-}"
+    NODE_BETA_EXTRA="$(bcp_node_lines "$CDT_BETA_NS" "$img_b" 198.18.250.2)
+${NODE_BETA_EXTRA:-}"
+  fi
   BOOT_TIMEOUT=${BOOT_TIMEOUT:-90s}
   CONFIG_EXTRA="[bcp]
 max_loss = ${BCP_MAX_LOSS:-50}
@@ -77,6 +90,99 @@ ship_promote = ["$ship", "promote", "--image", "$img"]
 EOF
 }
 
+# Snapshot mode: each site a btrfs filesystem on a loop device (the node's
+# disk image in subvolume vol, snapshots in snaps), and an sshd on its WAN
+# address through which the other site's shipper runs snap-receive, host
+# keys pinned (StrictHostKeyChecking yes, BatchMode yes).
+bcp_snapshot_sites() {
+  command -v mkfs.btrfs >/dev/null || fail "needs btrfs-progs (tools/install-deps.sh)"
+  local s dev sd=$work/ssh
+  bcp_loops=()
+  trap 'bcp_cleanup; scenario_cleanup' EXIT
+  for s in A B; do
+    local d=$work/site$s
+    truncate -s 256M "$work/site$s.fs"
+    dev=$(losetup -f --show "$work/site$s.fs") || fail "no loop device for site $s"
+    bcp_loops+=("$dev")
+    mkfs.btrfs -q -f "$dev" >/dev/null 2>&1 || fail "mkfs.btrfs $dev"
+    mkdir -p "$d/fs"
+    mount "$dev" "$d/fs" || fail "mount $dev"
+    btrfs subvolume create "$d/fs/vol" >/dev/null
+    mkdir -p "$d/fs/snaps"
+    "$bin/nodesim" disk init "$d/fs/vol/disk.img"
+  done
+  img_a=$site_a/fs/vol/disk.img img_b=$site_b/fs/vol/disk.img
+  mkdir -p "$sd"
+  [[ -d /run/sshd ]] || mkdir -m 0755 /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -C bcp-ship -f "$sd/ship_key"
+  echo "restrict $(cut -d' ' -f1,2 "$sd/ship_key.pub")" >"$sd/authorized_keys"
+  : >"$sd/known_hosts"
+  local ns addr name
+  for s in a b; do
+    if [[ $s == a ]]; then ns=$CDT_ALPHA_NS addr=198.18.250.1; else ns=$CDT_BETA_NS addr=198.18.250.2; fi
+    name=site$s
+    ssh-keygen -q -t ed25519 -N '' -C "bcp-$name" -f "$sd/hk_$name"
+    mkdir -p "$sd/$name"
+    cp "$sd/authorized_keys" "$sd/$name/authorized_keys"
+    # ClientAlive: a session whose WAN was cut ends in seconds, so its
+    # btrfs receive sees the end of its stream and the partial is removed.
+    SSHD_LISTEN=$addr write_sshd_config "$sd/$name.conf" 22 "$sd/hk_$name" "$sd/$name" \
+      $'ClientAliveInterval 2\nClientAliveCountMax 3' 
+    ip netns exec "$ns" /usr/sbin/sshd -D -E "$sd/$name.log" -f "$sd/$name.conf" &
+    pids+=($!)
+    echo "$addr $(cut -d' ' -f1,2 "$sd/hk_$name.pub")" >>"$sd/known_hosts"
+    printf 'Host %s\n    HostName %s\n' "$name" "$addr" >>"$sd/ssh_config"
+  done
+  cat >>"$sd/ssh_config" <<EOF
+Host *
+    User root
+    IdentityFile $sd/ship_key
+    IdentitiesOnly yes
+    UserKnownHostsFile $sd/known_hosts
+    GlobalKnownHostsFile /dev/null
+    StrictHostKeyChecking yes
+    BatchMode yes
+    ConnectTimeout 5
+    ServerAliveInterval 2
+    ServerAliveCountMax 3
+EOF
+  bcp_ssh_config=$sd/ssh_config
+  wait_for 5 "both sites' sshd listening" bcp_sshd_up
+}
+bcp_sshd_up() {
+  grep -q '198.18.250.1:22 ' <<<"$(ip netns exec "$CDT_ALPHA_NS" ss -ltn)" &&
+    grep -q '198.18.250.2:22 ' <<<"$(ip netns exec "$CDT_BETA_NS" ss -ltn)"
+}
+
+bcp_snapshot_lines() {  # NAMESPACE SITE_DIR PEER_DIR PEER_HOST
+  local ns=$1 d=$2 peer=$3 host=$4 ship=$bin/clusterd-ship
+  cat <<EOF
+ship_serve = ["/usr/sbin/ip", "netns", "exec", "$ns", "$ship", "snapshot", "--volume", "$d/fs/vol", "--image", "disk.img", "--snapdir", "$d/fs/snaps", "--peer-snapdir", "$peer/fs/snaps", "--interval", "${BCP_INTERVAL:-5s}", "--peer-ship", "$ship", "--", "ssh", "-F", "$bcp_ssh_config", "$host"]
+ship_receive = ["$ship", "snap-watch", "--snapdir", "$d/fs/snaps", "--image", "disk.img"]
+ship_promote = ["$ship", "snap-promote", "--snapdir", "$d/fs/snaps", "--image", "disk.img", "--volume", "$d/fs/vol"]
+EOF
+}
+
+# Before lib.sh's cleanup: what runs in the sites' namespaces (shippers,
+# sshd) goes, then the filesystems and their loop devices.
+bcp_cleanup() {
+  local rc=$? ns p
+  if [[ -n $cd_pid ]]; then
+    kill "$cd_pid" 2>/dev/null || true
+    wait "$cd_pid" 2>/dev/null || true
+    cd_pid=""
+  fi
+  for ns in "$CDT_ALPHA_NS" "$CDT_BETA_NS"; do
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+  done
+  sleep 0.2
+  for p in "$site_a/fs" "$site_b/fs"; do
+    if mountpoint -q "$p"; then umount -l "$p" || true; fi
+  done
+  for p in "${bcp_loops[@]}"; do losetup -d "$p" 2>/dev/null || true; done
+  return $rc
+}
+
 bcp_status() { ctl status demo --json; }
 # A field of the replication status: head.records, replica.records, lag_records...
 bcp_field() {  # PATH (dot-separated, under bcp.replication)
@@ -92,14 +198,40 @@ bcp_caught_up() {
   h=$(bcp_field head.bytes) r=$(bcp_field replica.bytes)
   [[ -n $h && -n $r && $h == "$r" && $h -gt 0 ]]
 }
+bcp_replicated() { local r; r=$(bcp_field replica.records); [[ -n $r && $r -gt 0 ]]; }
+# Stream: the replica holds the whole log. Snapshot: a first verified
+# snapshot (the head moves on between snapshots).
 bcp_wait_caught_up() {  # SECONDS
-  wait_for "$1" "the replica holds the whole log" bcp_caught_up
+  if [[ $bcp_mode == snapshot ]]; then
+    wait_for "$1" "a verified snapshot at the other site" bcp_replicated
+  else
+    wait_for "$1" "the replica holds the whole log" bcp_caught_up
+  fi
   say "replicated: $(bcp_field replica.records) records, lag $(bcp_field lag_s) s"
 }
 
-# The site's source shipper dies with the site (its storage is gone).
-bcp_kill_source() {  # IMAGE
-  pkill -KILL -f "clusterd-ship serve --image $1" || true
+# Site A loses power: its shipper dies, its disk and its WAN link are gone
+# (a shipper clusterd starts again there finds no disk); bcp_site_on brings
+# them back.
+bcp_site_off() {  # SITE_DIR IMAGE
+  bcp_kill_source "$1"
+  mv "$2" "$2.off"
+  wan_cut on
+}
+bcp_site_on() {  # IMAGE
+  mv "$1.off" "$1"
+  wan_cut off
+}
+
+# The site's source shipper dies with the site (its storage is gone), with
+# whatever it had started (a snapshot's btrfs send and ssh): its process group.
+bcp_kill_source() {  # SITE_DIR
+  local p g
+  for p in $(pgrep -f "clusterd-ship (serve --image|snapshot --volume) $1/" || true); do
+    g=$(ps -o pgid= -p "$p" | tr -d ' ')
+    [[ -n $g ]] && kill -KILL -- "-$g" 2>/dev/null
+    kill -KILL "$p" 2>/dev/null || true
+  done
 }
 
 # The ground truth: what the ledgers say was written, what the promoted image

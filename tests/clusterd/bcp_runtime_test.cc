@@ -170,7 +170,14 @@ TEST(Bcp, ShippersRunAtTheirSitesAndStartAgainAfterTheyEnd) {
   EXPECT_EQ(r.starts("receive-beta"), 1);
   r.run_to(t0 + 5s);
   EXPECT_EQ(r.starts("receive-beta"), 2) << r.all();
-  EXPECT_TRUE(r.said("bcp: receive beta ended (1); started again in 5s")) << r.all();
+  EXPECT_TRUE(r.said("bcp: receive beta ended (1); started again every 5s")) << r.all();
+  // Ending the same way again is not said again.
+  r.end("receive-beta", 1);
+  r.run_to(t0 + 10s);
+  EXPECT_EQ(r.starts("receive-beta"), 3);
+  int ended = 0;
+  for (const auto& l : r.timeline) ended += l.find("receive beta ended") != std::string::npos;
+  EXPECT_EQ(ended, 1) << r.all();
   // An error line is said once until it changes.
   r.say("receive-beta", "error cannot reach the source\nerror cannot reach the source\n");
   int n = 0;

@@ -134,6 +134,17 @@ TEST(Tracker, OlderEpochAndBackwardPointsAreRefused) {
   EXPECT_EQ(t.status(t0 + 3s, 0).replica.records, 12u);
 }
 
+TEST(Tracker, AHeadGoingBackInTheSameEpochIsRefused) {
+  Tracker t;
+  t.on_head(at(100), t0);
+  t.on_head(at(0), t0 + 1s);  // a restarted source that read nothing
+  auto s = t.status(t0 + 1s, 0);
+  EXPECT_EQ(s.head.records, 100u);
+  EXPECT_NE(s.last_error.find("refused a head behind the one seen (0 < 100"), std::string::npos);
+  t.on_head(at(5, 2), t0 + 2s);  // a new epoch starts its own count
+  EXPECT_EQ(t.status(t0 + 2s, 0).head.records, 5u);
+}
+
 TEST(Tracker, StatusLagAgeAndAFutureReplica) {
   Tracker t;
   Point h = at(100), r = at(90);

@@ -1,0 +1,458 @@
+#include "repl/snapshot.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "repl/log_file.h"
+#include "repl/ship_util.h"
+#include "repl/tracker.h"
+
+namespace clusterd::repl {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// --- processes -------------------------------------------------------------------
+
+/// Starts argv with stdin from `in` (-1: /dev/null) and stdout to `out` (-1:
+/// a new pipe, returned in *read_end; stderr goes with stdout).
+pid_t spawn(const std::vector<std::string>& argv, int in, int out, int* read_end) {
+  int p[2] = {-1, -1};
+  if (out < 0 && ::pipe2(p, O_CLOEXEC) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(in >= 0 ? in : null, 0);
+    int o = out >= 0 ? out : p[1];
+    ::dup2(o, 1);
+    ::dup2(out >= 0 ? 2 : o, 2);  // a pipeline's first stage keeps stderr apart
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
+    ::_exit(127);
+  }
+  if (p[1] >= 0) ::close(p[1]);
+  if (read_end) *read_end = p[0];
+  return pid;
+}
+
+int wait_status(pid_t pid) {
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/// Runs argv to its end; its output (stdout and stderr) in *out.
+int run(const std::vector<std::string>& argv, std::string* out = nullptr) {
+  int rd = -1;
+  pid_t pid = spawn(argv, -1, -1, &rd);
+  if (pid < 0) return 127;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(rd, buf, sizeof buf)) > 0;)
+    if (out) out->append(buf, static_cast<std::size_t>(n));
+  ::close(rd);
+  return wait_status(pid);
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+// --- the site's files -------------------------------------------------------------
+
+std::string state_key(const std::string& snapdir) { return snapdir + "/site"; }
+
+std::string read_word(const std::string& path) {
+  std::ifstream f(path);
+  std::string w;
+  f >> w;
+  return w;
+}
+
+bool write_word(const std::string& path, const std::string& w) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << w << "\n";
+    if (!f.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+/// Snapshots in a folder, oldest first (snap-e<E>-<N>: by epoch, then N).
+std::vector<std::string> snapshots(const std::string& dir) {
+  std::vector<std::pair<std::pair<unsigned long, unsigned long>, std::string>> v;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string n = e.path().filename().string();
+    unsigned long ep = 0, k = 0;
+    if (std::sscanf(n.c_str(), "snap-e%lu-%lu", &ep, &k) == 2) v.push_back({{ep, k}, n});
+  }
+  std::sort(v.begin(), v.end());
+  std::vector<std::string> out;
+  for (auto& [key, n] : v) out.push_back(n);
+  return out;
+}
+
+/// A received snapshot is complete when btrfs gave it a Received UUID.
+bool received_complete(const std::string& path) {
+  std::string out;
+  if (run({"btrfs", "subvolume", "show", path}, &out) != 0) return false;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);) {
+    auto at = l.find("Received UUID:");
+    if (at == std::string::npos) continue;
+    std::string v = l.substr(at + 14);
+    v.erase(0, v.find_first_not_of(" \t"));
+    return !v.empty() && v != "-";
+  }
+  return false;
+}
+
+/// The complete-line prefix of the image inside a snapshot.
+Result<Point> image_point(const std::string& image_path) {
+  auto size = log_size(image_path);
+  if (!size) return size.error();
+  std::uint64_t from = *size > 65536 ? *size - 65536 : 0;
+  auto tail = read_lines(image_path, from, static_cast<std::size_t>(*size - from));
+  if (!tail) return tail.error();
+  return scan_prefix(image_path, from + tail->size());
+}
+
+int lock_dir(const std::string& dir, Duration wait) {
+  int fd = ::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  auto until = Clock::now() + wait;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (Clock::now() >= until) return ::close(fd), -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return fd;
+}
+
+std::string utc_stamp() {
+  char b[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  std::strftime(b, sizeof b, "%Y%m%dT%H%M%SZ", &tm);
+  return b;
+}
+
+}  // namespace
+
+// --- the source --------------------------------------------------------------------
+
+int snapshot_loop(const SnapshotOptions& o) {
+  const std::string live = o.volume + "/" + o.image;
+  auto st = load_state(state_key(o.snapdir));
+  if (!st) return std::fprintf(stderr, "clusterd-ship: %s\n", st.error().message.c_str()), 2;
+  const std::uint64_t epoch = st->point.epoch;
+  Point head;
+  head.epoch = epoch;
+  head.hash = kHashSeed;
+  // The live head, read on from where it was (from the start again if the
+  // image shrank: it was replaced).
+  auto last_said = Clock::now() - std::chrono::hours(1);
+  auto report_head = [&]() {
+    auto size = log_size(live);
+    if (size && *size < head.bytes) head = Point{0, 0, 0, kHashSeed, epoch};
+    bool moved = false;
+    for (;;) {
+      auto chunk = read_lines(live, head.bytes, 1 << 20);
+      if (!chunk || chunk->empty()) break;
+      head.hash = hash_extend(head.hash, *chunk);
+      head.records += count_lines(*chunk);
+      head.bytes += chunk->size();
+      moved = true;
+    }
+    if (moved) head.time_ns = wall_now_ns();
+    if (moved || Clock::now() - last_said >= std::chrono::seconds(1)) {
+      say(format_point("head", head));
+      last_said = Clock::now();
+    }
+  };
+  if (auto size = log_size(live); !size) {  // never a head of 0 for an unreadable disk
+    std::fprintf(stderr, "clusterd-ship: %s\n", size.error().message.c_str());
+    return 2;
+  }
+  report_head();
+  unsigned long n = 0;
+  for (const auto& s : snapshots(o.snapdir)) {
+    unsigned long ep = 0, k = 0;
+    if (std::sscanf(s.c_str(), "snap-e%lu-%lu", &ep, &k) == 2 && ep == epoch) n = std::max(n, k);
+  }
+  auto next_cycle = Clock::now();
+  for (;;) {
+    while (Clock::now() < next_cycle) {
+      std::this_thread::sleep_for(o.poll);
+      report_head();
+    }
+    next_cycle = Clock::now() + o.interval;
+    // 1. A read-only snapshot of the volume: a consistent image.
+    std::string name = "snap-e" + std::to_string(epoch) + "-" + std::to_string(++n);
+    std::string path = o.snapdir + "/" + name, out;
+    if (run({"btrfs", "subvolume", "snapshot", "-r", o.volume, path}, &out) != 0) {
+      say_error("btrfs subvolume snapshot " + o.volume + ": " + first_line(out));
+      continue;
+    }
+    auto p = image_point(path + "/" + o.image);
+    if (!p) {
+      say_error(p.error().message);
+      (void)run({"btrfs", "subvolume", "delete", path});
+      continue;
+    }
+    p->epoch = epoch;
+    p->time_ns = wall_now_ns();
+    // 2. Send it, from the newest one the other site verified.
+    std::string parent = read_word(o.snapdir + "/peer-has");
+    std::vector<std::string> send = {"btrfs", "send", "-q"};
+    if (!parent.empty() && fs::exists(o.snapdir + "/" + parent)) {
+      send.push_back("-p");
+      send.push_back(o.snapdir + "/" + parent);
+    }
+    send.push_back(path);
+    char expect[160];
+    // One word (commas): ssh hands the remote command to a shell.
+    std::snprintf(expect, sizeof expect, "%llu,%llu,%016llx,%lld,%llu",
+                  static_cast<unsigned long long>(p->records),
+                  static_cast<unsigned long long>(p->bytes),
+                  static_cast<unsigned long long>(p->hash), static_cast<long long>(p->time_ns),
+                  static_cast<unsigned long long>(epoch));
+    std::vector<std::string> recv = o.remote;
+    recv.insert(recv.end(), {o.peer_ship, "snap-receive", "--snapdir"});
+    recv.push_back(o.peer_snapdir);
+    recv.insert(recv.end(), {"--image", o.image, "--name", name, "--expect", expect});
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) != 0) return 2;
+    int rd = -1;
+    pid_t sender = spawn(send, -1, pipefd[1], nullptr);
+    pid_t receiver = spawn(recv, pipefd[0], -1, &rd);
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    bool verified = false;
+    std::string line, buf(4096, '\0');
+    for (;;) {
+      pollfd pf{rd, POLLIN, 0};
+      int r = ::poll(&pf, 1, to_ms(o.poll));
+      if (r == 0) {  // the live head goes on while a long transfer runs
+        report_head();
+        continue;
+      }
+      ssize_t got = ::read(rd, buf.data(), buf.size());
+      if (got <= 0) break;
+      for (ssize_t i = 0; i < got; ++i) {
+        if (buf[static_cast<std::size_t>(i)] != '\n') {
+          if (line.size() < 4096) line += buf[static_cast<std::size_t>(i)];
+          continue;
+        }
+        if (line.rfind("replica ", 0) == 0) verified = true;
+        if (line.rfind("replica ", 0) == 0 || line.rfind("error ", 0) == 0 ||
+            line.rfind("note ", 0) == 0)
+          say(line);
+        else if (!line.empty())
+          say("note " + name + ": " + line);
+        line.clear();
+      }
+    }
+    ::close(rd);
+    int send_st = wait_status(sender), recv_st = wait_status(receiver);
+    if (verified && recv_st == 0 && send_st == 0) {
+      // 3. The other site has it: the parent of the next send. Older ones go.
+      write_word(o.snapdir + "/peer-has", name);
+      for (const auto& old : snapshots(o.snapdir)) {
+        if (old == name) break;
+        (void)run({"btrfs", "subvolume", "delete", o.snapdir + "/" + old});
+      }
+    } else {
+      say_error("snapshot " + name + " not verified at the other site (btrfs send " +
+                std::to_string(send_st) + ", snap-receive " + std::to_string(recv_st) +
+                "); it is dropped and the next one goes from " +
+                (parent.empty() ? std::string("scratch") : parent));
+      (void)run({"btrfs", "subvolume", "delete", path});
+    }
+  }
+}
+
+// --- the other site ---------------------------------------------------------------
+
+namespace {
+// Partial receives (no Received UUID) are removed before anything else.
+void remove_partial(const std::string& snapdir, const std::string& keep_verified) {
+  for (const auto& s : snapshots(snapdir)) {
+    std::string path = snapdir + "/" + s;
+    if (s == keep_verified) continue;
+    // Our own snapshots (taken here as a source) have no Received UUID
+    // either, and are read-only with a "snap-e<our epoch>" name: a partial
+    // receive is writable. btrfs property get ro tells them apart.
+    std::string ro;
+    (void)run({"btrfs", "property", "get", "-ts", path, "ro"}, &ro);
+    if (ro.find("ro=true") != std::string::npos || received_complete(path)) continue;
+    (void)run({"btrfs", "subvolume", "delete", path});
+    say("note removed a partial receive: " + s);
+  }
+}
+}  // namespace
+
+int snap_receive(const SnapshotOptions& o) {
+  std::string spaced = o.expect;
+  std::replace(spaced.begin(), spaced.end(), ',', ' ');
+  std::istringstream ex(spaced);
+  unsigned long long records = 0, bytes = 0, epoch = 0;
+  long long time_ns = 0;
+  std::string hash_hex;
+  if (!(ex >> records >> bytes >> hash_hex >> time_ns >> epoch)) {
+    say_error("snap-receive: --expect wants RECORDS,BYTES,HASH,TIME_NS,EPOCH");
+    return 64;
+  }
+  std::uint64_t hash = std::strtoull(hash_hex.c_str(), nullptr, 16);
+  std::error_code ec;
+  fs::create_directories(o.snapdir, ec);
+  int lock = lock_dir(o.snapdir, std::chrono::seconds(30));
+  if (lock < 0) return say_error("snap-receive: " + o.snapdir + "/.lock is held"), 2;
+  auto st = load_state(state_key(o.snapdir));
+  if (!st) return say_error(st.error().message), 2;
+  if (epoch < st->point.epoch) {
+    say_error("refused snapshot " + o.name + " of epoch " + std::to_string(epoch) +
+              ": this site is at epoch " + std::to_string(st->point.epoch) +
+              " (the source was superseded by a promotion)");
+    return 1;
+  }
+  remove_partial(o.snapdir, read_word(o.snapdir + "/verified"));
+  std::string out;
+  int rc = 0;
+  {
+    // btrfs receive reads the stream from our stdin.
+    int rd = -1;
+    pid_t pid = spawn({"btrfs", "receive", "-q", o.snapdir}, 0, -1, &rd);
+    char b[4096];
+    for (ssize_t n; (n = ::read(rd, b, sizeof b)) > 0;) out.append(b, static_cast<std::size_t>(n));
+    ::close(rd);
+    rc = wait_status(pid);
+  }
+  std::string path = o.snapdir + "/" + o.name;
+  if (rc != 0 || !received_complete(path)) {
+    if (fs::exists(path)) (void)run({"btrfs", "subvolume", "delete", path});
+    say_error("partial receive of " + o.name + " removed (btrfs receive " + std::to_string(rc) +
+              (out.empty() ? "" : ": " + first_line(out)) + ")");
+    return 1;
+  }
+  auto p = scan_prefix(path + "/" + o.image, bytes);
+  if (!p || p->bytes != bytes || p->hash != hash || p->records != records) {
+    (void)run({"btrfs", "subvolume", "delete", path});
+    say_error("snapshot " + o.name +
+              " received but its image is not the source's (hash or length)"
+              "; removed");
+    return 1;
+  }
+  // Verified: the new point, and the older received snapshots go.
+  std::string before = read_word(o.snapdir + "/verified");
+  st->point.records = records;
+  st->point.bytes = bytes;
+  st->point.hash = hash;
+  st->point.time_ns = time_ns;
+  st->point.epoch = std::max<std::uint64_t>(st->point.epoch, epoch);
+  if (!save_state(state_key(o.snapdir), *st) || !write_word(o.snapdir + "/verified", o.name)) {
+    say_error("cannot record the verified point in " + o.snapdir);
+    return 2;
+  }
+  if (!before.empty() && before != o.name && fs::exists(o.snapdir + "/" + before))
+    (void)run({"btrfs", "subvolume", "delete", o.snapdir + "/" + before});
+  say(format_point("replica", st->point) + " name=" + o.name);
+  return 0;
+}
+
+int snap_watch(const SnapshotOptions& o) {
+  std::string last;
+  auto said = Clock::now() - std::chrono::hours(1);
+  for (;;) {
+    auto st = load_state(state_key(o.snapdir));
+    if (st) {
+      std::string line =
+          format_point("replica", st->point) + " name=" + read_word(o.snapdir + "/verified");
+      if (line != last || Clock::now() - said >= std::chrono::seconds(5)) {
+        say(line);
+        last = line;
+        said = Clock::now();
+      }
+    } else {
+      say_error(st.error().message);
+    }
+    std::this_thread::sleep_for(o.poll);
+  }
+}
+
+int snap_promote(const SnapshotOptions& o) {
+  int lock = lock_dir(o.snapdir, std::chrono::seconds(30));
+  if (lock < 0) {
+    std::fprintf(stderr, "clusterd-ship: %s/.lock still held: a receive is under way\n",
+                 o.snapdir.c_str());
+    return 2;
+  }
+  auto st = load_state(state_key(o.snapdir));
+  std::string name = read_word(o.snapdir + "/verified");
+  if (!st || name.empty()) {
+    std::fprintf(stderr, "clusterd-ship: %s holds no verified snapshot; refusing to promote\n",
+                 o.snapdir.c_str());
+    return 1;
+  }
+  std::string snap = o.snapdir + "/" + name;
+  auto p = scan_prefix(snap + "/" + o.image, st->point.bytes);
+  if (!received_complete(snap) || !p || p->hash != st->point.hash) {
+    std::fprintf(stderr, "clusterd-ship: %s is not the verified point it should be; refusing\n",
+                 snap.c_str());
+    return 1;
+  }
+  // What the volume held is this site's own: kept, never destroyed. Its
+  // records past the last snapshot the other site verified from us (none
+  // if we never were the source) are the ones the cluster lost.
+  if (fs::exists(o.volume)) {
+    std::uint64_t records = 0, common = 0;
+    if (auto own = image_point(o.volume + "/" + o.image); own) records = own->records;
+    if (std::string ph = read_word(o.snapdir + "/peer-has"); !ph.empty()) {
+      if (auto c = image_point(o.snapdir + "/" + ph + "/" + o.image); c) common = c->records;
+    }
+    std::string branch =
+        o.volume + ".branch-e" + std::to_string(st->point.epoch) + "-" + utc_stamp();
+    std::error_code ec;
+    fs::rename(o.volume, branch, ec);
+    if (ec) {
+      std::fprintf(stderr, "clusterd-ship: cannot move %s aside: %s\n", o.volume.c_str(),
+                   ec.message().c_str());
+      return 2;
+    }
+    if (records > common)
+      say("branch file=" + branch + " records=" + std::to_string(records - common));
+  }
+  std::string out;
+  if (run({"btrfs", "subvolume", "snapshot", snap, o.volume}, &out) != 0) {
+    std::fprintf(stderr, "clusterd-ship: btrfs subvolume snapshot %s %s: %s\n", snap.c_str(),
+                 o.volume.c_str(), first_line(out).c_str());
+    return 2;
+  }
+  st->point.epoch += 1;
+  st->base = st->point;
+  // This site is the source now; the other site has `name`: the parent of
+  // the first send back (a failback ships only what changed since).
+  if (!save_state(state_key(o.snapdir), *st) || !write_word(o.snapdir + "/peer-has", name))
+    return 2;
+  say(format_point("promoted", st->point));
+  return 0;
+}
+
+}  // namespace clusterd::repl
