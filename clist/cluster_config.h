@@ -106,11 +106,11 @@ struct MetricsConfig {
 /// (docs/bcp.md). Absent: one shared disk, as always.
 struct BcpConfig {
   bool enabled = false;
-  bool observe = false;           ///< mode = "observe": the gate only says what it would do
-  std::uint64_t max_loss = 50;    ///< records a failover may lose without an operator
-  Duration gate_timeout = 10min;  ///< then it goes on with the stated loss; 0 = never by itself
-  Duration drain = 15s;           ///< after the fence, how long a moving replica is waited for
-  Duration lag_alarm = 60s;       ///< warn when the replica is this far behind; 0 = never
+  bool observe = false;          ///< mode = "observe": the gate only says what it would do
+  std::uint64_t max_loss = 50;   ///< records a failover may lose without an operator
+  Duration gate_timeout = 5min;  ///< then it goes on with the stated loss; 0 = never by itself
+  Duration drain = 15s;          ///< after the fence, how long a moving replica is waited for
+  Duration lag_alarm = 60s;      ///< warn when the replica is this far behind; 0 = never
 };
 
 /// A checked, resolved cluster config. Built only when there is no diagnostic.

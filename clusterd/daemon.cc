@@ -199,6 +199,19 @@ struct Daemon::Impl : ControlTarget {
     }
     m.alarms_raised = bridge->raised();
     if (auto d = failover_clock.last()) m.last_takeover_duration_seconds = seconds(*d);
+    if (const repl::Tracker* t = runtime ? runtime->bcp_tracker() : nullptr) {
+      auto st = t->status(now(), world.wall_ns());
+      metrics::BcpMetrics b;
+      b.lag_seconds = st.lag_s;
+      b.lag_records = st.lag_records;
+      b.lag_bytes = st.lag_bytes;
+      if (st.have_replica && st.replica.time_ns != 0) b.replica_age_seconds = st.replica_age_s;
+      b.epoch = st.epoch;
+      b.gate_held = runtime->bcp_held();
+      b.replica_in_future = st.replica_in_future;
+      b.diverged = st.diverged;
+      m.bcp = b;
+    }
     return metrics::render(m);
   }
 

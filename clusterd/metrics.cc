@@ -161,6 +161,34 @@ std::string render(const ClusterMetrics& m) {
            "clusterd saw.");
   if (m.last_takeover_duration_seconds)
     w.sample({{"cluster", c}}, *m.last_takeover_duration_seconds);
+  if (m.bcp) {
+    const BcpMetrics& b = *m.bcp;
+    w.family("clusterd_bcp_lag_seconds", Type::Gauge,
+             "BCP: how much older the replica's newest record is than the source's (0 when the "
+             "replica holds the whole log).");
+    w.sample({{"cluster", c}}, b.lag_seconds);
+    w.family("clusterd_bcp_lag_records", Type::Gauge,
+             "BCP: records the source has that the passive site's verified replica lacks.");
+    w.sample({{"cluster", c}}, static_cast<double>(b.lag_records));
+    w.family("clusterd_bcp_lag_bytes", Type::Gauge, "BCP: the same in bytes.");
+    w.sample({{"cluster", c}}, static_cast<double>(b.lag_bytes));
+    w.family("clusterd_bcp_replica_age_seconds", Type::Gauge,
+             "BCP: wall-clock age of the replica's newest record; absent until a verified "
+             "point exists (negative: dated in the future, see clusterd_bcp_replica_in_future).");
+    if (b.replica_age_seconds) w.sample({{"cluster", c}}, *b.replica_age_seconds);
+    w.family("clusterd_bcp_epoch", Type::Gauge,
+             "BCP: the epoch, raised by each promotion of a passive site.");
+    w.sample({{"cluster", c}}, static_cast<double>(b.epoch));
+    w.family("clusterd_bcp_gate_held", Type::Gauge,
+             "BCP: 1 while a standby's boot waits at the failover gate.");
+    w.sample({{"cluster", c}}, flag(b.gate_held));
+    w.family("clusterd_bcp_replica_in_future", Type::Gauge,
+             "BCP: 1 while the replica point is dated in the future (an alarm, never fresh).");
+    w.sample({{"cluster", c}}, flag(b.replica_in_future));
+    w.family("clusterd_bcp_diverged", Type::Gauge,
+             "BCP: 1 while head and replica have the same length and different hashes.");
+    w.sample({{"cluster", c}}, flag(b.diverged));
+  }
   return w.text();
 }
 

@@ -65,6 +65,17 @@ struct NodeMetrics {
   bool console_up = false;  ///< the console transport is connected
 };
 
+/// BCP mode (docs/bcp.md): the replication between the sites.
+struct BcpMetrics {
+  double lag_seconds = 0;  ///< source time of the head's newest record minus the replica's
+  std::uint64_t lag_records = 0, lag_bytes = 0;
+  std::optional<double> replica_age_seconds;  ///< absent until a verified point exists
+  std::uint64_t epoch = 0;
+  bool gate_held = false;  ///< a standby's boot waits at the failover gate
+  bool replica_in_future = false;
+  bool diverged = false;
+};
+
 /// What one daemon reports; filled by the daemon, rendered by render().
 struct ClusterMetrics {
   std::string cluster;
@@ -80,6 +91,7 @@ struct ClusterMetrics {
   /// Leaving the initial state -> takeover, of the last failover this
   /// process saw from its start; absent when there was none.
   std::optional<double> last_takeover_duration_seconds;
+  std::optional<BcpMetrics> bcp;  ///< BCP clusters only: their families appear only then
 };
 
 /// The exposition of one cluster: every family, every sample labelled

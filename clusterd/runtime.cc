@@ -817,7 +817,10 @@ void ClusterRuntime::fingerprint(Fingerprint& f, chat::TimePoint now) const {
 }
 
 void ClusterRuntime::entered(const chat::StateChange& c) {
-  if (c.to == initial_) fencing_ = false;
+  if (c.to == initial_) {
+    fencing_ = false;
+    planned_ = false;  // a switchover the script did not carry out is forgotten
+  }
   std::string text = "state " + std::string(interp_.state_name());
   if (!c.trigger.empty()) text += " <- " + c.trigger;
   if (!c.matched.empty()) text += " matched \"" + escape(c.matched) + "\"";

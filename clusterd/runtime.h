@@ -174,6 +174,8 @@ class ClusterRuntime : public chat::Actuator {
   /// BCP: the replication status and the gate as JSON ("" when not BCP).
   std::string bcp_json(chat::TimePoint now) const;
   const repl::Tracker* bcp_tracker() const { return options_.bcp.enabled ? &tracker_ : nullptr; }
+  /// BCP: a standby's boot waits at the failover gate.
+  bool bcp_held() const { return held_.has_value(); }
   /// A power action (command or read-back) on node `i` is under way.
   bool power_busy(std::size_t i) const { return power_[i].has_value(); }
 
@@ -270,6 +272,7 @@ class ClusterRuntime : public chat::Actuator {
   bool bcp_hold(chat::Channel ch, std::string_view bytes, std::optional<chat::PowerOp> power);
   void bcp_tick();
   void bcp_watch_lag();
+  void bcp_check_divergence();
   void bcp_promote();
   void bcp_release();
   bool bcp_output(std::uint64_t id, std::string_view bytes);
@@ -342,10 +345,12 @@ class ClusterRuntime : public chat::Actuator {
   chat::TimePoint bcp_started_{};
   chat::TimePoint bcp_check_at_{};  // the next gate / lag check: fixed, so output cannot push it
   bool lag_alarmed_ = false;        // the "replication behind" warning is out
-  bool future_alarmed_ = false;     // the "replica dated in the future" alarm is out
-  bool not_owner_alarmed_ = false;  // fleet: the alarm for a failed owner_check is out
-  std::array<bool, 2> break_unsent_{};  // by node index: the script's last BREAK was refused
-                                        // (not the owner): no presumed fence on its silence
+  bool diverged_alarmed_ = false;   // the "replica differs" alarm is out
+  std::string gate_state_ = "deciding";  // status: draining, hold, waiting for equal hashes
+  bool future_alarmed_ = false;          // the "replica dated in the future" alarm is out
+  bool not_owner_alarmed_ = false;       // fleet: the alarm for a failed owner_check is out
+  std::array<bool, 2> break_unsent_{};   // by node index: the script's last BREAK was refused
+                                         // (not the owner): no presumed fence on its silence
   std::array<bool, 2>
       refused_alarmed_{};  // by node index: identity alarm raised, console not up since
 };

@@ -111,28 +111,39 @@ void ClusterRuntime::bcp_tick() {
   auto answer = tracker_.gate(*fenced_at_, held_->since, now_, accept_loss_);
   const bool caught_up = st.have_head && st.have_replica && st.lag_records == 0 &&
                          st.head.bytes == st.replica.bytes && st.head.hash == st.replica.hash;
+  // A head reported after the fence: the source is known to have written
+  // nothing the replica lacks (planned switchover).
+  const auto reported = tracker_.head_reported_at();
+  const bool head_after_fence = reported && *reported > *fenced_at_;
   const bool moving = now_ - replica_moved_at_ < std::chrono::seconds(2);
-  const bool draining = !caught_up && moving && now_ - held_->since < options_.bcp.drain;
+  // The source still reports (its site is up): it ships the rest, up to drain.
+  const bool source_alive = reported && now_ - *reported < std::chrono::seconds(3);
+  const bool draining =
+      !caught_up && (moving || source_alive) && now_ - held_->since < options_.bcp.drain;
+  gate_state_ = draining ? "draining" : "deciding";
   bool go = false;
   std::string verdict;
   if (answer.gate == repl::Gate::NoReplica) {
     verdict = "no-replica";
   } else if (planned_) {
     // A planned switchover loses nothing or waits for an operator.
-    if (caught_up) {
+    const Duration patience = cfg.gate_timeout.count() ? cfg.gate_timeout : options_.bcp.drain;
+    if (caught_up && head_after_fence) {
       go = true;
       answer.gate = repl::Gate::Promote;
       answer.text = "planned switchover: replica and head agree (" +
                     std::to_string(st.replica.records) + " records, hash equal): no loss";
     } else if (accept_loss_) {
       go = true;
-    } else if (!draining && now_ - held_->since >= cfg.gate_timeout && cfg.gate_timeout.count()) {
+    } else if (!draining && now_ - held_->since >= patience) {
       verdict = "planned-not-caught-up";
     }
+    gate_state_ = verdict.empty() ? "waiting for equal hashes" : "hold";
   } else if (draining && !accept_loss_) {
     // The source still ships its tail: wait for it.
   } else if (answer.gate == repl::Gate::Hold) {
     verdict = "hold";
+    gate_state_ = "hold";
   } else {
     go = true;
   }
@@ -157,7 +168,10 @@ void ClusterRuntime::bcp_tick() {
           : verdict == "planned-not-caught-up"
               ? "planned switchover held: the replica at " + standby() + "'s site has " +
                     std::to_string(st.replica.records) + " of " + std::to_string(st.head.records) +
-                    " records after " + format_duration(cfg.gate_timeout) +
+                    " records (head reported after the fence: " +
+                    (head_after_fence ? "yes" : "no") + ") after " +
+                    format_duration(cfg.gate_timeout.count() ? cfg.gate_timeout
+                                                             : options_.bcp.drain) +
                     "; clusterctl failover --accept-loss to go on with that loss"
               : "failover held: " + answer.text + "; clusterctl failover --accept-loss to go on" +
                     (cfg.gate_timeout.count() ? " (or it goes on by itself after gate_timeout " +
@@ -199,10 +213,13 @@ void ClusterRuntime::bcp_watch_lag() {
   if (behind && !lag_alarmed_) {
     lag_alarmed_ = true;
     char buf[200];
-    std::snprintf(buf, sizeof buf,
-                  "replication behind: the replica at %s's site lacks %llu records (%.0f s of "
-                  "writes); a failover now would lose them",
-                  standby().c_str(), static_cast<unsigned long long>(st.lag_records), st.lag_s);
+    std::snprintf(
+        buf, sizeof buf,
+        "replication behind: the replica at %s's site lacks %llu records (%.0f s of "
+        "writes); a failover now would lose them",
+        standby().c_str(),
+        static_cast<unsigned long long>(st.have_replica ? st.lag_records : st.head.records),
+        st.lag_s);
     say(std::string("bcp: ") + buf);
     alarms_.raise(chat::AlarmSeverity::Warning, buf, state);
   } else if (lag_alarmed_ && st.have_replica && st.lag_records == 0) {
@@ -276,11 +293,13 @@ void ClusterRuntime::bcp_line(std::size_t which, std::string_view line) {
   switch (l.kind) {
     case repl::ShipLine::Head:
       if (which == kServe) tracker_.on_head(l.point, now_);
+      bcp_check_divergence();
       break;
     case repl::ShipLine::Replica: {
       if (which != kReceive) break;
       auto before = tracker_.status(now_, options_.wall_ns()).replica.bytes;
       if (tracker_.on_replica(l.point, now_) && l.point.bytes != before) replica_moved_at_ = now_;
+      bcp_check_divergence();
       break;
     }
     case repl::ShipLine::Error:
@@ -305,6 +324,26 @@ void ClusterRuntime::bcp_line(std::size_t which, std::string_view line) {
             escape(line.substr(5)));
       }
       break;
+  }
+}
+
+// Head and replica at the same length with different hashes: the two sites'
+// logs are not the same (a copy gone wrong, or a site written behind our
+// back). A critical alarm, once until they agree again.
+void ClusterRuntime::bcp_check_divergence() {
+  auto st = tracker_.status(now_, options_.wall_ns());
+  if (st.have_head && st.have_replica && st.head.bytes == st.replica.bytes)
+    tracker_.on_source_hash(st.head.bytes, st.head.hash);
+  st = tracker_.status(now_, options_.wall_ns());
+  if (st.diverged && !diverged_alarmed_) {
+    diverged_alarmed_ = true;
+    std::string text = "the replica at " + standby() + "'s site differs from the source at " +
+                       std::to_string(st.replica.bytes) +
+                       " bytes (hashes differ): it is not a copy of the active's log";
+    say("bcp: " + text);
+    alarms_.raise(chat::AlarmSeverity::Critical, text, std::string(interp_.state_name()));
+  } else if (!st.diverged) {
+    diverged_alarmed_ = false;
   }
 }
 
@@ -347,13 +386,14 @@ bool ClusterRuntime::bcp_exit(std::uint64_t id, int status) {
       return true;
     }
     const auto& loss = promote_answer_.loss;
-    if (!journal(JournalKind::Promoted, {{"node", nodes_[i].name},
-                                         {"epoch", std::to_string(promoted->epoch)},
-                                         {"records", std::to_string(promoted->records)},
-                                         {"bytes", std::to_string(promoted->bytes)},
-                                         {"lo", std::to_string(loss.lo)},
-                                         {"hi", std::to_string(loss.hi)},
-                                         {"gate", repl::gate_name(promote_answer_.gate)}})) {
+    if (!journal(JournalKind::Promoted,
+                 {{"node", nodes_[i].name},
+                  {"epoch", std::to_string(promoted->epoch)},
+                  {"records", std::to_string(promoted->records)},
+                  {"bytes", std::to_string(promoted->bytes)},
+                  {"lo", std::to_string(loss.lo)},
+                  {"hi", loss.hi == UINT64_MAX ? std::string("unknown") : std::to_string(loss.hi)},
+                  {"gate", repl::gate_name(promote_answer_.gate)}})) {
       held_.reset();
       gate_open_ = false;
       return true;
@@ -424,6 +464,8 @@ bool ClusterRuntime::accept_loss(chat::TimePoint now, std::string& why) {
   now_ = now;
   if (!options_.bcp.enabled) return why = "this cluster is not in BCP mode", false;
   if (!held_) return why = "no failover is held at the gate", false;
+  if (!tracker_.has_replica())
+    return why = "no verified replica point at " + standby() + "'s site: nothing to promote", false;
   if (options_.bcp.observe) return why = "the gate is observe-only: it never promotes", false;
   accept_loss_ = true;
   say("operator: failover --accept-loss");
@@ -444,7 +486,8 @@ std::string ClusterRuntime::bcp_json(chat::TimePoint now) const {
   o.boolean("observe", options_.bcp.observe);
   if (held_) {
     auto a = tracker_.gate(fenced_at_.value_or(now), held_->since, now, accept_loss_);
-    o.string("gate", promoting_ ? "promoting" : repl::gate_name(a.gate));
+    o.string("gate", promoting_ || gate_open_ ? "promoting" : gate_state_);
+    o.string("gate_verdict", repl::gate_name(a.gate));
     o.string("gate_text", a.text);
     o.number("loss_lo", static_cast<std::int64_t>(a.loss.lo));
     o.number("loss_hi", a.loss.hi == UINT64_MAX ? -1 : static_cast<std::int64_t>(a.loss.hi));

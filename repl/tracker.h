@@ -35,7 +35,7 @@ struct Point {
 
 struct GateConfig {
   std::uint64_t max_loss = 50;  ///< records; a promotion losing at most this goes alone
-  Duration gate_timeout = std::chrono::minutes(10);         ///< 0 = wait for an operator forever
+  Duration gate_timeout = std::chrono::minutes(5);          ///< 0 = wait for an operator forever
   Duration observe_slack = std::chrono::milliseconds(500);  ///< head report delay allowed for
   Duration rate_window = std::chrono::minutes(5);           ///< how far back the peak rate looks
   Duration future_tolerance = std::chrono::seconds(2);      ///< clock skew allowed between sites
@@ -116,6 +116,11 @@ class Tracker {
 
   Status status(TimePoint now, std::int64_t wall_now_ns) const;
   double peak_rate(TimePoint now) const;
+  /// When the source last reported its head (monitor clock); nullopt: never.
+  std::optional<TimePoint> head_reported_at() const {
+    return head_ ? std::optional<TimePoint>(head_at_) : std::nullopt;
+  }
+  bool has_replica() const { return replica_.has_value(); }
   const GateConfig& config() const { return cfg_; }
 
  private:

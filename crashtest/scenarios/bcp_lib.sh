@@ -76,7 +76,7 @@ ${NODE_BETA_EXTRA:-}"
   BOOT_TIMEOUT=${BOOT_TIMEOUT:-90s}
   CONFIG_EXTRA="[bcp]
 max_loss = ${BCP_MAX_LOSS:-50}
-gate_timeout = \"${BCP_GATE_TIMEOUT:-10m}\"
+gate_timeout = \"${BCP_GATE_TIMEOUT:-5m}\"
 ${BCP_EXTRA:-}
 ${CONFIG_EXTRA:-}"
 }

@@ -553,7 +553,7 @@ TEST(ClusterConfig, BcpTakesItsKeysAndNeedsTheShipperCommandsOnBothNodes) {
   EXPECT_TRUE(ok.config->bcp.enabled);
   EXPECT_FALSE(ok.config->bcp.observe);
   EXPECT_EQ(ok.config->bcp.max_loss, 50u);
-  EXPECT_EQ(ok.config->bcp.gate_timeout, 10min);
+  EXPECT_EQ(ok.config->bcp.gate_timeout, 5min);
   EXPECT_EQ(ok.config->nodes[1].ship_promote,
             (std::vector<std::string>{"clusterd-ship", "promote"}));
   auto set = home.parse(kHead + kAlpha + ship + kBeta + ship +

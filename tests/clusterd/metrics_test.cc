@@ -148,6 +148,27 @@ TEST(MetricsRender, LeavesOutValuesNotKnownYet) {
   EXPECT_EQ(text.find("clusterd_last_takeover_duration_seconds{"), std::string::npos);
 }
 
+// BCP families appear for a BCP cluster only (docs/bcp.md).
+TEST(MetricsRender, BcpFamiliesOnlyForABcpCluster) {
+  EXPECT_EQ(render(healthy()).find("clusterd_bcp_"), std::string::npos);
+  ClusterMetrics m = healthy();
+  BcpMetrics b;
+  b.lag_seconds = 2.5;
+  b.lag_records = 12;
+  b.lag_bytes = 744;
+  b.epoch = 2;
+  b.gate_held = true;
+  m.bcp = b;
+  std::string text = render(m);
+  EXPECT_NE(text.find("clusterd_bcp_lag_seconds{cluster=\"prod\"} 2.5\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("clusterd_bcp_lag_records{cluster=\"prod\"} 12\n"), std::string::npos);
+  EXPECT_NE(text.find("clusterd_bcp_epoch{cluster=\"prod\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("clusterd_bcp_gate_held{cluster=\"prod\"} 1\n"), std::string::npos);
+  // No verified point yet: the age family has no sample.
+  EXPECT_EQ(text.find("clusterd_bcp_replica_age_seconds{"), std::string::npos);
+}
+
 TEST(MetricsRender, EscapesHostileStateAndNodeNames) {
   ClusterMetrics m = healthy();
   m.state = "a\"b\\c\nd";
