@@ -45,8 +45,9 @@ constexpr const char* kUsage =
        clusterd-ship receive --image IMG --from ADDR:PORT [--retry DUR] [--silence DUR]
        clusterd-ship promote --image IMG [--wait DUR]
        clusterd-ship status  --image IMG
-       clusterd-ship snapshot --volume DIR --image NAME --snapdir DIR --peer-snapdir DIR
-                              [--interval DUR] [--peer-ship PATH] -- REMOTE...
+       clusterd-ship snapshot [--method btrfs|rsync] --volume DIR --image NAME
+                              --snapdir DIR --peer-snapdir DIR [--interval DUR]
+                              [--peer-ship PATH] -- REMOTE...
        clusterd-ship snap-receive --snapdir DIR --image NAME --name SNAP --expect R,B,H,T,E
        clusterd-ship snap-watch   --snapdir DIR --image NAME
        clusterd-ship snap-promote --snapdir DIR --image NAME --volume DIR
@@ -81,7 +82,11 @@ at the other site (clusterd-ship there: --peer-ship, default from PATH). snap-re
 (a Received UUID) and the image has the source's hash; a partial receive is
 deleted. snap-watch says the passive site's verified point; snap-promote
 makes --volume a writable snapshot of it (the volume's old contents kept as
-VOLUME.branch-e<EPOCH>-<UTC time>).
+VOLUME.branch-e<EPOCH>-<UTC time>). --method rsync (on every command of a
+cluster alike): the snapshot is a copy of the image's complete lines, sent
+with rsync --inplace --no-whole-file (REMOTE's last word is the host, the
+rest its -e) to a staging copy at the other site, which snap-receive checks
+against the hash and only then keeps; snap-promote copies it into --volume.
 
 Addresses are IPv4 ADDR:PORT. Exit: 0 done, 1 refused, 2 cannot start,
 3 the two logs have no common point, 64 usage.
@@ -302,7 +307,8 @@ int serve(const Options& o) {
       if (seen.size() > 100000) seen.pop_front();
       say(format_point("head", head));
       last_report = Clock::now();
-    } else if (Clock::now() - last_report >= std::chrono::seconds(1)) {
+    } else if (Clock::now() - last_report >= std::chrono::seconds(1) && log_size(o.image)) {
+      // (not when the image cannot be read: a source that lost its disk looks gone)
       say(format_point("head", head));
       last_report = Clock::now();
     }
@@ -669,6 +675,14 @@ int main(int argc, char** argv) {
       o.snap.name = v;
     } else if (a == "--expect") {
       o.snap.expect = v;
+    } else if (a == "--method") {
+      if (v != "btrfs" && v != "rsync") {
+        std::fprintf(stderr, "clusterd-ship: --method is btrfs or rsync, not '%s'\n", v.c_str());
+        return 64;
+      }
+      o.snap.method = v;
+    } else if (a == "--prepare") {
+      o.snap.prepare = v;
     } else if (a == "--peer-ship") {
       o.snap.peer_ship = v;
     } else if (a == "--interval") {

@@ -101,12 +101,53 @@ std::vector<std::string> snapshots(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string n = e.path().filename().string();
     unsigned long ep = 0, k = 0;
+    if (n.ends_with(".tmp")) continue;
+    if (n.ends_with(".img")) n.resize(n.size() - 4);  // rsync: the snapshot is the file
     if (std::sscanf(n.c_str(), "snap-e%lu-%lu", &ep, &k) == 2) v.push_back({{ep, k}, n});
   }
   std::sort(v.begin(), v.end());
   std::vector<std::string> out;
   for (auto& [key, n] : v) out.push_back(n);
   return out;
+}
+
+bool is_rsync(const SnapshotOptions& o) { return o.method == "rsync"; }
+
+/// The image inside snapshot `name` of folder `dir`.
+std::string snap_image(const SnapshotOptions& o, const std::string& dir, const std::string& name) {
+  return is_rsync(o) ? dir + "/" + name + ".img" : dir + "/" + name + "/" + o.image;
+}
+
+void drop_snapshot(const SnapshotOptions& o, const std::string& dir, const std::string& name) {
+  if (is_rsync(o)) {
+    ::unlink((dir + "/" + name + ".img").c_str());
+  } else {
+    (void)run({"btrfs", "subvolume", "delete", dir + "/" + name});
+  }
+}
+
+/// rsync mode's snapshot: the image's header and complete lines, copied to
+/// `to` through a temporary file (a consistent prefix: records are appended
+/// a line at a time).
+bool copy_complete(const std::string& from, const std::string& to, std::string* why) {
+  auto size = log_size(from);
+  if (!size) return *why = size.error().message, false;
+  std::uint64_t start = *size > 65536 ? *size - 65536 : 0;
+  auto tail = read_lines(from, start, static_cast<std::size_t>(*size - start));
+  if (!tail) return *why = tail.error().message, false;
+  std::uint64_t keep = kLogStart + start + tail->size();
+  std::ifstream in(from, std::ios::binary);
+  std::string data(static_cast<std::size_t>(keep), '\0');
+  if (!in.read(data.data(), static_cast<std::streamsize>(keep)))
+    return *why = "cannot read " + from, false;
+  std::string tmp = to + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out.write(data.data(), static_cast<std::streamsize>(data.size())) || !out.flush())
+      return *why = "cannot write " + tmp, false;
+  }
+  if (std::rename(tmp.c_str(), to.c_str()) != 0) return *why = "cannot rename " + tmp, false;
+  return true;
 }
 
 /// A received snapshot is complete when btrfs gave it a Received UUID.
@@ -171,7 +212,8 @@ int snapshot_loop(const SnapshotOptions& o) {
   auto last_said = Clock::now() - std::chrono::hours(1);
   auto report_head = [&]() {
     auto size = log_size(live);
-    if (size && *size < head.bytes) head = Point{0, 0, 0, kHashSeed, epoch};
+    if (!size) return;  // no head from a disk it cannot read: the source looks gone, as it is
+    if (*size < head.bytes) head = Point{0, 0, 0, kHashSeed, epoch};
     bool moved = false;
     for (;;) {
       auto chunk = read_lines(live, head.bytes, 1 << 20);
@@ -207,14 +249,19 @@ int snapshot_loop(const SnapshotOptions& o) {
     // 1. A read-only snapshot of the volume: a consistent image.
     std::string name = "snap-e" + std::to_string(epoch) + "-" + std::to_string(++n);
     std::string path = o.snapdir + "/" + name, out;
-    if (run({"btrfs", "subvolume", "snapshot", "-r", o.volume, path}, &out) != 0) {
+    if (is_rsync(o)) {
+      if (!copy_complete(live, snap_image(o, o.snapdir, name), &out)) {
+        say_error("snapshot of " + live + ": " + out);
+        continue;
+      }
+    } else if (run({"btrfs", "subvolume", "snapshot", "-r", o.volume, path}, &out) != 0) {
       say_error("btrfs subvolume snapshot " + o.volume + ": " + first_line(out));
       continue;
     }
-    auto p = image_point(path + "/" + o.image);
+    auto p = image_point(snap_image(o, o.snapdir, name));
     if (!p) {
       say_error(p.error().message);
-      (void)run({"btrfs", "subvolume", "delete", path});
+      drop_snapshot(o, o.snapdir, name);
       continue;
     }
     p->epoch = epoch;
@@ -235,16 +282,38 @@ int snapshot_loop(const SnapshotOptions& o) {
                   static_cast<unsigned long long>(p->hash), static_cast<long long>(p->time_ns),
                   static_cast<unsigned long long>(epoch));
     std::vector<std::string> recv = o.remote;
-    recv.insert(recv.end(), {o.peer_ship, "snap-receive", "--snapdir"});
+    recv.insert(recv.end(), {o.peer_ship, "snap-receive", "--method", o.method, "--snapdir"});
     recv.push_back(o.peer_snapdir);
     recv.insert(recv.end(), {"--image", o.image, "--name", name, "--expect", expect});
-    int pipefd[2];
-    if (::pipe2(pipefd, O_CLOEXEC) != 0) return 2;
     int rd = -1;
-    pid_t sender = spawn(send, -1, pipefd[1], nullptr);
-    pid_t receiver = spawn(recv, pipefd[0], -1, &rd);
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
+    pid_t sender = -1, receiver = -1;
+    if (is_rsync(o)) {
+      // rsync to the other site's staging copy (its basis: only the changed
+      // blocks travel), then snap-receive verifies it there.
+      std::vector<std::string> prep = recv;
+      prep.push_back("--prepare");
+      prep.push_back("yes");
+      std::string rsh;
+      for (std::size_t k = 0; k + 1 < o.remote.size(); ++k) rsh += (k ? " " : "") + o.remote[k];
+      std::string rout;
+      if (run(prep, &rout) != 0 ||
+          run({"rsync", "--inplace", "--no-whole-file", "-e", rsh, snap_image(o, o.snapdir, name),
+               o.remote.back() + ":" + o.peer_snapdir + "/staging.img"},
+              &rout) != 0) {
+        say_error("rsync of " + name + " failed: " + first_line(rout) +
+                  " (the staging copy is the next basis; nothing partial is counted)");
+        drop_snapshot(o, o.snapdir, name);
+        continue;
+      }
+      receiver = spawn(recv, -1, -1, &rd);
+    } else {
+      int pipefd[2];
+      if (::pipe2(pipefd, O_CLOEXEC) != 0) return 2;
+      sender = spawn(send, -1, pipefd[1], nullptr);
+      receiver = spawn(recv, pipefd[0], -1, &rd);
+      ::close(pipefd[0]);
+      ::close(pipefd[1]);
+    }
     bool verified = false;
     std::string line, buf(4096, '\0');
     for (;;) {
@@ -271,20 +340,20 @@ int snapshot_loop(const SnapshotOptions& o) {
       }
     }
     ::close(rd);
-    int send_st = wait_status(sender), recv_st = wait_status(receiver);
+    int send_st = sender > 0 ? wait_status(sender) : 0, recv_st = wait_status(receiver);
     if (verified && recv_st == 0 && send_st == 0) {
       // 3. The other site has it: the parent of the next send. Older ones go.
       write_word(o.snapdir + "/peer-has", name);
       for (const auto& old : snapshots(o.snapdir)) {
         if (old == name) break;
-        (void)run({"btrfs", "subvolume", "delete", o.snapdir + "/" + old});
+        drop_snapshot(o, o.snapdir, old);
       }
     } else {
-      say_error("snapshot " + name + " not verified at the other site (btrfs send " +
+      say_error("snapshot " + name + " not verified at the other site (send " +
                 std::to_string(send_st) + ", snap-receive " + std::to_string(recv_st) +
                 "); it is dropped and the next one goes from " +
                 (parent.empty() ? std::string("scratch") : parent));
-      (void)run({"btrfs", "subvolume", "delete", path});
+      drop_snapshot(o, o.snapdir, name);
     }
   }
 }
@@ -333,10 +402,37 @@ int snap_receive(const SnapshotOptions& o) {
               " (the source was superseded by a promotion)");
     return 1;
   }
-  remove_partial(o.snapdir, read_word(o.snapdir + "/verified"));
   std::string out;
   int rc = 0;
-  {
+  std::string path = o.snapdir + "/" + o.name;
+  if (is_rsync(o)) {
+    // The staging copy rsync wrote is checked as it is; only a verified one
+    // becomes the snapshot (a cut rsync leaves a staging copy that fails).
+    std::string staging = o.snapdir + "/staging.img";
+    if (!o.prepare.empty()) {
+      // Before rsync: a staging copy to send the changes against (the newest
+      // verified snapshot, or ours the other site verified: the common point).
+      if (!fs::exists(staging)) {
+        std::string base = read_word(o.snapdir + "/verified");
+        if (base.empty()) base = read_word(o.snapdir + "/peer-has");
+        std::error_code copy_ec;
+        if (!base.empty()) fs::copy_file(snap_image(o, o.snapdir, base), staging, copy_ec);
+      }
+      return 0;
+    }
+    auto p = scan_prefix(staging, bytes);
+    if (!p || p->bytes != bytes || p->hash != hash || p->records != records) {
+      say_error("snapshot " + o.name + ": the staging copy is not the source's (hash or length)");
+      return 1;
+    }
+    std::string why;
+    if (!copy_complete(staging, snap_image(o, o.snapdir, o.name), &why)) {
+      say_error(why);
+      return 2;
+    }
+  }
+  if (!is_rsync(o)) remove_partial(o.snapdir, read_word(o.snapdir + "/verified"));
+  if (!is_rsync(o)) {
     // btrfs receive reads the stream from our stdin.
     int rd = -1;
     pid_t pid = spawn({"btrfs", "receive", "-q", o.snapdir}, 0, -1, &rd);
@@ -345,16 +441,15 @@ int snap_receive(const SnapshotOptions& o) {
     ::close(rd);
     rc = wait_status(pid);
   }
-  std::string path = o.snapdir + "/" + o.name;
-  if (rc != 0 || !received_complete(path)) {
+  if (!is_rsync(o) && (rc != 0 || !received_complete(path))) {
     if (fs::exists(path)) (void)run({"btrfs", "subvolume", "delete", path});
     say_error("partial receive of " + o.name + " removed (btrfs receive " + std::to_string(rc) +
               (out.empty() ? "" : ": " + first_line(out)) + ")");
     return 1;
   }
-  auto p = scan_prefix(path + "/" + o.image, bytes);
+  auto p = scan_prefix(snap_image(o, o.snapdir, o.name), bytes);
   if (!p || p->bytes != bytes || p->hash != hash || p->records != records) {
-    (void)run({"btrfs", "subvolume", "delete", path});
+    drop_snapshot(o, o.snapdir, o.name);
     say_error("snapshot " + o.name +
               " received but its image is not the source's (hash or length)"
               "; removed");
@@ -371,8 +466,7 @@ int snap_receive(const SnapshotOptions& o) {
     say_error("cannot record the verified point in " + o.snapdir);
     return 2;
   }
-  if (!before.empty() && before != o.name && fs::exists(o.snapdir + "/" + before))
-    (void)run({"btrfs", "subvolume", "delete", o.snapdir + "/" + before});
+  if (!before.empty() && before != o.name) drop_snapshot(o, o.snapdir, before);
   say(format_point("replica", st->point) + " name=" + o.name);
   return 0;
 }
@@ -412,8 +506,8 @@ int snap_promote(const SnapshotOptions& o) {
     return 1;
   }
   std::string snap = o.snapdir + "/" + name;
-  auto p = scan_prefix(snap + "/" + o.image, st->point.bytes);
-  if (!received_complete(snap) || !p || p->hash != st->point.hash) {
+  auto p = scan_prefix(snap_image(o, o.snapdir, name), st->point.bytes);
+  if ((!is_rsync(o) && !received_complete(snap)) || !p || p->hash != st->point.hash) {
     std::fprintf(stderr, "clusterd-ship: %s is not the verified point it should be; refusing\n",
                  snap.c_str());
     return 1;
@@ -421,18 +515,19 @@ int snap_promote(const SnapshotOptions& o) {
   // What the volume held is this site's own: kept, never destroyed. Its
   // records past the last snapshot the other site verified from us (none
   // if we never were the source) are the ones the cluster lost.
-  if (fs::exists(o.volume)) {
+  // btrfs: the volume is the subvolume; rsync: the image file in it.
+  const std::string target = is_rsync(o) ? o.volume + "/" + o.image : o.volume;
+  if (fs::exists(target)) {
     std::uint64_t records = 0, common = 0;
     if (auto own = image_point(o.volume + "/" + o.image); own) records = own->records;
     if (std::string ph = read_word(o.snapdir + "/peer-has"); !ph.empty()) {
-      if (auto c = image_point(o.snapdir + "/" + ph + "/" + o.image); c) common = c->records;
+      if (auto c = image_point(snap_image(o, o.snapdir, ph)); c) common = c->records;
     }
-    std::string branch =
-        o.volume + ".branch-e" + std::to_string(st->point.epoch) + "-" + utc_stamp();
+    std::string branch = target + ".branch-e" + std::to_string(st->point.epoch) + "-" + utc_stamp();
     std::error_code ec;
-    fs::rename(o.volume, branch, ec);
+    fs::rename(target, branch, ec);
     if (ec) {
-      std::fprintf(stderr, "clusterd-ship: cannot move %s aside: %s\n", o.volume.c_str(),
+      std::fprintf(stderr, "clusterd-ship: cannot move %s aside: %s\n", target.c_str(),
                    ec.message().c_str());
       return 2;
     }
@@ -440,7 +535,12 @@ int snap_promote(const SnapshotOptions& o) {
       say("branch file=" + branch + " records=" + std::to_string(records - common));
   }
   std::string out;
-  if (run({"btrfs", "subvolume", "snapshot", snap, o.volume}, &out) != 0) {
+  if (is_rsync(o)) {
+    if (!copy_complete(snap_image(o, o.snapdir, name), target, &out)) {
+      std::fprintf(stderr, "clusterd-ship: %s\n", out.c_str());
+      return 2;
+    }
+  } else if (run({"btrfs", "subvolume", "snapshot", snap, o.volume}, &out) != 0) {
     std::fprintf(stderr, "clusterd-ship: btrfs subvolume snapshot %s %s: %s\n", snap.c_str(),
                  o.volume.c_str(), first_line(out).c_str());
     return 2;

@@ -22,6 +22,11 @@
 namespace clusterd::repl {
 
 struct SnapshotOptions {
+  /// "btrfs": read-only subvolume snapshots, btrfs send/receive; "rsync": a
+  /// copy of the image's complete lines, sent with rsync --inplace
+  /// --no-whole-file to a staging copy at the other site, verified there and
+  /// only then kept as the snapshot.
+  std::string method = "btrfs";
   std::string volume;        ///< the btrfs subvolume the node's disk image lives in
   std::string image;         ///< the image's file name inside it
   std::string snapdir;       ///< this site's snapshots (same btrfs filesystem as volume)
@@ -31,7 +36,8 @@ struct SnapshotOptions {
   std::vector<std::string> remote;          ///< argv prefix that runs a command at the other site
   std::string peer_ship = "clusterd-ship";  ///< clusterd-ship's path at the other site
   std::string name;                         ///< snap-receive: the snapshot's name
-  std::string expect;                       ///< snap-receive: "records bytes hash time epoch"
+  std::string expect;                       ///< snap-receive: "records,bytes,hash,time,epoch"
+  std::string prepare;                      ///< snap-receive (rsync): set up the staging copy only
 };
 
 /// `clusterd-ship snapshot`: the source's loop (never returns but on a

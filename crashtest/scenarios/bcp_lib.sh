@@ -24,8 +24,8 @@ m = re.search(r"wire=(\d+)", json.load(sys.stdin).get("bcp", {}).get("receive_sa
 print(m.group(1) if m else "")'
 }
 
-# Knobs: BCP_MODE (stream, or snapshot: btrfs snapshots every BCP_INTERVAL,
-# 5s, sent over ssh between the sites), BCP_RATE (WAN rate, 8mbit), BCP_DELAY_MS (one-way, 20), BCP_MAX_LOSS
+# Knobs: BCP_MODE (stream; snapshot: btrfs snapshots every BCP_INTERVAL, 5s,
+# sent over ssh between the sites; rsync: the same with rsync copies), BCP_RATE (WAN rate, 8mbit), BCP_DELAY_MS (one-way, 20), BCP_MAX_LOSS
 # (50), BCP_GATE_TIMEOUT (10m), BCP_EXTRA (more [bcp] lines).
 # Sets: $site_a, $site_b (folders), $img_a, $img_b, $net_id.
 #
@@ -44,7 +44,7 @@ bcp_setup() {
   img_a=$site_a/disk.img img_b=$site_b/disk.img
   "$src/tools/testnet.sh" wan "$net_id" alpha beta "${BCP_RATE:-8mbit}" ||
     fail "testnet.sh wan: no WAN link"
-  if [[ $bcp_mode == snapshot ]]; then
+  if [[ $bcp_mode == snapshot || $bcp_mode == rsync ]]; then
     bcp_snapshot_sites
   else
     "$bin/nodesim" disk init "$img_a"
@@ -62,7 +62,7 @@ bcp_setup() {
   NODE_OPTS="${NODE_OPTS:-} --write-interval 200ms"
   ALPHA_OPTS="${ALPHA_OPTS:-} --disk $img_a"
   BETA_OPTS="${BETA_OPTS:-} --disk $img_b"
-  if [[ $bcp_mode == snapshot ]]; then
+  if [[ $bcp_mode == snapshot || $bcp_mode == rsync ]]; then
     NODE_ALPHA_EXTRA="$(bcp_snapshot_lines "$CDT_ALPHA_NS" "$site_a" "$site_b" siteb)
 ${NODE_ALPHA_EXTRA:-}"
     NODE_BETA_EXTRA="$(bcp_snapshot_lines "$CDT_BETA_NS" "$site_b" "$site_a" sitea)
@@ -101,6 +101,11 @@ bcp_snapshot_sites() {
   trap 'bcp_cleanup; scenario_cleanup' EXIT
   for s in A B; do
     local d=$work/site$s
+    if [[ $bcp_mode == rsync ]]; then  # plain folders: rsync needs no btrfs
+      mkdir -p "$d/fs/vol" "$d/fs/snaps"
+      "$bin/nodesim" disk init "$d/fs/vol/disk.img"
+      continue
+    fi
     truncate -s 256M "$work/site$s.fs"
     dev=$(losetup -f --show "$work/site$s.fs") || fail "no loop device for site $s"
     bcp_loops+=("$dev")
@@ -155,11 +160,12 @@ bcp_sshd_up() {
 }
 
 bcp_snapshot_lines() {  # NAMESPACE SITE_DIR PEER_DIR PEER_HOST
-  local ns=$1 d=$2 peer=$3 host=$4 ship=$bin/clusterd-ship
+  local ns=$1 d=$2 peer=$3 host=$4 ship=$bin/clusterd-ship method=btrfs
+  [[ $bcp_mode == rsync ]] && method=rsync
   cat <<EOF
-ship_serve = ["/usr/sbin/ip", "netns", "exec", "$ns", "$ship", "snapshot", "--volume", "$d/fs/vol", "--image", "disk.img", "--snapdir", "$d/fs/snaps", "--peer-snapdir", "$peer/fs/snaps", "--interval", "${BCP_INTERVAL:-5s}", "--peer-ship", "$ship", "--", "ssh", "-F", "$bcp_ssh_config", "$host"]
+ship_serve = ["/usr/sbin/ip", "netns", "exec", "$ns", "$ship", "snapshot", "--method", "$method", "--volume", "$d/fs/vol", "--image", "disk.img", "--snapdir", "$d/fs/snaps", "--peer-snapdir", "$peer/fs/snaps", "--interval", "${BCP_INTERVAL:-5s}", "--peer-ship", "$ship", "--", "ssh", "-F", "$bcp_ssh_config", "$host"]
 ship_receive = ["$ship", "snap-watch", "--snapdir", "$d/fs/snaps", "--image", "disk.img"]
-ship_promote = ["$ship", "snap-promote", "--snapdir", "$d/fs/snaps", "--image", "disk.img", "--volume", "$d/fs/vol"]
+ship_promote = ["$ship", "snap-promote", "--method", "$method", "--snapdir", "$d/fs/snaps", "--image", "disk.img", "--volume", "$d/fs/vol"]
 EOF
 }
 
@@ -202,7 +208,7 @@ bcp_replicated() { local r; r=$(bcp_field replica.records); [[ -n $r && $r -gt 0
 # Stream: the replica holds the whole log. Snapshot: a first verified
 # snapshot (the head moves on between snapshots).
 bcp_wait_caught_up() {  # SECONDS
-  if [[ $bcp_mode == snapshot ]]; then
+  if [[ $bcp_mode != stream ]]; then
     wait_for "$1" "a verified snapshot at the other site" bcp_replicated
   else
     wait_for "$1" "the replica holds the whole log" bcp_caught_up
@@ -227,7 +233,7 @@ bcp_site_on() {  # IMAGE
 # whatever it had started (a snapshot's btrfs send and ssh): its process group.
 bcp_kill_source() {  # SITE_DIR
   local p g
-  for p in $(pgrep -f "clusterd-ship (serve --image|snapshot --volume) $1/" || true); do
+  for p in $(pgrep -f "clusterd-ship (serve|snapshot) .*$1/" || true); do
     g=$(ps -o pgid= -p "$p" | tr -d ' ')
     [[ -n $g ]] && kill -KILL -- "-$g" 2>/dev/null
     kill -KILL "$p" 2>/dev/null || true
