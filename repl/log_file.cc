@@ -12,25 +12,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/fd.h"
+
 namespace clusterd::repl {
 
 namespace {
 
 std::string err(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 bool read_kv(std::istringstream& in, LogState& s, std::string& bad) {
   std::string kv;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "base/fd.h"
 #include "sim/ledger.h"
 #include "sim/words.h"
 
@@ -29,21 +30,6 @@ std::string label_sector() {
 }
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-// An fd closed on every path out (the file is opened per operation).
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 bool pwrite_all(int fd, const std::string& s, off_t at) {
   std::size_t done = 0;

@@ -15,6 +15,7 @@
 #include "base/escape.h"
 #include "chat/parser.h"
 #include "chat/script.h"
+#include "tests/support/driven_commands.h"
 #include "tests/support/fake_console.h"
 #include "tests/support/fault_env.h"
 
@@ -88,14 +89,7 @@ struct Cluster {
   std::unique_ptr<ClusterRuntime> runtime;
 };
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/clusterd-runtime-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using testing::TempDir;
 
 std::vector<std::string> journal_kinds_in(std::istream& in) {
   std::vector<std::string> kinds;

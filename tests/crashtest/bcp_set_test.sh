@@ -3,7 +3,7 @@
 # namespaces, each node with its own disk, the record log streamed by
 # clusterd-ship over a WAN with a rate limit and a delay; every run passes,
 # both sites never wrote at once and every loss lies in the gate's stated
-# range. Root, ~4 min.
+# range. Root, ~5 min.
 #   bcp_set_test.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 ct=$1/crashtest
