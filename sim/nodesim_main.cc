@@ -11,8 +11,8 @@
 #include <boost/asio.hpp>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <map>
 
 #include "sim/control_server.h"

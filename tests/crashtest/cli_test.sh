@@ -77,7 +77,7 @@ expect_usage() {  # MESSAGE ARGS...
   grep -qF -- "$want" <<<"$err" || fail "crashtest $*: expected '$want', got: $err"
 }
 expect_usage "unknown scenario 'nope' (known: primary_panic," --scenario nope
-expect_usage "choose scenarios: --scenario ID, --smoke, --safety, --x86 or --all" --repeat 2
+expect_usage "choose scenarios: --scenario ID, --smoke, --safety, --x86, --bcp or --all" --repeat 2
 expect_usage "--repeat needs a number 1-1000" --all --repeat 0
 expect_usage "--timings is ci or realistic" --all --timings fast
 expect_usage "unknown option '--bogus'" --bogus

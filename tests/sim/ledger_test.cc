@@ -172,7 +172,7 @@ TEST(BcpCheck, BothSitesWritingIsFoundEvenForOneWrite) {
   EXPECT_FALSE(r.clean());
   // Two long spells overlapping by 2 s.
   std::vector<std::string> two;
-  for (int i = 0; i <= 10; ++i) two.push_back(write_at(i * 500, "alpha", i));       // 0..5 s
+  for (int i = 0; i <= 10; ++i) two.push_back(write_at(i * 500, "alpha", i));        // 0..5 s
   for (int i = 0; i <= 10; ++i) two.push_back(write_at(3000 + i * 500, "beta", i));  // 3..8 s
   EXPECT_DOUBLE_EQ(check_bcp(two, {}).both_writing_ms, 2000.0);
 }
