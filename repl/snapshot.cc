@@ -500,6 +500,9 @@ int snap_promote(const SnapshotOptions& o) {
   }
   auto st = load_state(state_key(o.snapdir));
   std::string name = read_word(o.snapdir + "/verified");
+  // A receive cut by a dead session (its snap-receive killed with it) left a
+  // partial subvolume: it goes before the promotion, never into it.
+  if (!is_rsync(o)) remove_partial(o.snapdir, name);
   if (!st || name.empty()) {
     std::fprintf(stderr, "clusterd-ship: %s holds no verified snapshot; refusing to promote\n",
                  o.snapdir.c_str());

@@ -18,7 +18,7 @@ grep -q "^| BCP: loss outside the gate's range | 0 |" "$md" || fail "a loss outs
 grep -q '^| split-brain overlap | 0 ms |' "$md" || fail "overlap not 0"
 grep -q '^| false failovers | 0 |' "$md" || fail "a false failover"
 n=$(grep -c '^| bcp_' "$md" || true)
-(( n >= 16 )) || fail "the report lacks BCP rows ($n)"
+(( n >= 18 )) || fail "the report lacks BCP rows ($n)"
 # The log-stream goal: at most 2 records lost when site A loses power at 5/s.
 lost=$(awk -F' [|] ' '/^[|] bcp_site_power_off [|] stream/ { print $4 }' "$md")
 if [[ -z $lost ]] || (( lost > 2 )); then fail "site power-off lost '$lost' records (goal: at most 2)"; fi

@@ -122,12 +122,15 @@ touch "$tmp/files/secrets" "$tmp/files/session.log"
 export CLUSTER_HOME=$home
 
 expect clusterctl.commands 'clusterctl ' \
-  console ports status timeline switchover maintenance alarms ack reload metrics fleet help
+  console ports status timeline switchover failover maintenance alarms ack reload metrics fleet help
 expect clusterctl.prefix 'clusterctl sta' status
 expect clusterctl.prefix2 'clusterctl m' maintenance metrics
 expect clusterctl.top-options 'clusterctl -' -h --help
 expect clusterctl.clusters 'clusterctl status ' alpha payroll-2
 expect clusterctl.clusters-prefix 'clusterctl switchover pay' payroll-2
+expect clusterctl.failover-clusters 'clusterctl failover ' alpha payroll-2
+expect clusterctl.failover-options 'clusterctl failover -' --accept-loss --home -h --help
+expect clusterctl.switchover-options 'clusterctl switchover -' --site --home -h --help
 expect clusterctl.metrics-clusters 'clusterctl metrics ' alpha payroll-2
 expect clusterctl.home-on-line "clusterctl status --home $other " zulu
 expect clusterctl.home-after-name "clusterctl reload --home $other z" zulu
@@ -188,7 +191,7 @@ echo "fence.break-unanswered     the BREAK is never answered"
 EOF
 chmod +x "$tmp/fakebin/crashtest"
 
-expect crashtest.options 'crashtest -' --scenario --all --smoke --list --repeat --load --seed \
+expect crashtest.options 'crashtest -' --scenario --all --smoke --safety --x86 --bcp --list --repeat --load --seed \
   --report --timings --keep --script --verbose -v --guided --random --dry-run --offset -h --help
 expect crashtest.guided-options 'crashtest --guided -' --cluster --home -h --help
 expect crashtest.timings 'crashtest --timings ' ci realistic
