@@ -86,6 +86,7 @@ std::optional<Action> ActionCompiler::action(const ast::Action& a, int groups) {
       out.channel = *c;
       out.fence = a.presumed   ? FenceHow::Presumed
                   : a.by_power ? FenceHow::Power
+                  : a.by_lease ? FenceHow::Lease
                                : FenceHow::Confirmed;
       return out;
     }

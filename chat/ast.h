@@ -92,6 +92,7 @@ struct Action {
   Value value;             // Set
   bool presumed = false;   // MarkFenced
   bool by_power = false;   // MarkFenced: `by power`
+  bool by_lease = false;   // MarkFenced: `by lease`
 };
 
 /// The `after` duration: a literal or a duration param (`$boot_timeout`).

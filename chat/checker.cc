@@ -8,12 +8,14 @@ namespace clusterd::chat {
 
 namespace {
 
-// A fence the runtime may refuse: presumed (its evidence rule) or by power
-// (only when its own power read-back said off).
+// A fence the runtime may refuse: presumed (its evidence rule), by power
+// (only when its own power read-back said off) or by lease (only when the
+// node's lease has run out twice over, BCP site_isolation = lease).
 const char* refusable_fence(const Action& a) {
   if (a.kind != Action::Kind::MarkFenced) return nullptr;
   if (a.fence == FenceHow::Presumed) return "presumes a fence";
   if (a.fence == FenceHow::Power) return "fences by power";
+  if (a.fence == FenceHow::Lease) return "fences by lease";
   return nullptr;
 }
 

@@ -238,6 +238,12 @@ void Interpreter::on_event(const Event& ev, TimePoint now) {
     case EventKind::MonitorOk:
       set_level(monitor_, Level::Up, ev.kind, ev.channel);
       break;
+    case EventKind::LeaseExpired:
+      set_level(lease_, Level::Down, ev.kind, ev.channel);
+      break;
+    case EventKind::LeaseHeld:
+      set_level(lease_, Level::Up, ev.kind, ev.channel);
+      break;
     case EventKind::ConsoleLost:
     case EventKind::ConsoleUp:
       if (ev.channel == Channel::Sh) return;
@@ -273,6 +279,10 @@ bool Interpreter::level_holds(const Handler& h) const {
       return monitor_ == Level::Down;
     case EventKind::MonitorOk:
       return monitor_ == Level::Up;
+    case EventKind::LeaseExpired:
+      return lease_ == Level::Down;
+    case EventKind::LeaseHeld:
+      return lease_ == Level::Up;
     case EventKind::ConsoleLost:
       return console_[static_cast<std::size_t>(h.event.channel)] == Level::Down;
     case EventKind::ConsoleUp:
@@ -532,7 +542,8 @@ bool Interpreter::run(const std::vector<Action>& actions, TimePoint now) {
         std::swap(last_byte_[0], last_byte_[1]);
         std::swap(probe_[0], probe_[1]);
         std::swap(streams_[0], streams_[1]);
-        ping_ = Level::Unknown;  // the new active has not been pinged yet
+        ping_ = Level::Unknown;   // the new active has not been pinged yet
+        lease_ = Level::Unknown;  // nor its lease renewed by this incident
         break;
       case Action::Kind::Power:
         if (boots_standby(a) && !fenced_active_) {

@@ -106,6 +106,7 @@ class Interpreter {
   std::array<StreamWindow, kChannelCount> streams_;
   std::array<std::vector<int>, kChannelCount> pattern_handler_;  // pattern index -> handler
   Level ping_ = Level::Unknown, monitor_ = Level::Unknown;       // monitor Down = isolated
+  Level lease_ = Level::Unknown;  // the active's lease (BCP): Down = expired twice over
   std::array<Level, 2> console_{Level::Unknown, Level::Unknown};
   std::array<std::optional<TimePoint>, kChannelCount> last_byte_;
   // The fence probe of each console (DESIGN.md §5): the last BREAK, the CR

@@ -55,6 +55,7 @@ struct kw_fenced : kw<TAO_PEGTL_STRING("fenced")> {};
 struct kw_presumed : kw<TAO_PEGTL_STRING("presumed")> {};
 struct kw_takeover : kw<TAO_PEGTL_STRING("takeover")> {};
 struct kw_power : kw<TAO_PEGTL_STRING("power")> {};
+struct kw_lease : kw<TAO_PEGTL_STRING("lease")> {};
 
 // Literals. Strings and regexes end on the line they start on.
 struct str_char : sor<seq<one<'\\'>, not_one<'\n'>>, not_one<'"', '\\', '\n'>> {};
@@ -93,8 +94,10 @@ struct secret_payload : seq<kw_secret, skip, must<text_arg>> {};
 struct send_payload : sor<secret_payload, string_lit> {};
 struct presumed : kw_presumed {};
 struct kw_by : kw<TAO_PEGTL_STRING("by")> {};
-struct power_after_by : kw_power {};
-struct by_power : seq<kw_by, skip, must<power_after_by>> {};
+struct by_power : kw_power {};
+struct by_lease : kw_lease {};
+struct fence_by : sor<by_power, by_lease> {};
+struct by_what : seq<kw_by, skip, must<fence_by>> {};
 struct a_send : seq<kw_send, skip, must<channel_name>, skip, must<send_payload>> {};
 struct a_boot : seq<kw_boot, skip, must<channel_name>, skip, must<text_arg>> {};
 struct a_break : seq<kw_break, skip, must<channel_name>> {};
@@ -103,7 +106,7 @@ struct a_exec : seq<kw_exec, skip, must<text_arg>, star<skip, string_lit>> {};
 struct a_log : seq<kw_log, skip, must<text_arg>> {};
 struct a_set : seq<kw_set, skip, must<var_name>, skip, must<equals>, skip, must<value>> {};
 struct a_mark : seq<kw_mark, skip, must<kw_fenced>, skip, must<channel_name>,
-                      opt<skip, sor<presumed, by_power>>> {};
+                      opt<skip, sor<presumed, by_what>>> {};
 struct a_takeover : kw_takeover {};
 struct a_power : seq<kw_power, skip, must<channel_name>, skip, must<power_op>> {};
 struct action_kind : sor<a_send, a_boot, a_break, a_alarm, a_exec, a_log, a_set, a_mark, a_takeover, a_power> {};
@@ -178,8 +181,8 @@ inline constexpr auto message<kw_fenced> = "expected 'fenced' after 'mark'";
 template <>
 inline constexpr auto message<power_op> = "expected off, on or cycle";
 template <>
-inline constexpr auto message<power_after_by> =
-    "expected 'power' after 'by' (mark fenced CH by power)";
+inline constexpr auto message<fence_by> =
+    "expected 'power' or 'lease' after 'by' (mark fenced CH by power|lease)";
 template <>
 inline constexpr auto message<block_end> =
     "expected an action (send, boot, break, alarm, exec, log, set, mark, takeover, power) or '}'";
@@ -213,13 +216,13 @@ using control = must_if<errors>::control<Rule>;
 
 template <typename Rule>
 using selector = parse_tree::selector<
-    Rule,
-    parse_tree::store_content::on<
-        include_decl, param_decl, var_decl, pattern_decl, state_decl, initial_mark, decl_name,
-        parent_name, string_lit, text_arg, trigger_channel, regex_lit, duration_lit, integer_lit,
-        param_ref, any_list, unless_list, pattern_ref, channel_name, severity, power_op, var_name,
-        secret_payload, presumed, by_power, a_send, a_boot, a_break, a_alarm, a_exec, a_log, a_set,
-        a_mark, a_takeover, a_power, target, event_name, event_arg, on_handler, after_handler>>;
+    Rule, parse_tree::store_content::on<
+              include_decl, param_decl, var_decl, pattern_decl, state_decl, initial_mark, decl_name,
+              parent_name, string_lit, text_arg, trigger_channel, regex_lit, duration_lit,
+              integer_lit, param_ref, any_list, unless_list, pattern_ref, channel_name, severity,
+              power_op, var_name, secret_payload, presumed, by_power, by_lease, a_send, a_boot,
+              a_break, a_alarm, a_exec, a_log, a_set, a_mark, a_takeover, a_power, target,
+              event_name, event_arg, on_handler, after_handler>>;
 
 }  // namespace grammar
 
@@ -424,6 +427,7 @@ class Builder {
       if (ch.size() > 1) {
         a.presumed = ch.at(1)->is_type<grammar::presumed>();
         a.by_power = ch.at(1)->is_type<grammar::by_power>();
+        a.by_lease = ch.at(1)->is_type<grammar::by_lease>();
       }
     } else if (n.is_type<grammar::a_takeover>()) {
       a.kind = K::Takeover;

@@ -47,6 +47,10 @@ const char* event_name(EventKind k) {
       return "power.on";
     case EventKind::PowerFailed:
       return "power.failed";
+    case EventKind::LeaseExpired:
+      return "lease.expired";
+    case EventKind::LeaseHeld:
+      return "lease.held";
   }
   return "?";
 }

@@ -37,11 +37,13 @@ enum class EventKind : std::uint8_t {
   ControlSwitchover,
   ControlMaintenance,
   FenceRefused,
-  PowerOff,     // power CH off/cycle read back off
-  PowerOn,      // power CH on/cycle read back on
-  PowerFailed,  // a power action failed ($reason says why)
+  PowerOff,      // power CH off/cycle read back off
+  PowerOn,       // power CH on/cycle read back on
+  PowerFailed,   // a power action failed ($reason says why)
+  LeaseExpired,  // BCP site_isolation = lease: the active's lease ran out twice over
+  LeaseHeld,     // … renewed again (level pair of LeaseExpired)
 };
-inline constexpr EventKind kLastEvent = EventKind::PowerFailed;
+inline constexpr EventKind kLastEvent = EventKind::LeaseHeld;
 /// Events that name a channel (`console.lost active`, `power.off standby`).
 inline bool event_takes_channel(EventKind k) {
   return k == EventKind::ConsoleLost || k == EventKind::ConsoleUp || k == EventKind::PowerOff ||
@@ -63,8 +65,9 @@ const char* severity_name(AlarmSeverity s);
 enum class PowerOp : std::uint8_t { Off, On, Cycle };
 /// How `mark fenced` says the node was fenced: seen at its firmware prompt
 /// (the script saw the read-back), presumed off (the runtime's evidence
-/// rule), or powered off and read back by the runtime (`by power`).
-enum class FenceHow : std::uint8_t { Confirmed, Presumed, Power };
+/// rule), powered off and read back by the runtime (`by power`), or halted by
+/// its site's lease keeper, whose lease ran out twice over (`by lease`).
+enum class FenceHow : std::uint8_t { Confirmed, Presumed, Power, Lease };
 const char* power_op_name(PowerOp p);
 
 /// A value of a param or var.

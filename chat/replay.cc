@@ -86,6 +86,15 @@ class TimelineActuator final : public Actuator {
       add("refused", "power fence of " + chan(ch) + " (its power was not read back off)");
       return false;
     }
+    if (how == FenceHow::Lease) {
+      // The recording's word on the active's lease (lease.expired / lease.held).
+      if (ch == Channel::Active && lease_expired_) {
+        add("fenced", chan(ch) + " by lease, run out twice over");
+        return true;
+      }
+      add("refused", "lease fence of " + chan(ch) + " (no lease.expired for the active)");
+      return false;
+    }
     if (policy_.accepts(e)) {
       char why[160];
       std::snprintf(why, sizeof why,
@@ -103,12 +112,15 @@ class TimelineActuator final : public Actuator {
     if (ev.kind == EventKind::PowerOff || ev.kind == EventKind::PowerOn ||
         ev.kind == EventKind::PowerFailed)
       read_back_off_[node_index(ev.channel)] = ev.kind == EventKind::PowerOff;
+    if (ev.kind == EventKind::LeaseExpired || ev.kind == EventKind::LeaseHeld)
+      lease_expired_ = ev.kind == EventKind::LeaseExpired;
   }
   /// True after an odd number of takeovers: the nodes' roles are swapped.
   bool swapped() const { return swapped_; }
 
   void takeover() override {
     read_back_off_ = {};  // as the runtime: a read-back off counts in its own term only
+    lease_expired_ = false;
     swapped_ = !swapped_;
     std::swap(names_[0], names_[1]);
     add("takeover", names_[0] + " is now active, " + names_[1] + " standby");
@@ -124,6 +136,7 @@ class TimelineActuator final : public Actuator {
   std::array<std::string, 2> names_;
   bool swapped_ = false;
   std::array<bool, 2> read_back_off_{};  // by node (0: the initial active)
+  bool lease_expired_ = false;           // the active's, as the recording last said
   std::size_t node_index(Channel ch) const { return (ch == Channel::Standby) != swapped_ ? 1 : 0; }
 };
 

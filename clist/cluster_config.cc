@@ -263,10 +263,10 @@ class Loader {
 
   NodeRead node(const std::string& name, const toml::table& t) {
     std::string kp = "nodes." + name;
-    rd_.known_keys(
-        t, kp,
-        {"console", "address", "addresses", "role", "power_off", "power_on", "power_status",
-         "power_status_off", "power_status_on", "ship_serve", "ship_receive", "ship_promote"});
+    rd_.known_keys(t, kp,
+                   {"console", "address", "addresses", "role", "power_off", "power_on",
+                    "power_status", "power_status_off", "power_status_on", "ship_serve",
+                    "ship_receive", "ship_promote", "ship_renew"});
     NodeRead r;
     r.table = &t;
     r.node.name = name;
@@ -299,6 +299,7 @@ class Loader {
     if (auto a = rd_.argv(t, "ship_serve", kp)) r.node.ship_serve = std::move(*a);
     if (auto a = rd_.argv(t, "ship_receive", kp)) r.node.ship_receive = std::move(*a);
     if (auto a = rd_.argv(t, "ship_promote", kp)) r.node.ship_promote = std::move(*a);
+    if (auto a = rd_.argv(t, "ship_renew", kp)) r.node.ship_renew = std::move(*a);
     // DESIGN.md §5: a power fence counts only when read back. Without a
     // status command the runtime could never confirm one.
     for (const char* key : {"power_off", "power_on"}) {
@@ -479,7 +480,9 @@ class Loader {
   }
 
   void bcp(const toml::table& t, BcpConfig& out) {
-    rd_.known_keys(t, "bcp", {"mode", "max_loss", "gate_timeout", "drain", "lag_alarm"});
+    rd_.known_keys(
+        t, "bcp",
+        {"mode", "max_loss", "gate_timeout", "drain", "lag_alarm", "site_isolation", "lease"});
     out.enabled = true;
     if (auto s = rd_.choice(t, "mode", "bcp", {"act", "observe"})) out.observe = *s == "observe";
     if (auto n = rd_.integer(t, "max_loss", "bcp", 0, 1'000'000'000))
@@ -487,6 +490,19 @@ class Loader {
     if (auto d = rd_.duration(t, "gate_timeout", "bcp", true)) out.gate_timeout = *d;
     if (auto d = rd_.duration(t, "drain", "bcp", true)) out.drain = *d;
     if (auto d = rd_.duration(t, "lag_alarm", "bcp", true)) out.lag_alarm = *d;
+    if (auto s = rd_.choice(t, "site_isolation", "bcp", {"wait", "lease"}))
+      out.site_isolation_lease = *s == "lease";
+    if (auto d = rd_.duration(t, "lease", "bcp", false)) {
+      if (*d < std::chrono::seconds(3))
+        rd_.error(
+            t.get("lease")->source(),
+            "bcp.lease: at least 3s (renewed every lease/3, each renewal may take that long)");
+      else
+        out.lease = *d;
+    }
+    if (t.get("lease") && !out.site_isolation_lease)
+      rd_.error(t.get("lease")->source(),
+                "bcp.lease: only used with site_isolation = \"lease\"; set that or remove it");
   }
 
   // BCP needs the three shipper commands on both nodes; without [bcp] they
@@ -508,6 +524,16 @@ class Loader {
                                      ": missing; BCP mode ([bcp]) needs ship_serve, "
                                      "ship_receive and ship_promote on both nodes (docs/bcp.md)");
         }
+      }
+      const toml::node* renew = t->get("ship_renew");
+      if (renew && !cfg.bcp.site_isolation_lease) {
+        rd_.error(renew->source(), "nodes." + n.name +
+                                       ".ship_renew: only used with [bcp] site_isolation = "
+                                       "\"lease\"; set that or remove it");
+      } else if (!renew && cfg.bcp.site_isolation_lease) {
+        rd_.error(t->source(), "nodes." + n.name +
+                                   ".ship_renew: missing; site_isolation = \"lease\" needs the "
+                                   "renewal command of each site's lease keeper (docs/bcp.md)");
       }
     }
   }

@@ -55,6 +55,9 @@ struct Node {
   std::vector<std::string> ship_serve;
   std::vector<std::string> ship_receive;
   std::vector<std::string> ship_promote;
+  /// BCP site_isolation = "lease": renews the lease of this node's site's
+  /// lease keeper (`clusterd-ship lease-renew`, usually over ssh).
+  std::vector<std::string> ship_renew;
 };
 
 enum class PingMethod { Icmp, Tcp };
@@ -111,6 +114,11 @@ struct BcpConfig {
   Duration gate_timeout = 5min;  ///< then it goes on with the stated loss; 0 = never by itself
   Duration drain = 15s;          ///< after the fence, how long a moving replica is waited for
   Duration lag_alarm = 60s;      ///< warn when the replica is this far behind; 0 = never
+  /// A site the monitor cannot see at all: only alarm ("wait"), or rely on
+  /// its lease keeper, which halts its node after `lease` without a renewal,
+  /// and fence it by lease after twice that ("lease").
+  bool site_isolation_lease = false;
+  Duration lease = 30s;  ///< T: the lease keeper's term; renewed every T/3
 };
 
 /// A checked, resolved cluster config. Built only when there is no diagnostic.

@@ -431,7 +431,9 @@ Result<std::unique_ptr<Daemon>> Daemon::create(asio::io_context& io,
     ro.bcp.promote_timeout = cfg.timeouts.power;
     for (std::size_t i = 0; i < 2; ++i)
       ro.bcp.nodes[i] = {cfg.nodes[i].ship_serve, cfg.nodes[i].ship_receive,
-                         cfg.nodes[i].ship_promote};
+                         cfg.nodes[i].ship_promote, cfg.nodes[i].ship_renew};
+    ro.bcp.lease = cfg.bcp.site_isolation_lease;
+    ro.bcp.lease_term = cfg.bcp.lease;
   }
   // The journal's roles, when it has them, win over the config's.
   ro.initial_active = cfg.nodes[0].name == cfg.active().name ? 0 : 1;

@@ -227,6 +227,7 @@ void ClusterRuntime::on_ping(bool up, chat::TimePoint now) {
   now_ = now;
   // The ping level is the active's: its loss bounds when it was last alive.
   last_sign_of_life_[roles_.active()] = now;
+  active_ping_down_ = !up;
   say(std::string("ping ") + active() + (up ? " up" : " down"));
   interp_.on_event({up ? chat::EventKind::PingUp : chat::EventKind::PingDown, Channel::Active, 0},
                    now);
@@ -559,8 +560,15 @@ bool ClusterRuntime::mark_fenced(Channel ch, chat::FenceHow how, const chat::Fen
                      "action"));
     return false;
   }
+  if (how == chat::FenceHow::Lease) {
+    if (auto why = lease_refusal(i, e); !why.empty()) {
+      say("lease fence of " + n->name + " refused: " + why);
+      return false;
+    }
+  }
   const char* how_name = presumed                       ? "presumed"
                          : how == chat::FenceHow::Power ? "power"
+                         : how == chat::FenceHow::Lease ? "lease"
                                                         : "confirmed";
   if (!journal(JournalKind::FenceConfirmed, {{"node", n->name}, {"how", how_name}})) return false;
   // BCP: when the source stopped writing, for the gate. Confirmed: by now
@@ -570,11 +578,17 @@ bool ClusterRuntime::mark_fenced(Channel ch, chat::FenceHow how, const chat::Fen
   if (ch == Channel::Active) {
     fenced_at_ = now_;
     if (presumed && last_sign_of_life_[i]) fenced_at_ = std::min(now_, *last_sign_of_life_[i]);
+    // By lease: halted by its keeper, at the latest T (+1 s) after the last
+    // renewal that could have reached it; unseen, it may have written until then.
+    if (how == chat::FenceHow::Lease) fenced_at_ = std::min(now_, leases_[i].watch.halted_by());
   }
+  if (how == chat::FenceHow::Lease) leases_[i].withheld = true;  // until the takeover
   say("fenced " + n->name +
       (presumed ? " (presumed: silent to the CR after its BREAK, console up, ping down)"
        : how == chat::FenceHow::Power ? " (by power: power_status read it back off)"
-                                      : " (confirmed)"));
+       : how == chat::FenceHow::Lease
+           ? " (by lease: no renewal reached its site's keeper for twice the lease)"
+           : " (confirmed)"));
   return true;
 }
 
@@ -588,6 +602,9 @@ void ClusterRuntime::takeover() {
   read_back_off_ = {};
   fenced_at_.reset();
   planned_ = false;
+  for (auto& l : leases_) l.withheld = false;
+  lease_told_.reset();  // the script forgot the lease level with the roles
+  active_ping_down_ = false;
   // Last: the binding's listeners (the daemon's ping, its failover clock)
   // see the new roles with the takeover already journaled.
   roles_.swap();

@@ -33,6 +33,7 @@
 #include "chat/interpreter.h"
 #include "clusterd/journal.h"
 #include "clusterd/roles.h"
+#include "repl/lease.h"
 #include "repl/tracker.h"
 #include "tty/console.h"
 #include "tty/transcript_writer.h"
@@ -84,6 +85,7 @@ struct NodeSetup {
 /// writable; the promotion is journaled before the boot.
 struct BcpNodeSetup {
   std::vector<std::string> serve, receive, promote;  ///< argv each
+  std::vector<std::string> renew;  ///< site_isolation = lease: renews its site's lease
 };
 struct BcpOptions {
   bool enabled = false;
@@ -99,6 +101,11 @@ struct BcpOptions {
   /// A warning when the replica is this far behind the head (0: never); a
   /// notice when it has caught up again.
   Duration lag_alarm = std::chrono::seconds(60);
+  /// site_isolation = lease (repl/lease.h): each node's site lease renewed
+  /// every lease/3; a node whose renewals have not got through for 2 × lease
+  /// may be fenced `by lease` (its keeper halted it).
+  bool lease = false;
+  Duration lease_term = std::chrono::seconds(30);
 };
 
 struct RuntimeOptions {
@@ -278,6 +285,9 @@ class ClusterRuntime : public chat::Actuator {
   bool bcp_output(std::uint64_t id, std::string_view bytes);
   bool bcp_exit(std::uint64_t id, int status);
   void bcp_line(std::size_t which, std::string_view line);
+  void bcp_lease_tick();
+  void bcp_lease_ended(std::size_t i, int status);
+  std::string lease_refusal(std::size_t i, const chat::FenceEvidence& e) const;
   std::optional<chat::TimePoint> bcp_deadline() const;
   std::size_t index_of_channel(chat::Channel ch) const {
     return ch == chat::Channel::Standby ? roles_.standby() : roles_.active();
@@ -323,6 +333,19 @@ class ClusterRuntime : public chat::Actuator {
   };
   std::array<Shipper, 2> shippers_;
   repl::Tracker tracker_;
+  // BCP site_isolation = lease, by node index.
+  struct LeaseState {
+    repl::LeaseWatch watch;
+    std::optional<Running> child;           // a renewal running
+    chat::TimePoint next_at{};              // fixed schedule: every lease/3
+    std::optional<repl::RenewResult> last;  // said once while it stays the same
+    bool withheld = false;                  // fenced by lease: not renewed until the takeover
+    bool paused = false;  // the active lost (ping down, last renewal failed): said once
+    std::string output;   // the running renewal's output (its last line is said)
+  };
+  std::array<LeaseState, 2> leases_;
+  bool active_ping_down_ = false;   // the active's ping level (lease renewals stop on it)
+  std::optional<bool> lease_told_;  // the active's lease level the script was last told
   struct HeldBoot {
     chat::Channel ch = chat::Channel::Standby;
     std::string bytes;

@@ -33,6 +33,15 @@ void ClusterRuntime::bcp_start(chat::TimePoint now) {
   shippers_[kServe].restart_at = now;
   shippers_[kReceive].restart_at = now;
   bcp_started_ = now;
+  if (options_.bcp.lease) {
+    for (std::size_t i = 0; i < leases_.size(); ++i) {
+      auto& l = leases_[i];
+      l.watch = repl::LeaseWatch(options_.bcp.lease_term, now);
+      l.next_at = now;
+      // Fenced by lease before a restart, not yet taken over: still withheld.
+      l.withheld = journal_.state().fenced.count(nodes_[i].name) > 0;
+    }
+  }
   say("bcp: shipping from " + active() + "'s site to " + standby() + "'s (epoch " +
       std::to_string(tracker_.epoch()) + (options_.bcp.observe ? ", gate observe-only)" : ")"));
 }
@@ -97,6 +106,7 @@ void ClusterRuntime::bcp_tick() {
     if (!s.last_exit) say("bcp: started " + r.name);
     s.child = std::move(r);
   }
+  bcp_lease_tick();
   if (promoting_ && !promoting_->timed_out && now_ >= promoting_->deadline) {
     promoting_->timed_out = true;
     commands_.kill(promoting_->id);
@@ -264,6 +274,12 @@ void ClusterRuntime::bcp_promote() {
 }
 
 bool ClusterRuntime::bcp_output(std::uint64_t id, std::string_view bytes) {
+  for (auto& l : leases_) {
+    if (!l.child || l.child->id != id) continue;
+    l.output.append(bytes);
+    if (l.output.size() > kLineMax) l.output.erase(0, l.output.size() - kLineMax);
+    return true;
+  }
   if (promoting_ && promoting_->id == id) {
     promoting_->output.append(bytes);
     if (promoting_->output.size() > kLineMax)
@@ -348,6 +364,11 @@ void ClusterRuntime::bcp_check_divergence() {
 }
 
 bool ClusterRuntime::bcp_exit(std::uint64_t id, int status) {
+  for (std::size_t i = 0; i < leases_.size(); ++i) {
+    if (!leases_[i].child || leases_[i].child->id != id) continue;
+    bcp_lease_ended(i, status);
+    return true;
+  }
   if (promoting_ && promoting_->id == id) {
     const std::size_t i = roles_.standby();
     std::optional<repl::Point> promoted;
@@ -447,6 +468,126 @@ void ClusterRuntime::bcp_release() {
   deliver();
 }
 
+// site_isolation = lease: renew each site's lease every lease/3 on a fixed
+// schedule (one renewal per node at a time, killed after lease/3), and tell
+// the script when the active's has run out twice over (lease.expired) or is
+// held again (lease.held).
+void ClusterRuntime::bcp_lease_tick() {
+  if (!options_.bcp.lease) return;
+  const Duration every = options_.bcp.lease_term / 3;
+  for (std::size_t i = 0; i < leases_.size(); ++i) {
+    auto& l = leases_[i];
+    if (l.child && !l.child->timed_out && now_ >= l.child->deadline) {
+      l.child->timed_out = true;
+      commands_.kill(l.child->id);
+    }
+    if (l.child || l.withheld || now_ < l.next_at) continue;
+    while (l.next_at <= now_) l.next_at += every;
+    // The active looks lost (ping down) and its last renewal failed: stop
+    // trying, so that the last moment a renewal could reach its keeper is
+    // known (a failed one may have got there). Its keeper halts it T after
+    // the last that did; from 2T after that it may be fenced by lease. Ping
+    // back: renewals again.
+    if (i == roles_.active() && active_ping_down_ && l.last == repl::RenewResult::Failed) {
+      if (!l.paused) {
+        l.paused = true;
+        say("bcp: renewals of " + nodes_[i].name +
+            "'s lease stop (ping down, the last one failed): " + "its keeper halts it " +
+            format_duration(options_.bcp.lease_term) +
+            " after the last renewal that got through; fenced by lease " +
+            format_duration(2 * options_.bcp.lease_term) + " after the last one ended");
+      }
+      continue;
+    }
+    l.paused = false;
+    const auto& argv = options_.bcp.nodes[i].renew;
+    if (argv.empty()) continue;
+    Running r;
+    r.name = "renew " + nodes_[i].name;
+    r.deadline = now_ + every;
+    std::string why;
+    l.output.clear();
+    if (!launch(argv, r, why)) {
+      l.watch.ended(now_, repl::RenewResult::Failed);
+      if (l.last != repl::RenewResult::Failed) say("bcp: " + r.name + " failed to start: " + why);
+      l.last = repl::RenewResult::Failed;
+      continue;
+    }
+    l.watch.started(now_);
+    l.child = std::move(r);
+  }
+  const auto& a = leases_[roles_.active()].watch;
+  const bool expired = a.expired(now_);
+  if (lease_told_ == expired) return;
+  lease_told_ = expired;
+  if (expired)
+    say("bcp: the lease of " + active() +
+        "'s site ran out twice over: no renewal could have reached it for " +
+        format_duration(now_ - a.contact()) + "; its keeper has halted it (lease.expired)");
+  pending_.push_back({{expired ? chat::EventKind::LeaseExpired : chat::EventKind::LeaseHeld,
+                       Channel::Active, 0, ""},
+                      std::nullopt});
+  deliver();
+}
+
+void ClusterRuntime::bcp_lease_ended(std::size_t i, int status) {
+  auto& l = leases_[i];
+  const bool timed_out = l.child->timed_out;
+  const std::string name = l.child->name;
+  l.child.reset();
+  const auto result = timed_out ? repl::RenewResult::Failed : repl::renew_result(status);
+  l.watch.ended(now_, result);
+  std::string said = l.output;
+  while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
+  if (auto nl = said.rfind('\n'); nl != std::string::npos) said.erase(0, nl + 1);
+  if (l.last == result) return;
+  const bool first = !l.last.has_value();
+  l.last = result;
+  const std::string state(interp_.state_name());
+  const std::string what =
+      (timed_out ? "killed after " + format_duration(options_.bcp.lease_term / 3)
+                 : "exit " + std::to_string(status)) +
+      (said.empty() ? "" : ": " + escape(said.substr(0, 200)));
+  const std::string& node = nodes_[i].name;
+  switch (result) {
+    case repl::RenewResult::Ok:
+      say("bcp: " + name + ": the lease of " + node + "'s site is held");
+      if (!first)
+        alarms_.raise(chat::AlarmSeverity::Notice, "lease renewals reach " + node + "'s site again",
+                      state);
+      break;
+    case repl::RenewResult::NoKeeper: {
+      std::string text = "no lease keeper runs at " + node + "'s site (" + what +
+                         "): nobody would halt " + node +
+                         " if its site were cut off, so it cannot be fenced by lease";
+      say("bcp: " + text);
+      alarms_.raise(chat::AlarmSeverity::Critical, text, state);
+      break;
+    }
+    case repl::RenewResult::Failed: {
+      std::string text =
+          "lease renewals to " + node + "'s site fail (" + what + "): its keeper halts " + node +
+          " " + format_duration(options_.bcp.lease_term) + " after the last one that got through";
+      say("bcp: " + text);
+      alarms_.raise(chat::AlarmSeverity::Warning, text, state);
+      break;
+    }
+  }
+}
+
+std::string ClusterRuntime::lease_refusal(std::size_t i, const chat::FenceEvidence& e) const {
+  if (!options_.bcp.lease) return "site_isolation is not lease ([bcp])";
+  const auto& w = leases_[i].watch;
+  if (!w.kept()) return "no renewal has reached a lease keeper at its site since clusterd started";
+  if (w.running()) return "a renewal of its lease is running (it may get through)";
+  if (now_ < w.expires_at())
+    return "its lease has not run out twice over: " + format_duration(now_ - w.contact()) +
+           " since the last renewal could reach it, not " +
+           format_duration(2 * options_.bcp.lease_term);
+  if (!e.ping_down) return "it answers ping";
+  return "";
+}
+
 std::optional<chat::TimePoint> ClusterRuntime::bcp_deadline() const {
   if (!options_.bcp.enabled) return std::nullopt;
   std::optional<chat::TimePoint> next;
@@ -456,6 +597,14 @@ std::optional<chat::TimePoint> ClusterRuntime::bcp_deadline() const {
   for (const auto& s : shippers_)
     if (!s.child && s.restart_at) consider(*s.restart_at);
   if (promoting_ && !promoting_->timed_out) consider(promoting_->deadline);
+  if (options_.bcp.lease) {
+    for (const auto& l : leases_) {
+      if (l.child && !l.child->timed_out) consider(l.child->deadline);
+      if (!l.child && !l.withheld) consider(l.next_at);
+    }
+    const auto& a = leases_[roles_.active()].watch;
+    if (lease_told_ != true && a.kept() && !a.running()) consider(a.expires_at());
+  }
   consider(bcp_check_at_);  // the gate while a boot is held, else the lag
   return next;
 }

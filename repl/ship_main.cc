@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "base/duration.h"
+#include "repl/lease_keeper.h"
 #include "repl/log_file.h"
 #include "repl/ship_util.h"
 #include "repl/snapshot.h"
@@ -51,6 +52,8 @@ constexpr const char* kUsage =
        clusterd-ship snap-receive --snapdir DIR --image NAME --name SNAP --expect R,B,H,T,E
        clusterd-ship snap-watch   --snapdir DIR --image NAME
        clusterd-ship snap-promote --snapdir DIR --image NAME --volume DIR
+       clusterd-ship lease-keeper --file FILE --ttl DUR [--grace DUR] [--poll DUR] -- HALT...
+       clusterd-ship lease-renew  --file FILE
 
 The log-stream shipper of a BCP cluster (docs/bcp.md): ships the append-only
 record log of a site's disk image to the other site, with a running hash of
@@ -88,6 +91,16 @@ with rsync --inplace --no-whole-file (REMOTE's last word is the host, the
 rest its -e) to a staging copy at the other site, which snap-receive checks
 against the hash and only then keeps; snap-promote copies it into --volume.
 
+Site isolation by lease ([bcp] site_isolation = "lease"; docs/bcp.md): at each
+site, lease-keeper runs HALT (again every --ttl) when FILE has not been renewed
+for --ttl (T; a keeper that starts waits --grace, default T, for the first
+renewal), checking every --poll (100ms); it outlives whoever started it.
+lease-renew, which clusterd runs every T/3 (ship_renew, usually over ssh),
+renews FILE; it exits 3 when no keeper runs for FILE (nobody would halt the
+node) and says `renewed N`. HALT must stop the node's writes at once (a halt
+to its firmware, e.g. uadmin 2 0): clusterd counts the node stopped 1 s
+after T and fences it by lease only after 2T.
+
 Addresses are IPv4 ADDR:PORT. Exit: 0 done, 1 refused, 2 cannot start,
 3 the two logs have no common point, 64 usage.
 )";
@@ -99,6 +112,8 @@ struct Options {
   Duration retry = std::chrono::seconds(1);
   Duration silence = std::chrono::seconds(5);
   Duration wait = std::chrono::seconds(10);
+  LeaseOptions lease;
+  bool grace_given = false, poll_given = false;
 };
 
 std::string kv(const std::string& text, const std::string& key) {
@@ -659,6 +674,7 @@ int main(int argc, char** argv) {
       o.from = v;
     else if (a == "--poll") {
       if (!dur(o.poll)) return 64;
+      o.poll_given = true;
     } else if (a == "--retry") {
       if (!dur(o.retry)) return 64;
     } else if (a == "--silence") {
@@ -687,10 +703,33 @@ int main(int argc, char** argv) {
       o.snap.peer_ship = v;
     } else if (a == "--interval") {
       if (!dur(o.snap.interval)) return 64;
+    } else if (a == "--file") {
+      o.lease.file = v;
+    } else if (a == "--ttl") {
+      if (!dur(o.lease.ttl)) return 64;
+    } else if (a == "--grace") {
+      if (!dur(o.lease.grace)) return 64;
+      o.grace_given = true;
+
     } else {
       std::fprintf(stderr, "clusterd-ship: unknown option '%s' (try --help)\n", a.c_str());
       return 64;
     }
+  }
+  if (o.cmd == "lease-keeper" || o.cmd == "lease-renew") {
+    if (o.lease.file.empty())
+      return std::fprintf(stderr, "clusterd-ship: %s needs --file\n", o.cmd.c_str()), 64;
+    if (o.cmd == "lease-renew") return lease_renew(o.lease);
+    o.lease.halt = o.snap.remote;
+    if (o.lease.halt.empty())
+      return std::fputs(
+                 "clusterd-ship: lease-keeper needs -- HALT... (the command that halts "
+                 "the node)\n",
+                 stderr),
+             64;
+    if (!o.grace_given) o.lease.grace = o.lease.ttl;
+    o.lease.poll = std::min(o.poll_given ? o.poll : o.lease.poll, o.lease.ttl / 10);
+    return lease_keeper(o.lease);
   }
   if (o.image.empty()) return std::fputs("clusterd-ship: --image is required\n", stderr), 64;
   o.snap.image = o.image;

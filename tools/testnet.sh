@@ -11,6 +11,11 @@
 #                                      198.18.250.1 in cdt-ID-A, .2 in cdt-ID-B, tbf RATE (8mbit)
 #   testnet.sh wan-rate ID RATE        change the WAN's rate (both directions)
 #   testnet.sh wan-cut ID on|off       cut the WAN link / mend it
+#   testnet.sh mgmt ID NODE            a site's own link to the monitor, apart from the node's
+#                                      (BCP lease keepers, docs/bcp.md): 198.18.(240+i).2 in
+#                                      cdt-ID-NODE, .1 in the monitor namespace; up whatever the
+#                                      node's OS does
+#   testnet.sh mgmt-cut ID NODE on|off cut that link / mend it
 #   testnet.sh gc                      down every cdt-* network whose owner process is gone
 #   testnet.sh check                   can this machine make namespaces? (exit 0 yes, 3 no)
 #
@@ -208,6 +213,35 @@ wan_cut() {
   esac
 }
 
+# BCP: a site's management link, which the node's OS does not take down (a
+# site's own host, where its lease keeper and sshd run).
+node_line() {  # ID NODE: its line in the nodes file
+  local l
+  l=$(awk -v n="$2" '$1 == n' "$STATE/$1.nodes" 2>/dev/null)
+  [ -n "$l" ] || die "no node $2 in network $1"
+  echo "$l"
+}
+mgmt() {
+  local id=$1 node=$2 i ns
+  read -r _ i ns _ < <(node_line "$id" "$node")
+  (( i <= 15 )) || die "mgmt: only the first 15 nodes of a network"
+  local m="cdt${id}g$i" s="cdt${id}s$i"
+  ip link add "$m" netns "cdt-$id-mon" type veth peer name "$s" netns "$ns" || return 1
+  ip -n "cdt-$id-mon" addr add "198.18.$((240 + i)).1/30" dev "$m"
+  ip -n "$ns" addr add "198.18.$((240 + i)).2/30" dev "$s"
+  ip -n "cdt-$id-mon" link set "$m" up
+  ip -n "$ns" link set "$s" up
+}
+mgmt_cut() {
+  local id=$1 node=$2 how=$3 i ns
+  read -r _ i ns _ < <(node_line "$id" "$node")
+  case $how in
+    on) ip -n "cdt-$id-mon" link set "cdt${id}g$i" down ;;
+    off) ip -n "cdt-$id-mon" link set "cdt${id}g$i" up ;;
+    *) die "mgmt-cut ID NODE on|off, got '$how'" ;;
+  esac
+}
+
 print_env() {
   local id=$1
   [ -f "$STATE/$id.nodes" ] || die "no network $id"
@@ -284,6 +318,8 @@ case "$cmd" in
   wan) (( $# >= 3 && $# <= 4 )) || die "wan ID A B [RATE]"; wan "$@" ;;
   wan-rate) [ $# -eq 2 ] || die "wan-rate ID RATE"; wan_rate "$1" "$2" ;;
   wan-cut) [ $# -eq 2 ] || die "wan-cut ID on|off"; wan_cut "$1" "$2" ;;
+  mgmt) [ $# -eq 2 ] || die "mgmt ID NODE"; mgmt "$1" "$2" ;;
+  mgmt-cut) [ $# -eq 3 ] || die "mgmt-cut ID NODE on|off"; mgmt_cut "$1" "$2" "$3" ;;
   run) [ $# -ge 1 ] || die "run ID NODE... -- CMD..."; run "$@"; exit $? ;;
   gc) gc ;;
   check) check; exit $? ;;

@@ -39,6 +39,7 @@ bcp_setup() {
   net_id=${CDT_ALPHA_NS#cdt-}
   net_id=${net_id%-alpha}
   bcp_mode=${BCP_MODE:-stream}
+  bcp_loops=()
   site_a=$work/siteA site_b=$work/siteB
   mkdir -p "$site_a" "$site_b"
   img_a=$site_a/disk.img img_b=$site_b/disk.img
@@ -67,6 +68,12 @@ bcp_setup() {
 ${NODE_ALPHA_EXTRA:-}"
     NODE_BETA_EXTRA="$(bcp_snapshot_lines "$CDT_BETA_NS" "$site_b" "$site_a" sitea)
 ${NODE_BETA_EXTRA:-}"
+  elif [[ -n ${BCP_LEASE:-} ]]; then
+    bcp_lease_sites
+    NODE_ALPHA_EXTRA="$(bcp_lease_lines sitea "$site_a" "$img_a" 198.18.250.1)
+${NODE_ALPHA_EXTRA:-}"
+    NODE_BETA_EXTRA="$(bcp_lease_lines siteb "$site_b" "$img_b" 198.18.250.2)
+${NODE_BETA_EXTRA:-}"
   else
     NODE_ALPHA_EXTRA="$(bcp_node_lines "$CDT_ALPHA_NS" "$img_a" 198.18.250.1)
 ${NODE_ALPHA_EXTRA:-}"
@@ -90,14 +97,51 @@ ship_promote = ["$ship", "promote", "--image", "$img"]
 EOF
 }
 
+# site_isolation = "lease" (BCP_LEASE=1; docs/bcp.md): each site has its own
+# link to the monitor (testnet.sh mgmt: its host, apart from the node's OS),
+# an sshd on it, and a lease keeper that halts the site's node (nodesim's
+# `shutdown`: the service stops at once, then the OS halts to ok) after
+# BCP_LEASE_TTL (3s) without a renewal; it waits 60 s for the first. The
+# monitor renews over ssh and runs serve and receive at the sites over ssh
+# too, as it would between real sites: a site cut off from the monitor loses
+# its shippers' reports with its renewals. Keeper output: $work/keeper-a.out.
+bcp_lease_sites() {
+  local s node ns addr site
+  trap 'bcp_cleanup; scenario_cleanup' EXIT
+  for s in a b; do
+    if [[ $s == a ]]; then node=alpha ns=$CDT_ALPHA_NS site=$site_a addr=198.18.241.2
+    else node=beta ns=$CDT_BETA_NS site=$site_b addr=198.18.242.2; fi
+    "$src/tools/testnet.sh" mgmt "$net_id" "$node" || fail "testnet.sh mgmt $node"
+    bcp_sshd "$ns" "$addr" "site$s-mon"
+    ip netns exec "$ns" "$bin/clusterd-ship" lease-keeper --file "$site/lease" \
+      --ttl "${BCP_LEASE_TTL:-3s}" --grace 60s -- "$bin/nodesim" ctl "$node" shutdown \
+      >"$work/keeper-$s.out" 2>&1 &
+    pids+=($!)
+  done
+  wait_for 5 "both sites' sshd listening" bcp_sshd_up 198.18.241.2 198.18.242.2
+  BCP_EXTRA="site_isolation = \"lease\"
+lease = \"${BCP_LEASE_TTL:-3s}\"
+${BCP_EXTRA:-}"
+}
+bcp_lease_lines() {  # SSH_HOST_PREFIX SITE_DIR IMAGE WAN_ADDR
+  local h=$1-mon site=$2 img=$3 addr=$4 ship=$bin/clusterd-ship
+  cat <<EOF
+ship_serve = ["ssh", "-F", "$bcp_ssh_config", "$h", "$ship", "serve", "--image", "$img", "--listen", "$addr:7710"]
+ship_receive = ["ssh", "-F", "$bcp_ssh_config", "$h", "$ship", "receive", "--image", "$img", "--from", "127.0.0.1:7711"]
+ship_promote = ["ssh", "-F", "$bcp_ssh_config", "$h", "$ship", "promote", "--image", "$img"]
+ship_renew = ["ssh", "-F", "$bcp_ssh_config", "$h", "$ship", "lease-renew", "--file", "$site/lease"]
+EOF
+}
+# Renewals the keeper at SITE_DIR has seen (the lease file's counter).
+bcp_lease_count() { cat "$1/lease" 2>/dev/null || echo 0; }
+
 # Snapshot mode: each site a btrfs filesystem on a loop device (the node's
 # disk image in subvolume vol, snapshots in snaps), and an sshd on its WAN
 # address through which the other site's shipper runs snap-receive, host
 # keys pinned (StrictHostKeyChecking yes, BatchMode yes).
 bcp_snapshot_sites() {
   command -v mkfs.btrfs >/dev/null || fail "needs btrfs-progs (tools/install-deps.sh)"
-  local s dev sd=$work/ssh
-  bcp_loops=()
+  local s dev
   trap 'bcp_cleanup; scenario_cleanup' EXIT
   for s in A B; do
     local d=$work/site$s
@@ -117,28 +161,22 @@ bcp_snapshot_sites() {
     "$bin/nodesim" disk init "$d/fs/vol/disk.img"
   done
   img_a=$site_a/fs/vol/disk.img img_b=$site_b/fs/vol/disk.img
+  bcp_sshd "$CDT_ALPHA_NS" 198.18.250.1 sitea
+  bcp_sshd "$CDT_BETA_NS" 198.18.250.2 siteb
+  wait_for 5 "both sites' sshd listening" bcp_sshd_up 198.18.250.1 198.18.250.2
+}
+
+# The ship key, known hosts and ssh_config the monitor and the sites share
+# (host keys pinned: StrictHostKeyChecking yes, BatchMode yes).
+bcp_ssh_init() {
+  [[ -z ${bcp_ssh_config:-} ]] || return 0
+  local sd=$work/ssh
   mkdir -p "$sd"
   [[ -d /run/sshd ]] || mkdir -m 0755 /run/sshd
   ssh-keygen -q -t ed25519 -N '' -C bcp-ship -f "$sd/ship_key"
   echo "restrict $(cut -d' ' -f1,2 "$sd/ship_key.pub")" >"$sd/authorized_keys"
   : >"$sd/known_hosts"
-  local ns addr name
-  for s in a b; do
-    if [[ $s == a ]]; then ns=$CDT_ALPHA_NS addr=198.18.250.1; else ns=$CDT_BETA_NS addr=198.18.250.2; fi
-    name=site$s
-    ssh-keygen -q -t ed25519 -N '' -C "bcp-$name" -f "$sd/hk_$name"
-    mkdir -p "$sd/$name"
-    cp "$sd/authorized_keys" "$sd/$name/authorized_keys"
-    # ClientAlive: a session whose WAN was cut ends in seconds, so its
-    # btrfs receive sees the end of its stream and the partial is removed.
-    SSHD_LISTEN=$addr write_sshd_config "$sd/$name.conf" 22 "$sd/hk_$name" "$sd/$name" \
-      $'ClientAliveInterval 2\nClientAliveCountMax 3' 
-    ip netns exec "$ns" /usr/sbin/sshd -D -E "$sd/$name.log" -f "$sd/$name.conf" &
-    pids+=($!)
-    echo "$addr $(cut -d' ' -f1,2 "$sd/hk_$name.pub")" >>"$sd/known_hosts"
-    printf 'Host %s\n    HostName %s\n' "$name" "$addr" >>"$sd/ssh_config"
-  done
-  cat >>"$sd/ssh_config" <<EOF
+  cat >"$sd/ssh_config" <<EOF
 Host *
     User root
     IdentityFile $sd/ship_key
@@ -152,11 +190,28 @@ Host *
     ServerAliveCountMax 3
 EOF
   bcp_ssh_config=$sd/ssh_config
-  wait_for 5 "both sites' sshd listening" bcp_sshd_up
 }
-bcp_sshd_up() {
-  grep -q '198.18.250.1:22 ' <<<"$(ip netns exec "$CDT_ALPHA_NS" ss -ltn)" &&
-    grep -q '198.18.250.2:22 ' <<<"$(ip netns exec "$CDT_BETA_NS" ss -ltn)"
+
+# An sshd inside a site's namespace on ADDR:22, reached as NAME.
+# ClientAlive: a session whose link was cut ends in seconds, so what it ran
+# (a btrfs receive, a serve) sees the end of its stream.
+bcp_sshd() {  # NAMESPACE ADDR NAME
+  local ns=$1 addr=$2 name=$3 sd
+  bcp_ssh_init
+  sd=$work/ssh
+  ssh-keygen -q -t ed25519 -N '' -C "bcp-$name" -f "$sd/hk_$name"
+  mkdir -p "$sd/$name"
+  cp "$sd/authorized_keys" "$sd/$name/authorized_keys"
+  SSHD_LISTEN=$addr write_sshd_config "$sd/$name.conf" 22 "$sd/hk_$name" "$sd/$name" \
+    $'ClientAliveInterval 2\nClientAliveCountMax 3'
+  ip netns exec "$ns" /usr/sbin/sshd -D -E "$sd/$name.log" -f "$sd/$name.conf" &
+  pids+=($!)
+  echo "$addr $(cut -d' ' -f1,2 "$sd/hk_$name.pub")" >>"$sd/known_hosts"
+  printf 'Host %s\n    HostName %s\n' "$name" "$addr" >>"$sd/ssh_config"
+}
+bcp_sshd_up() {  # ADDR_A ADDR_B
+  grep -q "$1:22 " <<<"$(ip netns exec "$CDT_ALPHA_NS" ss -ltn)" &&
+    grep -q "$2:22 " <<<"$(ip netns exec "$CDT_BETA_NS" ss -ltn)"
 }
 
 bcp_snapshot_lines() {  # NAMESPACE SITE_DIR PEER_DIR PEER_HOST

@@ -135,7 +135,11 @@ printf 'initial state watch { on ping.down -> off }\nstate off { power active of
 expect_status power-ok 0 "$chatc" check --strict "$tmp/power-ok.chat"
 printf 'initial state watch { on ping.down { mark fenced active by pwr } -> watch }\n' > "$tmp/by-typo.chat"
 expect_status by-typo 1 "$chatc" check "$tmp/by-typo.chat"
-expect_text by-typo err "expected 'power' after 'by' (mark fenced CH by power)"
+expect_text by-typo err "expected 'power' or 'lease' after 'by' (mark fenced CH by power|lease)"
+# A fence by lease may be refused: the state must say what then.
+printf 'initial state watch { on lease.expired { mark fenced active by lease } -> up }\nstate up { boot standby "boot\\r"\n after 10m -> watch }\n' > "$tmp/lease-no-refused.chat"
+expect_status lease-no-refused 1 "$chatc" check --strict "$tmp/lease-no-refused.chat"
+expect_text lease-no-refused err "fences by lease"
 expect_status replay-missing-log 2 "$chatc" replay scripts/sparc-obp.chat --console active="$tmp/none.console"
 
 finish "chatc cli"

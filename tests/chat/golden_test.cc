@@ -167,6 +167,11 @@ TEST(Golden, ExpectedFilesShowTheirDecisions) {
   EXPECT_TRUE(has("power_fence", "fenced   active (alpha) by power, read back off"));
   EXPECT_TRUE(has("power_fence", "takeover beta is now active"));
   EXPECT_FALSE(has("power_fence", "presumed"));
+  // BCP site_isolation = lease: a site dark (console and ping) is fenced only
+  // on lease.expired, then the standby boots (tests/chat/golden/site_lost_lease).
+  EXPECT_TRUE(has("site_lost_lease", "+55.000s   fenced   active (alpha) by lease"));
+  EXPECT_TRUE(has("site_lost_lease", "+55.000s   boot     standby (beta)"));
+  EXPECT_FALSE(has("site_lost_lease", "break    "));
   // The power fence failed: the alarm says so, the evidence rule decides.
   EXPECT_TRUE(has("power_fence_failed", "power fence of alpha failed"));
   EXPECT_TRUE(has("power_fence_failed", "presumed, accepted"));

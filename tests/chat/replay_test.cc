@@ -67,6 +67,19 @@ TEST(Replay, AReadBackOffDoesNotOutliveATakeoverAsInTheRuntime) {
   EXPECT_NE(out.find("state    e  <- fence.refused"), std::string::npos) << out;
 }
 
+TEST(Replay, AFenceByLeaseNeedsTheRecordingsLeaseExpired) {
+  const char* script =
+      "initial state a { on ping.down { mark fenced active by lease } -> b\n on fence.refused -> "
+      "c }\nstate b {}\nstate c { on lease.expired { mark fenced active by lease } -> b\n on "
+      "fence.refused -> c }";
+  std::string out = run(script, "", "", "+1s ping.down\n+5s lease.expired\n+6s end\n");
+  EXPECT_NE(out.find("+1.000s    refused  lease fence of active (alpha) (no lease.expired for the active)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("+5.000s    fenced   active (alpha) by lease"), std::string::npos) << out;
+  EXPECT_NE(out.find("+5.000s    state    b  <- lease.expired"), std::string::npos) << out;
+}
+
 TEST(Replay, ConsoleNotesBecomeConsoleEvents) {
   std::string out =
       run("initial state a { on console.lost active -> b }\nstate b { on console.up active -> a }",

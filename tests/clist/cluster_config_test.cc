@@ -169,7 +169,7 @@ const Case kCases[] = {
     {"UnknownNodeKeyListsKnownKeys", kHead + kAlpha + "consle = \"x\"\n" + kBeta,
      "t.toml:6:1: error: nodes.alpha.consle: unknown key (known: console, address, addresses, "
      "role, power_off, power_on, power_status, power_status_off, power_status_on, ship_serve, "
-     "ship_receive, ship_promote)"},
+     "ship_receive, ship_promote, ship_renew)"},
     {"ShipCommandWithoutBcp", kHead + kAlpha + "ship_serve = [\"clusterd-ship\"]\n" + kBeta,
      "t.toml:6:14: error: nodes.alpha.ship_serve: only used in BCP mode; add a [bcp] table "
      "(docs/bcp.md) or remove it"},
@@ -575,6 +575,48 @@ TEST(ClusterConfig, BcpTakesItsKeysAndNeedsTheShipperCommandsOnBothNodes) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(format_text(bad.diagnostics).find("bcp.mode"), std::string::npos)
       << format_text(bad.diagnostics);
+}
+
+// site_isolation = "lease": the lease T (at least 3 s) and each node's
+// renewal command, refused where they would be ignored.
+TEST(ClusterConfig, BcpSiteIsolationByLeaseNeedsTheRenewalCommands) {
+  Home home;
+  const std::string ship =
+      "ship_serve = [\"clusterd-ship\", \"serve\"]\nship_receive = [\"clusterd-ship\", "
+      "\"receive\"]\nship_promote = [\"clusterd-ship\", \"promote\"]\n";
+  const std::string renew =
+      "ship_renew = [\"ssh\", \"site\", \"clusterd-ship\", \"lease-renew\"]\n";
+  auto def = home.parse(kHead + kAlpha + ship + kBeta + ship + "[bcp]\n");
+  ASSERT_TRUE(def.ok()) << format_text(def.diagnostics);
+  EXPECT_FALSE(def.config->bcp.site_isolation_lease);  // wait
+  auto ok = home.parse(kHead + kAlpha + ship + renew + kBeta + ship + renew +
+                       "[bcp]\nsite_isolation = \"lease\"\nlease = \"10s\"\n");
+  ASSERT_TRUE(ok.ok()) << format_text(ok.diagnostics);
+  EXPECT_TRUE(ok.config->bcp.site_isolation_lease);
+  EXPECT_EQ(ok.config->bcp.lease, 10s);
+  EXPECT_EQ(ok.config->nodes[0].ship_renew[3], "lease-renew");
+  auto missing = home.parse(kHead + kAlpha + ship + renew + kBeta + ship +
+                            "[bcp]\nsite_isolation = \"lease\"\n");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(format_text(missing.diagnostics)
+                .find("nodes.beta.ship_renew: missing; site_isolation = \"lease\" needs"),
+            std::string::npos)
+      << format_text(missing.diagnostics);
+  auto unused = home.parse(kHead + kAlpha + ship + renew + kBeta + ship + "[bcp]\n");
+  ASSERT_FALSE(unused.ok());
+  EXPECT_NE(format_text(unused.diagnostics).find("nodes.alpha.ship_renew: only used with"),
+            std::string::npos)
+      << format_text(unused.diagnostics);
+  auto short_lease = home.parse(kHead + kAlpha + ship + renew + kBeta + ship + renew +
+                                "[bcp]\nsite_isolation = \"lease\"\nlease = \"1s\"\n");
+  ASSERT_FALSE(short_lease.ok());
+  EXPECT_NE(format_text(short_lease.diagnostics).find("bcp.lease: at least 3s"), std::string::npos)
+      << format_text(short_lease.diagnostics);
+  auto lease_alone = home.parse(kHead + kAlpha + ship + kBeta + ship + "[bcp]\nlease = \"30s\"\n");
+  ASSERT_FALSE(lease_alone.ok());
+  EXPECT_NE(format_text(lease_alone.diagnostics).find("bcp.lease: only used with site_isolation"),
+            std::string::npos)
+      << format_text(lease_alone.diagnostics);
 }
 
 TEST(ClusterConfig, PingTimeoutFollowsTheInterval) {

@@ -40,8 +40,9 @@ state gave_up { after 1h -> gave_up }
 )";
 
 struct BcpRig {
-  explicit BcpRig(repl::GateConfig gate = {}, bool observe = false) {
-    script = chat::load_script_text(kScript, "t.chat");
+  explicit BcpRig(repl::GateConfig gate = {}, bool observe = false, const char* source = kScript,
+                  Duration lease = {}) {
+    script = chat::load_script_text(source, "t.chat");
     EXPECT_TRUE(script.ok()) << (script.diagnostics.empty() ? "" : script.diagnostics[0].message);
     auto j = Journal::open(dir.path + "/j", nullptr);
     EXPECT_TRUE(j.ok());
@@ -54,8 +55,10 @@ struct BcpRig {
     o.bcp.drain = 15s;
     for (std::size_t i = 0; i < 2; ++i) {
       std::string n = i == 0 ? "alpha" : "beta";
-      o.bcp.nodes[i] = {{"serve-" + n}, {"receive-" + n}, {"promote-" + n}};
+      o.bcp.nodes[i] = {{"serve-" + n}, {"receive-" + n}, {"promote-" + n}, {"renew-" + n}};
     }
+    o.bcp.lease = lease.count() > 0;
+    o.bcp.lease_term = lease;
     runtime = std::make_unique<ClusterRuntime>(
         *script.program, *journal,
         std::array<NodeSetup, 2>{NodeSetup{"alpha", &alpha, {}, {}, {}},
@@ -381,6 +384,107 @@ TEST(Bcp, AnOldEpochReplicaIsRefused) {
   auto j = r.runtime->bcp_json(r.now);
   EXPECT_NE(j.find("\"records\":10"), std::string::npos) << j;
   EXPECT_NE(j.find("refused a replica point of epoch 1"), std::string::npos) << j;
+}
+
+// site_isolation = lease (repl/lease.h): both sites' leases renewed every
+// T/3; with the active's ping down and a renewal failed, renewals to it stop;
+// 2T after the last one ended the script hears lease.expired, and the fence
+// by lease is accepted; the gate's source stop is T + 1 s after that renewal.
+constexpr const char* kLeaseScript = R"(initial state watch {
+  on active "panic" { break active } -> fence
+  on lease.expired { mark fenced active by lease } -> boot
+  on fence.refused -> refused
+}
+state fence { on active "ok" { mark fenced active } -> boot }
+state boot {
+  boot standby "boot\r"
+  on standby "login:" { takeover } -> watch
+  after 30m -> gave_up
+}
+state refused { after 1h -> refused }
+state gave_up { after 1h -> gave_up }
+)";
+
+TEST(Bcp, ASiteLostForTwiceItsLeaseIsFencedByLeaseThenPromoted) {
+  repl::GateConfig g;
+  g.max_loss = 1000;
+  BcpRig r(g, false, kLeaseScript, 6s);
+  EXPECT_EQ(r.starts("renew-alpha"), 1);
+  EXPECT_EQ(r.starts("renew-beta"), 1);
+  // Renewals get through every 2 s while both sites are reachable.
+  auto renew_round = [&](int status) {
+    r.runtime->on_command_exit(r.id_of("renew-alpha"), status, r.now);
+    r.runtime->on_command_exit(r.id_of("renew-beta"), 0, r.now);
+  };
+  r.ship(100ms, 0);
+  renew_round(0);
+  for (int k = 1; k <= 5; ++k) {
+    r.ship(2s * k + 100ms, 2);
+    renew_round(0);
+  }
+  EXPECT_EQ(r.starts("renew-alpha"), 6) << r.all();
+  EXPECT_FALSE(r.said("lease.expired"));
+  // Site A goes dark at 10.2 s: ping down; the 12 s renewal fails at 12.5 s.
+  r.run_to(t0 + 10200ms);
+  r.runtime->on_ping(false, r.now);
+  r.run_to(t0 + 12500ms);
+  EXPECT_EQ(r.starts("renew-alpha"), 7);
+  r.runtime->on_command_exit(r.id_of("renew-alpha"), 255, r.now);
+  r.runtime->on_command_exit(r.id_of("renew-beta"), 0, r.now);
+  EXPECT_TRUE(r.alarmed("lease renewals to alpha's site fail (exit 255)")) << r.all();
+  // No more renewals to alpha; beta's go on.
+  r.run_to(t0 + 20s);
+  EXPECT_EQ(r.starts("renew-alpha"), 7) << r.all();
+  EXPECT_GT(r.starts("renew-beta"), 7);
+  EXPECT_TRUE(r.said("renewals of alpha's lease stop")) << r.all();
+  // 2T after the failed renewal ended (12.5 s + 12 s), not before.
+  r.run_to(t0 + 24400ms);
+  EXPECT_FALSE(r.said("lease.expired")) << r.all();
+  EXPECT_FALSE(r.said("fenced alpha"));
+  r.run_to(t0 + 24600ms);
+  EXPECT_TRUE(r.said("lease.expired")) << r.all();
+  EXPECT_TRUE(r.said("fenced alpha (by lease")) << r.all();
+  EXPECT_NE(r.journal->state().fenced.count("alpha"), 0u);
+  // The boot waits at the gate; the source stopped by 12.5 + 6 + 1 = 19.5 s.
+  EXPECT_TRUE(r.said("bcp: the boot of beta waits at the failover gate")) << r.all();
+  r.run_to(t0 + 45s);  // the drain (no source reports) and the decision
+  r.promote_ok(48);
+  EXPECT_TRUE(r.said("send beta \"boot\\r\" (boot")) << r.all();
+  EXPECT_NE(r.journal->state().promoted, "");
+}
+
+TEST(Bcp, NoFenceByLeaseWhileARenewalRunsOrWithoutAKeeper) {
+  repl::GateConfig g;
+  g.max_loss = 1000;
+  BcpRig r(g, false, kLeaseScript, 6s);
+  // The site answers but no keeper runs there: a critical alarm, and never a
+  // fence by lease, however long alpha stays lost.
+  r.runtime->on_command_exit(r.id_of("renew-alpha"), 3, r.now);
+  EXPECT_TRUE(r.alarmed("no lease keeper runs at alpha's site")) << r.all();
+  r.runtime->on_ping(false, r.now);
+  for (int k = 1; k <= 30; ++k) {
+    r.run_to(t0 + 2s * k + 100ms);
+    if (r.starts("renew-alpha") > k) r.runtime->on_command_exit(r.id_of("renew-alpha"), 3, r.now);
+  }
+  EXPECT_FALSE(r.said("lease.expired")) << r.all();
+  EXPECT_EQ(r.journal->state().fenced.count("alpha"), 0u);
+  // A keeper held it once: a renewal that hangs is killed after T/3, and
+  // while one runs no expiry is counted.
+  BcpRig h(g, false, kLeaseScript, 6s);
+  h.runtime->on_command_exit(h.id_of("renew-alpha"), 0, h.now);
+  h.run_to(t0 + 2s);
+  EXPECT_EQ(h.starts("renew-alpha"), 2);
+  h.run_to(t0 + 4s);
+  EXPECT_TRUE(h.killed(h.id_of("renew-alpha"))) << h.all();
+  h.runtime->on_command_exit(h.id_of("renew-alpha"), 137, h.now);
+  EXPECT_TRUE(h.alarmed("lease renewals to alpha's site fail (killed after 2s)")) << h.all();
+  // Ping up: renewals go on (each failure moves the last contact on).
+  for (int k = 3; k <= 15; ++k) {
+    h.run_to(t0 + 2s * k + 100ms);
+    h.runtime->on_command_exit(h.id_of("renew-alpha"), 255, h.now);
+  }
+  EXPECT_FALSE(h.said("lease.expired")) << h.all();
+  EXPECT_EQ(h.journal->state().fenced.count("alpha"), 0u);
 }
 
 }  // namespace

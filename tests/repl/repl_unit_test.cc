@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "repl/lease.h"
 #include "repl/log_file.h"
 #include "repl/tracker.h"
 
@@ -172,6 +173,51 @@ TEST(Tracker, DivergenceIsSeenWhenTheHashesDifferAtTheSameLength) {
   EXPECT_FALSE(t.status(t0, r.time_ns).diverged);
   t.on_source_hash(r.bytes, 43);
   EXPECT_TRUE(t.status(t0, r.time_ns).diverged);
+}
+
+// Site isolation by lease (repl/lease.h): the keeper halts after T without a
+// renewal, again every T; a renewal after a halt re-arms it.
+TEST(LeaseKeeper, HaltsAfterTheLeaseWithoutARenewalAndAgainEveryLease) {
+  LeaseKeeper k(10s, 15s, t0);
+  EXPECT_FALSE(k.due(t0 + 14s));  // the starting grace
+  EXPECT_TRUE(k.due(t0 + 15s));
+  EXPECT_TRUE(k.halted());
+  EXPECT_FALSE(k.due(t0 + 20s));
+  EXPECT_TRUE(k.due(t0 + 25s));      // still no renewal: halted again
+  EXPECT_TRUE(k.renewed(t0 + 26s));  // after a halt
+  EXPECT_FALSE(k.halted());
+  EXPECT_FALSE(k.renewed(t0 + 30s));
+  EXPECT_FALSE(k.due(t0 + 39s));
+  EXPECT_TRUE(k.due(t0 + 40s));  // 10 s after the last renewal
+}
+
+// The monitor may fence by lease only 2T after the last moment a renewal
+// could have reached the keeper: the end of any renewal, ok or failed; never
+// while one runs; never before a renewal ever said the keeper holds it.
+TEST(LeaseWatch, ExpiresTwiceTheLeaseAfterTheLastPossibleContact) {
+  LeaseWatch w(10s, t0);
+  EXPECT_FALSE(w.expired(t0 + 100s));  // no keeper ever confirmed
+  w.started(t0 + 1s);
+  w.ended(t0 + 2s, RenewResult::Ok);
+  EXPECT_TRUE(w.kept());
+  EXPECT_FALSE(w.expired(t0 + 21s));
+  EXPECT_TRUE(w.expired(t0 + 22s));
+  // A failed renewal may still have arrived: it moves the contact.
+  w.started(t0 + 5s);
+  w.ended(t0 + 8s, RenewResult::Failed);
+  EXPECT_FALSE(w.expired(t0 + 27s));
+  EXPECT_TRUE(w.expired(t0 + 28s));
+  EXPECT_EQ(w.halted_by(), t0 + 19s);  // T + 1 s after the contact
+  // One running: not expired, however long.
+  w.started(t0 + 9s);
+  EXPECT_FALSE(w.expired(t0 + 100s));
+  // The site answered, but no keeper runs there: nobody halts the node.
+  w.ended(t0 + 10s, RenewResult::NoKeeper);
+  EXPECT_FALSE(w.kept());
+  EXPECT_FALSE(w.expired(t0 + 100s));
+  EXPECT_EQ(renew_result(0), RenewResult::Ok);
+  EXPECT_EQ(renew_result(3), RenewResult::NoKeeper);
+  EXPECT_EQ(renew_result(255), RenewResult::Failed);  // ssh: the site unreachable
 }
 
 TEST(ShipLine, ParsesWhatTheShipperPrintsAndNothingElse) {
