@@ -106,4 +106,31 @@ wire=$(kv "$(last_replica "$tmp/recv4.out")" wire)
 changed=$(( $(stat -c %s "$b") - 4096 - $(sed -n 's/.* base_bytes=\([0-9]*\).*/\1/p' "$b.repl") ))
 if (( wire <= 2 * changed + 200 )); then passes=$((passes + 1)); else
   echo "FAIL failback traffic: $wire wire bytes for $changed changed"; fails=$((fails + 1)); fi
+# --- site isolation by lease: the keeper halts after T without a renewal ----------
+lease=$tmp/lease
+expect_status renew-no-keeper 3 "$ship" lease-renew --file "$lease"
+expect_text renew-no-keeper out "no lease keeper runs for $lease"
+expect_status keeper-no-halt 64 "$ship" lease-keeper --file "$lease" --ttl 1s
+expect_text keeper-no-halt err "needs -- HALT"
+"$ship" lease-keeper --file "$lease" --ttl 4s --grace 60s -- touch "$tmp/halted" >"$tmp/keeper.out" 2>&1 &
+keeper=$!
+pids+=("$keeper")
+keeper_up() { grep -q '^keeper lease=4000ms' "$tmp/keeper.out"; }
+until_true 10 keeper_up || { echo "FAIL keeper: did not start"; cat "$tmp/keeper.out"; fails=$((fails + 1)); }
+expect_status keeper-twice 2 "$ship" lease-keeper --file "$lease" --ttl 1s -- true
+expect_text keeper-twice out "another lease keeper runs for $lease"
+expect_status renew 0 "$ship" lease-renew --file "$lease"
+expect_text renew out "renewed 1"
+# Renewed every 300 ms for longer than the lease (4 s; a gap that long
+# between two renewals would be needed to halt): never halted.
+for _ in $(seq 16); do sleep 0.3; "$ship" lease-renew --file "$lease" >/dev/null; done
+ok_if "lease: renewed, never halted" test ! -e "$tmp/halted"
+halted() { [[ -e $tmp/halted ]]; }
+until_true 20 halted || { echo "FAIL lease: no halt after the renewals stopped"; fails=$((fails + 1)); }
+ok_if "lease: the keeper said why" grep -q '^expired: no renewal for 4000ms; halting the node' "$tmp/keeper.out"
+ok_if "lease: the halt's status" grep -q '^halt exited 0' "$tmp/keeper.out"
+"$ship" lease-renew --file "$lease" >/dev/null
+rearmed() { grep -q '^renewed after the halt' "$tmp/keeper.out"; }
+ok_if "lease: a renewal after the halt re-arms it" until_true 5 rearmed
+kill "$keeper"; wait "$keeper" 2>/dev/null
 finish "clusterd-ship"
