@@ -73,8 +73,10 @@ TEST(Replay, AFenceByLeaseNeedsTheRecordingsLeaseExpired) {
       "c }\nstate b {}\nstate c { on lease.expired { mark fenced active by lease } -> b\n on "
       "fence.refused -> c }";
   std::string out = run(script, "", "", "+1s ping.down\n+5s lease.expired\n+6s end\n");
-  EXPECT_NE(out.find("+1.000s    refused  lease fence of active (alpha) (no lease.expired for the active)"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "+1.000s    refused  lease fence of active (alpha) (no lease.expired for the active)"),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find("+5.000s    fenced   active (alpha) by lease"), std::string::npos) << out;
   EXPECT_NE(out.find("+5.000s    state    b  <- lease.expired"), std::string::npos) << out;
