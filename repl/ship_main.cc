@@ -52,6 +52,7 @@ constexpr const char* kUsage =
        clusterd-ship snap-receive --snapdir DIR --image NAME --name SNAP --expect R,B,H,T,E
        clusterd-ship snap-watch   --snapdir DIR --image NAME
        clusterd-ship snap-promote --snapdir DIR --image NAME --volume DIR
+       (zfs: --method zfs --dataset POOL/FS on each, and --peer-dataset on snapshot)
        clusterd-ship lease-keeper --file FILE --ttl DUR [--grace DUR] [--poll DUR] -- HALT...
        clusterd-ship lease-renew  --file FILE
 
@@ -90,6 +91,12 @@ cluster alike): the snapshot is a copy of the image's complete lines, sent
 with rsync --inplace --no-whole-file (REMOTE's last word is the host, the
 rest its -e) to a staging copy at the other site, which snap-receive checks
 against the hash and only then keeps; snap-promote copies it into --volume.
+--method zfs: --volume is where --dataset is mounted; snapshots are
+DATASET@snap-e<E>-<N>, sent with zfs send [-i] | REMOTE snap-receive, which
+receives into DATASET-repl at the other site (read-only; zfs keeps nothing of
+an incomplete stream) and checks the image there against the hash;
+snap-promote renames DATASET aside as DATASET-branch-e<E>-<time> and
+DATASET-repl to DATASET. Mountpoints must be inherited (the default).
 
 Site isolation by lease ([bcp] site_isolation = "lease"; docs/bcp.md): at each
 site, lease-keeper runs HALT (again every --ttl) when FILE has not been renewed
@@ -692,13 +699,18 @@ int main(int argc, char** argv) {
     } else if (a == "--expect") {
       o.snap.expect = v;
     } else if (a == "--method") {
-      if (v != "btrfs" && v != "rsync") {
-        std::fprintf(stderr, "clusterd-ship: --method is btrfs or rsync, not '%s'\n", v.c_str());
+      if (v != "btrfs" && v != "rsync" && v != "zfs") {
+        std::fprintf(stderr, "clusterd-ship: --method is btrfs, rsync or zfs, not '%s'\n",
+                     v.c_str());
         return 64;
       }
       o.snap.method = v;
     } else if (a == "--prepare") {
       o.snap.prepare = v;
+    } else if (a == "--dataset") {
+      o.snap.dataset = v;
+    } else if (a == "--peer-dataset") {
+      o.snap.peer_dataset = v;
     } else if (a == "--peer-ship") {
       o.snap.peer_ship = v;
     } else if (a == "--interval") {
@@ -735,7 +747,8 @@ int main(int argc, char** argv) {
   o.snap.image = o.image;
   if (o.cmd.rfind("snap", 0) == 0) {
     // These reach the other site through its shell (ssh): plain words only.
-    for (const std::string* w : {&o.snap.image, &o.snap.peer_snapdir, &o.snap.peer_ship}) {
+    for (const std::string* w :
+         {&o.snap.image, &o.snap.peer_snapdir, &o.snap.peer_ship, &o.snap.peer_dataset}) {
       if (w->find_first_not_of(
               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-+") !=
           std::string::npos) {
@@ -748,6 +761,13 @@ int main(int argc, char** argv) {
     }
     if (o.snap.snapdir.empty())
       return std::fputs("clusterd-ship: snapshot mode needs --snapdir\n", stderr), 64;
+    if (o.snap.method == "zfs" && o.cmd != "snap-watch" &&
+        (o.snap.dataset.empty() || (o.cmd == "snapshot" && o.snap.peer_dataset.empty())))
+      return std::fputs(
+                 "clusterd-ship: --method zfs needs --dataset (and, for snapshot, "
+                 "--peer-dataset)\n",
+                 stderr),
+             64;
     if (o.cmd == "snapshot") {
       if (o.snap.volume.empty() || o.snap.peer_snapdir.empty() || o.snap.remote.empty())
         return std::fputs(

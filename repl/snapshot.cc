@@ -68,14 +68,83 @@ std::vector<std::string> snapshots(const std::string& dir) {
 }
 
 bool is_rsync(const SnapshotOptions& o) { return o.method == "rsync"; }
+bool is_zfs(const SnapshotOptions& o) { return o.method == "zfs"; }
+
+// --- zfs (zfs-fuse 0.7 or OpenZFS: only commands both have) -------------------------
+
+bool zfs_exists(const std::string& name) {
+  return run({"zfs", "list", "-H", "-o", "name", name}) == 0;
+}
+/// DATASET's own snapshots (the part after '@'), oldest first.
+std::vector<std::string> zfs_snapshots(const std::string& dataset) {
+  std::string out;
+  std::vector<std::string> names;
+  if (run({"zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-s", "creation", "-r", dataset},
+          &out) != 0)
+    return names;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind(dataset + "@", 0) == 0) names.push_back(l.substr(dataset.size() + 1));
+  }
+  return names;
+}
+std::string zfs_mountpoint(const std::string& dataset) {
+  std::string out;
+  if (run({"zfs", "get", "-Hp", "-o", "value", "mountpoint", dataset}, &out) != 0) return "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+/// A zfs command, again while it says the dataset is busy (zfs-fuse lets go
+/// of a dataset a moment after an unmount or a receive), for up to 10 s.
+int zfs_busy_retry(const std::vector<std::string>& argv, std::string* out = nullptr) {
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    std::string o;
+    const int rc = run(argv, &o);
+    if (rc == 0 || o.find("busy") == std::string::npos || Clock::now() >= until) {
+      if (out) *out = o;
+      return rc;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+/// Renames a dataset, unmounted on the way (zfs-fuse refuses to rename a
+/// mounted one); mounted again under its new name.
+int zfs_rename(const std::string& from, const std::string& to, std::string* out) {
+  (void)zfs_busy_retry({"zfs", "umount", from});
+  const int rc = zfs_busy_retry({"zfs", "rename", from, to}, out);
+  (void)zfs_busy_retry({"zfs", "mount", rc == 0 ? to : from});
+  return rc;
+}
+/// `zfs send ARGS | zfs recv RECV...` on this host; the status of the receive.
+int zfs_pipe(const std::vector<std::string>& send, const std::vector<std::string>& recv,
+             std::string* out) {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return 2;
+  pid_t s = spawn(send, -1, pipefd[1], nullptr);
+  int rd = -1;
+  pid_t r = spawn(recv, pipefd[0], -1, &rd);
+  ::close(pipefd[0]);
+  ::close(pipefd[1]);
+  char b[4096];
+  for (ssize_t n; (n = ::read(rd, b, sizeof b)) > 0;)
+    if (out) out->append(b, static_cast<std::size_t>(n));
+  ::close(rd);
+  const int send_st = s > 0 ? wait_status(s) : 127;
+  const int recv_st = r > 0 ? wait_status(r) : 127;
+  return recv_st != 0 ? recv_st : send_st;
+}
 
 /// The image inside snapshot `name` of folder `dir`.
 std::string snap_image(const SnapshotOptions& o, const std::string& dir, const std::string& name) {
   return is_rsync(o) ? dir + "/" + name + ".img" : dir + "/" + name + "/" + o.image;
 }
 
+/// A snapshot of ours (the source's; for zfs, of --dataset).
 void drop_snapshot(const SnapshotOptions& o, const std::string& dir, const std::string& name) {
-  if (is_rsync(o)) {
+  if (is_zfs(o)) {
+    (void)zfs_busy_retry({"zfs", "destroy", o.dataset + "@" + name});
+  } else if (is_rsync(o)) {
     ::unlink((dir + "/" + name + ".img").c_str());
   } else {
     (void)run({"btrfs", "subvolume", "delete", dir + "/" + name});
@@ -191,7 +260,7 @@ int snapshot_loop(const SnapshotOptions& o) {
   }
   report_head();
   unsigned long n = 0;
-  for (const auto& s : snapshots(o.snapdir)) {
+  for (const auto& s : is_zfs(o) ? zfs_snapshots(o.dataset) : snapshots(o.snapdir)) {
     unsigned long ep = 0, k = 0;
     if (std::sscanf(s.c_str(), "snap-e%lu-%lu", &ep, &k) == 2 && ep == epoch) n = std::max(n, k);
   }
@@ -205,7 +274,28 @@ int snapshot_loop(const SnapshotOptions& o) {
     // 1. A read-only snapshot of the volume: a consistent image.
     std::string name = "snap-e" + std::to_string(epoch) + "-" + std::to_string(++n);
     std::string path = o.snapdir + "/" + name, out;
-    if (is_rsync(o)) {
+    std::optional<Point> zp;
+    if (is_zfs(o)) {
+      // zfs-fuse has no .zfs directory to read a snapshot back: the snapshot's
+      // point is the live log's, read before and after it. The log only grows,
+      // so when both reads agree the snapshot holds exactly those lines.
+      for (int tries = 0; tries < 5 && !zp; ++tries) {
+        auto before = image_point(live);
+        if (!before) break;
+        if (zfs_busy_retry({"zfs", "snapshot", o.dataset + "@" + name}, &out) != 0) break;
+        auto after = image_point(live);
+        if (after && after->bytes == before->bytes && after->hash == before->hash)
+          zp = *before;
+        else
+          drop_snapshot(o, o.snapdir, name);
+      }
+      if (!zp) {
+        say_error(
+            "zfs snapshot " + o.dataset + "@" + name + ": " +
+            (out.empty() ? std::string("the log moved during each of 5 tries") : first_line(out)));
+        continue;
+      }
+    } else if (is_rsync(o)) {
       if (!copy_complete(live, snap_image(o, o.snapdir, name), &out)) {
         say_error("snapshot of " + live + ": " + out);
         continue;
@@ -214,7 +304,7 @@ int snapshot_loop(const SnapshotOptions& o) {
       say_error("btrfs subvolume snapshot " + o.volume + ": " + first_line(out));
       continue;
     }
-    auto p = image_point(snap_image(o, o.snapdir, name));
+    auto p = zp ? Result<Point>(*zp) : image_point(snap_image(o, o.snapdir, name));
     if (!p) {
       say_error(p.error().message);
       drop_snapshot(o, o.snapdir, name);
@@ -225,11 +315,18 @@ int snapshot_loop(const SnapshotOptions& o) {
     // 2. Send it, from the newest one the other site verified.
     std::string parent = read_word(o.snapdir + "/peer-has");
     std::vector<std::string> send = {"btrfs", "send", "-q"};
-    if (!parent.empty() && fs::exists(o.snapdir + "/" + parent)) {
-      send.push_back("-p");
-      send.push_back(o.snapdir + "/" + parent);
+    if (is_zfs(o)) {
+      send = {"zfs", "send"};
+      if (!parent.empty() && zfs_exists(o.dataset + "@" + parent))
+        send.insert(send.end(), {"-i", o.dataset + "@" + parent});
+      send.push_back(o.dataset + "@" + name);
+    } else {
+      if (!parent.empty() && fs::exists(o.snapdir + "/" + parent)) {
+        send.push_back("-p");
+        send.push_back(o.snapdir + "/" + parent);
+      }
+      send.push_back(path);
     }
-    send.push_back(path);
     char expect[160];
     // One word (commas): ssh hands the remote command to a shell.
     std::snprintf(expect, sizeof expect, "%llu,%llu,%016llx,%lld,%llu",
@@ -241,6 +338,7 @@ int snapshot_loop(const SnapshotOptions& o) {
     recv.insert(recv.end(), {o.peer_ship, "snap-receive", "--method", o.method, "--snapdir"});
     recv.push_back(o.peer_snapdir);
     recv.insert(recv.end(), {"--image", o.image, "--name", name, "--expect", expect});
+    if (is_zfs(o)) recv.insert(recv.end(), {"--dataset", o.peer_dataset});
     int rd = -1;
     pid_t sender = -1, receiver = -1;
     if (is_rsync(o)) {
@@ -300,7 +398,8 @@ int snapshot_loop(const SnapshotOptions& o) {
     if (verified && recv_st == 0 && send_st == 0) {
       // 3. The other site has it: the parent of the next send. Older ones go.
       write_word(o.snapdir + "/peer-has", name);
-      for (const auto& old : snapshots(o.snapdir)) {
+      write_word(o.snapdir + "/peer-has.records", std::to_string(p->records));
+      for (const auto& old : is_zfs(o) ? zfs_snapshots(o.dataset) : snapshots(o.snapdir)) {
         if (old == name) break;
         drop_snapshot(o, o.snapdir, old);
       }
@@ -334,6 +433,113 @@ void remove_partial(const std::string& snapdir, const std::string& keep_verified
 }
 }  // namespace
 
+namespace {
+
+// zfs: the stream goes into DATASET-repl (a dataset of its own beside the
+// site's live one, read-only). zfs receive keeps nothing of a stream that
+// does not complete; a received snapshot counts only once the image in it has
+// the source's hash. Before the first receive of a failback (the replica
+// dataset gone with the last promotion), the replica is seeded here from
+// this site's own snapshot at the common point, whose guid the increment
+// names: the WAN carries only what changed.
+int zfs_receive(const SnapshotOptions& o, LogState& st, const Point& want) {
+  const std::string target = o.dataset + "-repl";
+  std::string out;
+  if (!zfs_exists(target)) {
+    std::string ph = read_word(o.snapdir + "/peer-has");
+    if (!ph.empty() && zfs_exists(o.dataset + "@" + ph)) {
+      if (zfs_pipe({"zfs", "send", o.dataset + "@" + ph}, {"zfs", "receive", target}, &out) != 0) {
+        say_error("cannot seed " + target + " from " + o.dataset + "@" + ph + ": " +
+                  first_line(out));
+        return 2;
+      }
+      say("note seeded " + target + " from this site's " + ph + " (the common point)");
+    }
+  }
+  const std::string before = read_word(o.snapdir + "/verified");
+  int rd = -1;
+  pid_t pid = spawn({"zfs", "receive", "-F", target}, 0, -1, &rd);
+  char b[4096];
+  for (ssize_t n; (n = ::read(rd, b, sizeof b)) > 0;) out.append(b, static_cast<std::size_t>(n));
+  ::close(rd);
+  const int rc = wait_status(pid);
+  if (rc != 0 || !zfs_exists(target + "@" + o.name)) {
+    say_error("receive of " + o.name + " failed (zfs receive " + std::to_string(rc) +
+              (out.empty() ? "" : ": " + first_line(out)) + "); nothing of it is kept");
+    return 1;
+  }
+  (void)run({"zfs", "set", "readonly=on", target});
+  const std::string mp = zfs_mountpoint(target);
+  auto p = scan_prefix(mp + "/" + o.image, want.bytes);
+  if (mp.empty() || !p || p->bytes != want.bytes || p->hash != want.hash ||
+      p->records != want.records) {
+    if (!before.empty() && zfs_exists(target + "@" + before))
+      (void)zfs_busy_retry({"zfs", "rollback", "-r", target + "@" + before});
+    else
+      (void)zfs_busy_retry({"zfs", "destroy", target + "@" + o.name});
+    say_error("snapshot " + o.name + " received but its image is not the source's (hash or " +
+              "length); removed");
+    return 1;
+  }
+  st.point.records = want.records;
+  st.point.bytes = want.bytes;
+  st.point.hash = want.hash;
+  st.point.time_ns = want.time_ns;
+  st.point.epoch = std::max(st.point.epoch, want.epoch);
+  if (!save_state(state_key(o.snapdir), st) || !write_word(o.snapdir + "/verified", o.name)) {
+    say_error("cannot record the verified point in " + o.snapdir);
+    return 2;
+  }
+  for (const auto& s : zfs_snapshots(target))  // the next increment starts from o.name
+    if (s != o.name) (void)zfs_busy_retry({"zfs", "destroy", target + "@" + s});
+  say(format_point("replica", st.point) + " name=" + o.name);
+  return 0;
+}
+
+// zfs: DATASET-repl, rolled back to the verified snapshot and checked,
+// becomes DATASET (writable); the old DATASET is renamed aside as
+// DATASET-branch-e<EPOCH>-<UTC time>, never destroyed.
+int zfs_promote(const SnapshotOptions& o, LogState& st, const std::string& name) {
+  const std::string target = o.dataset + "-repl";
+  std::string out;
+  if (!zfs_exists(target + "@" + name) ||
+      zfs_busy_retry({"zfs", "rollback", "-r", target + "@" + name}, &out) != 0) {
+    std::fprintf(stderr, "clusterd-ship: %s@%s is not there to promote%s%s\n", target.c_str(),
+                 name.c_str(), out.empty() ? "" : ": ", first_line(out).c_str());
+    return 1;
+  }
+  auto p = scan_prefix(zfs_mountpoint(target) + "/" + o.image, st.point.bytes);
+  if (!p || p->hash != st.point.hash || p->bytes != st.point.bytes) {
+    std::fprintf(stderr, "clusterd-ship: %s is not the verified point it should be; refusing\n",
+                 target.c_str());
+    return 1;
+  }
+  if (zfs_exists(o.dataset)) {
+    std::uint64_t records = 0, common = 0;
+    if (auto own = image_point(o.volume + "/" + o.image); own) records = own->records;
+    common = std::strtoull(read_word(o.snapdir + "/peer-has.records").c_str(), nullptr, 10);
+    const std::string branch =
+        o.dataset + "-branch-e" + std::to_string(st.point.epoch) + "-" + utc_stamp();
+    if (zfs_rename(o.dataset, branch, &out) != 0) {
+      std::fprintf(stderr, "clusterd-ship: cannot move %s aside: %s\n", o.dataset.c_str(),
+                   first_line(out).c_str());
+      return 2;
+    }
+    if (records > common)
+      say("branch file=" + zfs_mountpoint(branch) + "/" + o.image +
+          " records=" + std::to_string(records - common));
+  }
+  if (zfs_rename(target, o.dataset, &out) != 0 ||
+      zfs_busy_retry({"zfs", "set", "readonly=off", o.dataset}, &out) != 0) {
+    std::fprintf(stderr, "clusterd-ship: cannot make %s the volume: %s\n", target.c_str(),
+                 first_line(out).c_str());
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int snap_receive(const SnapshotOptions& o) {
   std::string spaced = o.expect;
   std::replace(spaced.begin(), spaced.end(), ',', ' ');
@@ -358,6 +564,7 @@ int snap_receive(const SnapshotOptions& o) {
               " (the source was superseded by a promotion)");
     return 1;
   }
+  if (is_zfs(o)) return zfs_receive(o, *st, Point{records, bytes, time_ns, hash, epoch});
   std::string out;
   int rc = 0;
   std::string path = o.snapdir + "/" + o.name;
@@ -458,11 +665,21 @@ int snap_promote(const SnapshotOptions& o) {
   std::string name = read_word(o.snapdir + "/verified");
   // A receive cut by a dead session (its snap-receive killed with it) left a
   // partial subvolume: it goes before the promotion, never into it.
-  if (!is_rsync(o)) remove_partial(o.snapdir, name);
+  if (!is_rsync(o) && !is_zfs(o)) remove_partial(o.snapdir, name);
   if (!st || name.empty()) {
     std::fprintf(stderr, "clusterd-ship: %s holds no verified snapshot; refusing to promote\n",
                  o.snapdir.c_str());
     return 1;
+  }
+  if (is_zfs(o)) {
+    if (int rc = zfs_promote(o, *st, name); rc != 0) return rc;
+    st->point.epoch += 1;
+    st->base = st->point;
+    if (!save_state(state_key(o.snapdir), *st) || !write_word(o.snapdir + "/peer-has", name) ||
+        !write_word(o.snapdir + "/peer-has.records", std::to_string(st->point.records)))
+      return 2;
+    say(format_point("promoted", st->point));
+    return 0;
   }
   std::string snap = o.snapdir + "/" + name;
   auto p = scan_prefix(snap_image(o, o.snapdir, name), st->point.bytes);

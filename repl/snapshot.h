@@ -38,6 +38,11 @@ struct SnapshotOptions {
   std::string name;                         ///< snap-receive: the snapshot's name
   std::string expect;                       ///< snap-receive: "records,bytes,hash,time,epoch"
   std::string prepare;                      ///< snap-receive (rsync): set up the staging copy only
+  /// zfs: the site's live dataset (mounted at `volume`); the replica is
+  /// received into DATASET-repl beside it. Mountpoints inherited (the default),
+  /// so a renamed dataset mounts where its new name says.
+  std::string dataset;
+  std::string peer_dataset;  ///< snapshot (zfs): the other site's live dataset
 };
 
 /// `clusterd-ship snapshot`: the source's loop (never returns but on a
