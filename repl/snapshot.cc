@@ -278,10 +278,16 @@ int snapshot_loop(const SnapshotOptions& o) {
     if (is_zfs(o)) {
       // zfs-fuse has no .zfs directory to read a snapshot back: the snapshot's
       // point is the live log's, read before and after it. The log only grows,
-      // so when both reads agree the snapshot holds exactly those lines.
-      for (int tries = 0; tries < 5 && !zp; ++tries) {
+      // so when both reads agree the snapshot holds exactly those lines. In
+      // between, the image is synced: through FUSE, what the node wrote may
+      // still be in the kernel's cache, read back but not in the snapshot.
+      for (int tries = 0; tries < 10 && !zp; ++tries) {
         auto before = image_point(live);
         if (!before) break;
+        if (int fd = ::open(live.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+          (void)::fsync(fd);
+          ::close(fd);
+        }
         if (zfs_busy_retry({"zfs", "snapshot", o.dataset + "@" + name}, &out) != 0) break;
         auto after = image_point(live);
         if (after && after->bytes == before->bytes && after->hash == before->hash)
@@ -292,7 +298,7 @@ int snapshot_loop(const SnapshotOptions& o) {
       if (!zp) {
         say_error(
             "zfs snapshot " + o.dataset + "@" + name + ": " +
-            (out.empty() ? std::string("the log moved during each of 5 tries") : first_line(out)));
+            (out.empty() ? std::string("the log moved during each of 10 tries") : first_line(out)));
         continue;
       }
     } else if (is_rsync(o)) {
@@ -477,8 +483,11 @@ int zfs_receive(const SnapshotOptions& o, LogState& st, const Point& want) {
       (void)zfs_busy_retry({"zfs", "rollback", "-r", target + "@" + before});
     else
       (void)zfs_busy_retry({"zfs", "destroy", target + "@" + o.name});
-    say_error("snapshot " + o.name + " received but its image is not the source's (hash or " +
-              "length); removed");
+    say_error("snapshot " + o.name + " received but its image is not the source's: " +
+              (p ? std::to_string(p->records) + " records, " + std::to_string(p->bytes) + " bytes"
+                 : p.error().message) +
+              " here, " + std::to_string(want.records) + " records, " +
+              std::to_string(want.bytes) + " bytes there; removed");
     return 1;
   }
   st.point.records = want.records;

@@ -33,8 +33,9 @@ PACKAGES=(
   # tests and demo (etcd-server; etcdctl from etcd-client for the operator)
   etcd-server etcd-client
   # BCP mode (docs/bcp.md): the snapshot shipper's btrfs send/receive on loop
-  # devices, and rsync
-  btrfs-progs rsync
+  # devices, rsync, and ZFS (zfs-fuse: the only ZFS Debian 12 builds without a
+  # kernel module; its daemon is started by the tests that need it)
+  btrfs-progs rsync zfs-fuse
   # the Debian package: CPack's dpkg-shlibdeps and file, and what its test and
   # maintainer scripts use (setcap/getcap, adduser, pgrep)
   dpkg-dev file libcap2-bin adduser procps

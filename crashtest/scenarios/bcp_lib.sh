@@ -25,7 +25,8 @@ print(m.group(1) if m else "")'
 }
 
 # Knobs: BCP_MODE (stream; snapshot: btrfs snapshots every BCP_INTERVAL, 5s,
-# sent over ssh between the sites; rsync: the same with rsync copies), BCP_RATE (WAN rate, 8mbit), BCP_DELAY_MS (one-way, 20), BCP_MAX_LOSS
+# sent over ssh between the sites; rsync: the same with rsync copies; zfs:
+# the same with zfs send/receive between two zfs-fuse pools), BCP_RATE (WAN rate, 8mbit), BCP_DELAY_MS (one-way, 20), BCP_MAX_LOSS
 # (50), BCP_GATE_TIMEOUT (10m), BCP_EXTRA (more [bcp] lines).
 # Sets: $site_a, $site_b (folders), $img_a, $img_b, $net_id.
 #
@@ -39,13 +40,13 @@ bcp_setup() {
   net_id=${CDT_ALPHA_NS#cdt-}
   net_id=${net_id%-alpha}
   bcp_mode=${BCP_MODE:-stream}
-  bcp_loops=()
+  bcp_loops=() bcp_pools=()
   site_a=$work/siteA site_b=$work/siteB
   mkdir -p "$site_a" "$site_b"
   img_a=$site_a/disk.img img_b=$site_b/disk.img
   "$src/tools/testnet.sh" wan "$net_id" alpha beta "${BCP_RATE:-8mbit}" ||
     fail "testnet.sh wan: no WAN link"
-  if [[ $bcp_mode == snapshot || $bcp_mode == rsync ]]; then
+  if [[ $bcp_mode == snapshot || $bcp_mode == rsync || $bcp_mode == zfs ]]; then
     bcp_snapshot_sites
   else
     "$bin/nodesim" disk init "$img_a"
@@ -63,7 +64,7 @@ bcp_setup() {
   NODE_OPTS="${NODE_OPTS:-} --write-interval 200ms"
   ALPHA_OPTS="${ALPHA_OPTS:-} --disk $img_a"
   BETA_OPTS="${BETA_OPTS:-} --disk $img_b"
-  if [[ $bcp_mode == snapshot || $bcp_mode == rsync ]]; then
+  if [[ $bcp_mode == snapshot || $bcp_mode == rsync || $bcp_mode == zfs ]]; then
     NODE_ALPHA_EXTRA="$(bcp_snapshot_lines "$CDT_ALPHA_NS" "$site_a" "$site_b" siteb)
 ${NODE_ALPHA_EXTRA:-}"
     NODE_BETA_EXTRA="$(bcp_snapshot_lines "$CDT_BETA_NS" "$site_b" "$site_a" sitea)
@@ -150,6 +151,19 @@ bcp_snapshot_sites() {
       "$bin/nodesim" disk init "$d/fs/vol/disk.img"
       continue
     fi
+    if [[ $bcp_mode == zfs ]]; then  # a zfs-fuse pool on a sparse file, dataset vol
+      [[ -n ${bcp_zfsd:-} ]] ||
+        bcp_zfsd=$("$src/tools/zfs-fuse-daemon.sh" start "$work/zfs-fuse.pid") || fail "no zfs-fuse daemon"
+      local pool=cdtz${net_id}${s,,}
+      truncate -s 256M "$work/site$s.zpool"
+      zpool create -o cachefile=none -m "$d/fs" "$pool" "$work/site$s.zpool" >/dev/null 2>&1 ||
+        fail "zpool create $pool"
+      bcp_pools+=("$pool")
+      zfs create "$pool/vol" || fail "zfs create $pool/vol"
+      mkdir -p "$d/fs/snaps"
+      "$bin/nodesim" disk init "$d/fs/vol/disk.img"
+      continue
+    fi
     truncate -s 256M "$work/site$s.fs"
     dev=$(losetup -f --show "$work/site$s.fs") || fail "no loop device for site $s"
     bcp_loops+=("$dev")
@@ -204,7 +218,10 @@ bcp_sshd() {  # NAMESPACE ADDR NAME
   cp "$sd/authorized_keys" "$sd/$name/authorized_keys"
   SSHD_LISTEN=$addr write_sshd_config "$sd/$name.conf" 22 "$sd/hk_$name" "$sd/$name" \
     $'ClientAliveInterval 2\nClientAliveCountMax 3'
-  ip netns exec "$ns" /usr/sbin/sshd -D -E "$sd/$name.log" -f "$sd/$name.conf" &
+  # nsenter --net, not ip netns exec: the site's network but the monitor's
+  # mounts, so what a command run over ssh mounts (a received zfs dataset,
+  # mounted by the one zfs-fuse daemon) is what the others read.
+  nsenter --net="/run/netns/$ns" /usr/sbin/sshd -D -E "$sd/$name.log" -f "$sd/$name.conf" &
   pids+=($!)
   echo "$addr $(cut -d' ' -f1,2 "$sd/hk_$name.pub")" >>"$sd/known_hosts"
   printf 'Host %s\n    HostName %s\n' "$name" "$addr" >>"$sd/ssh_config"
@@ -215,12 +232,19 @@ bcp_sshd_up() {  # ADDR_A ADDR_B
 }
 
 bcp_snapshot_lines() {  # NAMESPACE SITE_DIR PEER_DIR PEER_HOST
-  local ns=$1 d=$2 peer=$3 host=$4 ship=$bin/clusterd-ship method=btrfs
+  local ns=$1 d=$2 peer=$3 host=$4 ship=$bin/clusterd-ship method=btrfs zs="" zp=""
   [[ $bcp_mode == rsync ]] && method=rsync
+  if [[ $bcp_mode == zfs ]]; then  # site A's pool ends in a, B's in b
+    method=zfs
+    local me=cdtz${net_id}${d: -1} other=cdtz${net_id}${peer: -1}
+    me=${me,,} other=${other,,}
+    zs=", \"--dataset\", \"$me/vol\", \"--peer-dataset\", \"$other/vol\""
+    zp=", \"--dataset\", \"$me/vol\""
+  fi
   cat <<EOF
-ship_serve = ["/usr/sbin/ip", "netns", "exec", "$ns", "$ship", "snapshot", "--method", "$method", "--volume", "$d/fs/vol", "--image", "disk.img", "--snapdir", "$d/fs/snaps", "--peer-snapdir", "$peer/fs/snaps", "--interval", "${BCP_INTERVAL:-5s}", "--peer-ship", "$ship", "--", "ssh", "-F", "$bcp_ssh_config", "$host"]
+ship_serve = ["/usr/sbin/ip", "netns", "exec", "$ns", "$ship", "snapshot", "--method", "$method", "--volume", "$d/fs/vol", "--image", "disk.img", "--snapdir", "$d/fs/snaps", "--peer-snapdir", "$peer/fs/snaps", "--interval", "${BCP_INTERVAL:-5s}", "--peer-ship", "$ship"$zs, "--", "ssh", "-F", "$bcp_ssh_config", "$host"]
 ship_receive = ["$ship", "snap-watch", "--snapdir", "$d/fs/snaps", "--image", "disk.img"]
-ship_promote = ["$ship", "snap-promote", "--method", "$method", "--snapdir", "$d/fs/snaps", "--image", "disk.img", "--volume", "$d/fs/vol"]
+ship_promote = ["$ship", "snap-promote", "--method", "$method", "--snapdir", "$d/fs/snaps", "--image", "disk.img", "--volume", "$d/fs/vol"$zp]
 EOF
 }
 
@@ -237,10 +261,12 @@ bcp_cleanup() {
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
   done
   sleep 0.2
+  for p in "${bcp_pools[@]}"; do zpool destroy -f "$p" 2>/dev/null || true; done
   for p in "$site_a/fs" "$site_b/fs"; do
     if mountpoint -q "$p"; then umount -l "$p" || true; fi
   done
   for p in "${bcp_loops[@]}"; do losetup -d "$p" 2>/dev/null || true; done
+  if [[ ${bcp_zfsd:-} == started ]]; then "$src/tools/zfs-fuse-daemon.sh" stop "$work/zfs-fuse.pid" || true; fi
   return $rc
 }
 

@@ -3,7 +3,8 @@
 # at load in each shipper mode"): two sites, each node with its own disk,
 # alpha's record log streamed to beta's site by clusterd-ship over an
 # 8 Mbit/s WAN with 20 ms of delay (BCP_MODE=snapshot: btrfs snapshots every
-# 5 s, sent over ssh; BCP_MODE=rsync: copies sent with rsync --inplace). Site A loses power at 5 records/s: its node and its shipper die
+# 5 s, sent over ssh; BCP_MODE=rsync: copies sent with rsync --inplace;
+# BCP_MODE=zfs: zfs send/receive between zfs-fuse pools). Site A loses power at 5 records/s: its node and its shipper die
 # together. clusterd presumes alpha off (console silent, ping down), the gate
 # states the expected loss [lo, hi] from the last head it saw and the peak
 # rate, promotes beta's disk (epoch 2), and only then boots beta.

@@ -3,7 +3,7 @@
 # namespaces, each node with its own disk, the record log streamed by
 # clusterd-ship over a WAN with a rate limit and a delay; every run passes,
 # both sites never wrote at once and every loss lies in the gate's stated
-# range. Root, ~5 min.
+# range; btrfs, rsync and zfs snapshots; a site fenced by lease. Root, ~6 min.
 #   bcp_set_test.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 ct=$1/crashtest
@@ -18,7 +18,12 @@ grep -q "^| BCP: loss outside the gate's range | 0 |" "$md" || fail "a loss outs
 grep -q '^| split-brain overlap | 0 ms |' "$md" || fail "overlap not 0"
 grep -q '^| false failovers | 0 |' "$md" || fail "a false failover"
 n=$(grep -c '^| bcp_' "$md" || true)
-(( n >= 18 )) || fail "the report lacks BCP rows ($n)"
+(( n >= 22 )) || fail "the report lacks BCP rows ($n)"
+# Each shipper mode, and a site cut off from the monitor fenced by lease.
+for row in '^| bcp_site_power_off_zfs | zfs | 1 | ' '^| bcp_site_power_off_rsync | rsync | 1 | ' \
+  '^| bcp_site_isolated_lease | stream+lease | 1 | '; do
+  grep -qF -- "${row#^}" "$md" || fail "no BCP row like '$row'"
+done
 # The log-stream goal: at most 2 records lost when site A loses power at 5/s.
 lost=$(awk -F' [|] ' '/^[|] bcp_site_power_off [|] stream/ { print $4 }' "$md")
 if [[ -z $lost ]] || (( lost > 2 )); then fail "site power-off lost '$lost' records (goal: at most 2)"; fi

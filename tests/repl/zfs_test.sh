@@ -10,20 +10,18 @@
 #   zfs_test.sh BIN_DIR
 set -uo pipefail
 bin=$(cd "${1:?bin dir}" && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
 ship=$bin/clusterd-ship
 nodesim=$bin/nodesim
 # shellcheck source=../support/cli_test_lib.sh
 source "$(dirname "$0")/../support/cli_test_lib.sh"
 pids=()
-pa=cdtza$$ pb=cdtzb$$ started_daemon=""
+pa=cdtza$$ pb=cdtzb$$ daemon=""
 cleanup() {
   kill "${pids[@]}" 2>/dev/null
   zpool destroy -f "$pa" 2>/dev/null
   zpool destroy -f "$pb" 2>/dev/null
-  if [[ -n $started_daemon ]]; then
-    kill "$started_daemon" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$started_daemon" 2>/dev/null || break; sleep 0.1; done
-  fi
+  [[ $daemon == started ]] && "$src/tools/zfs-fuse-daemon.sh" stop "$tmp/zfs-fuse.pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -41,17 +39,11 @@ kv() { sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
 
 [[ $(id -u) == 0 ]] || die "needs root (zfs-fuse)"
 for c in zfs zpool zfs-fuse; do command -v "$c" >/dev/null || die "no $c (tools/install-deps.sh installs zfs-fuse)"; done
-# One zfs-fuse daemon per machine: start one when none answers (its cache
-# timeouts 0: what a receive wrote is read back at once), stop it after.
-if ! zpool list >/dev/null 2>&1; then
-  zfs-fuse --pidfile "$tmp/zfs-fuse.pid" -a 0 -e 0 || die "zfs-fuse would not start"
-  up() { zpool list >/dev/null 2>&1; }
-  until_true 20 up || die "zfs-fuse does not answer"
-  started_daemon=$(cat "$tmp/zfs-fuse.pid")
-fi
+# One zfs-fuse daemon per machine: started when none answers, stopped after.
+daemon=$("$src/tools/zfs-fuse-daemon.sh" start "$tmp/zfs-fuse.pid") || die "no zfs-fuse daemon"
 for p in "$pa" "$pb"; do
   truncate -s 128M "$tmp/$p.img"
-  zpool create -m "$tmp/$p" "$p" "$tmp/$p.img" >/dev/null 2>&1 || die "zpool create $p"
+  zpool create -o cachefile=none -m "$tmp/$p" "$p" "$tmp/$p.img" >/dev/null 2>&1 || die "zpool create $p"
   zfs create "$p/vol" || die "zfs create $p/vol"
   "$nodesim" disk init "$tmp/$p/vol/disk.img"
   mkdir -p "$tmp/snaps-$p"
