@@ -27,9 +27,10 @@ Choosing:
                       behind real ipmi_sim BMCs, SOL consoles, fenced by
                       power with read-back (~3 min)
   --bcp               the BCP set: two sites, each with its own disk, the
-                      record log shipped over a WAN by clusterd-ship; the
-                      failover gate, failback, a planned site switchover
-                      (docs/bcp.md, ~4 min)
+                      record log or btrfs/rsync/zfs snapshots shipped over a
+                      WAN by clusterd-ship; the failover gate, failback,
+                      planned site switchovers, a site fenced by lease
+                      (docs/bcp.md, ~8 min)
   --all               every scenario
   --random N          randomized lab: N iterations, each a scenario drawn
                       from the lab set (every scenario but those too long

@@ -270,6 +270,44 @@ bcp_cleanup() {
   return $rc
 }
 
+# The stock script's own planned switchover (planned_stop, the default
+# switchover_state): alpha shut down cleanly over ssh, as planned_switchover.sh
+# does; an sshd on alpha's address in its namespace whose forced command,
+# node_ssh_command.sh, hands `shutdown -i0 -g0 -y` to alpha's nodesim.
+# Commands it was given: $work/ssh-planned/commands.log.
+bcp_planned_stop_sshd() {
+  local sd=$work/ssh-planned
+  mkdir -p "$sd"
+  [[ -d /run/sshd ]] || mkdir -m 0755 /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -C bcp-planned-hk -f "$sd/hk_alpha"
+  ssh-keygen -q -t ed25519 -N '' -C bcp-planned-client -f "$sd/client_key"
+  : >"$sd/commands.log"
+  echo "command=\"$scenario_dir/node_ssh_command.sh shutdown $bin/nodesim $NODESIM_DIR/alpha.ctl $sd/commands.log\",restrict $(cut -d' ' -f1,2 "$sd/client_key.pub")" \
+    >"$sd/authorized_keys"
+  SSHD_LISTEN=$CDT_ALPHA_ADDR write_sshd_config "$sd/sshd.conf" 22 "$sd/hk_alpha" "$sd" "ClientAliveInterval 0"
+  ip netns exec "$CDT_ALPHA_NS" /usr/sbin/sshd -D -E "$sd/sshd.log" -f "$sd/sshd.conf" &
+  pids+=($!)
+  echo "$CDT_ALPHA_ADDR $(cut -d' ' -f1,2 "$sd/hk_alpha.pub")" >"$sd/known_hosts"
+  cat >"$sd/ssh_config" <<EOF
+Host alpha
+    HostName $CDT_ALPHA_ADDR
+Host *
+    User root
+    IdentityFile $sd/client_key
+    IdentitiesOnly yes
+    UserKnownHostsFile $sd/known_hosts
+    GlobalKnownHostsFile /dev/null
+    StrictHostKeyChecking yes
+    BatchMode yes
+    ConnectTimeout 5
+EOF
+  PARAMS_EXTRA="ssh_config = \"$sd/ssh_config\"
+planned_stop_timeout = \"20s\"
+${PARAMS_EXTRA:-}"
+  wait_for 5 "alpha's sshd listening" bcp_alpha_sshd_up
+}
+bcp_alpha_sshd_up() { grep -q "$CDT_ALPHA_ADDR:22 " <<<"$(ip netns exec "$CDT_ALPHA_NS" ss -ltn)"; }
+
 bcp_status() { ctl status demo --json; }
 # A field of the replication status: head.records, replica.records, lag_records...
 bcp_field() {  # PATH (dot-separated, under bcp.replication)

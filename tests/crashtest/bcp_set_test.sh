@@ -18,7 +18,7 @@ grep -q "^| BCP: loss outside the gate's range | 0 |" "$md" || fail "a loss outs
 grep -q '^| split-brain overlap | 0 ms |' "$md" || fail "overlap not 0"
 grep -q '^| false failovers | 0 |' "$md" || fail "a false failover"
 n=$(grep -c '^| bcp_' "$md" || true)
-(( n >= 22 )) || fail "the report lacks BCP rows ($n)"
+(( n >= 26 )) || fail "the report lacks BCP rows ($n)"
 # Each shipper mode, and a site cut off from the monitor fenced by lease.
 for row in '^| bcp_site_power_off_zfs | zfs | 1 | ' '^| bcp_site_power_off_rsync | rsync | 1 | ' \
   '^| bcp_site_isolated_lease | stream+lease | 1 | '; do
