@@ -603,7 +603,7 @@ void ClusterRuntime::takeover() {
   fenced_at_.reset();
   planned_ = false;
   for (auto& l : leases_) l.withheld = false;
-  lease_told_.reset();  // the script forgot the lease level with the roles
+  lease_told_ = false;  // the script forgot the lease level with the roles
   active_ping_down_ = false;
   // Last: the binding's listeners (the daemon's ping, its failover clock)
   // see the new roles with the takeover already journaled.

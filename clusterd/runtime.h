@@ -344,8 +344,8 @@ class ClusterRuntime : public chat::Actuator {
     std::string output;   // the running renewal's output (its last line is said)
   };
   std::array<LeaseState, 2> leases_;
-  bool active_ping_down_ = false;   // the active's ping level (lease renewals stop on it)
-  std::optional<bool> lease_told_;  // the active's lease level the script was last told
+  bool active_ping_down_ = false;  // the active's ping level (lease renewals stop on it)
+  bool lease_told_ = false;        // the active's lease level the script was last told
   struct HeldBoot {
     chat::Channel ch = chat::Channel::Standby;
     std::string bytes;

@@ -500,8 +500,12 @@ void ClusterRuntime::bcp_lease_tick() {
       continue;
     }
     l.paused = false;
-    const auto& argv = options_.bcp.nodes[i].renew;
-    if (argv.empty()) continue;
+    if (options_.bcp.nodes[i].renew.empty()) continue;
+    // It may land at the site until its deadline, never after: it is told so
+    // (wall clock) and killed then; the last contact counts from there.
+    std::vector<std::string> argv = options_.bcp.nodes[i].renew;
+    const std::int64_t not_after_ms = (options_.wall_ns() + every.count()) / 1'000'000;
+    argv.insert(argv.end(), {"--not-after", std::to_string(not_after_ms)});
     Running r;
     r.name = "renew " + nodes_[i].name;
     r.deadline = now_ + every;
@@ -513,20 +517,18 @@ void ClusterRuntime::bcp_lease_tick() {
       l.last = repl::RenewResult::Failed;
       continue;
     }
-    l.watch.started(now_);
+    l.watch.started(now_, now_ + every);
     l.child = std::move(r);
   }
+  // lease.expired once the active's lease ran out twice over; lease.held only
+  // after that, when a renewal is held again (bcp_lease_ended).
   const auto& a = leases_[roles_.active()].watch;
-  const bool expired = a.expired(now_);
-  if (lease_told_ == expired) return;
-  lease_told_ = expired;
-  if (expired)
-    say("bcp: the lease of " + active() +
-        "'s site ran out twice over: no renewal could have reached it for " +
-        format_duration(now_ - a.contact()) + "; its keeper has halted it (lease.expired)");
-  pending_.push_back({{expired ? chat::EventKind::LeaseExpired : chat::EventKind::LeaseHeld,
-                       Channel::Active, 0, ""},
-                      std::nullopt});
+  if (lease_told_ || !a.expired(now_)) return;
+  lease_told_ = true;
+  say("bcp: the lease of " + active() +
+      "'s site ran out twice over: no renewal could have reached it for " +
+      format_duration(now_ - a.contact()) + "; its keeper has halted it (lease.expired)");
+  pending_.push_back({{chat::EventKind::LeaseExpired, Channel::Active, 0, ""}, std::nullopt});
   deliver();
 }
 
@@ -537,6 +539,11 @@ void ClusterRuntime::bcp_lease_ended(std::size_t i, int status) {
   l.child.reset();
   const auto result = timed_out ? repl::RenewResult::Failed : repl::renew_result(status);
   l.watch.ended(now_, result);
+  if (result == repl::RenewResult::Ok && i == roles_.active() && lease_told_) {
+    lease_told_ = false;
+    say("bcp: a renewal of " + active() + "'s lease is held again (lease.held)");
+    pending_.push_back({{chat::EventKind::LeaseHeld, Channel::Active, 0, ""}, std::nullopt});
+  }
   std::string said = l.output;
   while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
   if (auto nl = said.rfind('\n'); nl != std::string::npos) said.erase(0, nl + 1);
@@ -577,6 +584,7 @@ void ClusterRuntime::bcp_lease_ended(std::size_t i, int status) {
 
 std::string ClusterRuntime::lease_refusal(std::size_t i, const chat::FenceEvidence& e) const {
   if (!options_.bcp.lease) return "site_isolation is not lease ([bcp])";
+  if (i != roles_.active()) return "only the active is fenced by lease";
   const auto& w = leases_[i].watch;
   if (!w.kept()) return "no renewal has reached a lease keeper at its site since clusterd started";
   if (w.running()) return "a renewal of its lease is running (it may get through)";
@@ -603,7 +611,7 @@ std::optional<chat::TimePoint> ClusterRuntime::bcp_deadline() const {
       if (!l.child && !l.withheld) consider(l.next_at);
     }
     const auto& a = leases_[roles_.active()].watch;
-    if (lease_told_ != true && a.kept() && !a.running()) consider(a.expires_at());
+    if (!lease_told_ && a.kept() && !a.running()) consider(a.expires_at());
   }
   consider(bcp_check_at_);  // the gate while a boot is held, else the lag
   return next;

@@ -12,6 +12,7 @@
 // for the two clocks' rates and for the keeper's own halt.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 
 #include "base/duration.h"
@@ -24,8 +25,8 @@ using chat::TimePoint;
 /// The keeper's side: when to halt the node.
 class LeaseKeeper {
  public:
-  /// Armed at `start` for `grace` (a keeper that starts holds no renewal yet:
-  /// its node may run only that long without one).
+  /// Armed at `start` for `grace`: a keeper that starts holds no renewal of its
+  /// own yet (lease_first_term() says how long the node may run).
   LeaseKeeper(Duration ttl, Duration grace, TimePoint start)
       : ttl_(ttl), deadline_(start + grace) {}
   /// A renewal seen now: armed again for the lease. Returns true when it
@@ -53,11 +54,21 @@ class LeaseKeeper {
   bool halted_ = false;
 };
 
+/// A starting keeper's first term: what is left of the lease since the lease
+/// file was last renewed (`age` ago: the site's renewals are written even while
+/// no keeper runs), or `grace` when there is no file, whichever is shorter. A
+/// keeper that restarts must not give its node more than the lease it had.
+inline Duration lease_first_term(Duration ttl, Duration grace, std::optional<Duration> age) {
+  if (!age) return grace;
+  const Duration left = *age < Duration::zero() ? ttl : ttl - *age;
+  return std::clamp(left, Duration::zero(), grace);
+}
+
 /// What a renewal said (its exit status).
 enum class RenewResult {
   Ok,        ///< exit 0: the keeper holds the renewal
   NoKeeper,  ///< exit 3: the site answered, but no keeper runs there
-  Failed,    ///< anything else (ssh could not reach the site, a timeout)
+  Failed,    ///< anything else (ssh could not reach the site, a timeout, too late)
 };
 inline RenewResult renew_result(int status) {
   return status == 0 ? RenewResult::Ok : status == 3 ? RenewResult::NoKeeper : RenewResult::Failed;
@@ -71,13 +82,16 @@ class LeaseWatch {
   /// renewed: the last contact is now.
   LeaseWatch(Duration ttl, TimePoint start) : ttl_(ttl), contact_(start) {}
 
-  void started(TimePoint now) {
+  /// A renewal starts; it may land at the site until `not_after` (it is told
+  /// so: `lease-renew --not-after`, and killed then).
+  void started(TimePoint now, TimePoint not_after) {
     running_ = true;
     contact_ = now;
+    not_after_ = not_after;
   }
   void ended(TimePoint now, RenewResult r) {
     running_ = false;
-    contact_ = now;
+    contact_ = std::max(now, not_after_);
     if (r == RenewResult::Ok) kept_ = true, ok_at_ = now;
     if (r == RenewResult::NoKeeper) kept_ = false;
   }
@@ -99,6 +113,7 @@ class LeaseWatch {
  private:
   Duration ttl_{};
   TimePoint contact_{};
+  TimePoint not_after_{};
   std::optional<TimePoint> ok_at_;
   bool running_ = false;
   bool kept_ = false;  // a keeper confirmed by a renewal in this monitor's life

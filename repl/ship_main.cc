@@ -54,7 +54,7 @@ constexpr const char* kUsage =
        clusterd-ship snap-promote --snapdir DIR --image NAME --volume DIR
        (zfs: --method zfs --dataset POOL/FS on each, and --peer-dataset on snapshot)
        clusterd-ship lease-keeper --file FILE --ttl DUR [--grace DUR] [--poll DUR] -- HALT...
-       clusterd-ship lease-renew  --file FILE
+       clusterd-ship lease-renew  --file FILE [--not-after MS]
 
 The log-stream shipper of a BCP cluster (docs/bcp.md): ships the append-only
 record log of a site's disk image to the other site, with a running hash of
@@ -100,11 +100,16 @@ DATASET-repl to DATASET. Mountpoints must be inherited (the default).
 
 Site isolation by lease ([bcp] site_isolation = "lease"; docs/bcp.md): at each
 site, lease-keeper runs HALT (again every --ttl) when FILE has not been renewed
-for --ttl (T; a keeper that starts waits --grace, default T, for the first
-renewal), checking every --poll (100ms); it outlives whoever started it.
+for --ttl (T), checking every --poll (100ms); it outlives whoever started it.
+A keeper that starts gives its node what is left of the lease FILE holds (T
+after FILE was last written), or --grace (default T) when there is no FILE,
+whichever is shorter; HALT is killed after T.
 lease-renew, which clusterd runs every T/3 (ship_renew, usually over ssh),
-renews FILE; it exits 3 when no keeper runs for FILE (nobody would halt the
-node) and says `renewed N`. HALT must stop the node's writes at once (a halt
+renews FILE and says `renewed N`; it exits 3 when no keeper runs for FILE
+(nobody would halt the node; FILE is written all the same, so that a keeper
+that starts later gives its node only what is left of the lease), and 4,
+renewing nothing, past --not-after (wall clock, ms since the epoch: clusterd
+passes when it counts the renewal as ended). HALT must stop the node's writes at once (a halt
 to its firmware, e.g. uadmin 2 0): clusterd counts the node stopped 1 s
 after T and fences it by lease only after 2T.
 
@@ -715,6 +720,15 @@ int main(int argc, char** argv) {
       o.snap.peer_ship = v;
     } else if (a == "--interval") {
       if (!dur(o.snap.interval)) return 64;
+    } else if (a == "--not-after") {
+      char* end = nullptr;
+      long long ms = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || ms <= 0) {
+        std::fprintf(stderr, "clusterd-ship: --not-after wants ms since the epoch, not '%s'\n",
+                     v.c_str());
+        return 64;
+      }
+      o.lease.not_after_ms = ms;
     } else if (a == "--file") {
       o.lease.file = v;
     } else if (a == "--ttl") {

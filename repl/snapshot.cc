@@ -75,7 +75,7 @@ bool is_zfs(const SnapshotOptions& o) { return o.method == "zfs"; }
 bool zfs_exists(const std::string& name) {
   return run({"zfs", "list", "-H", "-o", "name", name}) == 0;
 }
-/// DATASET's own snapshots (the part after '@'), oldest first.
+/// DATASET's snapshots of ours (snap-e<E>-<N>, the part after '@'), oldest first.
 std::vector<std::string> zfs_snapshots(const std::string& dataset) {
   std::string out;
   std::vector<std::string> names;
@@ -84,7 +84,12 @@ std::vector<std::string> zfs_snapshots(const std::string& dataset) {
     return names;
   std::istringstream in(out);
   for (std::string l; std::getline(in, l);) {
-    if (l.rfind(dataset + "@", 0) == 0) names.push_back(l.substr(dataset.size() + 1));
+    if (l.rfind(dataset + "@", 0) != 0) continue;
+    std::string n = l.substr(dataset.size() + 1);
+    unsigned long e = 0, k = 0;
+    char tail = 0;
+    // Only ours: an operator's or another tool's snapshots are never touched.
+    if (std::sscanf(n.c_str(), "snap-e%lu-%lu%c", &e, &k, &tail) == 2) names.push_back(n);
   }
   return names;
 }
@@ -318,8 +323,15 @@ int snapshot_loop(const SnapshotOptions& o) {
     }
     p->epoch = epoch;
     p->time_ns = wall_now_ns();
-    // 2. Send it, from the newest one the other site verified.
+    // 2. Send it, from the newest one the other site verified. A snapshot whose
+    // fate is unknown (the session died before its answer: the other site may
+    // have verified it, and then keeps only it and the one before) is tried
+    // first; a clear refusal drops it.
     std::string parent = read_word(o.snapdir + "/peer-has");
+    const std::string maybe = is_rsync(o) ? "" : read_word(o.snapdir + "/maybe-has");
+    const bool have_maybe = !maybe.empty() && (is_zfs(o) ? zfs_exists(o.dataset + "@" + maybe)
+                                                         : fs::exists(o.snapdir + "/" + maybe));
+    if (have_maybe) parent = maybe;
     std::vector<std::string> send = {"btrfs", "send", "-q"};
     if (is_zfs(o)) {
       send = {"zfs", "send"};
@@ -405,16 +417,30 @@ int snapshot_loop(const SnapshotOptions& o) {
       // 3. The other site has it: the parent of the next send. Older ones go.
       write_word(o.snapdir + "/peer-has", name);
       write_word(o.snapdir + "/peer-has.records", std::to_string(p->records));
+      ::unlink((o.snapdir + "/maybe-has").c_str());
       for (const auto& old : is_zfs(o) ? zfs_snapshots(o.dataset) : snapshots(o.snapdir)) {
         if (old == name) break;
         drop_snapshot(o, o.snapdir, old);
       }
+    } else if (recv_st != 1 && !is_rsync(o)) {
+      // No answer (the session died): the other site may have it. Kept, and
+      // the parent of the next try; an older one of unknown fate goes.
+      if (have_maybe && maybe != read_word(o.snapdir + "/peer-has"))
+        drop_snapshot(o, o.snapdir, maybe);
+      write_word(o.snapdir + "/maybe-has", name);
+      say_error("snapshot " + name + ": no answer from the other site (send " +
+                std::to_string(send_st) + ", snap-receive " + std::to_string(recv_st) +
+                "); kept, the next one goes from it if the other site has it");
     } else {
       say_error("snapshot " + name + " not verified at the other site (send " +
                 std::to_string(send_st) + ", snap-receive " + std::to_string(recv_st) +
                 "); it is dropped and the next one goes from " +
                 (parent.empty() ? std::string("scratch") : parent));
       drop_snapshot(o, o.snapdir, name);
+      if (have_maybe && parent == maybe) {  // refused from it: it was not there
+        if (maybe != read_word(o.snapdir + "/peer-has")) drop_snapshot(o, o.snapdir, maybe);
+        ::unlink((o.snapdir + "/maybe-has").c_str());
+      }
     }
   }
 }
@@ -465,6 +491,7 @@ int zfs_receive(const SnapshotOptions& o, LogState& st, const Point& want) {
   const std::string before = read_word(o.snapdir + "/verified");
   int rd = -1;
   pid_t pid = spawn({"zfs", "receive", "-F", target}, 0, -1, &rd);
+  if (pid < 0) return say_error("cannot run zfs receive: " + std::string(std::strerror(errno))), 2;
   char b[4096];
   for (ssize_t n; (n = ::read(rd, b, sizeof b)) > 0;) out.append(b, static_cast<std::size_t>(n));
   ::close(rd);
@@ -486,8 +513,8 @@ int zfs_receive(const SnapshotOptions& o, LogState& st, const Point& want) {
     say_error("snapshot " + o.name + " received but its image is not the source's: " +
               (p ? std::to_string(p->records) + " records, " + std::to_string(p->bytes) + " bytes"
                  : p.error().message) +
-              " here, " + std::to_string(want.records) + " records, " +
-              std::to_string(want.bytes) + " bytes there; removed");
+              " here, " + std::to_string(want.records) + " records, " + std::to_string(want.bytes) +
+              " bytes there; removed");
     return 1;
   }
   st.point.records = want.records;
@@ -499,8 +526,10 @@ int zfs_receive(const SnapshotOptions& o, LogState& st, const Point& want) {
     say_error("cannot record the verified point in " + o.snapdir);
     return 2;
   }
-  for (const auto& s : zfs_snapshots(target))  // the next increment starts from o.name
-    if (s != o.name) (void)zfs_busy_retry({"zfs", "destroy", target + "@" + s});
+  // The next increment starts from o.name; the one before stays until then,
+  // in case this answer never reaches the source.
+  for (const auto& s : zfs_snapshots(target))
+    if (s != o.name && s != before) (void)zfs_busy_retry({"zfs", "destroy", target + "@" + s});
   say(format_point("replica", st.point) + " name=" + o.name);
   return 0;
 }
@@ -638,7 +667,11 @@ int snap_receive(const SnapshotOptions& o) {
     say_error("cannot record the verified point in " + o.snapdir);
     return 2;
   }
-  if (!before.empty() && before != o.name) drop_snapshot(o, o.snapdir, before);
+  // The one before stays until the next is verified: if this answer never
+  // reaches the source, its next send still has its parent here.
+  const std::string prev = read_word(o.snapdir + "/verified.prev");
+  if (!prev.empty() && prev != o.name && prev != before) drop_snapshot(o, o.snapdir, prev);
+  if (before != o.name) write_word(o.snapdir + "/verified.prev", before);
   say(format_point("replica", st->point) + " name=" + o.name);
   return 0;
 }

@@ -437,15 +437,22 @@ TEST(Bcp, ASiteLostForTwiceItsLeaseIsFencedByLeaseThenPromoted) {
   EXPECT_EQ(r.starts("renew-alpha"), 7) << r.all();
   EXPECT_GT(r.starts("renew-beta"), 7);
   EXPECT_TRUE(r.said("renewals of alpha's lease stop")) << r.all();
-  // 2T after the failed renewal ended (12.5 s + 12 s), not before.
-  r.run_to(t0 + 24400ms);
+  // The failed renewal started at 12 s and could land until 14 s (it was
+  // told --not-after, and would be killed then): 2T after that, not before.
+  std::vector<std::string> last_renew;
+  for (const auto& s : r.commands.started)
+    if (s.argv[0] == "renew-alpha") last_renew = s.argv;
+  EXPECT_EQ(last_renew,
+            (std::vector<std::string>{"renew-alpha", "--not-after",
+                                      std::to_string((r.wall0 + 14'000'000'000) / 1'000'000)}));
+  r.run_to(t0 + 25900ms);
   EXPECT_FALSE(r.said("lease.expired")) << r.all();
   EXPECT_FALSE(r.said("fenced alpha"));
-  r.run_to(t0 + 24600ms);
+  r.run_to(t0 + 26100ms);
   EXPECT_TRUE(r.said("lease.expired")) << r.all();
   EXPECT_TRUE(r.said("fenced alpha (by lease")) << r.all();
   EXPECT_NE(r.journal->state().fenced.count("alpha"), 0u);
-  // The boot waits at the gate; the source stopped by 12.5 + 6 + 1 = 19.5 s.
+  // The boot waits at the gate; the source stopped by 14 + 6 + 1 = 21 s.
   EXPECT_TRUE(r.said("bcp: the boot of beta waits at the failover gate")) << r.all();
   r.run_to(t0 + 45s);  // the drain (no source reports) and the decision
   r.promote_ok(48);

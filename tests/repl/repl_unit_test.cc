@@ -197,19 +197,19 @@ TEST(LeaseKeeper, HaltsAfterTheLeaseWithoutARenewalAndAgainEveryLease) {
 TEST(LeaseWatch, ExpiresTwiceTheLeaseAfterTheLastPossibleContact) {
   LeaseWatch w(10s, t0);
   EXPECT_FALSE(w.expired(t0 + 100s));  // no keeper ever confirmed
-  w.started(t0 + 1s);
+  w.started(t0 + 1s, t0 + 1500ms);
   w.ended(t0 + 2s, RenewResult::Ok);
   EXPECT_TRUE(w.kept());
   EXPECT_FALSE(w.expired(t0 + 21s));
   EXPECT_TRUE(w.expired(t0 + 22s));
   // A failed renewal may still have arrived: it moves the contact.
-  w.started(t0 + 5s);
-  w.ended(t0 + 8s, RenewResult::Failed);
+  w.started(t0 + 5s, t0 + 8s);
+  w.ended(t0 + 6s, RenewResult::Failed);  // it may land until its deadline (8 s)
   EXPECT_FALSE(w.expired(t0 + 27s));
   EXPECT_TRUE(w.expired(t0 + 28s));
   EXPECT_EQ(w.halted_by(), t0 + 19s);  // T + 1 s after the contact
   // One running: not expired, however long.
-  w.started(t0 + 9s);
+  w.started(t0 + 9s, t0 + 10s);
   EXPECT_FALSE(w.expired(t0 + 100s));
   // The site answered, but no keeper runs there: nobody halts the node.
   w.ended(t0 + 10s, RenewResult::NoKeeper);
@@ -218,6 +218,18 @@ TEST(LeaseWatch, ExpiresTwiceTheLeaseAfterTheLastPossibleContact) {
   EXPECT_EQ(renew_result(0), RenewResult::Ok);
   EXPECT_EQ(renew_result(3), RenewResult::NoKeeper);
   EXPECT_EQ(renew_result(255), RenewResult::Failed);  // ssh: the site unreachable
+  EXPECT_EQ(renew_result(4), RenewResult::Failed);    // too late (--not-after)
+}
+
+// A keeper that (re)starts gives its node only what is left of the lease the
+// file holds; the grace only when there is no file, and never more.
+TEST(LeaseKeeper, AStartingKeeperGivesOnlyWhatIsLeftOfTheLease) {
+  EXPECT_EQ(lease_first_term(10s, 10s, std::nullopt), 10s);
+  EXPECT_EQ(lease_first_term(10s, 60s, std::nullopt), 60s);
+  EXPECT_EQ(lease_first_term(10s, 60s, 4s), 6s);    // renewed 4 s ago
+  EXPECT_EQ(lease_first_term(10s, 3s, 4s), 3s);     // the grace is shorter
+  EXPECT_EQ(lease_first_term(10s, 60s, 30s), 0s);   // long gone: halt at once
+  EXPECT_EQ(lease_first_term(10s, 60s, -5s), 10s);  // a file from the future: one lease
 }
 
 TEST(ShipLine, ParsesWhatTheShipperPrintsAndNothingElse) {
