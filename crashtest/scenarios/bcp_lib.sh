@@ -133,8 +133,8 @@ ship_promote = ["ssh", "-F", "$bcp_ssh_config", "$h", "$ship", "promote", "--ima
 ship_renew = ["ssh", "-F", "$bcp_ssh_config", "$h", "$ship", "lease-renew", "--file", "$site/lease"]
 EOF
 }
-# Renewals the keeper at SITE_DIR has seen (the lease file's counter).
-bcp_lease_count() { cat "$1/lease" 2>/dev/null || echo 0; }
+# Renewals written at SITE_DIR (the lease file's counter, its first word).
+bcp_lease_count() { local n=0; [[ -f $1/lease ]] && read -r n _ <"$1/lease"; echo "${n:-0}"; }
 
 # Snapshot mode: each site a btrfs filesystem on a loop device (the node's
 # disk image in subvolume vol, snapshots in snaps), and an sshd on its WAN
