@@ -23,7 +23,7 @@ inline constexpr std::size_t kChannelCount = 3;
 const char* channel_name(Channel c);
 
 /// What the interpreter is told about the world besides console bytes.
-/// Ping, monitor and console events are levels: a handler for `ping.down`
+/// Ping, monitor, console and lease events are levels: a handler for `ping.down`
 /// fires on entering a state while ping is down, or when it goes down. The
 /// rest are one-shot edges, lost if the current state does not handle them.
 enum class EventKind : std::uint8_t {
